@@ -1,0 +1,90 @@
+#include "process.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "setup_error.h"
+
+namespace natlab::harness {
+namespace {
+
+bool is_executable(const std::string& path) {
+    return ::access(path.c_str(), X_OK) == 0 && !std::filesystem::is_directory(path);
+}
+
+// Runs in the forked child: only async-signal-safe calls from here on.
+[[noreturn]] void exec_child(const SpawnSpec& spec, char* const* argv, int log_fd, int report_fd) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int err = 0;
+    if (::setns(spec.netns_fd, CLONE_NEWNET) != 0) err = errno;
+    ::setpgid(0, 0);
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    if (!err && (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0))
+        err = errno;
+    if (!err && spec.pass_fd >= 0 && (::dup2(spec.pass_fd, 3) < 0 || ::fcntl(3, F_SETFD, 0) < 0)) err = errno;
+    if (!err) {
+        ::close_range(spec.pass_fd >= 0 ? 4 : 3, ~0u, CLOSE_RANGE_CLOEXEC);
+        ::fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+        ::execv(argv[0], argv);
+        err = errno;
+    }
+    ssize_t ignored = ::write(report_fd, &err, sizeof err);
+    (void)ignored;
+    ::_exit(127);
+}
+
+int open_log(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw_errno("open log " + path);
+    return fd;
+}
+
+}  // namespace
+
+pid_t spawn(const SpawnSpec& spec) {
+    std::vector<char*> argv;
+    for (auto& word : spec.argv) argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    int log_fd = open_log(spec.log_file);
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) throw_errno("pipe");
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork for " + spec.node);
+    if (pid == 0) exec_child(spec, argv.data(), log_fd, report[1]);
+    ::close(report[1]);
+    ::close(log_fd);
+    int err = 0;
+    ssize_t n = ::read(report[0], &err, sizeof err);
+    ::close(report[0]);
+    if (n == sizeof err)
+        throw SetupError("host '" + spec.node + "': cannot run " + spec.argv[0] + ": " + std::strerror(err));
+    return pid;
+}
+
+std::string own_bin_dir() {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string(".") : exe.parent_path().string();
+}
+
+std::string resolve_program(const std::string& name, const std::string& bin_dir) {
+    static const std::set<std::string> own = {"rendezvous", "peer", "nat-emu"};
+    if (name.find('/') != std::string::npos) return is_executable(name) ? name : std::string();
+    if (own.count(name) && is_executable(bin_dir + "/" + name)) return bin_dir + "/" + name;
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');)
+        if (!dir.empty() && is_executable(dir + "/" + name)) return dir + "/" + name;
+    return {};
+}
+
+}  // namespace natlab::harness

@@ -1,0 +1,28 @@
+// The human report printed after a run, and result.json beside the captures.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "expectations.h"
+#include "lab.h"
+#include "scenario.h"
+#include "topology.h"
+
+namespace natlab::harness {
+
+struct RunRecord {
+    const Scenario& scenario;
+    const Topology& topology;
+    const LabFacts& facts;
+    const std::map<std::string, PeerResult>& peers;
+    const std::vector<Verdict>& verdicts;
+    std::string out_dir;
+};
+
+bool all_held(const std::vector<Verdict>& verdicts);
+std::string render_report(const RunRecord& run);
+std::string render_result_json(const RunRecord& run);
+
+}  // namespace natlab::harness

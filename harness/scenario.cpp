@@ -1,0 +1,388 @@
+// Scenario loading and validation. See scenario.h for the theory of operation;
+// docs/scenarios.md documents every key accepted here.
+#include "scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace natlab::harness {
+
+std::string Location::to_string() const {
+    return file + ':' + std::to_string(line) + ':' + std::to_string(column);
+}
+
+ScenarioError::ScenarioError(const Location& where, const std::string& what)
+    : std::runtime_error(where.to_string() + ": " + what) {}
+
+const NatSpec* Scenario::find_nat(const std::string& n) const {
+    auto it = std::find_if(nats.begin(), nats.end(), [&](auto& x) { return x.name == n; });
+    return it == nats.end() ? nullptr : &*it;
+}
+
+const HostSpec* Scenario::find_host(const std::string& n) const {
+    auto it = std::find_if(hosts.begin(), hosts.end(), [&](auto& x) { return x.name == n; });
+    return it == hosts.end() ? nullptr : &*it;
+}
+
+std::optional<Duration> parse_duration(const std::string& text) {
+    static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)(ms|s|m)?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, re)) return std::nullopt;
+    double value = std::stod(m[1].str());
+    std::string unit = m[3].str();
+    double ms = unit == "ms" ? value : unit == "m" ? value * 60000 : value * 1000;
+    if (ms > 24.0 * 3600 * 1000) return std::nullopt;
+    return Duration{static_cast<long>(std::llround(ms))};
+}
+
+namespace {
+
+const std::set<std::string> kPresets = {"full-cone", "restricted", "port-restricted", "symmetric"};
+const std::set<std::string> kBehaviours = {"endpoint-independent", "address-dependent",
+                                           "address-and-port-dependent"};
+const std::set<std::string> kAllocations = {"preserve", "sequential", "random"};
+const std::set<std::string> kPaths = {"local", "public", "peer-reflexive"};
+
+std::string join(const std::set<std::string>& words) {
+    std::string out;
+    for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
+    return out;
+}
+
+// Reads YAML nodes of one file, turning every problem into a ScenarioError
+// that points at the offending node.
+class Reader {
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    Location at(const YAML::Node& node) const {
+        auto mark = node.Mark();
+        if (mark.is_null()) return {file_, 1, 1};
+        return {file_, mark.line + 1, mark.column + 1};
+    }
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const {
+        throw ScenarioError(at(node), what);
+    }
+
+    // Checks a mapping: every key known and no key twice.
+    void check_map(const YAML::Node& node, const std::string& what,
+                   const std::set<std::string>& allowed) const {
+        if (!node.IsMap()) fail(node, what + " must be a mapping");
+        std::set<std::string> seen;
+        for (auto it : node) {
+            auto key = key_of(it.first);
+            if (!seen.insert(key).second) fail(it.first, "duplicate key '" + key + "' in " + what);
+            if (!allowed.empty() && !allowed.count(key))
+                fail(it.first, "unknown key '" + key + "' in " + what + " (expected one of: " +
+                                   join(allowed) + ")");
+        }
+    }
+    std::string key_of(const YAML::Node& key) const {
+        if (!key.IsScalar()) fail(key, "keys must be plain words");
+        return key.Scalar();
+    }
+    std::string text(const YAML::Node& node, const std::string& what) const {
+        if (!node.IsScalar()) fail(node, what + " must be a string");
+        return node.Scalar();
+    }
+    std::string word(const YAML::Node& node, const std::string& what,
+                     const std::set<std::string>& allowed) const {
+        auto value = text(node, what);
+        if (!allowed.count(value))
+            fail(node, "unknown " + what + " '" + value + "' (expected one of: " + join(allowed) + ")");
+        return value;
+    }
+    std::string name(const YAML::Node& node, const std::string& what) const {
+        static const std::regex re("^[a-z][a-z0-9_-]{0,23}$");
+        auto value = text(node, what);
+        if (!std::regex_match(value, re))
+            fail(node, what + " '" + value +
+                           "' must start with a lowercase letter and use only a-z, 0-9, '-', '_' (at most 24)");
+        return value;
+    }
+    bool boolean(const YAML::Node& node, const std::string& what) const {
+        auto value = plain(node, what + " must be true or false");
+        if (value == "true" || value == "on" || value == "yes") return true;
+        if (value == "false" || value == "off" || value == "no") return false;
+        fail(node, what + " must be true or false, not '" + value + "'");
+    }
+    int integer(const YAML::Node& node, const std::string& what, int lo, int hi) const {
+        auto value = plain(node, what + " must be an integer");
+        static const std::regex re("^-?[0-9]{1,9}$");
+        if (!std::regex_match(value, re)) fail(node, what + " must be an integer, not '" + value + "'");
+        int n = std::stoi(value);
+        if (n < lo || n > hi)
+            fail(node, what + " must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+        return n;
+    }
+    Duration duration(const YAML::Node& node, const std::string& what) const {
+        auto value = plain(node, what + " must be a duration like 10s or 500ms");
+        auto d = parse_duration(value);
+        if (!d) fail(node, what + " must be a duration like 10s or 500ms, not '" + value + "'");
+        return *d;
+    }
+    Ipv4 address(const YAML::Node& node, const std::string& what) const {
+        auto value = plain(node, what + " must be an IPv4 address");
+        auto ip = Ipv4::parse(value);
+        if (!ip) fail(node, "bad address '" + value + "' for " + what + " (expected a.b.c.d)");
+        return *ip;
+    }
+    Cidr subnet(const YAML::Node& node, const std::string& what) const {
+        auto value = plain(node, what + " must be a subnet like 10.0.1.0/24");
+        auto cidr = Cidr::parse(value);
+        if (!cidr) fail(node, "bad subnet '" + value + "' for " + what + " (expected a.b.c.d/len, host bits zero)");
+        return *cidr;
+    }
+
+private:
+    std::string plain(const YAML::Node& node, const std::string& complaint) const {
+        if (!node.IsScalar()) fail(node, complaint);
+        return node.Scalar();
+    }
+    std::string file_;
+};
+
+// Splits "peer --name a 'two words'" into argv; quotes group, no other shell syntax.
+std::vector<std::string> split_command(const Reader& r, const YAML::Node& node) {
+    std::vector<std::string> argv;
+    std::string current;
+    bool in_word = false;
+    char quote = 0;
+    for (char c : node.Scalar()) {
+        if (quote) {
+            if (c == quote) quote = 0; else current += c;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (c == ' ' || c == '\t') {
+            if (in_word) argv.push_back(current);
+            current.clear();
+            in_word = false;
+        } else {
+            current += c;
+            in_word = true;
+        }
+    }
+    if (quote) r.fail(node, "unterminated quote in run command");
+    if (in_word) argv.push_back(current);
+    return argv;
+}
+
+std::vector<std::string> read_command(const Reader& r, const YAML::Node& node) {
+    std::vector<std::string> argv;
+    if (node.IsScalar()) {
+        argv = split_command(r, node);
+    } else if (node.IsSequence()) {
+        for (auto item : node) argv.push_back(r.text(item, "each word of run"));
+    } else {
+        r.fail(node, "run must be a command line or a list of words");
+    }
+    if (argv.empty()) r.fail(node, "run must not be empty");
+    return argv;
+}
+
+NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
+    NatSpec nat;
+    nat.name = r.name(key, "NAT name");
+    nat.where = r.at(key);
+    if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
+    r.check_map(body, "NAT '" + nat.name + "'",
+                {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan",
+                 "address"});
+    if (auto n = body["type"]) nat.type = r.word(n, "NAT type", kPresets);
+    if (auto n = body["mapping"]) nat.mapping = r.word(n, "mapping behaviour", kBehaviours);
+    if (auto n = body["filtering"]) nat.filtering = r.word(n, "filtering behaviour", kBehaviours);
+    if (auto n = body["port_allocation"]) nat.port_allocation = r.word(n, "port allocation", kAllocations);
+    if (auto n = body["mapping_timeout"]) nat.mapping_timeout = r.duration(n, "mapping_timeout");
+    if (auto n = body["hairpin"]) nat.hairpin = r.boolean(n, "hairpin");
+    if (auto n = body["lan"]) nat.lan = r.subnet(n, "lan");
+    if (auto n = body["address"]) nat.address = r.address(n, "NAT address");
+    return nat;
+}
+
+void read_addresses(const Reader& r, const YAML::Node& node, HostSpec& host) {
+    host.address_where = r.at(node);
+    if (node.IsSequence()) {
+        for (auto item : node) host.addresses.push_back(r.address(item, "address"));
+        if (host.addresses.empty()) r.fail(node, "address list must not be empty");
+    } else {
+        host.addresses.push_back(r.address(node, "address"));
+    }
+}
+
+HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
+    HostSpec host;
+    host.name = r.name(key, "host name");
+    host.where = r.at(key);
+    host.behind_where = host.where;
+    if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
+    if (body.IsNull()) return host;
+    r.check_map(body, "host '" + host.name + "'", {"behind", "address", "run", "delay"});
+    if (auto n = body["behind"]) {
+        host.behind = r.text(n, "behind");
+        host.behind_where = r.at(n);
+    }
+    if (auto n = body["address"]) read_addresses(r, n, host);
+    if (auto n = body["run"]) {
+        host.run = read_command(r, n);
+        host.run_where = r.at(n);
+    }
+    if (auto n = body["delay"]) host.delay = r.duration(n, "delay");
+    return host;
+}
+
+std::vector<std::string> read_pair(const Reader& r, const YAML::Node& node, const std::string& what) {
+    if (!node.IsSequence() || node.size() != 2) r.fail(node, what + " must name two hosts, like [alice, bob]");
+    auto a = r.text(node[0], "host name");
+    auto b = r.text(node[1], "host name");
+    if (a == b) r.fail(node, what + " must name two different hosts");
+    return {a, b};
+}
+
+Expectation read_expectation(const Reader& r, const YAML::Node& node) {
+    Expectation e;
+    e.where = r.at(node);
+    if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
+    if (node["connected"]) {
+        r.check_map(node, "expectation", {"connected", "via", "within"});
+        e.kind = ExpectKind::Connected;
+        e.hosts = read_pair(r, node["connected"], "connected");
+        if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
+        if (auto n = node["within"]) e.within = r.duration(n, "within");
+    } else if (node["not_connected"]) {
+        r.check_map(node, "expectation", {"not_connected"});
+        e.kind = ExpectKind::NotConnected;
+        e.hosts = read_pair(r, node["not_connected"], "not_connected");
+    } else if (node["exit"]) {
+        r.check_map(node, "expectation", {"exit", "code"});
+        e.kind = ExpectKind::Exit;
+        e.hosts = {r.text(node["exit"], "exit")};
+        if (auto n = node["code"]) e.code = r.integer(n, "code", 0, 255);
+    } else {
+        r.check_map(node, "expectation", {"connected", "not_connected", "exit"});
+        r.fail(node, "expectation must have one of: connected, not_connected, exit");
+    }
+    return e;
+}
+
+// YAML forbids tabs in indentation; yaml-cpp's own message for them is obscure.
+void reject_tabs(const std::string& path, const std::string& content) {
+    int line = 1, column = 1;
+    bool indent = true;
+    for (char c : content) {
+        if (c == '\n') {
+            ++line;
+            column = 1;
+            indent = true;
+            continue;
+        }
+        if (indent && c == '\t')
+            throw ScenarioError({path, line, column}, "tab character in indentation (YAML allows spaces only)");
+        if (c != ' ') indent = false;
+        ++column;
+    }
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ScenarioError({path, 1, 1}, "cannot open scenario: " + std::string(std::strerror(errno)));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+std::string default_name(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    auto base = slash == std::string::npos ? path : path.substr(slash + 1);
+    auto dot = base.rfind('.');
+    return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+void check_references(const Reader& r, const Scenario& s, const YAML::Node& root);
+
+template <typename Each>
+void for_each_entry(const Reader& r, const YAML::Node& node, const std::string& what, Each each) {
+    if (!node.IsMap()) r.fail(node, what + " must be a mapping of names");
+    r.check_map(node, what, {});
+    for (auto it : node) each(it.first, it.second);
+}
+
+Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Node& root) {
+    if (root.IsNull()) r.fail(root, "scenario is empty");
+    r.check_map(root, "scenario", {"name", "description", "timeout", "nats", "hosts", "expect"});
+    Scenario s;
+    s.file = path;
+    s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
+    if (auto n = root["description"]) s.description = r.text(n, "description");
+    if (auto n = root["timeout"]) s.timeout = r.duration(n, "timeout");
+    if (auto n = root["nats"]; n && !n.IsNull())
+        for_each_entry(r, n, "nats", [&](auto& k, auto& v) { s.nats.push_back(read_nat(r, k, v)); });
+    if (!root["hosts"]) r.fail(root, "scenario has no 'hosts'");
+    for_each_entry(r, root["hosts"], "hosts", [&](auto& k, auto& v) { s.hosts.push_back(read_host(r, k, v)); });
+    if (auto n = root["expect"]; n && !n.IsNull()) {
+        if (!n.IsSequence()) r.fail(n, "expect must be a list");
+        for (auto item : n) s.expectations.push_back(read_expectation(r, item));
+    }
+    check_references(r, s, root);
+    return s;
+}
+
+void check_host_ref(const Scenario& s, const Location& where, const std::string& name, bool needs_run) {
+    auto* host = s.find_host(name);
+    if (!host) throw ScenarioError(where, "no host named '" + name + "'");
+    if (needs_run && host->run.empty())
+        throw ScenarioError(where, "host '" + name + "' has nothing to run");
+}
+
+// ${name} in a command must name a host.
+void check_command_refs(const Scenario& s, const HostSpec& host) {
+    static const std::regex re(R"(\$\{([^}]*)\})");
+    for (auto& word : host.run)
+        for (std::sregex_iterator it(word.begin(), word.end(), re), end; it != end; ++it)
+            if (!s.find_host((*it)[1].str()))
+                throw ScenarioError(host.run_where, "'${" + (*it)[1].str() + "}' does not name a host");
+}
+
+void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
+    std::set<std::string> names;
+    for (auto& nat : s.nats) names.insert(nat.name);
+    for (auto& host : s.hosts) {
+        if (names.count(host.name))
+            throw ScenarioError(host.where, "host '" + host.name + "' has the same name as a NAT");
+        if (host.behind != "internet" && !s.find_nat(host.behind))
+            throw ScenarioError(host.behind_where, "host '" + host.name + "' is behind '" + host.behind +
+                                                       "', which is neither 'internet' nor a NAT");
+        check_command_refs(s, host);
+    }
+    for (auto& e : s.expectations)
+        for (auto& h : e.hosts) check_host_ref(s, e.where, h, true);
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path) {
+    auto content = read_file(path);
+    reject_tabs(path, content);
+    Reader reader(path);
+    YAML::Node root;
+    try {
+        root = YAML::Load(content);
+    } catch (const YAML::ParserException& e) {
+        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
+    }
+    try {
+        return read_scenario(reader, path, root);
+    } catch (const YAML::Exception& e) {
+        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);
+    }
+}
+
+}  // namespace natlab::harness
