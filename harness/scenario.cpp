@@ -255,16 +255,19 @@ Expectation read_expectation(const Reader& r, const YAML::Node& node) {
         r.check_map(node, "expectation", {"connected", "via", "within"});
         e.kind = ExpectKind::Connected;
         e.hosts = read_pair(r, node["connected"], "connected");
+        e.hosts_where = r.at(node["connected"]);
         if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
         if (auto n = node["within"]) e.within = r.duration(n, "within");
     } else if (node["not_connected"]) {
         r.check_map(node, "expectation", {"not_connected"});
         e.kind = ExpectKind::NotConnected;
         e.hosts = read_pair(r, node["not_connected"], "not_connected");
+        e.hosts_where = r.at(node["not_connected"]);
     } else if (node["exit"]) {
         r.check_map(node, "expectation", {"exit", "code"});
         e.kind = ExpectKind::Exit;
         e.hosts = {r.text(node["exit"], "exit")};
+        e.hosts_where = r.at(node["exit"]);
         if (auto n = node["code"]) e.code = r.integer(n, "code", 0, 255);
     } else {
         r.check_map(node, "expectation", {"connected", "not_connected", "exit"});
@@ -363,7 +366,7 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
         check_command_refs(s, host);
     }
     for (auto& e : s.expectations)
-        for (auto& h : e.hosts) check_host_ref(s, e.where, h, true);
+        for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
 }
 
 }  // namespace

@@ -64,6 +64,7 @@ struct Expectation {
     ExpectKind kind = ExpectKind::Exit;
     Location where;
     std::vector<std::string> hosts;      // a pair, or one host for Exit
+    Location hosts_where;
     std::optional<std::string> via;      // local | public | peer-reflexive
     std::optional<Duration> within;
     int code = 0;                        // for Exit
