@@ -211,10 +211,10 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
 void read_addresses(const Reader& r, const YAML::Node& node, HostSpec& host) {
     host.address_where = r.at(node);
     if (node.IsSequence()) {
-        for (auto item : node) host.addresses.push_back(r.address(item, "address"));
+        for (auto item : node) host.addresses.push_back(r.address(item, "host '" + host.name + "'"));
         if (host.addresses.empty()) r.fail(node, "address list must not be empty");
     } else {
-        host.addresses.push_back(r.address(node, "address"));
+        host.addresses.push_back(r.address(node, "host '" + host.name + "'"));
     }
 }
 
