@@ -1,0 +1,59 @@
+// nat-emu's command line.
+//
+//   nat-emu --name NAME --inside IFNAME --inside-address 10.0.1.1/24
+//           --outside IFNAME --outside-address 198.18.1.1/15
+//           [--outside-gateway IP] [--type full-cone|restricted|port-restricted|symmetric]
+//           [--mapping B] [--filtering B] [--port-allocation preserve|sequential|random]
+//           [--port-range LO-HI] [--mapping-timeout SECONDS] [--hairpin on|off]
+//           [--refresh-on-inbound on|off] [--events FILE] [--ready-fd N]
+//
+// --type picks a preset (default port-restricted); --mapping, --filtering and
+// --port-allocation, when given, override the preset's choice. Values are
+// checked here, before any socket is opened, and a bad one is a SetupError
+// naming the flag.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "behaviour.h"
+#include "endpoint.h"
+#include "route.h"
+
+namespace natlab::nat {
+
+// An interface address with its prefix, "10.0.1.1/24": the address the
+// emulator answers ARP for, and the subnet that is on-link.
+struct InterfaceAddress {
+    Ipv4 address;
+    Cidr subnet;
+
+    static std::optional<InterfaceAddress> parse(std::string_view text);
+    std::string to_string() const;
+};
+
+struct EmuOptions {
+    std::string name;
+    std::string inside_interface;
+    InterfaceAddress inside;
+    std::string outside_interface;
+    InterfaceAddress outside;
+    std::optional<Ipv4> gateway;
+    NatType type = NatType::PortRestricted;
+    NatConfig nat;
+    std::string events_path;  // empty: standard output
+    std::optional<int> ready_fd;
+
+    Routes routes() const { return {inside.subnet, outside.subnet, gateway}; }
+};
+
+// Thrown for --help; `text` is the usage to print.
+struct HelpRequested {
+    std::string text;
+};
+
+// Parses the arguments after the program name. Throws SetupError or HelpRequested.
+EmuOptions parse_options(const std::vector<std::string>& args);
+
+}  // namespace natlab::nat

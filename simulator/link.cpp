@@ -1,0 +1,162 @@
+#include "link.h"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "setup_error.h"
+
+namespace natlab::nat {
+namespace {
+
+constexpr int kSocketBuffer = 4 << 20;
+constexpr std::size_t kSendChunk = 64;
+
+void set_option(int fd, int level, int name, int value, const std::string& what) {
+    if (setsockopt(fd, level, name, &value, sizeof value) < 0) throw system_error(what);
+}
+
+MacAddress read_mac(int fd, const std::string& interface) {
+    ifreq request{};
+    std::strncpy(request.ifr_name, interface.c_str(), IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFHWADDR, &request) < 0) throw system_error("interface " + interface + ": SIOCGIFHWADDR");
+    if (request.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+        throw SetupError{"interface " + interface + ": not an Ethernet interface"};
+    MacAddress mac;
+    std::memcpy(mac.octets.data(), request.ifr_hwaddr.sa_data, mac.octets.size());
+    return mac;
+}
+
+}  // namespace
+
+RxBatch::RxBatch() : storage_(kCapacity * kFrameSize) {}
+
+std::span<std::byte> RxBatch::frame(std::size_t i) {
+    return std::span{storage_}.subspan(i * kFrameSize, std::min<std::size_t>(headers_[i].msg_len, kFrameSize));
+}
+
+bool RxBatch::truncated(std::size_t i) const { return headers_[i].msg_hdr.msg_flags & MSG_TRUNC; }
+bool RxBatch::checksum_unfinished(std::size_t i) const { return status(i) & TP_STATUS_CSUMNOTREADY; }
+bool RxBatch::vlan_tagged(std::size_t i) const { return status(i) & TP_STATUS_VLAN_VALID; }
+
+void RxBatch::prepare() {
+    for (std::size_t i = 0; i < kCapacity; ++i) {
+        iov_[i] = {storage_.data() + i * kFrameSize, kFrameSize};
+        headers_[i] = {};
+        headers_[i].msg_hdr.msg_iov = &iov_[i];
+        headers_[i].msg_hdr.msg_iovlen = 1;
+        headers_[i].msg_hdr.msg_control = control_[i].data();
+        headers_[i].msg_hdr.msg_controllen = kControlSize;
+    }
+    count_ = 0;
+}
+
+// The tp_status of the frame's PACKET_AUXDATA, 0 if the kernel sent none.
+unsigned RxBatch::status(std::size_t i) const {
+    auto* header = const_cast<msghdr*>(&headers_[i].msg_hdr);
+    for (cmsghdr* c = CMSG_FIRSTHDR(header); c; c = CMSG_NXTHDR(header, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        tpacket_auxdata aux;
+        std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        return aux.tp_status;
+    }
+    return 0;
+}
+
+void TxBatch::add(std::vector<std::byte> frame) {
+    frames_.push_back(frame);  // the vector's buffer survives the move below
+    owned_.push_back(std::move(frame));
+}
+
+void TxBatch::clear() {
+    frames_.clear();
+    owned_.clear();
+}
+
+Link::Link(std::string interface) : name_(std::move(interface)) {
+    // Protocol 0 until bind, so no frame of another interface is queued meanwhile.
+    fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw system_error("interface " + name_ + ": AF_PACKET socket");
+    int ifindex = static_cast<int>(if_nametoindex(name_.c_str()));
+    if (ifindex == 0) {
+        int err = errno;
+        ::close(fd_);
+        throw system_error("interface " + name_, err);
+    }
+    try {
+        configure(ifindex);
+    } catch (...) {
+        ::close(fd_);
+        throw;
+    }
+}
+
+void Link::configure(int ifindex) {
+    mac_ = read_mac(fd_, name_);
+    std::string what = "interface " + name_ + ": setsockopt ";
+    set_option(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, what + "PACKET_IGNORE_OUTGOING");
+    set_option(fd_, SOL_PACKET, PACKET_AUXDATA, 1, what + "PACKET_AUXDATA");
+    set_option(fd_, SOL_SOCKET, SO_RCVBUF, kSocketBuffer, what + "SO_RCVBUF");
+    set_option(fd_, SOL_SOCKET, SO_SNDBUF, kSocketBuffer, what + "SO_SNDBUF");
+    sockaddr_ll address{};
+    address.sll_family = AF_PACKET;
+    address.sll_protocol = htons(ETH_P_ALL);
+    address.sll_ifindex = ifindex;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
+        throw system_error("interface " + name_ + ": bind");
+}
+
+Link::~Link() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Link::Link(Link&& other) noexcept : name_(std::move(other.name_)), fd_(other.fd_), mac_(other.mac_) {
+    other.fd_ = -1;
+}
+
+std::size_t Link::receive(RxBatch& batch) {
+    batch.prepare();
+    int n = recvmmsg(fd_, batch.headers_.data(), RxBatch::kCapacity, MSG_DONTWAIT, nullptr);
+    batch.count_ = n > 0 ? static_cast<std::size_t>(n) : 0;
+    return batch.count_;
+}
+
+std::size_t Link::send(const TxBatch& batch) {
+    auto frames = batch.frames();
+    std::size_t accepted = 0;
+    while (!frames.empty()) {
+        int sent = send_chunk(frames.first(std::min(kSendChunk, frames.size())));
+        // A refused frame is skipped, so that one bad frame cannot hold back the rest.
+        if (sent > 0) accepted += static_cast<std::size_t>(sent);
+        frames = frames.subspan(sent > 0 ? static_cast<std::size_t>(sent) : 1);
+    }
+    return accepted;
+}
+
+int Link::send_chunk(std::span<const std::span<const std::byte>> frames) {
+    std::array<mmsghdr, kSendChunk> headers{};
+    std::array<iovec, kSendChunk> iov{};
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        iov[i] = {const_cast<std::byte*>(frames[i].data()), frames[i].size()};
+        headers[i].msg_hdr.msg_iov = &iov[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    return sendmmsg(fd_, headers.data(), static_cast<unsigned>(frames.size()), MSG_DONTWAIT);
+}
+
+int Link::take_error() {
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size) < 0) return errno;
+    return error;
+}
+
+}  // namespace natlab::nat

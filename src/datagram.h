@@ -1,0 +1,15 @@
+// A datagram a pure core wants sent, and where to. The I/O shells turn a
+// list of these into sendto() calls; tests route them in memory.
+#pragma once
+
+#include "endpoint.h"
+#include "stun_codec.h"
+
+namespace natlab {
+
+struct Outgoing {
+    stun::Bytes bytes;
+    Endpoint destination;
+};
+
+}  // namespace natlab

@@ -1,0 +1,189 @@
+// peer: the nat-lab peer's I/O shell.
+//
+//   peer --server ADDR:PORT --name NAME [--connect PARTNER] [--bind ADDR:PORT]
+//        [--timeout SECONDS] [--messages N]
+//
+// One UDP socket, one receive loop, one 5 ms tick timer, one signal set, on
+// a single io_context thread. Every datagram and every tick goes to
+// PeerSession (the pure core) with the current time; its datagrams are sent
+// and its events printed as JSON lines on stdout, flushed. The session's
+// `finished` event prints the result line and stops the loop, so the result
+// is always the last line. SIGINT/SIGTERM end the session at once (result
+// line, exit 1). Exit 0 only when connected and all N messages acknowledged;
+// 2 for bad command-line input.
+#include "clock.h"
+#include "interfaces.h"
+#include "peer_report.h"
+#include "peer_session.h"
+#include "shell_support.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <array>
+#include <cmath>
+#include <csignal>
+#include <iostream>
+
+namespace natlab {
+namespace {
+
+using asio::ip::udp;
+
+struct Options {
+    std::string server;
+    std::string name;
+    std::string connect;
+    std::string bind = "0.0.0.0:0";
+    double timeout = 10;
+    std::uint32_t messages = 10;
+};
+
+class PeerShell {
+public:
+    PeerShell(asio::io_context& io, udp::socket& socket, PeerSession& session)
+        : io_(io), socket_(socket), session_(session) {}
+
+    asio::awaitable<void> receive_loop();
+    asio::awaitable<void> tick_loop();
+    void interrupt() {
+        interrupted_ = true;
+        apply(session_.stop(Clock::now(), "interrupted"));
+    }
+    bool interrupted() const { return interrupted_; }
+
+private:
+    void apply(const PeerOutput& out);
+    void trace(const std::string& what) const;
+
+    asio::io_context& io_;
+    udp::socket& socket_;
+    PeerSession& session_;
+    bool interrupted_ = false;
+};
+
+void PeerShell::trace(const std::string& what) const {
+    if (trace_enabled()) std::cerr << "peer " << session_.config().name << ": " << what << std::endl;
+}
+
+// Sends, prints events, and stops the loop once the session is finished.
+void PeerShell::apply(const PeerOutput& out) {
+    if (!out.dropped.empty()) trace("dropped: " + out.dropped);
+    for (const auto& d : out.datagrams) trace("tx " + d.destination.to_string() + " " + describe(d.bytes));
+    send_all(socket_, out.datagrams);
+    for (PeerEvent e : out.events) std::cout << event_json(session_, e).dump() << std::endl;
+    if (session_.finished()) io_.stop();
+}
+
+asio::awaitable<void> PeerShell::receive_loop() {
+    std::array<std::byte, 65536> buffer;
+    udp::endpoint sender;
+    for (;;) {
+        asio::error_code ec;
+        std::size_t n = co_await socket_.async_receive_from(
+            asio::buffer(buffer), sender, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted) co_return;
+        auto source = from_asio(sender);
+        if (ec || !source) continue;
+        std::span<const std::byte> datagram(buffer.data(), n);
+        trace("rx " + source->to_string() + " " + describe(datagram));
+        try {
+            apply(session_.on_datagram(datagram, *source, Clock::now()));
+        } catch (const std::exception& e) {
+            trace(std::string("datagram dropped after exception: ") + e.what());
+        }
+    }
+}
+
+asio::awaitable<void> PeerShell::tick_loop() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        apply(session_.on_tick(Clock::now()));
+        timer.expires_after(std::chrono::milliseconds(5));
+        asio::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+    }
+}
+
+// ---- command line ---------------------------------------------------------
+
+void add_options(CLI::App& app, Options& o) {
+    app.add_option("--server", o.server, "rendezvous server ADDR:PORT")->required();
+    app.add_option("--name", o.name, "this peer's name (1..64 bytes UTF-8)")->required();
+    app.add_option("--connect", o.connect, "partner to connect to (default: wait to be introduced)");
+    app.add_option("--bind", o.bind, "local ADDR:PORT to bind")->capture_default_str();
+    app.add_option("--timeout", o.timeout, "seconds from start to be connected")
+        ->capture_default_str();
+    app.add_option("--messages", o.messages, "data messages to send once connected")
+        ->capture_default_str();
+}
+
+// The first problem with the options, or "" when they are usable.
+std::string check(const Options& o) {
+    if (!Endpoint::parse(o.server)) return "--server: expected ADDR:PORT, got '" + o.server + "'";
+    if (!proto::valid_name(o.name)) return "--name: expected 1..64 bytes of printable UTF-8";
+    if (!o.connect.empty() && !proto::valid_name(o.connect))
+        return "--connect: expected 1..64 bytes of printable UTF-8";
+    if (o.connect == o.name) return "--connect: a peer cannot connect to itself";
+    if (!Endpoint::parse(o.bind)) return "--bind: expected ADDR:PORT, got '" + o.bind + "'";
+    if (!(o.timeout > 0 && o.timeout <= 86400)) return "--timeout: expected 0 < SECONDS <= 86400";
+    if (o.messages > 1'000'000) return "--messages: expected 0..1000000";
+    return "";
+}
+
+PeerConfig make_config(const Options& o, Endpoint bound) {
+    PeerConfig c;
+    c.name = o.name;
+    if (!o.connect.empty()) c.partner = o.connect;
+    c.server = *Endpoint::parse(o.server);
+    c.local_endpoints = local_endpoints(bound);
+    c.messages = o.messages;
+    c.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.timeout));
+    return c;
+}
+
+int run(const Options& o, TimePoint start) {
+    asio::io_context io;
+    udp::socket socket(io);
+    asio::error_code ec;
+    socket.open(udp::v4(), ec);
+    if (!ec) socket.bind(to_asio(*Endpoint::parse(o.bind)), ec);
+    if (ec) {
+        fail_line("peer", "cannot bind " + o.bind + ": " + ec.message());
+        return 2;
+    }
+    PeerSession session(make_config(o, *from_asio(socket.local_endpoint())), secure_random, start);
+    PeerShell shell(io, socket, session);
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const asio::error_code& error, int) {
+        if (!error) shell.interrupt();
+    });
+    asio::co_spawn(io, shell.receive_loop(), asio::detached);
+    asio::co_spawn(io, shell.tick_loop(), asio::detached);
+    io.run();
+    PeerResult r = session.result();
+    return r.connected && r.acked == o.messages && !shell.interrupted() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace natlab
+
+int main(int argc, char** argv) {
+    auto start = natlab::Clock::now();
+    CLI::App app{"nat-lab peer: register, get introduced, punch a UDP path, exchange data",
+                 "peer"};
+    natlab::Options options;
+    natlab::add_options(app, options);
+    if (auto code = natlab::parse_command_line(app, argc, argv)) return *code;
+    if (auto problem = natlab::check(options); !problem.empty()) {
+        natlab::fail_line("peer", problem);
+        return 2;
+    }
+    return natlab::run(options, start);
+}

@@ -1,0 +1,94 @@
+// JSON rendering of the peer's events and result. See peer_report.h.
+//
+// Pure: reads a PeerSession snapshot, builds an object. Names in it were
+// validated as UTF-8 when they entered the session, so dumping never throws
+// on them.
+#include "peer_report.h"
+
+#include <cmath>
+
+namespace natlab {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json endpoint_or_null(const std::optional<Endpoint>& e) {
+    return e ? ordered_json(e->to_string()) : ordered_json(nullptr);
+}
+
+ordered_json ms_or_null(const std::optional<Duration>& d) {
+    if (!d) return nullptr;
+    return std::round(to_ms(*d) * 1000.0) / 1000.0;
+}
+
+ordered_json partner_or_null(const PeerSession& s) {
+    if (s.introduction()) return s.introduction()->peer_name;
+    return nullptr;
+}
+
+ordered_json head(const PeerSession& s, std::string_view event) {
+    ordered_json j;
+    j["event"] = event;
+    j["name"] = s.config().name;
+    return j;
+}
+
+ordered_json registered_json(const PeerSession& s) {
+    ordered_json j = head(s, "registered");
+    j["public"] = endpoint_or_null(s.public_endpoint());
+    j["local"] = ordered_json::array();
+    for (Endpoint e : s.config().local_endpoints) j["local"].push_back(e.to_string());
+    return j;
+}
+
+ordered_json introduced_json(const PeerSession& s) {
+    ordered_json j = head(s, "introduced");
+    j["partner"] = partner_or_null(s);
+    j["role"] = s.introduction() ? to_string(s.introduction()->role) : "";
+    j["candidates"] = ordered_json::array();
+    for (const auto& c : s.candidates().all())
+        j["candidates"].push_back({{"endpoint", c.remote.to_string()}, {"kind", to_string(c.kind)}});
+    return j;
+}
+
+ordered_json connected_json(const PeerSession& s) {
+    PeerResult r = s.result();
+    ordered_json j = head(s, "connected");
+    j["partner"] = partner_or_null(s);
+    j["path"] = to_string(r.path);
+    j["remote"] = endpoint_or_null(r.remote);
+    j["rtt_ms"] = ms_or_null(r.rtt);
+    j["time_to_connect_ms"] = ms_or_null(r.time_to_connect);
+    return j;
+}
+
+}  // namespace
+
+ordered_json result_json(const PeerSession& s) {
+    PeerResult r = s.result();
+    ordered_json j = head(s, "result");
+    j["partner"] = partner_or_null(s);
+    j["connected"] = r.connected;
+    j["path"] = r.connected ? ordered_json(to_string(r.path)) : ordered_json(nullptr);
+    j["remote"] = endpoint_or_null(r.remote);
+    j["public"] = endpoint_or_null(r.public_endpoint);
+    j["rtt_ms"] = ms_or_null(r.rtt);
+    j["time_to_connect_ms"] = ms_or_null(r.time_to_connect);
+    j["sent"] = r.sent;
+    j["acked"] = r.acked;
+    j["received"] = r.received;
+    if (!r.connected) j["reason"] = r.reason;
+    return j;
+}
+
+ordered_json event_json(const PeerSession& s, PeerEvent event) {
+    switch (event) {
+        case PeerEvent::registered: return registered_json(s);
+        case PeerEvent::introduced: return introduced_json(s);
+        case PeerEvent::connected: return connected_json(s);
+        case PeerEvent::finished: return result_json(s);
+    }
+    return result_json(s);
+}
+
+}  // namespace natlab

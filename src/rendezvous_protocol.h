@@ -1,0 +1,136 @@
+// The rendezvous protocol: nat-lab's methods and attributes in STUN framing.
+//
+// Each message of docs/protocol.md has a plain struct here, a builder that
+// turns it into a stun::Message, and a parser that turns a stun::Message
+// back into the struct or refuses it (nullopt) when a required attribute is
+// missing or malformed. Server and peer speak only through these, so the
+// wire layout lives in one place. to_wire() is the single encoder: every
+// datagram nat-lab sends ends with a FINGERPRINT.
+#pragma once
+
+#include "endpoint.h"
+#include "stun_codec.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace natlab::proto {
+
+// 12-bit methods. Binding is RFC 8489's; the rest sit in the range IANA
+// leaves for private use (0xC00-0xFFF, RFC 8489 section 18.2).
+namespace method {
+inline constexpr std::uint16_t binding = 0x001;
+inline constexpr std::uint16_t register_ = 0xC01;
+inline constexpr std::uint16_t connect = 0xC02;
+inline constexpr std::uint16_t introduce = 0xC03;
+inline constexpr std::uint16_t probe = 0xC04;
+inline constexpr std::uint16_t data = 0xC05;
+}  // namespace method
+std::string_view method_name(std::uint16_t method);
+
+// Private attributes, in the comprehension-optional range 0xC000-0xFFFF
+// (RFC 8489 section 18.3): a STUN agent that does not know them skips them.
+namespace attr {
+inline constexpr std::uint16_t name = 0xC001;
+inline constexpr std::uint16_t local_endpoint = 0xC002;
+inline constexpr std::uint16_t peer_name = 0xC003;
+inline constexpr std::uint16_t peer_public_endpoint = 0xC004;
+inline constexpr std::uint16_t peer_local_endpoint = 0xC005;
+inline constexpr std::uint16_t token = 0xC006;
+inline constexpr std::uint16_t sequence = 0xC007;
+}  // namespace attr
+
+inline constexpr std::size_t kMaxNameBytes = 64;
+inline constexpr std::size_t kMaxLocalEndpoints = 16;
+inline constexpr std::size_t kMaxDataBytes = 1200;
+inline constexpr std::string_view kSoftware = "nat-lab 0.1";
+
+// Error codes carried in ERROR-CODE (RFC 8489 section 14.8 classes).
+namespace error {
+inline constexpr int bad_request = 400;
+inline constexpr int not_registered = 403;
+inline constexpr int unknown_peer = 404;
+inline constexpr int capacity = 508;
+}  // namespace error
+
+using Token = std::array<std::byte, 16>;
+
+// 1..64 bytes of valid UTF-8 with no control characters.
+bool valid_name(std::string_view name);
+
+enum class Role { controlling, controlled };
+std::string_view to_string(Role role);
+
+struct RegisterRequest {
+    std::string name;
+    std::vector<Endpoint> local;
+};
+
+struct ConnectRequest {
+    std::string name;  // optional: the requester's own name
+    std::string peer_name;
+};
+
+struct Introduction {
+    std::string peer_name;
+    Endpoint peer_public;
+    std::vector<Endpoint> peer_local;
+    Token token{};
+    Role role = Role::controlled;
+    std::uint64_t tiebreaker = 0;
+};
+
+struct ProbeRequest {
+    std::string name;  // the sender's name
+    Token token{};
+    bool use_candidate = false;
+};
+
+struct ProbeAnswer {
+    std::string name;  // the responder's name
+    Token token{};
+    Endpoint observed;  // where the probe came from, as the responder saw it
+};
+
+struct DataRequest {
+    Token token{};
+    std::uint32_t sequence = 0;
+    stun::Bytes payload;
+};
+
+struct DataAck {
+    Token token{};
+    std::uint32_t sequence = 0;
+};
+
+// ---- builders -------------------------------------------------------------
+stun::Message binding_request(const stun::TransactionId& id);
+stun::Message build(const RegisterRequest& m, const stun::TransactionId& id);
+stun::Message build(const ConnectRequest& m, const stun::TransactionId& id);
+stun::Message build(const Introduction& m, const stun::TransactionId& id);
+stun::Message build(const ProbeRequest& m, const stun::TransactionId& id);
+stun::Message build(const DataRequest& m, const stun::TransactionId& id);
+// Responses reuse the request's method and transaction id.
+stun::Message build_answer(const ProbeAnswer& m, const stun::Message& request);
+stun::Message build_ack(const DataAck& m, const stun::Message& request);
+stun::Message mapped_response(const stun::Message& request, Endpoint observed);
+stun::Message error_response(const stun::Message& request, const stun::ErrorCode& error);
+
+stun::Bytes to_wire(const stun::Message& message);
+
+// ---- parsers --------------------------------------------------------------
+std::optional<RegisterRequest> parse_register(const stun::Message& m);
+std::optional<ConnectRequest> parse_connect(const stun::Message& m);
+std::optional<Introduction> parse_introduction(const stun::Message& m);
+std::optional<ProbeRequest> parse_probe(const stun::Message& m);
+std::optional<ProbeAnswer> parse_probe_answer(const stun::Message& m);
+std::optional<DataRequest> parse_data(const stun::Message& m);
+std::optional<DataAck> parse_data_ack(const stun::Message& m);
+std::optional<Endpoint> parse_mapped(const stun::Message& m);  // XOR-MAPPED-ADDRESS
+std::optional<stun::ErrorCode> parse_error(const stun::Message& m);
+
+}  // namespace natlab::proto

@@ -1,0 +1,419 @@
+// Peer sessions against a rendezvous server core, all in memory.
+//
+// MiniLab is just enough network to exercise the punch: hosts on LANs, each
+// LAN behind a toy NAT (endpoint-independent or address-and-port-dependent
+// mapping and filtering, RFC 4787 sections 4.1 and 5), a server on the
+// "internet", 1 ms per hop, and a fake clock stepping 1 ms at a time. It is
+// not the simulator; it only decides, per datagram, "delivered from X" or
+// "dropped".
+#include "peer_session.h"
+#include "rendezvous_protocol.h"
+#include "rendezvous_server.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+namespace natlab {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+Endpoint ep(std::string_view text) { return *Endpoint::parse(text); }
+
+RandomSource seeded_random(unsigned seed) {
+    auto rng = std::make_shared<std::mt19937>(seed);
+    return [rng](std::span<std::byte> out) {
+        for (auto& b : out) b = static_cast<std::byte>((*rng)() & 0xff);
+    };
+}
+
+enum class Behaviour { endpoint_independent, address_and_port_dependent };
+
+struct Nat {
+    Ipv4 ip;
+    Behaviour mapping = Behaviour::endpoint_independent;
+    Behaviour filtering = Behaviour::endpoint_independent;
+    bool hairpin = false;
+    std::map<std::pair<Endpoint, Endpoint>, std::uint16_t> mappings;  // (inside, remote|{})
+    std::map<std::uint16_t, Endpoint> inside_of;                      // public port -> inside
+    std::set<std::pair<std::uint16_t, Endpoint>> permits;             // (public port, remote)
+    std::uint16_t next_port = 40000;
+
+    Endpoint outbound(Endpoint inside, Endpoint remote) {
+        Endpoint key_remote = mapping == Behaviour::endpoint_independent ? Endpoint{} : remote;
+        auto [it, added] = mappings.try_emplace({inside, key_remote}, next_port);
+        if (added) inside_of[next_port++] = inside;
+        permits.insert({it->second, remote});
+        return {ip, it->second};
+    }
+    std::optional<Endpoint> inbound(Endpoint to, Endpoint remote) const {
+        auto it = inside_of.find(to.port);
+        if (it == inside_of.end()) return std::nullopt;
+        bool open = filtering == Behaviour::endpoint_independent ||
+                    permits.count({to.port, remote}) > 0;
+        return open ? std::optional(it->second) : std::nullopt;
+    }
+};
+
+struct Host {
+    Endpoint local;
+    Nat* nat;
+    std::unique_ptr<PeerSession> session;
+    std::vector<PeerEvent> events;
+};
+
+struct InFlight {
+    TimePoint due;
+    stun::Bytes bytes;
+    Endpoint source;  // as the receiver will see it
+    int to;           // host index, or -1 for the server
+};
+
+class MiniLab {
+public:
+    static constexpr Endpoint server_endpoint() { return {Ipv4{0xC6120001}, 3478}; }  // 198.18.0.1
+
+    Nat& add_nat(std::string_view ip, Behaviour mapping, Behaviour filtering) {
+        nats_.push_back(std::make_unique<Nat>());
+        Nat& n = *nats_.back();
+        n.ip = *Ipv4::parse(ip);
+        n.mapping = mapping;
+        n.filtering = filtering;
+        return n;
+    }
+
+    PeerSession& add_peer(Nat& nat, std::string_view local, std::string name,
+                          std::optional<std::string> partner, std::uint32_t messages = 5) {
+        PeerConfig c;
+        c.name = std::move(name);
+        c.partner = std::move(partner);
+        c.server = server_endpoint();
+        c.local_endpoints = {ep(local)};
+        c.messages = messages;
+        auto seed = static_cast<unsigned>(hosts_.size() + 1);
+        hosts_.push_back({ep(local), &nat,
+                          std::make_unique<PeerSession>(c, seeded_random(seed), now_), {}});
+        return *hosts_.back().session;
+    }
+
+    // Drops the next datagram that `rule` matches (by decoded method/class).
+    void drop_once(std::uint16_t method, stun::Class cls, int to_host) {
+        drops_.push_back({method, cls, to_host});
+    }
+
+    void run(Duration limit = seconds(15)) {
+        TimePoint end = now_ + limit;
+        while (now_ < end && !all_finished()) {
+            deliver_due();
+            for (std::size_t i = 0; i < hosts_.size(); ++i)
+                emit(static_cast<int>(i), hosts_[i].session->on_tick(now_));
+            now_ += milliseconds(1);
+        }
+    }
+
+    const Host& host(int i) const { return hosts_[static_cast<std::size_t>(i)]; }
+    TimePoint now() const { return now_; }
+    RendezvousServer& server() { return server_; }
+
+private:
+    struct DropRule {
+        std::uint16_t method;
+        stun::Class cls;
+        int to;
+    };
+
+    bool all_finished() const {
+        for (const auto& h : hosts_)
+            if (!h.session->finished()) return false;
+        return true;
+    }
+
+    void emit(int from, const PeerOutput& out) {
+        auto& h = hosts_[static_cast<std::size_t>(from)];
+        h.events.insert(h.events.end(), out.events.begin(), out.events.end());
+        for (const auto& d : out.datagrams) route(from, d);
+    }
+
+    void route(int from, const Outgoing& d) {
+        Host& h = hosts_[static_cast<std::size_t>(from)];
+        if (d.destination == server_endpoint())
+            return schedule(d.bytes, h.nat->outbound(h.local, d.destination), -1);
+        if (int lan = local_host(d.destination); lan >= 0) {
+            if (host(lan).nat == h.nat) schedule(d.bytes, h.local, lan);
+            return;  // another LAN's private address is not routed
+        }
+        Endpoint source = h.nat->outbound(h.local, d.destination);
+        Nat* target = nat_of(d.destination.addr);
+        if (!target || (target == h.nat && !target->hairpin)) return;
+        if (auto inside = target->inbound(d.destination, source))
+            schedule(d.bytes, source, local_host(*inside));
+    }
+
+    void route_from_server(const Outgoing& d) {
+        Nat* target = nat_of(d.destination.addr);
+        if (!target) return;
+        if (auto inside = target->inbound(d.destination, server_endpoint()))
+            schedule(d.bytes, server_endpoint(), local_host(*inside));
+    }
+
+    void schedule(const stun::Bytes& bytes, Endpoint source, int to) {
+        if (to >= 0 && should_drop(bytes, to)) return;
+        queue_.push_back({now_ + milliseconds(1), bytes, source, to});
+    }
+
+    bool should_drop(const stun::Bytes& bytes, int to) {
+        auto m = stun::decode(bytes).message;
+        for (auto it = drops_.begin(); it != drops_.end(); ++it) {
+            if (m && m->method == it->method && m->cls == it->cls && it->to == to) {
+                drops_.erase(it);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void deliver_due() {
+        while (!queue_.empty() && queue_.front().due <= now_) {
+            InFlight f = std::move(queue_.front());
+            queue_.pop_front();
+            if (f.to < 0) {
+                for (const auto& d : server_.handle(f.bytes, f.source, now_).datagrams)
+                    route_from_server(d);
+            } else {
+                emit(f.to, hosts_[static_cast<std::size_t>(f.to)].session->on_datagram(
+                               f.bytes, f.source, now_));
+            }
+        }
+    }
+
+    int local_host(Endpoint e) const {
+        for (std::size_t i = 0; i < hosts_.size(); ++i)
+            if (hosts_[i].local == e) return static_cast<int>(i);
+        return -1;
+    }
+
+    Nat* nat_of(Ipv4 ip) const {
+        for (const auto& n : nats_)
+            if (n->ip == ip) return n.get();
+        return nullptr;
+    }
+
+    TimePoint now_{};
+    RendezvousServer server_{seeded_random(99)};
+    std::vector<std::unique_ptr<Nat>> nats_;
+    std::vector<Host> hosts_;
+    std::deque<InFlight> queue_;
+    std::vector<DropRule> drops_;
+};
+
+constexpr auto EI = Behaviour::endpoint_independent;
+constexpr auto APD = Behaviour::address_and_port_dependent;
+
+// ---- the punch, per NAT combination ----------------------------------------
+
+struct PunchRow {
+    const char* what;
+    Behaviour alice_mapping, alice_filtering;
+    Behaviour bob_mapping, bob_filtering;
+    bool same_nat;
+    bool connected;
+    const char* alice_path;  // alice connects to bob and controls
+    const char* bob_path;
+};
+
+void PrintTo(const PunchRow& row, std::ostream* os) { *os << row.what; }
+
+class PunchTable : public ::testing::TestWithParam<PunchRow> {};
+
+TEST_P(PunchTable, ConnectsAsExpected) {
+    const PunchRow& row = GetParam();
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", row.alice_mapping, row.alice_filtering);
+    Nat& b = row.same_nat ? a : lab.add_nat("198.18.2.1", row.bob_mapping, row.bob_filtering);
+    PeerSession& bob = lab.add_peer(b, row.same_nat ? "10.0.1.3:5000" : "10.0.2.3:5000", "bob",
+                                    std::nullopt);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    PeerResult ra = alice.result(), rb = bob.result();
+    ASSERT_EQ(ra.connected, row.connected) << ra.reason;
+    ASSERT_EQ(rb.connected, row.connected) << rb.reason;
+    if (!row.connected) {
+        EXPECT_EQ(ra.reason, "no candidate answered");
+        return;
+    }
+    EXPECT_EQ(to_string(ra.path), row.alice_path);
+    EXPECT_EQ(to_string(rb.path), row.bob_path);
+    for (const PeerResult& r : {ra, rb}) {
+        EXPECT_EQ(r.sent, 5u);
+        EXPECT_EQ(r.acked, 5u);
+        EXPECT_EQ(r.received, 5u);
+        EXPECT_TRUE(r.rtt);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Peer, PunchTable,
+    ::testing::Values(
+        //          alice map/filter  bob map/filter  same  conn   alice path     bob path
+        PunchRow{"same NAT, no hairpin", EI, APD, EI, APD, true, true, "local", "local"},
+        PunchRow{"two full-cone", EI, EI, EI, EI, false, true, "public", "public"},
+        PunchRow{"two port-restricted", EI, APD, EI, APD, false, true, "public", "public"},
+        PunchRow{"symmetric to full-cone", APD, APD, EI, EI, false, true, "public",
+                 "peer-reflexive"},
+        PunchRow{"full-cone to symmetric", EI, EI, APD, APD, false, true, "peer-reflexive",
+                 "public"},
+        PunchRow{"symmetric to symmetric", APD, APD, APD, APD, false, false, "", ""},
+        PunchRow{"port-restricted to symmetric", EI, APD, APD, APD, false, false, "", ""}),
+    [](const auto& info) {
+        std::string name = info.param.what;
+        for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        return name;
+    });
+
+// ---- events and timing ----------------------------------------------------
+
+TEST(PeerSession, EventsInOrderAndLocalPathIsQuick) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    const std::vector<PeerEvent> want = {PeerEvent::registered, PeerEvent::introduced,
+                                         PeerEvent::connected, PeerEvent::finished};
+    EXPECT_EQ(lab.host(1).events, want);
+    EXPECT_EQ(lab.host(0).events, want);
+    PeerResult r = alice.result();
+    EXPECT_EQ(r.remote, ep("10.0.1.3:5000"));
+    EXPECT_EQ(r.public_endpoint, ep("198.18.1.1:40001"));
+    EXPECT_LT(*r.time_to_connect, milliseconds(30));  // local: nominated on first answer
+    EXPECT_EQ(*r.rtt, milliseconds(2));               // 1 ms each way
+}
+
+TEST(PeerSession, LostIntroductionIsRepeated) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt);
+    lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
+    lab.drop_once(proto::method::introduce, stun::Class::indication, 0);  // bob's copy
+    lab.run();
+    EXPECT_TRUE(bob.result().connected) << bob.result().reason;
+}
+
+TEST(PeerSession, PartnerNeverRegistersMeansNotIntroduced) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    EXPECT_TRUE(alice.finished());
+    EXPECT_FALSE(alice.result().connected);
+    EXPECT_EQ(alice.result().reason, "not introduced");
+    EXPECT_EQ(lab.now() - TimePoint{}, seconds(10) + milliseconds(1));  // default --timeout
+}
+
+TEST(PeerSession, NoServerMeansNotRegistered) {
+    PeerConfig c;
+    c.name = "alice";
+    c.server = ep("198.18.0.1:3478");
+    c.timeout = seconds(1);
+    PeerSession alice(c, seeded_random(1), TimePoint{});
+    std::size_t registers = 0;
+    for (auto t = TimePoint{}; !alice.finished(); t += milliseconds(1))
+        registers += alice.on_tick(t).datagrams.size();
+    EXPECT_EQ(registers, 5u);  // every 200 ms: 0, 200, 400, 600, 800
+    EXPECT_EQ(alice.result().reason, "not registered");
+}
+
+// ---- probes that must be ignored ------------------------------------------
+
+// Alice, introduced to bob by a real server core, with her outgoing probes.
+struct IntroducedAlice {
+    std::unique_ptr<PeerSession> alice;
+    std::vector<Outgoing> probes;
+    proto::Token token{};
+};
+
+IntroducedAlice introduce_alice() {
+    const Endpoint server = ep("198.18.0.1:3478");
+    const Endpoint alice_ep = ep("198.18.1.1:40000"), bob_ep = ep("198.18.2.1:50000");
+    RendezvousServer core(seeded_random(7));
+    PeerConfig c;
+    c.name = "alice";
+    c.partner = "bob";
+    c.server = server;
+    IntroducedAlice out{std::make_unique<PeerSession>(c, seeded_random(1), TimePoint{}), {}, {}};
+    auto to_server = [&](const PeerOutput& o, Endpoint from) {
+        for (const auto& d : o.datagrams)
+            for (const auto& reply : core.handle(d.bytes, from, TimePoint{}).datagrams)
+                if (reply.destination == alice_ep)
+                    for (const auto& p : out.alice->on_datagram(reply.bytes, server, TimePoint{})
+                                             .datagrams)
+                        out.probes.push_back(p);
+    };
+    auto bob_register = proto::build(proto::RegisterRequest{"bob", {}}, stun::TransactionId{});
+    core.handle(proto::to_wire(bob_register), bob_ep, TimePoint{});
+    to_server(out.alice->on_tick(TimePoint{}), alice_ep);                        // Register
+    to_server(out.alice->on_tick(TimePoint{} + milliseconds(5)), alice_ep);      // Connect
+    EXPECT_EQ(out.alice->phase(), PeerPhase::punching);
+    out.token = out.alice->introduction()->token;
+    return out;
+}
+
+TEST(PeerSession, ProbeWithWrongTokenIsIgnored) {
+    auto lab = introduce_alice();
+    proto::Token wrong = lab.token;
+    wrong[0] ^= std::byte{1};
+    auto probe = proto::build(proto::ProbeRequest{"bob", wrong, true}, stun::TransactionId{});
+    auto before = lab.alice->dropped();
+    auto out = lab.alice->on_datagram(proto::to_wire(probe), ep("198.18.2.1:50000"),
+                                      TimePoint{} + milliseconds(6));
+    EXPECT_TRUE(out.datagrams.empty());
+    EXPECT_EQ(lab.alice->dropped(), before + 1);
+    EXPECT_EQ(lab.alice->phase(), PeerPhase::punching);  // USE-CANDIDATE did not select
+    EXPECT_EQ(lab.alice->candidates().all().size(), 1u);  // and taught no candidate
+}
+
+TEST(PeerSession, OwnProbeLoopingBackIsIgnored) {
+    auto lab = introduce_alice();
+    ASSERT_FALSE(lab.probes.empty());
+    auto own = lab.probes.front();  // a Probe alice sent, carrying her name and the token
+    auto out = lab.alice->on_datagram(own.bytes, ep("198.18.1.1:40000"),
+                                      TimePoint{} + milliseconds(6));
+    EXPECT_TRUE(out.datagrams.empty());
+    EXPECT_NE(out.dropped.find("alice"), std::string::npos) << out.dropped;
+}
+
+TEST(PeerSession, ValidProbeIsAnsweredToItsSource) {
+    auto lab = introduce_alice();
+    auto probe = proto::build(proto::ProbeRequest{"bob", lab.token, false}, stun::TransactionId{});
+    const Endpoint prflx = ep("198.18.2.1:50007");  // not bob's registered endpoint
+    auto out = lab.alice->on_datagram(proto::to_wire(probe), prflx, TimePoint{} + milliseconds(6));
+    ASSERT_EQ(out.datagrams.size(), 1u);
+    EXPECT_EQ(out.datagrams[0].destination, prflx);
+    auto answer = proto::parse_probe_answer(*stun::decode(out.datagrams[0].bytes).message);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->observed, prflx);
+    ASSERT_TRUE(lab.alice->candidates().find(prflx));
+    EXPECT_EQ(lab.alice->candidates().find(prflx)->kind, CandidateKind::peer_reflexive);
+}
+
+TEST(PeerSession, GarbageIsDroppedNotFatal) {
+    auto lab = introduce_alice();
+    std::mt19937 rng(5);
+    for (int i = 0; i < 2000; ++i) {
+        stun::Bytes junk(rng() % 200);
+        for (auto& b : junk) b = static_cast<std::byte>(rng());
+        auto out = lab.alice->on_datagram(junk, ep("198.18.2.1:50000"), TimePoint{});
+        EXPECT_TRUE(out.datagrams.empty());
+    }
+    EXPECT_EQ(lab.alice->phase(), PeerPhase::punching);
+}
+
+}  // namespace
+}  // namespace natlab

@@ -1,0 +1,112 @@
+#!/bin/sh
+# End-to-end on loopback: the real rendezvous and two real peers.
+#
+#   test_rendezvous_loopback.sh BIN_DIR loopback   rendezvous + bob (waits) + alice (connects)
+#   test_rendezvous_loopback.sh BIN_DIR cli        bad command lines exit 2 with one stderr line
+#
+# Everything binds to 127.0.0.1 and sends only there. The server listens on
+# port 0 and the script reads the real port from its first log line. Every
+# process this script starts is killed by PID on exit.
+set -u
+BIN=$1
+MODE=$2
+WORK=$(mktemp -d)
+SERVER_PID=""
+BOB_PID=""
+
+cleanup() {
+    for pid in $BOB_PID $SERVER_PID; do kill "$pid" 2>/dev/null; done
+    for pid in $BOB_PID $SERVER_PID; do wait "$pid" 2>/dev/null; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*"
+    for f in "$WORK"/*; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; }; done
+    exit 1
+}
+
+# The last line of $1 must be a result with connected true, path, and 5/5/5.
+check_result() {
+    last=$(tail -n 1 "$1")
+    python3 - "$last" "$2" <<'PY' || fail "bad result line in $1: $last"
+import json, sys
+r = json.loads(sys.argv[1])
+keys = ["event", "name", "partner", "connected", "path", "remote", "public", "rtt_ms",
+        "time_to_connect_ms", "sent", "acked", "received"]
+assert list(r.keys()) == keys, list(r.keys())
+assert r["event"] == "result" and r["connected"] is True, r
+assert r["path"] in ("local", "public", "peer-reflexive"), r
+assert r["remote"].startswith("127.0.0.1:") and r["public"].startswith("127.0.0.1:"), r
+assert (r["sent"], r["acked"], r["received"]) == (5, 5, 5), r
+assert r["partner"] == sys.argv[2], r
+PY
+}
+
+loopback() {
+    "$BIN/rendezvous" --listen 127.0.0.1:0 >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    port=""
+    for _ in $(seq 50); do
+        port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/server.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || fail "rendezvous did not start"
+
+    "$BIN/peer" --server "127.0.0.1:$port" --name bob --bind 127.0.0.1:0 --messages 5 \
+        >"$WORK/bob.json" 2>"$WORK/bob.err" &
+    BOB_PID=$!
+    "$BIN/peer" --server "127.0.0.1:$port" --name alice --connect bob --bind 127.0.0.1:0 \
+        --messages 5 >"$WORK/alice.json" 2>"$WORK/alice.err"
+    alice_rc=$?
+    wait "$BOB_PID"
+    bob_rc=$?
+    BOB_PID=""
+    [ "$alice_rc" -eq 0 ] || fail "alice exited $alice_rc"
+    [ "$bob_rc" -eq 0 ] || fail "bob exited $bob_rc"
+    check_result "$WORK/alice.json" bob
+    check_result "$WORK/bob.json" alice
+    grep -q '^introduced alice<->bob' "$WORK/server.log" || fail "server did not log the introduction"
+    echo "ok: $(tail -n 1 "$WORK/alice.json")"
+}
+
+# $1: expected exit code; the rest: the command. Stderr must be one line.
+expect_exit() {
+    want=$1
+    shift
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    [ "$rc" -eq "$want" ] || fail "$* exited $rc, want $want"
+    if [ "$want" -eq 2 ]; then
+        [ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "$*: stderr is not one line"
+    fi
+}
+
+cli() {
+    expect_exit 2 "$BIN/peer"
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1 --name a
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name ""
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --connect a
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --timeout 0
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --messages -1
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --bind 127.0.0.1:99999
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --bogus
+    expect_exit 2 "$BIN/rendezvous" --listen nowhere
+    expect_exit 2 "$BIN/rendezvous" extra
+    expect_exit 0 "$BIN/peer" --help
+    expect_exit 0 "$BIN/rendezvous" --help
+    # No server answering: a result line with a reason, exit 1.
+    expect_exit 1 "$BIN/peer" --server 127.0.0.1:9 --name a --bind 127.0.0.1:0 --timeout 0.3
+    python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read().splitlines()[-1]); \
+assert r["connected"] is False and r["reason"] == "not registered" and r["path"] is None, r' \
+        "$WORK/out" || fail "unregistered result: $(cat "$WORK/out")"
+    echo "ok: cli"
+}
+
+case "$MODE" in
+    loopback) loopback ;;
+    cli) cli ;;
+    *) fail "unknown mode $MODE" ;;
+esac

@@ -1,0 +1,171 @@
+// Rendezvous protocol wire tests: each message as bytes with a comment per
+// field (the same examples as docs/protocol.md), round trips, and the
+// messages a parser must refuse.
+#include "rendezvous_protocol.h"
+
+#include <gtest/gtest.h>
+
+namespace natlab::proto {
+namespace {
+
+using stun::Bytes;
+
+stun::TransactionId test_id() {
+    stun::TransactionId id;
+    for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::byte>(i + 1);
+    return id;
+}
+
+Token test_token() {
+    Token t;
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<std::byte>(0xa0 + i);
+    return t;
+}
+
+Endpoint ep(std::string_view text) { return *Endpoint::parse(text); }
+
+std::string squash(std::string_view hex) {
+    std::string out;
+    for (char c : hex)
+        if (c != ' ') out += c;
+    return out;
+}
+
+stun::Message decoded(const Bytes& wire) {
+    auto d = stun::decode(wire);
+    EXPECT_TRUE(d.message) << stun::to_string(d.error);
+    return d.message.value_or(stun::Message{});
+}
+
+TEST(RendezvousProtocol, RegisterBytes) {
+    RegisterRequest r{"alice", {ep("10.0.1.3:40001")}};
+    EXPECT_EQ(stun::to_hex(to_wire(build(r, test_id()))),
+              squash("3001 0020"                    // Register request, 32 bytes of attributes
+                     "2112a442"                     // magic cookie
+                     "0102030405060708090a0b0c"     // transaction id
+                     "c001 0005 616c696365 000000"  // NAME "alice" + padding
+                     "c002 0008"                    // LOCAL-ENDPOINT, 8 bytes
+                     "00 01 bd53"                   //   IPv4, port 40001 ^ 0x2112
+                     "2b12a541"                     //   10.0.1.3 ^ 0x2112a442
+                     "8028 0004 5b2ad0e3"));        // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, IntroduceBytes) {
+    Introduction i{"bob", ep("198.18.2.1:50000"), {ep("10.0.2.5:50001")}, test_token(),
+                   Role::controlling, 0x0102030405060708};
+    EXPECT_EQ(stun::to_hex(to_wire(build(i, test_id()))),
+              squash("3013 0048"                  // Introduce indication, 72 bytes
+                     "2112a442"                   // magic cookie
+                     "0102030405060708090a0b0c"   // transaction id
+                     "c003 0003 626f62 00"        // PEER-NAME "bob" + padding
+                     "c004 0008 0001 e242 e700a643"  // PEER-PUBLIC-ENDPOINT 198.18.2.1:50000
+                     "c005 0008 0001 e243 2b12a647"  // PEER-LOCAL-ENDPOINT 10.0.2.5:50001
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN, 16 bytes
+                     "802a 0008 0102030405060708"  // ICE-CONTROLLING, tie breaker
+                     "8028 0004 3ecd3980"));       // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, ProbeAnswerBytes) {
+    auto probe = build(ProbeRequest{"alice", test_token(), true}, test_id());
+    EXPECT_EQ(stun::to_hex(to_wire(probe)),
+              squash("3004 002c 2112a442 0102030405060708090a0b0c"  // Probe request, 44 bytes
+                     "c001 0005 616c696365 000000"               // NAME "alice"
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN
+                     "0025 0000"                                 // USE-CANDIDATE
+                     "8028 0004 552aca6b"));                     // FINGERPRINT
+    auto answer = build_answer({"bob", test_token(), ep("198.18.1.1:40000")}, probe);
+    EXPECT_EQ(stun::to_hex(to_wire(answer)),
+              squash("3104 0030 2112a442 0102030405060708090a0b0c"  // Probe success, same id
+                     "0020 0008 0001 bd52 e700a543"              // XOR-MAPPED-ADDRESS 198.18.1.1:40000
+                     "c001 0003 626f62 00"                       // NAME "bob"
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN
+                     "8028 0004 bb509b07"));                     // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, DataBytes) {
+    auto data = build(DataRequest{test_token(), 1, stun::to_bytes("hi")}, test_id());
+    EXPECT_EQ(stun::to_hex(to_wire(data)),
+              squash("3005 002c 2112a442 0102030405060708090a0b0c"  // Data request, 44 bytes
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN
+                     "c007 0004 00000001"                        // SEQUENCE 1
+                     "0013 0002 6869 0000"                       // DATA "hi" + padding
+                     "8028 0004 379641f1"));                     // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, ErrorBytes) {
+    auto connect = build(ConnectRequest{"", "carol"}, test_id());
+    EXPECT_EQ(stun::to_hex(to_wire(error_response(connect, {404, "unknown peer"}))),
+              squash("3112 002c 2112a442 0102030405060708090a0b0c"  // Connect error response
+                     "0009 0010 0000 04 04 756e6b6e6f776e2070656572"  // ERROR-CODE 404 "unknown peer"
+                     "8022 000b 6e61742d6c616220302e31 00"       // SOFTWARE "nat-lab 0.1"
+                     "8028 0004 410d244e"));                     // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, RoundTrips) {
+    auto id = test_id();
+    RegisterRequest r{"alice", {ep("10.0.1.3:40001"), ep("192.168.7.2:40001")}};
+    auto r2 = parse_register(decoded(to_wire(build(r, id))));
+    ASSERT_TRUE(r2);
+    EXPECT_EQ(r2->name, "alice");
+    EXPECT_EQ(r2->local, r.local);
+
+    Introduction i{"bob", ep("198.18.2.1:50000"), {}, test_token(), Role::controlled, 7};
+    auto i2 = parse_introduction(decoded(to_wire(build(i, id))));
+    ASSERT_TRUE(i2);
+    EXPECT_EQ(i2->peer_public, i.peer_public);
+    EXPECT_EQ(i2->role, Role::controlled);
+    EXPECT_EQ(i2->token, i.token);
+    EXPECT_EQ(i2->tiebreaker, 7u);
+
+    auto request = build(DataRequest{test_token(), 9, stun::to_bytes("x")}, id);
+    auto ack = parse_data_ack(decoded(to_wire(build_ack({test_token(), 9}, request))));
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->sequence, 9u);
+}
+
+TEST(RendezvousProtocol, ParsersRefuseIncompleteMessages) {
+    auto id = test_id();
+    stun::Message no_name = build(RegisterRequest{"alice", {}}, id);
+    no_name.attributes.clear();
+    EXPECT_FALSE(parse_register(no_name));
+
+    stun::Message bad_name = build(RegisterRequest{"alice", {}}, id);
+    bad_name.attributes[0].value = {std::byte{0xff}};  // not UTF-8
+    EXPECT_FALSE(parse_register(bad_name));
+
+    stun::Message as_indication = build(RegisterRequest{"alice", {}}, id);
+    as_indication.cls = stun::Class::indication;
+    EXPECT_FALSE(parse_register(as_indication));
+
+    Introduction i{"bob", ep("198.18.2.1:50000"), {}, test_token(), Role::controlling, 0};
+    stun::Message both_roles = build(i, id);
+    both_roles.add(stun::make_u64(stun::attr::ice_controlled, 0));
+    EXPECT_FALSE(parse_introduction(both_roles));
+
+    stun::Message short_token = build(ProbeRequest{"alice", test_token(), false}, id);
+    short_token.attributes[1].value.pop_back();
+    EXPECT_FALSE(parse_probe(short_token));
+}
+
+TEST(RendezvousProtocol, Names) {
+    struct Row {
+        std::string name;
+        bool valid;
+    };
+    const Row rows[] = {
+        {"alice", true},
+        {"", false},                        // empty
+        {std::string(64, 'a'), true},       // 64 bytes
+        {std::string(65, 'a'), false},      // 65 bytes
+        {"b\xc3\xa9" "atrice", true},       // UTF-8 e-acute
+        {"\xc3", false},                    // truncated sequence
+        {"\xc0\xaf", false},                // overlong '/'
+        {"\xed\xa0\x80", false},            // surrogate
+        {"tab\there", false},               // control character
+        {"del\x7f", false},                 // DEL
+    };
+    for (const auto& r : rows) EXPECT_EQ(valid_name(r.name), r.valid) << r.name;
+}
+
+}  // namespace
+}  // namespace natlab::proto
