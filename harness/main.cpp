@@ -84,7 +84,11 @@ int run_scenario(const std::string& file, const std::string& out_opt) {
     }
     auto peers = collect_peers(topo, out_dir);
     auto verdicts = judge(scenario, facts, peers);
-    RunRecord record{scenario, topo, facts, peers, verdicts, out_dir};
+    RunRecord record{scenario, topo, facts, peers, verdicts, out_dir, {}};
+    for (auto& node : topo.nodes)
+        if (node.is_nat)
+            if (auto c = parse_nat_counters(read_text(out_dir + "/" + node.name + ".events.jsonl")))
+                record.nat_counters[node.name] = *c;
     std::ofstream(out_dir + "/result.json") << render_result_json(record);
     std::cout << render_report(record) << std::flush;
     if (facts.interrupted) return kFailed;

@@ -30,18 +30,42 @@ std::string peer_summary(const PeerResult& r) {
            std::to_string(r.received) + " received";
 }
 
+std::string nat_summary(const nlohmann::json& c) {
+    std::string out = std::to_string(c.value("translated_out", 0)) + " out / " +
+                      std::to_string(c.value("translated_in", 0)) + " in translated, " +
+                      std::to_string(c.value("mappings_created", 0)) + " mappings, " +
+                      std::to_string(c.value("dropped_total", 0)) + " dropped";
+    std::string reasons;
+    if (auto it = c.find("dropped"); it != c.end() && it->is_object())
+        for (auto& [reason, n] : it->items())
+            if (n.is_number() && n.get<long>() > 0) reasons += (reasons.empty() ? "" : ", ") + reason + " " + n.dump();
+    return reasons.empty() ? out : out + " (" + reasons + ")";
+}
+
 void host_lines(std::ostringstream& out, const RunRecord& run) {
     for (auto& p : run.facts.processes) {
         if (!p.started && !p.is_nat && run.topology.find_node(p.node)->argv.empty()) continue;
         out << "  " << (p.is_nat ? "nat  " : "host ") << p.node << ": ";
         auto peer = run.peers.find(p.node);
-        if (peer != run.peers.end()) out << peer_summary(peer->second) << " (" << process_summary(p) << ")";
+        auto counters = run.nat_counters.find(p.node);
+        if (counters != run.nat_counters.end()) out << nat_summary(counters->second);
+        else if (peer != run.peers.end()) out << peer_summary(peer->second) << " (" << process_summary(p) << ")";
         else out << process_summary(p);
         out << "\n";
     }
 }
 
 }  // namespace
+
+std::optional<nlohmann::json> parse_nat_counters(const std::string& events) {
+    std::optional<nlohmann::json> last;
+    std::istringstream in(events);
+    for (std::string line; std::getline(in, line);) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_object() && j.value("event", "") == "counters") last = j;
+    }
+    return last;
+}
 
 bool all_held(const std::vector<Verdict>& verdicts) {
     for (auto& v : verdicts)
@@ -79,8 +103,11 @@ std::string render_result_json(const RunRecord& run) {
                        {"remote", r.remote}, {"rtt_ms", r.rtt_ms}, {"time_to_connect_ms", r.time_to_connect_ms},
                        {"sent", r.sent}, {"acked", r.acked}, {"received", r.received}};
     json processes = json::array();
-    for (auto& p : run.facts.processes)
-        processes.push_back({{"node", p.node}, {"nat", p.is_nat}, {"summary", process_summary(p)}});
+    for (auto& p : run.facts.processes) {
+        json j = {{"node", p.node}, {"nat", p.is_nat}, {"summary", process_summary(p)}};
+        if (auto c = run.nat_counters.find(p.node); c != run.nat_counters.end()) j["counters"] = c->second;
+        processes.push_back(j);
+    }
     json links = json::array();
     for (auto& l : run.topology.links)
         links.push_back({{"segment", l.segment}, {"node", l.node}, {"interface", l.node_ifname},

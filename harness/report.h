@@ -2,6 +2,8 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,11 @@ struct RunRecord {
     const std::map<std::string, PeerResult>& peers;
     const std::vector<Verdict>& verdicts;
     std::string out_dir;
+    std::map<std::string, nlohmann::json> nat_counters;  // the last "counters" event of each NAT
 };
+
+// The last {"event":"counters",...} line of a NAT's event log, if any.
+std::optional<nlohmann::json> parse_nat_counters(const std::string& events);
 
 bool all_held(const std::vector<Verdict>& verdicts);
 std::string render_report(const RunRecord& run);
