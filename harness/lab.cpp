@@ -47,6 +47,18 @@ void quiet_kernel(bool is_nat) {
     write_sysctl("net/ipv4/conf/default/forwarding", "0");
 }
 
+// br_netfilter, where loaded, would show bridged frames to the switch
+// namespace's netfilter (and drop malformed IPv4 before a NAT sees it).
+void plain_bridges() {
+    for (const char* family : {"iptables", "ip6tables", "arptables"}) {
+        try {
+            write_sysctl(std::string("net/bridge/bridge-nf-call-") + family, "0");
+        } catch (const SetupError&) {
+            // no br_netfilter: nothing to switch off
+        }
+    }
+}
+
 std::string last_line(const std::string& path) {
     std::ifstream in(path);
     std::string line, last;
@@ -130,6 +142,7 @@ void Lab::configure_node(const NodePlan& node) {
 
 void Lab::build() {
     quiet_kernel(false);
+    plain_bridges();
     Netlink sw;
     sw.set_up("lo");
     for (auto& node : topo_.nodes) build_node(node);

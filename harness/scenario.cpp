@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "behaviour.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -45,10 +47,20 @@ std::optional<Duration> parse_duration(const std::string& text) {
 
 namespace {
 
-const std::set<std::string> kPresets = {"full-cone", "restricted", "port-restricted", "symmetric"};
-const std::set<std::string> kBehaviours = {"endpoint-independent", "address-dependent",
-                                           "address-and-port-dependent"};
-const std::set<std::string> kAllocations = {"preserve", "sequential", "random"};
+// Every spelling the NAT emulator accepts for an enum, from its own name table.
+template <typename E>
+std::set<std::string> names_of() {
+    std::set<std::string> names;
+    for (int i = 0;; ++i) {
+        auto text = nat::to_string(static_cast<E>(i));
+        if (text == "?") return names;
+        names.emplace(text);
+    }
+}
+
+const std::set<std::string> kPresets = names_of<nat::NatType>();
+const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
+const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
 const std::set<std::string> kPaths = {"local", "public", "peer-reflexive"};
 
 std::string join(const std::set<std::string>& words) {

@@ -25,7 +25,9 @@ bool is_ethernet_ipv4(std::span<const std::byte> p) {
            load8(p, kHardwareSize) == 6 && load8(p, kProtocolSize) == 4;
 }
 
-void set_destination_mac(std::vector<std::byte>& frame, MacAddress mac) { store_mac(frame, 0, mac); }
+void set_destination_mac(std::vector<std::byte>& frame, MacAddress mac) {
+    store_mac(frame, 0, mac);
+}
 
 }  // namespace
 
@@ -60,8 +62,10 @@ Arp::Arp(Ipv4 own_ip, MacAddress own_mac, ArpTimers timers)
 void Arp::handle(const ArpMessage& message, TimePoint now, ArpOutput& out) {
     bool for_us = message.target_ip == own_ip_;
     if (should_learn(message)) learn(message.sender_ip, message.sender_mac, now, out);
-    if (for_us && message.op == ArpOp::Request) reply(message, out);
-    else if (!for_us) ++counters_.ignored;
+    if (for_us && message.op == ArpOp::Request)
+        reply(message, out);
+    else if (!for_us)
+        ++counters_.ignored;
 }
 
 // RFC 826 merge rule, plus "we asked for it" for replies to our requests.
@@ -110,9 +114,9 @@ void Arp::enqueue(Ipv4 next_hop, std::vector<std::byte> frame, TimePoint now, Ar
     auto [it, first] = pending_.try_emplace(next_hop.value);
     Pending& pending = it->second;
     if (pending.frames.size() >= timers_.queue_limit) {
-        out.dropped.push_back({std::move(frame), {DropCode::ArpQueueFull,
-                                                  "arp queue full: too many packets wait for " +
-                                                      next_hop.to_string()}});
+        out.dropped.push_back(
+            {std::move(frame),
+             {DropCode::ArpQueueFull, "arp queue full: too many packets wait for " + next_hop.to_string()}});
         return;
     }
     pending.frames.push_back(std::move(frame));

@@ -50,10 +50,18 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
 
 }  // namespace
 
-std::string_view to_string(MappingBehaviour b) { return name_of(kMappingNames, b); }
-std::string_view to_string(FilteringBehaviour b) { return name_of(kFilteringNames, b); }
-std::string_view to_string(PortAllocation a) { return name_of(kAllocationNames, a); }
-std::string_view to_string(NatType t) { return name_of(kTypeNames, t); }
+std::string_view to_string(MappingBehaviour b) {
+    return name_of(kMappingNames, b);
+}
+std::string_view to_string(FilteringBehaviour b) {
+    return name_of(kFilteringNames, b);
+}
+std::string_view to_string(PortAllocation a) {
+    return name_of(kAllocationNames, a);
+}
+std::string_view to_string(NatType t) {
+    return name_of(kTypeNames, t);
+}
 
 std::optional<MappingBehaviour> parse_mapping_behaviour(std::string_view text) {
     return value_of(kMappingNames, text);
@@ -64,7 +72,9 @@ std::optional<FilteringBehaviour> parse_filtering_behaviour(std::string_view tex
 std::optional<PortAllocation> parse_port_allocation(std::string_view text) {
     return value_of(kAllocationNames, text);
 }
-std::optional<NatType> parse_nat_type(std::string_view text) { return value_of(kTypeNames, text); }
+std::optional<NatType> parse_nat_type(std::string_view text) {
+    return value_of(kTypeNames, text);
+}
 
 std::optional<PortRange> PortRange::parse(std::string_view text) {
     auto dash = text.find('-');
@@ -82,14 +92,20 @@ std::string PortRange::to_string() const {
 NatConfig NatConfig::preset(NatType type) {
     NatConfig config;
     switch (type) {
-    case NatType::FullCone: config.filtering = F::EndpointIndependent; break;
-    case NatType::Restricted: config.filtering = F::AddressDependent; break;
-    case NatType::PortRestricted: config.filtering = F::AddressAndPortDependent; break;
-    case NatType::Symmetric:
-        config.mapping = M::AddressAndPortDependent;
-        config.filtering = F::AddressAndPortDependent;
-        config.port_allocation = A::Random;
-        break;
+        case NatType::FullCone:
+            config.filtering = F::EndpointIndependent;
+            break;
+        case NatType::Restricted:
+            config.filtering = F::AddressDependent;
+            break;
+        case NatType::PortRestricted:
+            config.filtering = F::AddressAndPortDependent;
+            break;
+        case NatType::Symmetric:
+            config.mapping = M::AddressAndPortDependent;
+            config.filtering = F::AddressAndPortDependent;
+            config.port_allocation = A::Random;
+            break;
     }
     return config;
 }

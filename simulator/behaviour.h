@@ -38,7 +38,11 @@
 namespace natlab::nat {
 
 enum class MappingBehaviour : std::uint8_t { EndpointIndependent, AddressDependent, AddressAndPortDependent };
-enum class FilteringBehaviour : std::uint8_t { EndpointIndependent, AddressDependent, AddressAndPortDependent };
+enum class FilteringBehaviour : std::uint8_t {
+    EndpointIndependent,
+    AddressDependent,
+    AddressAndPortDependent
+};
 enum class PortAllocation : std::uint8_t { Preserve, Sequential, Random };
 enum class NatType : std::uint8_t { FullCone, Restricted, PortRestricted, Symmetric };
 

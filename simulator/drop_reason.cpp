@@ -29,7 +29,9 @@ static_assert(names_in_order(kDropCodeNames, kLastDropCode));
 
 }  // namespace
 
-std::string_view to_string(DropCode code) { return name_of(kDropCodeNames, code); }
+std::string_view to_string(DropCode code) {
+    return name_of(kDropCodeNames, code);
+}
 
 std::uint64_t DropCounters::total() const {
     return std::accumulate(by_code.begin(), by_code.end(), std::uint64_t{0});

@@ -24,11 +24,14 @@ void add_options(CLI::App& app, EmuOptions& o, RawOptions& r) {
     app.add_option("--outside-address", r.outside_address, "our external address, a.b.c.d/len")->required();
     app.add_option("--outside-gateway", r.gateway, "next hop for destinations off the outside subnet");
     app.add_option("--type", r.type, "full-cone|restricted|port-restricted|symmetric");
-    app.add_option("--mapping", r.mapping, "endpoint-independent|address-dependent|address-and-port-dependent");
-    app.add_option("--filtering", r.filtering, "endpoint-independent|address-dependent|address-and-port-dependent");
+    app.add_option("--mapping", r.mapping,
+                   "endpoint-independent|address-dependent|address-and-port-dependent");
+    app.add_option("--filtering", r.filtering,
+                   "endpoint-independent|address-dependent|address-and-port-dependent");
     app.add_option("--port-allocation", r.allocation, "preserve|sequential|random");
     app.add_option("--port-range", r.port_range, "external ports LO-HI (default 1024-65535)");
-    app.add_option("--mapping-timeout", r.timeout_seconds, "idle seconds before a mapping expires (default 120)");
+    app.add_option("--mapping-timeout", r.timeout_seconds,
+                   "idle seconds before a mapping expires (default 120)");
     app.add_option("--hairpin", r.hairpin, "on|off (default off)");
     app.add_option("--refresh-on-inbound", r.refresh, "on|off (default off)");
     app.add_option("--events", o.events_path, "JSON-lines event log (default stdout)");
@@ -52,7 +55,8 @@ void apply_behaviour_flags(const RawOptions& r, NatConfig& c) {
     if (r.mapping)
         c.mapping = checked(parse_mapping_behaviour(*r.mapping), "--mapping", *r.mapping, kBehaviours);
     if (r.filtering)
-        c.filtering = checked(parse_filtering_behaviour(*r.filtering), "--filtering", *r.filtering, kBehaviours);
+        c.filtering =
+            checked(parse_filtering_behaviour(*r.filtering), "--filtering", *r.filtering, kBehaviours);
     if (r.allocation)
         c.port_allocation = checked(parse_port_allocation(*r.allocation), "--port-allocation", *r.allocation,
                                     "preserve, sequential or random");
@@ -69,7 +73,8 @@ NatConfig nat_config(const RawOptions& r, NatType type) {
     NatConfig c = NatConfig::preset(type);
     apply_behaviour_flags(r, c);
     if (r.port_range)
-        c.ports = checked(PortRange::parse(*r.port_range), "--port-range", *r.port_range, "LO-HI with 1 <= LO <= HI");
+        c.ports = checked(PortRange::parse(*r.port_range), "--port-range", *r.port_range,
+                          "LO-HI with 1 <= LO <= HI");
     c.mapping_timeout = timeout_from(r.timeout_seconds);
     c.hairpin = on_off("--hairpin", r.hairpin);
     c.refresh_on_inbound = on_off("--refresh-on-inbound", r.refresh);
@@ -85,7 +90,9 @@ std::optional<int> parse_prefix(std::string_view digits) {
     return prefix;
 }
 
-bool overlap(const Cidr& a, const Cidr& b) { return a.contains(b.base) || b.contains(a.base); }
+bool overlap(const Cidr& a, const Cidr& b) {
+    return a.contains(b.base) || b.contains(a.base);
+}
 
 void check_addressing(const EmuOptions& o) {
     if (overlap(o.inside.subnet, o.outside.subnet))
@@ -100,10 +107,14 @@ void check_addressing(const EmuOptions& o) {
 
 void convert(const RawOptions& r, EmuOptions& o) {
     const char* with_prefix = "an address with prefix, a.b.c.d/len";
-    o.inside = checked(InterfaceAddress::parse(r.inside_address), "--inside-address", r.inside_address, with_prefix);
-    o.outside = checked(InterfaceAddress::parse(r.outside_address), "--outside-address", r.outside_address, with_prefix);
-    if (r.gateway) o.gateway = checked(Ipv4::parse(*r.gateway), "--outside-gateway", *r.gateway, "an IPv4 address");
-    o.type = checked(parse_nat_type(r.type), "--type", r.type, "full-cone, restricted, port-restricted or symmetric");
+    o.inside =
+        checked(InterfaceAddress::parse(r.inside_address), "--inside-address", r.inside_address, with_prefix);
+    o.outside = checked(InterfaceAddress::parse(r.outside_address), "--outside-address", r.outside_address,
+                        with_prefix);
+    if (r.gateway)
+        o.gateway = checked(Ipv4::parse(*r.gateway), "--outside-gateway", *r.gateway, "an IPv4 address");
+    o.type = checked(parse_nat_type(r.type), "--type", r.type,
+                     "full-cone, restricted, port-restricted or symmetric");
     o.nat = nat_config(r, o.type);
     if (o.ready_fd && *o.ready_fd < 0) throw SetupError{"--ready-fd: expected a file descriptor number"};
     check_addressing(o);

@@ -12,13 +12,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kBatchesPerWake = 8;  // then let the other link have a turn
 
-Direction arrived_from(Side side) { return side == Side::Inside ? Direction::Outbound : Direction::Inbound; }
+Direction arrived_from(Side side) {
+    return side == Side::Inside ? Direction::Outbound : Direction::Inbound;
+}
 
 // The direction a frame leaving by `side` was travelling (for drops after routing).
-Direction leaving_by(Side side) { return side == Side::Outside ? Direction::Outbound : Direction::Inbound; }
+Direction leaving_by(Side side) {
+    return side == Side::Outside ? Direction::Outbound : Direction::Inbound;
+}
 
 Duration tick_interval_for(Duration mapping_timeout) {
-    return std::clamp<Duration>(mapping_timeout / 10, std::chrono::milliseconds{100}, std::chrono::seconds{1});
+    return std::clamp<Duration>(mapping_timeout / 10, std::chrono::milliseconds{100},
+                                std::chrono::seconds{1});
 }
 
 int milliseconds_until(TimePoint deadline) {
@@ -34,7 +39,8 @@ std::optional<Flow> flow_of(std::vector<std::byte>& frame) {
 }
 
 DropReason to_the_nat(Ipv4 address) {
-    return {DropCode::NotOurAddress, "not our address: " + address.to_string() + " is the NAT itself, which runs no services"};
+    return {DropCode::NotOurAddress,
+            "not our address: " + address.to_string() + " is the NAT itself, which runs no services"};
 }
 
 }  // namespace
@@ -51,22 +57,32 @@ Emulator::Emulator(const EmuOptions& options, EventLog& log, std::uint64_t seed)
       outside_(Side::Outside, options.outside_interface, options.outside.address),
       nat_(options.nat, options.outside.address, seed, [this](const NatEvent& e) { on_event(e); }) {}
 
-void Emulator::run(int signal_fd) {
-    std::array<pollfd, 3> fds{{{inside_.link.fd(), POLLIN, 0}, {outside_.link.fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}}};
+int Emulator::run(int signal_fd) {
+    std::array<pollfd, 3> fds{
+        {{inside_.link.fd(), POLLIN, 0}, {outside_.link.fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}}};
     TimePoint next_tick = Clock::now() + tick_interval_;
+    int status = 0;
     for (;;) {
         int ready = poll(fds.data(), fds.size(), milliseconds_until(next_tick));
-        TimePoint now = Clock::now();
-        if (ready < 0 && errno != EINTR) std::fprintf(stderr, "nat-emu: poll: %s\n", std::strerror(errno));
-        if (ready > 0 && fds[2].revents) break;
-        if (ready > 0) service(inside_, fds[0].revents, now);
-        if (ready > 0) service(outside_, fds[1].revents, now);
-        if (now >= next_tick) {
-            tick(now);
-            next_tick = now + tick_interval_;
+        if (ready < 0 && errno != EINTR) {
+            std::fprintf(stderr, "nat-emu: poll: %s\n", std::strerror(errno));
+            status = 1;
+            break;
         }
+        TimePoint now = Clock::now();
+        if (ready > 0 && !serve(fds, now)) break;
+        if (now >= next_tick) next_tick = tick(now);
     }
     log_.write(counters_json(counters(), log_.start(), Clock::now()));
+    return status;
+}
+
+// Handles whatever poll() reported; false once a termination signal arrived.
+bool Emulator::serve(const std::array<pollfd, 3>& fds, TimePoint now) {
+    if (fds[2].revents) return false;
+    service(inside_, fds[0].revents, now);
+    service(outside_, fds[1].revents, now);
+    return true;
 }
 
 CountersSnapshot Emulator::counters() const {
@@ -127,8 +143,9 @@ void Emulator::on_arp(Port& in, const EthernetHeader& ethernet, std::span<const 
     auto message = parse_arp(payload);
     if (!message) return ignore(in, DropCode::Malformed);
     trace_([&] {
-        return std::string{to_string(in.side)} + " arp " + (message->op == ArpOp::Request ? "request" : "reply") +
-               " from " + message->sender_ip.to_string() + " (" + message->sender_mac.to_string() + ") for " +
+        return std::string{to_string(in.side)} + " arp " +
+               (message->op == ArpOp::Request ? "request" : "reply") + " from " +
+               message->sender_ip.to_string() + " (" + message->sender_mac.to_string() + ") for " +
                message->target_ip.to_string();
     });
     ArpOutput output;
@@ -157,7 +174,8 @@ void Emulator::translate(Port& in, Ipv4Packet packet, std::span<std::byte> frame
     auto out = nat_.handle(packet, from, now);
     if (!out) return;  // the NAT has reported the drop
     trace_([&] {
-        return "nat " + std::string{to_string(from)} + " " + before->to_string() + " => " + out->flow().to_string();
+        return "nat " + std::string{to_string(from)} + " " + before->to_string() + " => " +
+               out->flow().to_string();
     });
     forward(*out, frame.first(kEthernetHeaderSize + out->bytes().size()), from, now);
 }
@@ -172,8 +190,10 @@ void Emulator::transmit(Port& out, Ipv4 next_hop, std::span<std::byte> frame, Ti
     ArpOutput output;
     auto mac = out.arp.lookup(next_hop, now, output);
     write_ethernet(frame, {mac.value_or(MacAddress{}), out.link.mac(), kEtherTypeIpv4});
-    if (mac) out.tx.add(std::span<const std::byte>{frame});
-    else out.arp.enqueue(next_hop, {frame.begin(), frame.end()}, now, output);
+    if (mac)
+        out.tx.add(std::span<const std::byte>{frame});
+    else
+        out.arp.enqueue(next_hop, {frame.begin(), frame.end()}, now, output);
     trace_([&] {
         return std::string{to_string(out.side)} + " tx to " + next_hop.to_string() +
                (mac ? " at " + mac->to_string() : std::string{" (waiting for ARP)"});
@@ -192,12 +212,13 @@ void Emulator::flush() {
         if (p->tx.empty()) continue;
         std::size_t accepted = p->link.send(p->tx);
         p->counters.frames_out += accepted;
-        for (std::size_t i = accepted; i < p->tx.frames().size(); ++i) shell_dropped_.add(DropCode::SendFailed);
+        for (std::size_t i = accepted; i < p->tx.frames().size(); ++i)
+            shell_dropped_.add(DropCode::SendFailed);
         p->tx.clear();
     }
 }
 
-void Emulator::tick(TimePoint now) {
+TimePoint Emulator::tick(TimePoint now) {
     nat_.expire(now);
     for (Port* p : {&inside_, &outside_}) {
         ArpOutput output;
@@ -205,11 +226,13 @@ void Emulator::tick(TimePoint now) {
         apply(*p, output, now);
     }
     flush();
+    return now + tick_interval_;
 }
 
 void Emulator::ignore(Port& in, DropCode code) {
     shell_dropped_.add(code);
-    trace_([&] { return std::string{to_string(in.side)} + " ignored frame: " + std::string{to_string(code)}; });
+    trace_(
+        [&] { return std::string{to_string(in.side)} + " ignored frame: " + std::string{to_string(code)}; });
 }
 
 void Emulator::drop(Direction from, std::optional<Flow> flow, DropReason why, TimePoint now) {

@@ -31,6 +31,9 @@
 // Ethernet-level noise is only counted.
 #pragma once
 
+#include <poll.h>
+
+#include <array>
 #include <optional>
 
 #include "arp.h"
@@ -49,8 +52,9 @@ public:
     Emulator(const EmuOptions& options, EventLog& log, std::uint64_t seed);
 
     // Moves frames until `signal_fd` (a signalfd) becomes readable, then
-    // writes the counters line to the event log.
-    void run(int signal_fd);
+    // writes the counters line to the event log. Returns the exit status:
+    // 0, or 1 if poll() itself failed.
+    int run(int signal_fd);
     CountersSnapshot counters() const;
 
 private:
@@ -65,6 +69,7 @@ private:
     };
 
     Port& port(Side side) { return side == Side::Inside ? inside_ : outside_; }
+    bool serve(const std::array<pollfd, 3>& fds, TimePoint now);
     void service(Port& in, short revents, TimePoint now);
     void drain(Port& in, TimePoint now);
     void on_frame_guarded(Port& in, std::size_t i, TimePoint now);
@@ -76,7 +81,7 @@ private:
     void transmit(Port& out, Ipv4 next_hop, std::span<std::byte> frame, TimePoint now);
     void apply(Port& port, ArpOutput& output, TimePoint now);
     void flush();
-    void tick(TimePoint now);
+    TimePoint tick(TimePoint now);  // returns when the next tick is due
 
     void ignore(Port& in, DropCode code);
     void drop(Direction from, std::optional<Flow> flow, DropReason why, TimePoint now);

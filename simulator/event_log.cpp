@@ -68,8 +68,10 @@ Json started_json(const EmuOptions& o) {
 Json event_json(const NatEvent& event, TimePoint start) {
     return std::visit(
         [&](const auto& e) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(e)>, MappingEvent>) return mapping_json(e, start);
-            else return drop_json(e, start);
+            if constexpr (std::is_same_v<std::decay_t<decltype(e)>, MappingEvent>)
+                return mapping_json(e, start);
+            else
+                return drop_json(e, start);
         },
         event);
 }
@@ -100,8 +102,10 @@ EventLog::EventLog(const std::string& path, TimePoint start)
 }
 
 EventLog::~EventLog() {
-    if (owned_) std::fclose(out_);
-    else std::fflush(out_);
+    if (owned_)
+        std::fclose(out_);
+    else
+        std::fflush(out_);
 }
 
 // One line, flushed, so a reader following the file sees each event at once.

@@ -5,7 +5,9 @@
 namespace natlab::nat {
 namespace {
 
-bool live(TimePoint last, TimePoint now, Duration lifetime) { return now - last < lifetime; }
+bool live(TimePoint last, TimePoint now, Duration lifetime) {
+    return now - last < lifetime;
+}
 
 template <class Map>
 bool live_in(const Map& map, const typename Map::key_type& key, TimePoint now, Duration lifetime) {
@@ -24,8 +26,8 @@ void erase_dead(Map& map, TimePoint now, Duration lifetime) {
 }
 
 DropReason filtered(FilteringBehaviour behaviour, const std::string& whom) {
-    return {DropCode::Filtered, "filtered (" + std::string{to_string(behaviour)} +
-                                    "): no mapping has sent to " + whom};
+    return {DropCode::Filtered,
+            "filtered (" + std::string{to_string(behaviour)} + "): no mapping has sent to " + whom};
 }
 
 }  // namespace
@@ -55,16 +57,17 @@ bool SentTo::endpoint_live(Endpoint remote, TimePoint now, Duration lifetime) co
     return live_in(endpoints_, remote, now, lifetime);
 }
 
-std::optional<DropReason> filter_inbound(FilteringBehaviour behaviour, const SentTo& sent_to,
-                                         Endpoint remote, TimePoint now, Duration lifetime) {
+std::optional<DropReason> filter_inbound(FilteringBehaviour behaviour, const SentTo& sent_to, Endpoint remote,
+                                         TimePoint now, Duration lifetime) {
     switch (behaviour) {
-    case FilteringBehaviour::EndpointIndependent: return std::nullopt;
-    case FilteringBehaviour::AddressDependent:
-        if (sent_to.address_live(remote.addr, now, lifetime)) return std::nullopt;
-        return filtered(behaviour, remote.addr.to_string());
-    case FilteringBehaviour::AddressAndPortDependent:
-        if (sent_to.endpoint_live(remote, now, lifetime)) return std::nullopt;
-        return filtered(behaviour, remote.to_string());
+        case FilteringBehaviour::EndpointIndependent:
+            return std::nullopt;
+        case FilteringBehaviour::AddressDependent:
+            if (sent_to.address_live(remote.addr, now, lifetime)) return std::nullopt;
+            return filtered(behaviour, remote.addr.to_string());
+        case FilteringBehaviour::AddressAndPortDependent:
+            if (sent_to.endpoint_live(remote, now, lifetime)) return std::nullopt;
+            return filtered(behaviour, remote.to_string());
     }
     return filtered(behaviour, remote.to_string());
 }

@@ -52,7 +52,7 @@ private:
 };
 
 // Nothing when `remote` may send in through a mapping with `sent_to`; the reason otherwise.
-std::optional<DropReason> filter_inbound(FilteringBehaviour behaviour, const SentTo& sent_to,
-                                         Endpoint remote, TimePoint now, Duration lifetime);
+std::optional<DropReason> filter_inbound(FilteringBehaviour behaviour, const SentTo& sent_to, Endpoint remote,
+                                         TimePoint now, Duration lifetime);
 
 }  // namespace natlab::nat

@@ -24,10 +24,18 @@ void set_option(int fd, int level, int name, int value, const std::string& what)
     if (setsockopt(fd, level, name, &value, sizeof value) < 0) throw system_error(what);
 }
 
+// Large socket buffers absorb bursts; the FORCE variant (CAP_NET_ADMIN) is
+// not capped by net.core.[rw]mem_max, the plain one is the fallback.
+void set_buffer(int fd, int force_name, int name, const std::string& what) {
+    if (setsockopt(fd, SOL_SOCKET, force_name, &kSocketBuffer, sizeof kSocketBuffer) == 0) return;
+    set_option(fd, SOL_SOCKET, name, kSocketBuffer, what);
+}
+
 MacAddress read_mac(int fd, const std::string& interface) {
     ifreq request{};
     std::strncpy(request.ifr_name, interface.c_str(), IFNAMSIZ - 1);
-    if (ioctl(fd, SIOCGIFHWADDR, &request) < 0) throw system_error("interface " + interface + ": SIOCGIFHWADDR");
+    if (ioctl(fd, SIOCGIFHWADDR, &request) < 0)
+        throw system_error("interface " + interface + ": SIOCGIFHWADDR");
     if (request.ifr_hwaddr.sa_family != ARPHRD_ETHER)
         throw SetupError{"interface " + interface + ": not an Ethernet interface"};
     MacAddress mac;
@@ -40,12 +48,19 @@ MacAddress read_mac(int fd, const std::string& interface) {
 RxBatch::RxBatch() : storage_(kCapacity * kFrameSize) {}
 
 std::span<std::byte> RxBatch::frame(std::size_t i) {
-    return std::span{storage_}.subspan(i * kFrameSize, std::min<std::size_t>(headers_[i].msg_len, kFrameSize));
+    return std::span{storage_}.subspan(i * kFrameSize,
+                                       std::min<std::size_t>(headers_[i].msg_len, kFrameSize));
 }
 
-bool RxBatch::truncated(std::size_t i) const { return headers_[i].msg_hdr.msg_flags & MSG_TRUNC; }
-bool RxBatch::checksum_unfinished(std::size_t i) const { return status(i) & TP_STATUS_CSUMNOTREADY; }
-bool RxBatch::vlan_tagged(std::size_t i) const { return status(i) & TP_STATUS_VLAN_VALID; }
+bool RxBatch::truncated(std::size_t i) const {
+    return headers_[i].msg_hdr.msg_flags & MSG_TRUNC;
+}
+bool RxBatch::checksum_unfinished(std::size_t i) const {
+    return status(i) & TP_STATUS_CSUMNOTREADY;
+}
+bool RxBatch::vlan_tagged(std::size_t i) const {
+    return status(i) & TP_STATUS_VLAN_VALID;
+}
 
 void RxBatch::prepare() {
     for (std::size_t i = 0; i < kCapacity; ++i) {
@@ -104,8 +119,8 @@ void Link::configure(int ifindex) {
     std::string what = "interface " + name_ + ": setsockopt ";
     set_option(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, what + "PACKET_IGNORE_OUTGOING");
     set_option(fd_, SOL_PACKET, PACKET_AUXDATA, 1, what + "PACKET_AUXDATA");
-    set_option(fd_, SOL_SOCKET, SO_RCVBUF, kSocketBuffer, what + "SO_RCVBUF");
-    set_option(fd_, SOL_SOCKET, SO_SNDBUF, kSocketBuffer, what + "SO_SNDBUF");
+    set_buffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF, what + "SO_RCVBUF");
+    set_buffer(fd_, SO_SNDBUFFORCE, SO_SNDBUF, what + "SO_SNDBUF");
     sockaddr_ll address{};
     address.sll_family = AF_PACKET;
     address.sll_protocol = htons(ETH_P_ALL);

@@ -20,7 +20,7 @@ std::optional<Ipv4Packet> Nat::handle(Ipv4Packet packet, Direction from, TimePoi
 }
 
 void Nat::expire(TimePoint now) {
-    for (auto& mapping : table_.remove_expired(now)) retire(std::move(mapping), now);
+    for (const auto& mapping : table_.remove_expired(now)) retire(mapping, now);
     table_.for_each([&](Mapping& m) { m.sent_to.prune(now, table_.timeout()); });
 }
 
@@ -134,7 +134,7 @@ Mapping* Nat::live_mapping(std::uint16_t external_port, TimePoint now) {
     return mapping;
 }
 
-void Nat::retire(Mapping mapping, TimePoint now) {
+void Nat::retire(const Mapping& mapping, TimePoint now) {
     ports_.release(mapping.outside.port);
     ++counters_.mappings_expired;
     report(MappingChange::Expired, mapping, mapping.first_remote, now);

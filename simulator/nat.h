@@ -71,7 +71,9 @@ public:
     const DropReason& last_drop() const { return last_drop_; }
     const NatCounters& counters() const { return counters_; }
     std::size_t mappings_live() const { return table_.size(); }
-    const Mapping* mapping_at(std::uint16_t external_port) const { return table_.find_inbound(external_port); }
+    const Mapping* mapping_at(std::uint16_t external_port) const {
+        return table_.find_inbound(external_port);
+    }
     const NatConfig& config() const { return config_; }
     Ipv4 external_address() const { return external_; }
 
@@ -87,7 +89,7 @@ private:
     Mapping* mapping_addressed(Endpoint destination, TimePoint now, DropReason& why);
     void refresh_inbound(Mapping& mapping, Endpoint remote, TimePoint now);
     Mapping* live_mapping(std::uint16_t external_port, TimePoint now);
-    void retire(Mapping mapping, TimePoint now);
+    void retire(const Mapping& mapping, TimePoint now);
 
     std::nullopt_t drop(Direction from, Flow flow, DropReason why, TimePoint now);
     void report(MappingChange change, const Mapping& mapping, Endpoint remote, TimePoint now);

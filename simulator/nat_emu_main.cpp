@@ -52,9 +52,9 @@ int run(const std::vector<std::string>& args) {
     Emulator emulator(options, log, random_seed());
     log.write(started_json(options));
     signal_ready(options.ready_fd);
-    emulator.run(signal_fd);
+    int status = emulator.run(signal_fd);
     close(signal_fd);
-    return 0;
+    return status;
 }
 
 }  // namespace

@@ -22,7 +22,11 @@ static_assert(names_in_order(kChangeNames, MappingChange::Expired));
 
 }  // namespace
 
-std::string_view to_string(Direction d) { return name_of(kDirectionNames, d); }
-std::string_view to_string(MappingChange c) { return name_of(kChangeNames, c); }
+std::string_view to_string(Direction d) {
+    return name_of(kDirectionNames, d);
+}
+std::string_view to_string(MappingChange c) {
+    return name_of(kChangeNames, c);
+}
 
 }  // namespace natlab::nat

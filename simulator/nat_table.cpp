@@ -11,9 +11,12 @@ std::size_t NatTable::KeyHash::operator()(const Key& k) const noexcept {
 
 NatTable::Key NatTable::key_for(Endpoint inside, Endpoint remote) const {
     switch (behaviour_) {
-    case MappingBehaviour::EndpointIndependent: return {inside, {}};
-    case MappingBehaviour::AddressDependent: return {inside, {remote.addr, 0}};
-    case MappingBehaviour::AddressAndPortDependent: return {inside, remote};
+        case MappingBehaviour::EndpointIndependent:
+            return {inside, {}};
+        case MappingBehaviour::AddressDependent:
+            return {inside, {remote.addr, 0}};
+        case MappingBehaviour::AddressAndPortDependent:
+            return {inside, remote};
     }
     return {inside, remote};
 }

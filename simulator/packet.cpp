@@ -48,7 +48,8 @@ std::optional<DropReason> check_header(std::span<const std::byte> b, std::size_t
 }
 
 // Total length and header checksum; on success `total` is set.
-std::optional<DropReason> check_total(std::span<const std::byte> b, std::size_t header_size, std::size_t& total) {
+std::optional<DropReason> check_total(std::span<const std::byte> b, std::size_t header_size,
+                                      std::size_t& total) {
     total = load16(b, kTotalLength);
     if (total < header_size)
         return malformed("total length " + std::to_string(total) + " is less than the header");
@@ -66,8 +67,8 @@ std::optional<DropReason> check_not_fragment(std::span<const std::byte> b) {
     return std::nullopt;
 }
 
-std::optional<DropReason> check_udp(std::span<const std::byte> b, std::size_t header_size,
-                                    std::size_t total, std::size_t& udp_size) {
+std::optional<DropReason> check_udp(std::span<const std::byte> b, std::size_t header_size, std::size_t total,
+                                    std::size_t& udp_size) {
     if (auto protocol = load8(b, kProtocol); protocol != kIpProtocolUdp)
         return DropReason{DropCode::NotUdp,
                           "not udp: IP protocol " + std::to_string(protocol) + " is not translated"};
@@ -82,7 +83,9 @@ std::optional<DropReason> check_udp(std::span<const std::byte> b, std::size_t he
 
 }  // namespace
 
-std::string Flow::to_string() const { return source.to_string() + " -> " + destination.to_string(); }
+std::string Flow::to_string() const {
+    return source.to_string() + " -> " + destination.to_string();
+}
 
 std::optional<Ipv4Packet> Ipv4Packet::parse(std::span<std::byte> bytes, DropReason& why) {
     std::size_t header_size = 0, total = 0, udp_size = 0;
@@ -105,15 +108,21 @@ Endpoint Ipv4Packet::destination() const {
     return {Ipv4{load32(bytes_, kDestinationAddress)}, load16(bytes_, header_size_ + kDestinationPort)};
 }
 
-std::uint8_t Ipv4Packet::ttl() const { return load8(bytes_, kTtl); }
+std::uint8_t Ipv4Packet::ttl() const {
+    return load8(bytes_, kTtl);
+}
 
-std::uint16_t Ipv4Packet::header_checksum() const { return load16(bytes_, kHeaderChecksum); }
+std::uint16_t Ipv4Packet::header_checksum() const {
+    return load16(bytes_, kHeaderChecksum);
+}
 
 std::uint16_t Ipv4Packet::udp_checksum_field() const {
     return load16(bytes_, header_size_ + kUdpChecksum);
 }
 
-void Ipv4Packet::set_source(Endpoint to) { rewrite(kSourceAddress, kSourcePort, to); }
+void Ipv4Packet::set_source(Endpoint to) {
+    rewrite(kSourceAddress, kSourcePort, to);
+}
 
 void Ipv4Packet::set_destination(Endpoint to) {
     rewrite(kDestinationAddress, kDestinationPort, to);
@@ -123,8 +132,7 @@ void Ipv4Packet::decrement_ttl() {
     // TTL shares a 16-bit checksum word with the protocol field.
     std::uint16_t old_word = load16(bytes_, kTtl);
     store8(bytes_, kTtl, static_cast<std::uint8_t>(ttl() - 1));
-    store16(bytes_, kHeaderChecksum,
-            checksum_adjust(header_checksum(), old_word, load16(bytes_, kTtl)));
+    store16(bytes_, kHeaderChecksum, checksum_adjust(header_checksum(), old_word, load16(bytes_, kTtl)));
 }
 
 void Ipv4Packet::finish_udp_checksum() {
@@ -167,8 +175,7 @@ void write_udp(std::span<std::byte> udp, const UdpDatagramSpec& spec) {
     store16(udp, kUdpLength, static_cast<std::uint16_t>(udp.size()));
     std::copy(spec.payload.begin(), spec.payload.end(), udp.begin() + kUdpHeader);
     if (spec.udp_checksum)
-        store16(udp, kUdpChecksum,
-                udp_checksum(spec.flow.source.addr, spec.flow.destination.addr, udp));
+        store16(udp, kUdpChecksum, udp_checksum(spec.flow.source.addr, spec.flow.destination.addr, udp));
 }
 
 }  // namespace

@@ -12,11 +12,13 @@ PortAllocator::PortAllocator(PortAllocation policy, PortRange range, std::uint64
 std::optional<std::uint16_t> PortAllocator::allocate(std::uint16_t wanted) {
     if (count_ == range_.size()) return std::nullopt;
     switch (policy_) {
-    case PortAllocation::Preserve:
-        if (range_.contains(wanted) && !in_use(wanted)) return take(wanted);
-        return next_sequential();
-    case PortAllocation::Sequential: return next_sequential();
-    case PortAllocation::Random: return next_random();
+        case PortAllocation::Preserve:
+            if (range_.contains(wanted) && !in_use(wanted)) return take(wanted);
+            return next_sequential();
+        case PortAllocation::Sequential:
+            return next_sequential();
+        case PortAllocation::Random:
+            return next_random();
     }
     return std::nullopt;
 }

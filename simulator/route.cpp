@@ -15,7 +15,9 @@ static_assert(names_in_order(kSideNames, Side::Outside));
 
 }  // namespace
 
-std::string_view to_string(Side side) { return name_of(kSideNames, side); }
+std::string_view to_string(Side side) {
+    return name_of(kSideNames, side);
+}
 
 std::optional<NextHop> next_hop(const Routes& routes, Ipv4 destination) {
     if (routes.inside.contains(destination)) return NextHop{Side::Inside, destination};

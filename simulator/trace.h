@@ -34,7 +34,9 @@ public:
     }
 
 private:
-    void emit(const std::string& line) const { std::fprintf(stderr, "%s%s\n", prefix_.c_str(), line.c_str()); }
+    void emit(const std::string& line) const {
+        std::fprintf(stderr, "%s%s\n", prefix_.c_str(), line.c_str());
+    }
 
     std::string prefix_;
     bool enabled_;

@@ -12,18 +12,24 @@ namespace natlab {
 
 std::string_view to_string(CandidateKind kind) {
     switch (kind) {
-        case CandidateKind::local: return "local";
-        case CandidateKind::public_endpoint: return "public";
-        case CandidateKind::peer_reflexive: return "peer-reflexive";
+        case CandidateKind::local:
+            return "local";
+        case CandidateKind::public_endpoint:
+            return "public";
+        case CandidateKind::peer_reflexive:
+            return "peer-reflexive";
     }
     return "?";
 }
 
 int priority(CandidateKind kind) {
     switch (kind) {
-        case CandidateKind::local: return 3;
-        case CandidateKind::public_endpoint: return 2;
-        case CandidateKind::peer_reflexive: return 1;
+        case CandidateKind::local:
+            return 3;
+        case CandidateKind::public_endpoint:
+            return 2;
+        case CandidateKind::peer_reflexive:
+            return 1;
     }
     return 0;
 }
@@ -47,8 +53,8 @@ Candidates::Candidates(Endpoint partner_public, const std::vector<Endpoint>& par
 }
 
 const Candidate* Candidates::find(Endpoint remote) const {
-    auto it = std::find_if(list_.begin(), list_.end(),
-                           [&](const Candidate& c) { return c.remote == remote; });
+    auto it =
+        std::find_if(list_.begin(), list_.end(), [&](const Candidate& c) { return c.remote == remote; });
     return it == list_.end() ? nullptr : &*it;
 }
 
@@ -88,8 +94,7 @@ const Candidate* Candidates::best() const {
 }
 
 CandidateKind Candidates::classify(Endpoint remote) const {
-    if (std::find(local_.begin(), local_.end(), remote) != local_.end())
-        return CandidateKind::local;
+    if (std::find(local_.begin(), local_.end(), remote) != local_.end()) return CandidateKind::local;
     if (remote == public_) return CandidateKind::public_endpoint;
     return CandidateKind::peer_reflexive;
 }

@@ -12,12 +12,12 @@
 // (local > public > peer-reflexive), then rtt, then list order.
 #pragma once
 
-#include "clock.h"
-#include "endpoint.h"
-
 #include <optional>
 #include <string_view>
 #include <vector>
+
+#include "clock.h"
+#include "endpoint.h"
 
 namespace natlab {
 

@@ -10,6 +10,8 @@ using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 using Duration = Clock::duration;
 
-inline double to_ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+inline double to_ms(Duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
 
 }  // namespace natlab

@@ -2,11 +2,12 @@
 // Read once at start-up; addresses added later are not noticed.
 #include "interfaces.h"
 
-#include <algorithm>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+
+#include <algorithm>
 
 namespace natlab {
 namespace {
@@ -18,8 +19,7 @@ bool usable(const ifaddrs& ifa) {
 
 Ipv4 address_of(const ifaddrs& ifa) {
     sockaddr_in sin{};
-    std::copy_n(reinterpret_cast<const char*>(ifa.ifa_addr), sizeof sin,
-                reinterpret_cast<char*>(&sin));
+    std::copy_n(reinterpret_cast<const char*>(ifa.ifa_addr), sizeof sin, reinterpret_cast<char*>(&sin));
     return Ipv4{ntohl(sin.sin_addr.s_addr)};
 }
 

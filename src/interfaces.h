@@ -1,9 +1,9 @@
 // The host's own IPv4 addresses, as a peer reports them for local candidates.
 #pragma once
 
-#include "endpoint.h"
-
 #include <vector>
+
+#include "endpoint.h"
 
 namespace natlab {
 

@@ -8,11 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define NATLAB_INVARIANT(expr)                                                     \
-    do {                                                                           \
-        if (!(expr)) {                                                             \
-            std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-                         #expr);                                                   \
-            std::abort();                                                          \
-        }                                                                          \
+#define NATLAB_INVARIANT(expr)                                                                \
+    do {                                                                                      \
+        if (!(expr)) {                                                                        \
+            std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #expr); \
+            std::abort();                                                                     \
+        }                                                                                     \
     } while (false)

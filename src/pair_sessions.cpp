@@ -23,8 +23,7 @@ PairSession* PairSessions::find(const std::string& a, const std::string& b, Time
 }
 
 PairSession* PairSessions::create(const std::string& requester, const std::string& partner,
-                                  const proto::Token& token, std::uint64_t tiebreaker,
-                                  TimePoint now) {
+                                  const proto::Token& token, std::uint64_t tiebreaker, TimePoint now) {
     if (sessions_.size() >= capacity_) expire(now);
     if (sessions_.size() >= capacity_) return nullptr;
     auto& s = sessions_[key(requester, partner)];
@@ -33,9 +32,7 @@ PairSession* PairSessions::create(const std::string& requester, const std::strin
 }
 
 void PairSessions::expire(TimePoint now) {
-    std::erase_if(sessions_, [&](const auto& entry) {
-        return now - entry.second.last_used >= kLifetime;
-    });
+    std::erase_if(sessions_, [&](const auto& entry) { return now - entry.second.last_used >= kLifetime; });
 }
 
 }  // namespace natlab

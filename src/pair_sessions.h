@@ -8,13 +8,13 @@
 // a new punch with a new token. It dies 10 s after the last Connect.
 #pragma once
 
-#include "clock.h"
-#include "rendezvous_protocol.h"
-
 #include <chrono>
 #include <map>
 #include <string>
 #include <utility>
+
+#include "clock.h"
+#include "rendezvous_protocol.h"
 
 namespace natlab {
 
@@ -35,8 +35,8 @@ public:
     // The live session of the two names (in either order), marked used now.
     PairSession* find(const std::string& a, const std::string& b, TimePoint now);
     // A new session with `requester` controlling; nullptr when at capacity.
-    PairSession* create(const std::string& requester, const std::string& partner,
-                        const proto::Token& token, std::uint64_t tiebreaker, TimePoint now);
+    PairSession* create(const std::string& requester, const std::string& partner, const proto::Token& token,
+                        std::uint64_t tiebreaker, TimePoint now);
     void expire(TimePoint now);
     std::size_t size() const { return sessions_.size(); }
 

@@ -11,12 +11,7 @@
 // is always the last line. SIGINT/SIGTERM end the session at once (result
 // line, exit 1). Exit 0 only when connected and all N messages acknowledged;
 // 2 for bad command-line input.
-#include "clock.h"
-#include "interfaces.h"
-#include "peer_report.h"
-#include "peer_session.h"
-#include "shell_support.h"
-
+#include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -24,11 +19,15 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-
-#include <array>
 #include <cmath>
 #include <csignal>
 #include <iostream>
+
+#include "clock.h"
+#include "interfaces.h"
+#include "peer_report.h"
+#include "peer_session.h"
+#include "shell_support.h"
 
 namespace natlab {
 namespace {
@@ -85,8 +84,8 @@ asio::awaitable<void> PeerShell::receive_loop() {
     udp::endpoint sender;
     for (;;) {
         asio::error_code ec;
-        std::size_t n = co_await socket_.async_receive_from(
-            asio::buffer(buffer), sender, asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n = co_await socket_.async_receive_from(asio::buffer(buffer), sender,
+                                                            asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
         auto source = from_asio(sender);
         if (ec || !source) continue;
@@ -118,10 +117,8 @@ void add_options(CLI::App& app, Options& o) {
     app.add_option("--name", o.name, "this peer's name (1..64 bytes UTF-8)")->required();
     app.add_option("--connect", o.connect, "partner to connect to (default: wait to be introduced)");
     app.add_option("--bind", o.bind, "local ADDR:PORT to bind")->capture_default_str();
-    app.add_option("--timeout", o.timeout, "seconds from start to be connected")
-        ->capture_default_str();
-    app.add_option("--messages", o.messages, "data messages to send once connected")
-        ->capture_default_str();
+    app.add_option("--timeout", o.timeout, "seconds from start to be connected")->capture_default_str();
+    app.add_option("--messages", o.messages, "data messages to send once connected")->capture_default_str();
 }
 
 // The first problem with the options, or "" when they are usable.
@@ -171,19 +168,31 @@ int run(const Options& o, TimePoint start) {
     return r.connected && r.acked == o.messages && !shell.interrupted() ? 0 : 1;
 }
 
+int peer_main(int argc, char** argv) {
+    auto start = Clock::now();
+    CLI::App app{"nat-lab peer: register, get introduced, punch a UDP path, exchange data", "peer"};
+    Options options;
+    add_options(app, options);
+    if (auto code = parse_command_line(app, argc, argv)) return *code;
+    if (auto problem = check(options); !problem.empty()) {
+        fail_line("peer", problem);
+        return 2;
+    }
+    return run(options, start);
+}
+
 }  // namespace
 }  // namespace natlab
 
+// Anything thrown outside the loops (resource exhaustion, a broken
+// invariant of a library) ends the program with one line, never a trace.
 int main(int argc, char** argv) {
-    auto start = natlab::Clock::now();
-    CLI::App app{"nat-lab peer: register, get introduced, punch a UDP path, exchange data",
-                 "peer"};
-    natlab::Options options;
-    natlab::add_options(app, options);
-    if (auto code = natlab::parse_command_line(app, argc, argv)) return *code;
-    if (auto problem = natlab::check(options); !problem.empty()) {
-        natlab::fail_line("peer", problem);
-        return 2;
+    try {
+        return natlab::peer_main(argc, argv);
+    } catch (const std::exception& e) {
+        natlab::fail_line("peer", e.what());
+    } catch (...) {
+        natlab::fail_line("peer", "unknown exception");
     }
-    return natlab::run(options, start);
+    return 1;
 }

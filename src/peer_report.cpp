@@ -83,10 +83,14 @@ ordered_json result_json(const PeerSession& s) {
 
 ordered_json event_json(const PeerSession& s, PeerEvent event) {
     switch (event) {
-        case PeerEvent::registered: return registered_json(s);
-        case PeerEvent::introduced: return introduced_json(s);
-        case PeerEvent::connected: return connected_json(s);
-        case PeerEvent::finished: return result_json(s);
+        case PeerEvent::registered:
+            return registered_json(s);
+        case PeerEvent::introduced:
+            return introduced_json(s);
+        case PeerEvent::connected:
+            return connected_json(s);
+        case PeerEvent::finished:
+            return result_json(s);
     }
     return result_json(s);
 }

@@ -11,9 +11,9 @@
 // milliseconds rounded to microseconds.
 #pragma once
 
-#include "peer_session.h"
-
 #include <nlohmann/json.hpp>
+
+#include "peer_session.h"
 
 namespace natlab {
 

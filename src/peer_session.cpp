@@ -42,12 +42,18 @@ stun::Bytes payload_for(const std::string& name, std::uint32_t sequence) {
 
 std::string_view to_string(PeerPhase phase) {
     switch (phase) {
-        case PeerPhase::registering: return "registering";
-        case PeerPhase::waiting: return "waiting";
-        case PeerPhase::punching: return "punching";
-        case PeerPhase::exchanging: return "exchanging";
-        case PeerPhase::lingering: return "lingering";
-        case PeerPhase::done: return "done";
+        case PeerPhase::registering:
+            return "registering";
+        case PeerPhase::waiting:
+            return "waiting";
+        case PeerPhase::punching:
+            return "punching";
+        case PeerPhase::exchanging:
+            return "exchanging";
+        case PeerPhase::lingering:
+            return "lingering";
+        case PeerPhase::done:
+            return "done";
     }
     return "?";
 }
@@ -62,8 +68,7 @@ PeerSession::PeerSession(PeerConfig config, RandomSource random, TimePoint start
 
 // ---- inputs ---------------------------------------------------------------
 
-PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoint source,
-                                    TimePoint now) {
+PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now) {
     PeerOutput out;
     if (finished()) {
         drop(out, "session finished");
@@ -78,13 +83,11 @@ PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoin
     return out;
 }
 
-void PeerSession::dispatch(const stun::Message& m, Endpoint source, TimePoint now,
-                           PeerOutput& out) {
+void PeerSession::dispatch(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
     bool server = source == config_.server;
     bool request = m.cls == stun::Class::request;
     bool answer = m.cls == stun::Class::success || m.cls == stun::Class::error;
-    if (server && answer && m.method == proto::method::register_)
-        return on_register_answer(m, now, out);
+    if (server && answer && m.method == proto::method::register_) return on_register_answer(m, now, out);
     if (server && answer && m.method == proto::method::connect) return on_connect_answer(m);
     if (server && m.method == proto::method::introduce) return on_introduction(m, now, out);
     if (request && m.method == proto::method::probe) return on_probe(m, source, now, out);
@@ -131,8 +134,7 @@ bool PeerSession::from_partner(const proto::Token& token, const std::string& nam
     return intro_ && token == intro_->token && name == intro_->peer_name;
 }
 
-void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint now,
-                           PeerOutput& out) {
+void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
     auto probe = proto::parse_probe(m);
     if (!probe) return drop(out, "malformed Probe");
     if (!from_partner(probe->token, probe->name))
@@ -142,11 +144,21 @@ void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint no
     if (phase_ != PeerPhase::punching) return;
     candidates_.learn(source);
     bool controlled = intro_->role == proto::Role::controlled;
-    if (probe->use_candidate && controlled) select(source, now, out);
+    if (probe->use_candidate && controlled) return select(source, now, out);
+    trigger_probe(source, now, out);
 }
 
-void PeerSession::on_probe_answer(const stun::Message& m, Endpoint source, TimePoint now,
-                                  PeerOutput& out) {
+// RFC 8445 section 7.3.1.4 "triggered check": a probe from a candidate not
+// yet known to work is answered with a probe of our own at once, instead of
+// at the next 50 ms round. It is what makes the first answered candidate
+// appear one round trip after the partner's introduction, not a round later.
+void PeerSession::trigger_probe(Endpoint source, TimePoint now, PeerOutput& out) {
+    const Candidate* c = candidates_.find(source);
+    if (nominated_ || !c || c->succeeded) return;
+    send_probe(source, false, now, out);
+}
+
+void PeerSession::on_probe_answer(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
     auto answer = proto::parse_probe_answer(m);
     if (!answer) return drop(out, "malformed Probe answer");
     auto it = probes_.find(m.transaction);
@@ -173,8 +185,7 @@ void PeerSession::on_data(const stun::Message& m, Endpoint source, PeerOutput& o
         received_.insert(data->sequence);
 }
 
-void PeerSession::on_data_ack(const stun::Message& m, Endpoint source, TimePoint now,
-                              PeerOutput& out) {
+void PeerSession::on_data_ack(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
     auto ack = proto::parse_data_ack(m);
     if (!ack || !intro_ || ack->token != intro_->token) return drop(out, "bad Data ack");
     auto it = data_by_txn_.find(m.transaction);
@@ -218,8 +229,7 @@ void PeerSession::check_deadlines(TimePoint now, PeerOutput& out) {
 
 void PeerSession::send_register(TimePoint now, PeerOutput& out) {
     if (!register_txn_) register_txn_ = new_transaction();
-    send(proto::build(proto::RegisterRequest{config_.name, config_.local_endpoints},
-                      *register_txn_),
+    send(proto::build(proto::RegisterRequest{config_.name, config_.local_endpoints}, *register_txn_),
          config_.server, out);
     next_register_ = now + config_.timers.register_retry;
 }
@@ -234,8 +244,8 @@ bool PeerSession::wants_connect() const {
 
 void PeerSession::send_connect(TimePoint now, PeerOutput& out) {
     if (!connect_txn_) connect_txn_ = new_transaction();
-    send(proto::build(proto::ConnectRequest{config_.name, *config_.partner}, *connect_txn_),
-         config_.server, out);
+    send(proto::build(proto::ConnectRequest{config_.name, *config_.partner}, *connect_txn_), config_.server,
+         out);
     next_connect_ = now + config_.timers.connect_retry;
 }
 
@@ -254,8 +264,7 @@ void PeerSession::send_probes(TimePoint now, PeerOutput& out) {
 void PeerSession::send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out) {
     auto id = new_transaction();
     probes_[id] = PendingProbe{to, now, use_candidate};
-    send(proto::build(proto::ProbeRequest{config_.name, intro_->token, use_candidate}, id), to,
-         out);
+    send(proto::build(proto::ProbeRequest{config_.name, intro_->token, use_candidate}, id), to, out);
 }
 
 // On nominating, the first USE-CANDIDATE probe leaves at once; the probe

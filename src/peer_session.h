@@ -30,13 +30,6 @@
 // Probes and Data are answered in punching, exchanging and lingering.
 #pragma once
 
-#include "candidates.h"
-#include "clock.h"
-#include "datagram.h"
-#include "endpoint.h"
-#include "random_source.h"
-#include "rendezvous_protocol.h"
-
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -45,6 +38,13 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "candidates.h"
+#include "clock.h"
+#include "datagram.h"
+#include "endpoint.h"
+#include "random_source.h"
+#include "rendezvous_protocol.h"
 
 namespace natlab {
 
@@ -135,8 +135,7 @@ private:
     void on_connect_answer(const stun::Message& m);
     void on_introduction(const stun::Message& m, TimePoint now, PeerOutput& out);
     void on_probe(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
-    void on_probe_answer(const stun::Message& m, Endpoint source, TimePoint now,
-                         PeerOutput& out);
+    void on_probe_answer(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
     void on_data(const stun::Message& m, Endpoint source, PeerOutput& out);
     void on_data_ack(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
     void dispatch(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
@@ -149,6 +148,7 @@ private:
     bool wants_connect() const;
     void send_probes(TimePoint now, PeerOutput& out);
     void send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out);
+    void trigger_probe(Endpoint source, TimePoint now, PeerOutput& out);
     void maybe_nominate(TimePoint now, PeerOutput& out);
     void select(Endpoint remote, TimePoint now, PeerOutput& out);
     void pump_data(TimePoint now, PeerOutput& out);

@@ -2,10 +2,11 @@
 // on short reads. See random_source.h.
 #include "random_source.h"
 
-#include "invariant.h"
+#include <sys/random.h>
 
 #include <cerrno>
-#include <sys/random.h>
+
+#include "invariant.h"
 
 namespace natlab {
 

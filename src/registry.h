@@ -8,15 +8,15 @@
 // entry, and a name that registers from a new socket moves there.
 #pragma once
 
-#include "clock.h"
-#include "endpoint.h"
-
 #include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "clock.h"
+#include "endpoint.h"
 
 namespace natlab {
 

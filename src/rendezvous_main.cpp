@@ -8,10 +8,7 @@
 // lines printed to stdout, one per event, flushed. A datagram that throws
 // inside the core is counted and dropped; it never stops the loop.
 // SIGINT/SIGTERM print a summary line and exit 0.
-#include "clock.h"
-#include "rendezvous_server.h"
-#include "shell_support.h"
-
+#include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -19,10 +16,12 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-
-#include <array>
 #include <csignal>
 #include <iostream>
+
+#include "clock.h"
+#include "rendezvous_server.h"
+#include "shell_support.h"
 
 namespace natlab {
 namespace {
@@ -53,8 +52,8 @@ asio::awaitable<void> receive_loop(udp::socket& socket, RendezvousServer& server
     udp::endpoint sender;
     for (;;) {
         asio::error_code ec;
-        std::size_t n = co_await socket.async_receive_from(
-            asio::buffer(buffer), sender, asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), sender,
+                                                           asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
         auto source = from_asio(sender);
         if (ec || !source) continue;
@@ -77,10 +76,10 @@ asio::awaitable<void> expiry_loop(asio::steady_timer& timer, RendezvousServer& s
 }
 
 std::string summary(const ServerCounters& c) {
-    return "stopped: received " + std::to_string(c.received) + ", malformed " +
-           std::to_string(c.malformed) + ", unexpected " + std::to_string(c.unexpected) +
-           ", registrations " + std::to_string(c.registrations) + ", introductions " +
-           std::to_string(c.introductions) + ", errors " + std::to_string(c.errors_sent);
+    return "stopped: received " + std::to_string(c.received) + ", malformed " + std::to_string(c.malformed) +
+           ", unexpected " + std::to_string(c.unexpected) + ", registrations " +
+           std::to_string(c.registrations) + ", introductions " + std::to_string(c.introductions) +
+           ", errors " + std::to_string(c.errors_sent);
 }
 
 int serve(Endpoint listen) {
@@ -105,19 +104,31 @@ int serve(Endpoint listen) {
     return 0;
 }
 
+int rendezvous_main(int argc, char** argv) {
+    CLI::App app{"nat-lab rendezvous server: STUN Binding plus Register/Connect/Introduce", "rendezvous"};
+    std::string listen = "0.0.0.0:3478";
+    app.add_option("--listen", listen, "ADDR:PORT to listen on (IPv4)")->capture_default_str();
+    if (auto code = parse_command_line(app, argc, argv)) return *code;
+    auto endpoint = Endpoint::parse(listen);
+    if (!endpoint) {
+        fail_line("rendezvous", "--listen: expected ADDR:PORT, got '" + listen + "'");
+        return 2;
+    }
+    return serve(*endpoint);
+}
+
 }  // namespace
 }  // namespace natlab
 
+// Anything thrown outside the loops (resource exhaustion, a broken
+// invariant of a library) ends the program with one line, never a trace.
 int main(int argc, char** argv) {
-    CLI::App app{"nat-lab rendezvous server: STUN Binding plus Register/Connect/Introduce",
-                 "rendezvous"};
-    std::string listen = "0.0.0.0:3478";
-    app.add_option("--listen", listen, "ADDR:PORT to listen on (IPv4)")->capture_default_str();
-    if (auto code = natlab::parse_command_line(app, argc, argv)) return *code;
-    auto endpoint = natlab::Endpoint::parse(listen);
-    if (!endpoint) {
-        natlab::fail_line("rendezvous", "--listen: expected ADDR:PORT, got '" + listen + "'");
-        return 2;
+    try {
+        return natlab::rendezvous_main(argc, argv);
+    } catch (const std::exception& e) {
+        natlab::fail_line("rendezvous", e.what());
+    } catch (...) {
+        natlab::fail_line("rendezvous", "unknown exception");
     }
-    return natlab::serve(*endpoint);
+    return 1;
 }

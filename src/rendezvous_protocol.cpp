@@ -107,13 +107,20 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t at) {
 
 std::string_view method_name(std::uint16_t m) {
     switch (m) {
-        case method::binding: return "Binding";
-        case method::register_: return "Register";
-        case method::connect: return "Connect";
-        case method::introduce: return "Introduce";
-        case method::probe: return "Probe";
-        case method::data: return "Data";
-        default: return "Unknown";
+        case method::binding:
+            return "Binding";
+        case method::register_:
+            return "Register";
+        case method::connect:
+            return "Connect";
+        case method::introduce:
+            return "Introduce";
+        case method::probe:
+            return "Probe";
+        case method::data:
+            return "Data";
+        default:
+            return "Unknown";
     }
 }
 
@@ -157,8 +164,7 @@ Message build(const Introduction& i, const stun::TransactionId& id) {
     add_endpoint(m, attr::peer_public_endpoint, i.peer_public);
     for (Endpoint e : i.peer_local) add_endpoint(m, attr::peer_local_endpoint, e);
     m.add(stun::make_bytes(attr::token, i.token));
-    auto role_attr = i.role == Role::controlling ? stun::attr::ice_controlling
-                                                 : stun::attr::ice_controlled;
+    auto role_attr = i.role == Role::controlling ? stun::attr::ice_controlling : stun::attr::ice_controlled;
     m.add(stun::make_u64(role_attr, i.tiebreaker));
     return m;
 }
@@ -249,8 +255,8 @@ std::optional<Introduction> parse_introduction(const Message& m) {
     auto token = get_token(m);
     auto role = get_role(m);
     if (!peer || !pub || !token || !role) return std::nullopt;
-    return Introduction{*peer, *pub, get_endpoints(m, attr::peer_local_endpoint), *token,
-                        role->first, role->second};
+    return Introduction{*peer,  *pub,        get_endpoints(m, attr::peer_local_endpoint),
+                        *token, role->first, role->second};
 }
 
 std::optional<ProbeRequest> parse_probe(const Message& m) {

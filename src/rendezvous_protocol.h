@@ -8,9 +8,6 @@
 // datagram nat-lab sends ends with a FINGERPRINT.
 #pragma once
 
-#include "endpoint.h"
-#include "stun_codec.h"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -18,22 +15,34 @@
 #include <string_view>
 #include <vector>
 
+#include "endpoint.h"
+#include "stun_codec.h"
+
 namespace natlab::proto {
 
-// 12-bit methods. Binding is RFC 8489's; the rest sit in the range IANA
-// leaves for private use (0xC00-0xFFF, RFC 8489 section 18.2).
+// 12-bit methods. Binding is RFC 8489's. The others are unassigned numbers
+// at the top of 0x000-0x07F; STUN has no private-use method range, and:
+// - 0x100-0xFFF is reserved by RFC 7983 (DTLS-SRTP demultiplexing needs the
+//   first byte of a STUN message to be 0..3), and Wireshark refuses to
+//   decode any method there, even with "Decode As";
+// - 0x080-0x0FF puts 0x02/0x03 in the first byte, which Wireshark's
+//   WireGuard heuristic claims for 92- and 64-byte datagrams (sizes some of
+//   our messages have). Below 0x080 the first byte is 0x00 or 0x01, and no
+//   message of ours has the one size (148 bytes) that 0x01 collides with.
 namespace method {
 inline constexpr std::uint16_t binding = 0x001;
-inline constexpr std::uint16_t register_ = 0xC01;
-inline constexpr std::uint16_t connect = 0xC02;
-inline constexpr std::uint16_t introduce = 0xC03;
-inline constexpr std::uint16_t probe = 0xC04;
-inline constexpr std::uint16_t data = 0xC05;
+inline constexpr std::uint16_t register_ = 0x071;
+inline constexpr std::uint16_t connect = 0x072;
+inline constexpr std::uint16_t introduce = 0x073;
+inline constexpr std::uint16_t probe = 0x074;
+inline constexpr std::uint16_t data = 0x075;
 }  // namespace method
 std::string_view method_name(std::uint16_t method);
 
-// Private attributes, in the comprehension-optional range 0xC000-0xFFFF
+// nat-lab attributes, in the comprehension-optional range 0xC000-0xFFFF
 // (RFC 8489 section 18.3): a STUN agent that does not know them skips them.
+// (IANA has since registered 0xC001 and 0xC002 to other uses; harmless here,
+// Wireshark merely labels them ENF-FLOW-DESCRIPTION / ENF-NETWORK-STATUS.)
 namespace attr {
 inline constexpr std::uint16_t name = 0xC001;
 inline constexpr std::uint16_t local_endpoint = 0xC002;

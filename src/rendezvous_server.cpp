@@ -45,8 +45,7 @@ std::string who(const std::string& name, Endpoint source) {
 
 }  // namespace
 
-ServerOutput RendezvousServer::handle(std::span<const std::byte> datagram, Endpoint source,
-                                      TimePoint now) {
+ServerOutput RendezvousServer::handle(std::span<const std::byte> datagram, Endpoint source, TimePoint now) {
     ServerOutput out;
     ++counters_.received;
     auto decoded = stun::decode(datagram, {.accept_classic = true});
@@ -66,8 +65,7 @@ ServerOutput RendezvousServer::tick(TimePoint now) {
     return out;
 }
 
-void RendezvousServer::dispatch(const stun::Message& m, Endpoint source, TimePoint now,
-                                ServerOutput& out) {
+void RendezvousServer::dispatch(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out) {
     bool request = m.cls == stun::Class::request;
     if (request && m.method == proto::method::binding) return on_binding(m, source, out);
     if (m.classic()) return drop(out, counters_.unexpected, "RFC 3489 message is not Binding");
@@ -95,13 +93,11 @@ void RendezvousServer::on_register(const stun::Message& m, Endpoint source, Time
     ++counters_.registrations;
     reply(proto::mapped_response(m, source), source, out);
     if (outcome == RegisterOutcome::refreshed) return;
-    out.log.push_back(std::string(outcome == RegisterOutcome::added ? "registered " : "moved ") +
-                      r->name + " public " + source.to_string() + " local " +
-                      endpoints_text(r->local));
+    out.log.push_back(std::string(outcome == RegisterOutcome::added ? "registered " : "moved ") + r->name +
+                      " public " + source.to_string() + " local " + endpoints_text(r->local));
 }
 
-void RendezvousServer::on_connect(const stun::Message& m, Endpoint source, TimePoint now,
-                                  ServerOutput& out) {
+void RendezvousServer::on_connect(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out) {
     ++counters_.connects;
     auto c = proto::parse_connect(m);
     if (!c) return reply_error(m, source, proto::error::bad_request, "bad request", out);
@@ -113,8 +109,7 @@ void RendezvousServer::on_connect(const stun::Message& m, Endpoint source, TimeP
         return reply_error(m, source, proto::error::bad_request, "cannot connect to self", out);
     const auto* partner = registry_.find(c->peer_name, now);
     if (!partner)
-        return reply_error(m, source, proto::error::unknown_peer, "unknown peer", out,
-                           " " + c->peer_name);
+        return reply_error(m, source, proto::error::unknown_peer, "unknown peer", out, " " + c->peer_name);
     const auto* session = session_for(*requester, *partner, now, out);
     if (!session) return reply_error(m, source, proto::error::capacity, "too many sessions", out);
     reply(proto::mapped_response(m, source), source, out);
@@ -122,9 +117,8 @@ void RendezvousServer::on_connect(const stun::Message& m, Endpoint source, TimeP
     introduce(*session, *partner, *requester, out);
 }
 
-const PairSession* RendezvousServer::session_for(const ClientRecord& requester,
-                                                 const ClientRecord& partner, TimePoint now,
-                                                 ServerOutput& out) {
+const PairSession* RendezvousServer::session_for(const ClientRecord& requester, const ClientRecord& partner,
+                                                 TimePoint now, ServerOutput& out) {
     if (auto* existing = sessions_.find(requester.name, partner.name, now)) return existing;
     proto::Token token;
     std::uint64_t tiebreaker = 0;
@@ -138,8 +132,8 @@ const PairSession* RendezvousServer::session_for(const ClientRecord& requester,
     return created;
 }
 
-void RendezvousServer::introduce(const PairSession& s, const ClientRecord& to,
-                                 const ClientRecord& other, ServerOutput& out) {
+void RendezvousServer::introduce(const PairSession& s, const ClientRecord& to, const ClientRecord& other,
+                                 ServerOutput& out) {
     proto::Introduction intro;
     intro.peer_name = other.name;
     intro.peer_public = other.public_endpoint;
@@ -154,12 +148,11 @@ void RendezvousServer::reply(const stun::Message& m, Endpoint to, ServerOutput& 
     out.datagrams.push_back({proto::to_wire(m), to});
 }
 
-void RendezvousServer::reply_error(const stun::Message& request, Endpoint to, int code,
-                                   std::string reason, ServerOutput& out,
-                                   const std::string& detail) {
+void RendezvousServer::reply_error(const stun::Message& request, Endpoint to, int code, std::string reason,
+                                   ServerOutput& out, const std::string& detail) {
     ++counters_.errors_sent;
-    out.log.push_back("error " + std::string(proto::method_name(request.method)) + " from " +
-                      to.to_string() + ": " + std::to_string(code) + " " + reason + detail);
+    out.log.push_back("error " + std::string(proto::method_name(request.method)) + " from " + to.to_string() +
+                      ": " + std::to_string(code) + " " + reason + detail);
     reply(proto::error_response(request, {code, std::move(reason)}), to, out);
 }
 

@@ -7,6 +7,11 @@
 // clock: rendezvous_main.cpp owns both.
 #pragma once
 
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
 #include "clock.h"
 #include "datagram.h"
 #include "endpoint.h"
@@ -14,11 +19,6 @@
 #include "random_source.h"
 #include "registry.h"
 #include "stun_codec.h"
-
-#include <cstdint>
-#include <span>
-#include <string>
-#include <vector>
 
 namespace natlab {
 
@@ -54,8 +54,8 @@ private:
     void on_binding(const stun::Message& m, Endpoint source, ServerOutput& out);
     void on_register(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out);
     void on_connect(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out);
-    const PairSession* session_for(const ClientRecord& requester, const ClientRecord& partner,
-                                   TimePoint now, ServerOutput& out);
+    const PairSession* session_for(const ClientRecord& requester, const ClientRecord& partner, TimePoint now,
+                                   ServerOutput& out);
     void introduce(const PairSession& s, const ClientRecord& to, const ClientRecord& other,
                    ServerOutput& out);
     void reply(const stun::Message& m, Endpoint to, ServerOutput& out);

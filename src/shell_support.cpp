@@ -1,11 +1,11 @@
 // Shared pieces of the rendezvous and peer I/O shells. See shell_support.h.
 #include "shell_support.h"
 
-#include "rendezvous_protocol.h"
-#include "stun_codec.h"
-
 #include <cstdlib>
 #include <iostream>
+
+#include "rendezvous_protocol.h"
+#include "stun_codec.h"
 
 namespace natlab {
 
@@ -52,8 +52,7 @@ std::string describe(std::span<const std::byte> datagram) {
     auto decoded = stun::decode(datagram, {.accept_classic = true});
     if (!decoded.message) return "not STUN (" + std::string(stun::to_string(decoded.error)) + ")" + size;
     const auto& m = *decoded.message;
-    return std::string(proto::method_name(m.method)) + " " + std::string(stun::to_string(m.cls)) +
-           size;
+    return std::string(proto::method_name(m.method)) + " " + std::string(stun::to_string(m.cls)) + size;
 }
 
 std::size_t send_all(asio::ip::udp::socket& socket, const std::vector<Outgoing>& datagrams) {

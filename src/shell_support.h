@@ -3,17 +3,16 @@
 // datagram summary for trace lines. Nothing here knows the protocol state.
 #pragma once
 
-#include "datagram.h"
-#include "endpoint.h"
-
 #include <CLI/CLI.hpp>
 #include <asio/ip/udp.hpp>
-
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "datagram.h"
+#include "endpoint.h"
 
 namespace natlab {
 

@@ -26,10 +26,10 @@
 // deduplicate: building a sensible message is the caller's job.
 #include "stun_codec.h"
 
+#include <algorithm>
+
 #include "invariant.h"
 #include "stun_digest.h"
-
-#include <algorithm>
 
 namespace natlab::stun {
 namespace {
@@ -58,7 +58,9 @@ void set16(Bytes& out, std::size_t at, std::uint16_t v) {
     out[at + 1] = static_cast<std::byte>(v & 0xff);
 }
 
-constexpr std::size_t padded(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+constexpr std::size_t padded(std::size_t n) {
+    return (n + 3) & ~std::size_t{3};
+}
 
 // The message length field is the byte count after the header.
 void set_length(Bytes& out, std::size_t body) {
@@ -149,8 +151,7 @@ DecodeError check_fingerprint(std::span<const std::byte> d, const Message& m) {
 // address with the cookie followed by the transaction id.
 std::array<std::byte, 16> xor_pad(const TransactionId& id) {
     std::array<std::byte, 16> pad{};
-    for (int i = 0; i < 4; ++i)
-        pad[i] = static_cast<std::byte>((kMagicCookie >> (24 - 8 * i)) & 0xff);
+    for (int i = 0; i < 4; ++i) pad[i] = static_cast<std::byte>((kMagicCookie >> (24 - 8 * i)) & 0xff);
     std::copy(id.begin(), id.end(), pad.begin() + 4);
     return pad;
 }
@@ -167,26 +168,40 @@ Address xored(Address a, const TransactionId& id) {
 
 std::string_view to_string(Class cls) {
     switch (cls) {
-        case Class::request: return "request";
-        case Class::indication: return "indication";
-        case Class::success: return "success";
-        case Class::error: return "error";
+        case Class::request:
+            return "request";
+        case Class::indication:
+            return "indication";
+        case Class::success:
+            return "success";
+        case Class::error:
+            return "error";
     }
     return "?";
 }
 
 std::string_view to_string(DecodeError error) {
     switch (error) {
-        case DecodeError::none: return "none";
-        case DecodeError::too_short: return "too short";
-        case DecodeError::not_stun: return "not STUN";
-        case DecodeError::length_not_aligned: return "length not a multiple of 4";
-        case DecodeError::length_overruns: return "length overruns datagram";
-        case DecodeError::trailing_bytes: return "trailing bytes";
-        case DecodeError::bad_cookie: return "bad magic cookie";
-        case DecodeError::attribute_overruns: return "attribute overruns message";
-        case DecodeError::after_fingerprint: return "attribute after FINGERPRINT";
-        case DecodeError::bad_fingerprint: return "bad FINGERPRINT";
+        case DecodeError::none:
+            return "none";
+        case DecodeError::too_short:
+            return "too short";
+        case DecodeError::not_stun:
+            return "not STUN";
+        case DecodeError::length_not_aligned:
+            return "length not a multiple of 4";
+        case DecodeError::length_overruns:
+            return "length overruns datagram";
+        case DecodeError::trailing_bytes:
+            return "trailing bytes";
+        case DecodeError::bad_cookie:
+            return "bad magic cookie";
+        case DecodeError::attribute_overruns:
+            return "attribute overruns message";
+        case DecodeError::after_fingerprint:
+            return "attribute after FINGERPRINT";
+        case DecodeError::bad_fingerprint:
+            return "bad FINGERPRINT";
     }
     return "?";
 }
@@ -213,8 +228,7 @@ std::uint16_t compose_type(std::uint16_t method, Class cls) {
 }
 
 std::uint16_t method_of(std::uint16_t type) {
-    return static_cast<std::uint16_t>(((type & 0x3E00u) >> 2) | ((type & 0x00E0u) >> 1) |
-                                      (type & 0x000Fu));
+    return static_cast<std::uint16_t>(((type & 0x3E00u) >> 2) | ((type & 0x00E0u) >> 1) | (type & 0x000Fu));
 }
 
 Class class_of(std::uint16_t type) {
@@ -230,10 +244,8 @@ Decoded decode(std::span<const std::byte> datagram, DecodeOptions options) {
     m.cls = class_of(type);
     m.cookie = get32(datagram, 4);
     std::copy_n(datagram.begin() + 8, m.transaction.size(), m.transaction.begin());
-    if (auto error = read_attributes(datagram, m); error != DecodeError::none)
-        return {std::nullopt, error};
-    if (auto error = check_fingerprint(datagram, m); error != DecodeError::none)
-        return {std::nullopt, error};
+    if (auto error = read_attributes(datagram, m); error != DecodeError::none) return {std::nullopt, error};
+    if (auto error = check_fingerprint(datagram, m); error != DecodeError::none) return {std::nullopt, error};
     return {std::move(m), DecodeError::none};
 }
 
@@ -365,7 +377,9 @@ Attribute make_u64(std::uint16_t type, std::uint64_t value) {
     return {type, std::move(out)};
 }
 
-Attribute make_flag(std::uint16_t type) { return {type, {}}; }
+Attribute make_flag(std::uint16_t type) {
+    return {type, {}};
+}
 
 std::string read_string(const Attribute& attribute) {
     std::string text;

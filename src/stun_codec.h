@@ -7,8 +7,6 @@
 // the exact bytes, optionally closed by MESSAGE-INTEGRITY and FINGERPRINT.
 #pragma once
 
-#include "endpoint.h"
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "endpoint.h"
 
 namespace natlab::stun {
 
@@ -75,15 +75,15 @@ Class class_of(std::uint16_t type);
 
 enum class DecodeError {
     none,
-    too_short,            // fewer than 20 bytes
-    not_stun,             // the two leading bits are not zero
-    length_not_aligned,   // message length is not a multiple of 4
-    length_overruns,      // message length claims more bytes than the datagram has
-    trailing_bytes,       // the datagram has bytes after the message
-    bad_cookie,           // no magic cookie (and RFC 3489 messages not accepted)
-    attribute_overruns,   // attribute value (with padding) runs past the message
-    after_fingerprint,    // an attribute follows FINGERPRINT
-    bad_fingerprint,      // FINGERPRINT is not 4 bytes or its CRC is wrong
+    too_short,           // fewer than 20 bytes
+    not_stun,            // the two leading bits are not zero
+    length_not_aligned,  // message length is not a multiple of 4
+    length_overruns,     // message length claims more bytes than the datagram has
+    trailing_bytes,      // the datagram has bytes after the message
+    bad_cookie,          // no magic cookie (and RFC 3489 messages not accepted)
+    attribute_overruns,  // attribute value (with padding) runs past the message
+    after_fingerprint,   // an attribute follows FINGERPRINT
+    bad_fingerprint,     // FINGERPRINT is not 4 bytes or its CRC is wrong
 };
 std::string_view to_string(DecodeError error);
 

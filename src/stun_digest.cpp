@@ -21,8 +21,7 @@ struct Sha1State {
 };
 
 std::uint32_t load_be32(const std::byte* p) {
-    return (std::to_integer<std::uint32_t>(p[0]) << 24) |
-           (std::to_integer<std::uint32_t>(p[1]) << 16) |
+    return (std::to_integer<std::uint32_t>(p[0]) << 24) | (std::to_integer<std::uint32_t>(p[1]) << 16) |
            (std::to_integer<std::uint32_t>(p[2]) << 8) | std::to_integer<std::uint32_t>(p[3]);
 }
 
@@ -36,8 +35,8 @@ std::uint32_t round_mix(int t, std::uint32_t b, std::uint32_t c, std::uint32_t d
 
 void compress(Sha1State& state, const std::byte* block) {
     std::array<std::uint32_t, 80> w{};
-    for (int t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
-    for (int t = 16; t < 80; ++t) w[t] = std::rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+    for (std::size_t t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
+    for (std::size_t t = 16; t < 80; ++t) w[t] = std::rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
     auto [a, b, c, d, e] = state.h;
     for (int t = 0; t < 80; ++t) {
         std::uint32_t temp = std::rotl(a, 5) + round_mix(t, b, c, d) + e + w[t];

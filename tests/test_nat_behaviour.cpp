@@ -75,8 +75,7 @@ TEST(Behaviour, PortRangeParsing) {
 }
 
 TEST(DropReason, EveryCodeHasAName) {
-    for (std::size_t i = 0; i < kDropCodeCount; ++i)
-        EXPECT_NE(to_string(static_cast<DropCode>(i)), "?") << i;
+    for (std::size_t i = 0; i < kDropCodeCount; ++i) EXPECT_NE(to_string(static_cast<DropCode>(i)), "?") << i;
     EXPECT_EQ(to_string(DropCode::Filtered), "filtered");
     EXPECT_EQ(to_string(DropCode::TtlExpired), "ttl-expired");
 }

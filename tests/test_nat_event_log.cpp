@@ -13,23 +13,31 @@ namespace natlab::nat::testing {
 namespace {
 
 TEST(EventLog, MappingEventLine) {
-    MappingEvent e{MappingChange::Created, t(0.123), ep("10.0.1.2:4000"), ep("198.18.1.1:4000"), ep("198.18.0.2:3478")};
+    MappingEvent e{MappingChange::Created, t(0.123), ep("10.0.1.2:4000"), ep("198.18.1.1:4000"),
+                   ep("198.18.0.2:3478")};
     EXPECT_EQ(event_json(e, t(0)).dump(),
               R"({"t":0.123,"event":"mapping-created","inside":"10.0.1.2:4000","outside":"198.18.1.1:4000",)"
               R"("remote":"198.18.0.2:3478"})");
 }
 
 TEST(EventLog, DropEventLine) {
-    DropEvent e{t(2.5), Direction::Inbound, Flow{ep("198.18.0.3:40001"), ep("198.18.1.1:4000")},
-                {DropCode::Filtered, "filtered (address-and-port-dependent): no mapping has sent to 198.18.0.3:40001"}};
-    EXPECT_EQ(event_json(e, t(0.5)).dump(),
-              R"({"t":2.0,"event":"drop","direction":"inbound","packet":"198.18.0.3:40001 -> 198.18.1.1:4000",)"
-              R"("code":"filtered","reason":"filtered (address-and-port-dependent): no mapping has sent to )"
-              R"(198.18.0.3:40001"})");
+    DropEvent e{t(2.5),
+                Direction::Inbound,
+                Flow{ep("198.18.0.3:40001"), ep("198.18.1.1:4000")},
+                {DropCode::Filtered,
+                 "filtered (address-and-port-dependent): no mapping has sent to 198.18.0.3:40001"}};
+    EXPECT_EQ(
+        event_json(e, t(0.5)).dump(),
+        R"({"t":2.0,"event":"drop","direction":"inbound","packet":"198.18.0.3:40001 -> 198.18.1.1:4000",)"
+        R"("code":"filtered","reason":"filtered (address-and-port-dependent): no mapping has sent to )"
+        R"(198.18.0.3:40001"})");
 }
 
 TEST(EventLog, DropWithoutReadableHeadersHasNoPacket) {
-    DropEvent e{t(1), Direction::Outbound, std::nullopt, {DropCode::NotUdp, "not udp: IP protocol 6 is not translated"}};
+    DropEvent e{t(1),
+                Direction::Outbound,
+                std::nullopt,
+                {DropCode::NotUdp, "not udp: IP protocol 6 is not translated"}};
     auto line = event_json(e, t(0));
     EXPECT_FALSE(line.contains("packet"));
     EXPECT_EQ(line["code"], "not-udp");
@@ -59,8 +67,9 @@ TEST(EventLog, CountersLineSumsTheNatAndTheShell) {
 }
 
 TEST(EventLog, StartedLineDescribesTheConfiguration) {
-    auto options = parse_options({"--name", "nat1", "--inside", "a", "--inside-address", "10.0.1.1/24", "--outside",
-                                  "b", "--outside-address", "198.18.1.1/15", "--type", "symmetric"});
+    auto options =
+        parse_options({"--name", "nat1", "--inside", "a", "--inside-address", "10.0.1.1/24", "--outside", "b",
+                       "--outside-address", "198.18.1.1/15", "--type", "symmetric"});
     auto line = started_json(options);
     EXPECT_EQ(line["event"], "started");
     EXPECT_EQ(line["type"], "symmetric");

@@ -27,14 +27,20 @@ TEST(NatFiltering, Table) {
         // Address-dependent: any port of an address we sent to.
         {F::AddressDependent, {"198.18.0.2:3478"}, "198.18.0.2:3478", nullptr},
         {F::AddressDependent, {"198.18.0.2:3478"}, "198.18.0.2:40001", nullptr},
-        {F::AddressDependent, {"198.18.0.2:3478"}, "198.18.0.3:3478",
+        {F::AddressDependent,
+         {"198.18.0.2:3478"},
+         "198.18.0.3:3478",
          "filtered (address-dependent): no mapping has sent to 198.18.0.3"},
         {F::AddressDependent, {"198.18.0.2:3478", "198.18.0.3:9"}, "198.18.0.3:3478", nullptr},
         // Address-and-port-dependent: exactly the endpoints we sent to.
         {F::AddressAndPortDependent, {"198.18.0.2:3478"}, "198.18.0.2:3478", nullptr},
-        {F::AddressAndPortDependent, {"198.18.0.2:3478"}, "198.18.0.2:40001",
+        {F::AddressAndPortDependent,
+         {"198.18.0.2:3478"},
+         "198.18.0.2:40001",
          "filtered (address-and-port-dependent): no mapping has sent to 198.18.0.2:40001"},
-        {F::AddressAndPortDependent, {"198.18.0.2:3478"}, "198.18.0.3:40001",
+        {F::AddressAndPortDependent,
+         {"198.18.0.2:3478"},
+         "198.18.0.3:40001",
          "filtered (address-and-port-dependent): no mapping has sent to 198.18.0.3:40001"},
         {F::AddressAndPortDependent, {"198.18.0.2:3478", "198.18.0.3:40001"}, "198.18.0.3:40001", nullptr},
     };

@@ -18,7 +18,7 @@ NatConfig hairpin(NatType type, bool on) {
 struct HairpinCase {
     const char* name;
     NatConfig config;
-    bool b_sends_to_a_first;  // B's packet toward A's external endpoint, before A's
+    bool b_sends_to_a_first;   // B's packet toward A's external endpoint, before A's
     std::optional<Flow> want;  // what B receives
     const char* want_drop;
 };
@@ -27,8 +27,8 @@ TEST(NatHairpin, Table) {
     const Flow delivered{ep("198.18.1.1:4000"), ep("10.0.1.3:5000")};
     const HairpinCase cases[] = {
         {"off: dropped", hairpin(NatType::FullCone, false), false, std::nullopt, "hairpinning is off"},
-        {"on, full cone: delivered with A's external source", hairpin(NatType::FullCone, true), false, delivered,
-         nullptr},
+        {"on, full cone: delivered with A's external source", hairpin(NatType::FullCone, true), false,
+         delivered, nullptr},
         {"on, port-restricted, B never sent to A: filtered", hairpin(NatType::PortRestricted, true), false,
          std::nullopt, "filtered (address-and-port-dependent): no mapping has sent to 198.18.1.1:4000"},
         {"on, port-restricted, B sent to A first: delivered", hairpin(NatType::PortRestricted, true), true,

@@ -152,7 +152,8 @@ TEST(NatMapping, PortsExhaustedIsADropWithTheRange) {
 }
 
 TEST(NatMapping, SequentialSymmetricNatIsPredictable) {
-    NatUnderTest nut{config_of(M::AddressAndPortDependent, F::AddressAndPortDependent, PortAllocation::Sequential)};
+    NatUnderTest nut{
+        config_of(M::AddressAndPortDependent, F::AddressAndPortDependent, PortAllocation::Sequential)};
     auto first = nut.out("10.0.1.2:4000", "198.18.0.2:3478");
     auto second = nut.out("10.0.1.2:4000", "198.18.0.9:7000");
     ASSERT_TRUE(first && second);

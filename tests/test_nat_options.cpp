@@ -14,8 +14,9 @@ using F = FilteringBehaviour;
 using A = PortAllocation;
 
 std::vector<std::string> required_plus(std::vector<std::string> extra) {
-    std::vector<std::string> args{"--name", "nat1", "--inside", "in0", "--inside-address", "10.0.1.1/24",
-                                  "--outside", "out0", "--outside-address", "198.18.1.1/15"};
+    std::vector<std::string> args{
+        "--name",    "nat1", "--inside",          "in0",          "--inside-address", "10.0.1.1/24",
+        "--outside", "out0", "--outside-address", "198.18.1.1/15"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
 }
@@ -48,10 +49,14 @@ TEST(NatOptions, TypeSetsThePresetAndFlagsOverrideIt) {
         {{"--type", "full-cone"}, M::EndpointIndependent, F::EndpointIndependent, A::Preserve},
         {{"--type", "restricted"}, M::EndpointIndependent, F::AddressDependent, A::Preserve},
         {{"--type", "symmetric"}, M::AddressAndPortDependent, F::AddressAndPortDependent, A::Random},
-        {{"--type", "symmetric", "--port-allocation", "sequential"}, M::AddressAndPortDependent,
-         F::AddressAndPortDependent, A::Sequential},
-        {{"--filtering", "endpoint-independent", "--type", "symmetric"}, M::AddressAndPortDependent,
-         F::EndpointIndependent, A::Random},
+        {{"--type", "symmetric", "--port-allocation", "sequential"},
+         M::AddressAndPortDependent,
+         F::AddressAndPortDependent,
+         A::Sequential},
+        {{"--filtering", "endpoint-independent", "--type", "symmetric"},
+         M::AddressAndPortDependent,
+         F::EndpointIndependent,
+         A::Random},
         {{"--mapping", "address-dependent"}, M::AddressDependent, F::AddressAndPortDependent, A::Preserve},
     };
     for (const auto& c : cases) {
@@ -66,9 +71,9 @@ TEST(NatOptions, TypeSetsThePresetAndFlagsOverrideIt) {
 }
 
 TEST(NatOptions, TheOtherKnobs) {
-    auto o = parse_options(required_plus({"--outside-gateway", "198.18.0.1", "--port-range", "20000-20099",
-                                          "--mapping-timeout", "2.5", "--hairpin", "on", "--refresh-on-inbound",
-                                          "on", "--events", "/tmp/x.jsonl", "--ready-fd", "3"}));
+    auto o = parse_options(required_plus(
+        {"--outside-gateway", "198.18.0.1", "--port-range", "20000-20099", "--mapping-timeout", "2.5",
+         "--hairpin", "on", "--refresh-on-inbound", "on", "--events", "/tmp/x.jsonl", "--ready-fd", "3"}));
     EXPECT_EQ(o.gateway, ip("198.18.0.1"));
     EXPECT_EQ(o.nat.ports, (PortRange{20000, 20099}));
     EXPECT_EQ(o.nat.mapping_timeout, std::chrono::milliseconds{2500});
@@ -86,10 +91,12 @@ struct BadCase {
 TEST(NatOptions, BadValuesNameTheirFlag) {
     const BadCase cases[] = {
         {{"--name", "x"}, "is required"},
-        {required_plus({"--type", "cone"}), "--type: expected full-cone, restricted, port-restricted or symmetric, got 'cone'"},
+        {required_plus({"--type", "cone"}),
+         "--type: expected full-cone, restricted, port-restricted or symmetric, got 'cone'"},
         {required_plus({"--mapping", "eim"}), "--mapping: expected endpoint-independent"},
         {required_plus({"--filtering", ""}), "--filtering"},
-        {required_plus({"--port-allocation", "odd"}), "--port-allocation: expected preserve, sequential or random"},
+        {required_plus({"--port-allocation", "odd"}),
+         "--port-allocation: expected preserve, sequential or random"},
         {required_plus({"--port-range", "9-1"}), "--port-range: expected LO-HI"},
         {required_plus({"--mapping-timeout", "0"}), "--mapping-timeout: expected a positive number"},
         {required_plus({"--mapping-timeout", "soon"}), "--mapping-timeout"},
@@ -98,11 +105,11 @@ TEST(NatOptions, BadValuesNameTheirFlag) {
         {required_plus({"--outside-gateway", "198.18.1.1"}), "is our own outside address"},
         {required_plus({"--ready-fd", "-1"}), "--ready-fd"},
         {required_plus({"--bogus"}), "bogus"},
-        {{"--name", "n", "--inside", "a", "--inside-address", "10.0.1.1/33", "--outside", "b", "--outside-address",
-          "198.18.1.1/15"},
+        {{"--name", "n", "--inside", "a", "--inside-address", "10.0.1.1/33", "--outside", "b",
+          "--outside-address", "198.18.1.1/15"},
          "--inside-address: expected an address with prefix, a.b.c.d/len, got '10.0.1.1/33'"},
-        {{"--name", "n", "--inside", "a", "--inside-address", "10.0.1.1/8", "--outside", "b", "--outside-address",
-          "10.9.1.1/16"},
+        {{"--name", "n", "--inside", "a", "--inside-address", "10.0.1.1/8", "--outside", "b",
+          "--outside-address", "10.9.1.1/16"},
          "overlap"},
     };
     for (const auto& c : cases) {

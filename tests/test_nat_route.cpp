@@ -17,12 +17,12 @@ struct RouteCase {
 TEST(Route, Table) {
     const Routes base{*Cidr::parse("10.0.1.0/24"), *Cidr::parse("198.18.0.0/15"), std::nullopt};
     const RouteCase cases[] = {
-        {"10.0.1.2", false, NextHop{Side::Inside, ip("10.0.1.2")}},        // hairpin lands here
-        {"198.18.0.2", false, NextHop{Side::Outside, ip("198.18.0.2")}},   // on-link outside
+        {"10.0.1.2", false, NextHop{Side::Inside, ip("10.0.1.2")}},       // hairpin lands here
+        {"198.18.0.2", false, NextHop{Side::Outside, ip("198.18.0.2")}},  // on-link outside
         {"198.19.255.1", false, NextHop{Side::Outside, ip("198.19.255.1")}},
-        {"203.0.113.5", false, std::nullopt},                              // no gateway: no route
-        {"203.0.113.5", true, NextHop{Side::Outside, ip("198.18.0.1")}},   // via the gateway
-        {"10.0.2.2", true, NextHop{Side::Outside, ip("198.18.0.1")}},      // another LAN is not ours
+        {"203.0.113.5", false, std::nullopt},                             // no gateway: no route
+        {"203.0.113.5", true, NextHop{Side::Outside, ip("198.18.0.1")}},  // via the gateway
+        {"10.0.2.2", true, NextHop{Side::Outside, ip("198.18.0.1")}},     // another LAN is not ours
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.destination);

@@ -16,7 +16,8 @@ namespace natlab::nat::testing {
 
 // The fake clock: t(0) is the start of every test.
 inline TimePoint t(double seconds) {
-    return TimePoint{} + std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(seconds));
+    return TimePoint{} +
+           std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(seconds));
 }
 
 inline Endpoint ep(const std::string& text) {
@@ -35,7 +36,8 @@ inline Ipv4 ip(const std::string& text) {
 struct Datagram {
     std::vector<std::byte> bytes;
 
-    explicit Datagram(Flow flow, std::string payload = "hello", std::uint8_t ttl = 64, bool udp_checksum = true) {
+    explicit Datagram(Flow flow, std::string payload = "hello", std::uint8_t ttl = 64,
+                      bool udp_checksum = true) {
         std::vector<std::byte> data;
         for (char c : payload) data.push_back(static_cast<std::byte>(c));
         bytes = build_udp_datagram({flow, data, ttl, udp_checksum});

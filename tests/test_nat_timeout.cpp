@@ -14,25 +14,25 @@ NatConfig with_timeout(int seconds, bool refresh_on_inbound = false) {
     return config;
 }
 
-// One outbound packet at t=0, then `traffic` (outbound keepalives or inbound
-// packets) at the given times, then an inbound probe at `probe_at`.
+// One outbound packet at t=0, then outbound keepalives and inbound packets
+// at the given times, then an inbound probe at `probe_at`: is the mapping alive?
 struct TimeoutCase {
     const char* name;
-    bool refresh_on_inbound;
     std::vector<double> outbound_at;
     std::vector<double> inbound_at;
     double probe_at;
+    bool refresh_on_inbound;
     bool want_alive;
 };
 
 TEST(NatTimeout, Table) {
     const TimeoutCase cases[] = {
-        {"idle shorter than the timeout", false, {}, {}, 29.9, true},
-        {"idle exactly the timeout", false, {}, {}, 30, false},
-        {"keepalive shorter than the timeout", false, {20, 40, 60}, {}, 85, true},
-        {"keepalive longer than the timeout", false, {40}, {}, 75, false},
-        {"inbound does not refresh by default", false, {}, {20}, 35, false},
-        {"inbound refreshes when configured", true, {}, {20}, 35, true},
+        {"idle shorter than the timeout", {}, {}, 29.9, false, true},
+        {"idle exactly the timeout", {}, {}, 30, false, false},
+        {"keepalive shorter than the timeout", {20, 40, 60}, {}, 85, false, true},
+        {"keepalive longer than the timeout", {40}, {}, 75, false, false},
+        {"inbound does not refresh by default", {}, {20}, 35, false, false},
+        {"inbound refreshes when configured", {}, {20}, 35, true, true},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
@@ -78,7 +78,7 @@ TEST(NatTimeout, APermissionLapsesWhileTheMappingLivesOn) {
     NatConfig config = with_timeout(30);
     config.filtering = FilteringBehaviour::AddressAndPortDependent;
     NatUnderTest nut{config};
-    nut.out("10.0.1.2:4000", "198.18.5.5:6000", 0);   // once to the peer
+    nut.out("10.0.1.2:4000", "198.18.5.5:6000", 0);  // once to the peer
     for (int at = 10; at <= 50; at += 10)
         nut.out("10.0.1.2:4000", "198.18.0.2:3478", at);  // keepalives to the server only
     EXPECT_TRUE(nut.in("198.18.0.2:3478", "198.18.1.1:4000", 55));

@@ -48,7 +48,8 @@ void fix_header_checksum(std::vector<std::byte>& b) {
 void expect_checksums_valid(Ipv4Packet p) {
     EXPECT_EQ(internet_checksum(p.header()), 0) << "IPv4 header checksum";
     if (p.udp_checksum_field() != 0) {
-        EXPECT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.udp_segment()), p.udp_checksum_field())
+        EXPECT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.udp_segment()),
+                  p.udp_checksum_field())
             << "UDP checksum";
     }
 }
@@ -90,18 +91,31 @@ struct MalformedCase {
 
 TEST(Packet, RefusesMalformedDatagrams) {
     const MalformedCase cases[] = {
-        {"shorter than a header", [](auto& b) { b.resize(19); }, false, DropCode::Malformed, "less than an IPv4 header"},
+        {"shorter than a header", [](auto& b) { b.resize(19); }, false, DropCode::Malformed,
+         "less than an IPv4 header"},
         {"IPv6", [](auto& b) { store8(b, 0, 0x65); }, true, DropCode::Malformed, "IP version 6, not 4"},
         {"IHL 4", [](auto& b) { store8(b, 0, 0x44); }, false, DropCode::Malformed, "header length 16 bytes"},
-        {"IHL past the end", [](auto& b) { store8(b, 0, 0x4f); }, false, DropCode::Malformed, "header length 60 bytes but 30"},
-        {"total length > buffer", [](auto& b) { store16(b, 2, 31); }, true, DropCode::Malformed, "total length 31 but 30"},
-        {"total length < header", [](auto& b) { store16(b, 2, 19); }, true, DropCode::Malformed, "total length 19 is less than the header"},
-        {"bad header checksum", [](auto& b) { store16(b, 10, 0x1234); }, false, DropCode::Malformed, "bad IPv4 header checksum"},
-        {"more fragments", [](auto& b) { store16(b, 6, 0x2000); }, true, DropCode::Fragment, "not reassembled"},
-        {"later fragment", [](auto& b) { store16(b, 6, 0x0001); }, true, DropCode::Fragment, "not reassembled"},
+        {"IHL past the end", [](auto& b) { store8(b, 0, 0x4f); }, false, DropCode::Malformed,
+         "header length 60 bytes but 30"},
+        {"total length > buffer", [](auto& b) { store16(b, 2, 31); }, true, DropCode::Malformed,
+         "total length 31 but 30"},
+        {"total length < header", [](auto& b) { store16(b, 2, 19); }, true, DropCode::Malformed,
+         "total length 19 is less than the header"},
+        {"bad header checksum", [](auto& b) { store16(b, 10, 0x1234); }, false, DropCode::Malformed,
+         "bad IPv4 header checksum"},
+        {"more fragments", [](auto& b) { store16(b, 6, 0x2000); }, true, DropCode::Fragment,
+         "not reassembled"},
+        {"later fragment", [](auto& b) { store16(b, 6, 0x0001); }, true, DropCode::Fragment,
+         "not reassembled"},
         {"TCP", [](auto& b) { store8(b, 9, 6); }, true, DropCode::NotUdp, "IP protocol 6"},
-        {"no room for UDP", [](auto& b) { b.resize(24); store16(b, 2, 24); }, true, DropCode::Malformed, "no room for a UDP header"},
-        {"UDP length > payload", [](auto& b) { store16(b, 24, 11); }, false, DropCode::Malformed, "UDP length 11 but IP payload 10"},
+        {"no room for UDP",
+         [](auto& b) {
+             b.resize(24);
+             store16(b, 2, 24);
+         },
+         true, DropCode::Malformed, "no room for a UDP header"},
+        {"UDP length > payload", [](auto& b) { store16(b, 24, 11); }, false, DropCode::Malformed,
+         "UDP length 11 but IP payload 10"},
         {"UDP length < 8", [](auto& b) { store16(b, 24, 7); }, false, DropCode::Malformed, "UDP length 7"},
     };
     for (const auto& c : cases) {
@@ -137,9 +151,21 @@ TEST(Packet, RewritesKeepBothChecksumsCorrect) {
     const RewriteCase cases[] = {
         {"outbound source", {ep("10.0.1.2:4000"), ep("198.18.0.2:3478")}, true, ep("198.18.1.1:4000"), {}},
         {"outbound new port", {ep("10.0.1.2:4000"), ep("198.18.0.2:3478")}, true, ep("198.18.1.1:1024"), {}},
-        {"inbound destination", {ep("198.18.0.2:3478"), ep("198.18.1.1:4000")}, true, {}, ep("10.0.1.2:4000")},
-        {"hairpin both", {ep("10.0.1.2:4000"), ep("198.18.1.1:4001")}, true, ep("198.18.1.1:4000"), ep("10.0.1.3:4001")},
-        {"extreme values", {ep("0.0.0.1:1"), ep("255.255.255.254:65535")}, true, ep("255.255.255.255:65535"), ep("0.0.0.0:0")},
+        {"inbound destination",
+         {ep("198.18.0.2:3478"), ep("198.18.1.1:4000")},
+         true,
+         {},
+         ep("10.0.1.2:4000")},
+        {"hairpin both",
+         {ep("10.0.1.2:4000"), ep("198.18.1.1:4001")},
+         true,
+         ep("198.18.1.1:4000"),
+         ep("10.0.1.3:4001")},
+        {"extreme values",
+         {ep("0.0.0.1:1"), ep("255.255.255.254:65535")},
+         true,
+         ep("255.255.255.255:65535"),
+         ep("0.0.0.0:0")},
         {"no UDP checksum", {ep("10.0.1.2:4000"), ep("198.18.0.2:3478")}, false, ep("198.18.1.1:4000"), {}},
     };
     for (const auto& c : cases) {
@@ -170,7 +196,8 @@ TEST(Packet, RandomRewritesMatchFullRecomputation) {
         p.set_source(any_endpoint());
         p.set_destination(any_endpoint());
         EXPECT_EQ(internet_checksum(p.header()), 0);
-        ASSERT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.udp_segment()), p.udp_checksum_field());
+        ASSERT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.udp_segment()),
+                  p.udp_checksum_field());
     }
 }
 

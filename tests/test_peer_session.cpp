@@ -6,10 +6,6 @@
 // "internet", 1 ms per hop, and a fake clock stepping 1 ms at a time. It is
 // not the simulator; it only decides, per datagram, "delivered from X" or
 // "dropped".
-#include "peer_session.h"
-#include "rendezvous_protocol.h"
-#include "rendezvous_server.h"
-
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -18,13 +14,19 @@
 #include <random>
 #include <set>
 
+#include "peer_session.h"
+#include "rendezvous_protocol.h"
+#include "rendezvous_server.h"
+
 namespace natlab {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-Endpoint ep(std::string_view text) { return *Endpoint::parse(text); }
+Endpoint ep(std::string_view text) {
+    return *Endpoint::parse(text);
+}
 
 RandomSource seeded_random(unsigned seed) {
     auto rng = std::make_shared<std::mt19937>(seed);
@@ -55,8 +57,7 @@ struct Nat {
     std::optional<Endpoint> inbound(Endpoint to, Endpoint remote) const {
         auto it = inside_of.find(to.port);
         if (it == inside_of.end()) return std::nullopt;
-        bool open = filtering == Behaviour::endpoint_independent ||
-                    permits.count({to.port, remote}) > 0;
+        bool open = filtering == Behaviour::endpoint_independent || permits.count({to.port, remote}) > 0;
         return open ? std::optional(it->second) : std::nullopt;
     }
 };
@@ -97,8 +98,7 @@ public:
         c.local_endpoints = {ep(local)};
         c.messages = messages;
         auto seed = static_cast<unsigned>(hosts_.size() + 1);
-        hosts_.push_back({ep(local), &nat,
-                          std::make_unique<PeerSession>(c, seeded_random(seed), now_), {}});
+        hosts_.push_back({ep(local), &nat, std::make_unique<PeerSession>(c, seeded_random(seed), now_), {}});
         return *hosts_.back().session;
     }
 
@@ -183,11 +183,10 @@ private:
             InFlight f = std::move(queue_.front());
             queue_.pop_front();
             if (f.to < 0) {
-                for (const auto& d : server_.handle(f.bytes, f.source, now_).datagrams)
-                    route_from_server(d);
+                for (const auto& d : server_.handle(f.bytes, f.source, now_).datagrams) route_from_server(d);
             } else {
-                emit(f.to, hosts_[static_cast<std::size_t>(f.to)].session->on_datagram(
-                               f.bytes, f.source, now_));
+                emit(f.to,
+                     hosts_[static_cast<std::size_t>(f.to)].session->on_datagram(f.bytes, f.source, now_));
             }
         }
     }
@@ -227,7 +226,9 @@ struct PunchRow {
     const char* bob_path;
 };
 
-void PrintTo(const PunchRow& row, std::ostream* os) { *os << row.what; }
+void PrintTo(const PunchRow& row, std::ostream* os) {
+    *os << row.what;
+}
 
 class PunchTable : public ::testing::TestWithParam<PunchRow> {};
 
@@ -236,8 +237,7 @@ TEST_P(PunchTable, ConnectsAsExpected) {
     MiniLab lab;
     Nat& a = lab.add_nat("198.18.1.1", row.alice_mapping, row.alice_filtering);
     Nat& b = row.same_nat ? a : lab.add_nat("198.18.2.1", row.bob_mapping, row.bob_filtering);
-    PeerSession& bob = lab.add_peer(b, row.same_nat ? "10.0.1.3:5000" : "10.0.2.3:5000", "bob",
-                                    std::nullopt);
+    PeerSession& bob = lab.add_peer(b, row.same_nat ? "10.0.1.3:5000" : "10.0.2.3:5000", "bob", std::nullopt);
     PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob");
     lab.run();
     PeerResult ra = alice.result(), rb = bob.result();
@@ -264,10 +264,8 @@ INSTANTIATE_TEST_SUITE_P(
         PunchRow{"same NAT, no hairpin", EI, APD, EI, APD, true, true, "local", "local"},
         PunchRow{"two full-cone", EI, EI, EI, EI, false, true, "public", "public"},
         PunchRow{"two port-restricted", EI, APD, EI, APD, false, true, "public", "public"},
-        PunchRow{"symmetric to full-cone", APD, APD, EI, EI, false, true, "public",
-                 "peer-reflexive"},
-        PunchRow{"full-cone to symmetric", EI, EI, APD, APD, false, true, "peer-reflexive",
-                 "public"},
+        PunchRow{"symmetric to full-cone", APD, APD, EI, EI, false, true, "public", "peer-reflexive"},
+        PunchRow{"full-cone to symmetric", EI, EI, APD, APD, false, true, "peer-reflexive", "public"},
         PunchRow{"symmetric to symmetric", APD, APD, APD, APD, false, false, "", ""},
         PunchRow{"port-restricted to symmetric", EI, APD, APD, APD, false, false, "", ""}),
     [](const auto& info) {
@@ -285,8 +283,8 @@ TEST(PeerSession, EventsInOrderAndLocalPathIsQuick) {
     lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt);
     PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
     lab.run();
-    const std::vector<PeerEvent> want = {PeerEvent::registered, PeerEvent::introduced,
-                                         PeerEvent::connected, PeerEvent::finished};
+    const std::vector<PeerEvent> want = {PeerEvent::registered, PeerEvent::introduced, PeerEvent::connected,
+                                         PeerEvent::finished};
     EXPECT_EQ(lab.host(1).events, want);
     EXPECT_EQ(lab.host(0).events, want);
     PeerResult r = alice.result();
@@ -352,14 +350,13 @@ IntroducedAlice introduce_alice() {
         for (const auto& d : o.datagrams)
             for (const auto& reply : core.handle(d.bytes, from, TimePoint{}).datagrams)
                 if (reply.destination == alice_ep)
-                    for (const auto& p : out.alice->on_datagram(reply.bytes, server, TimePoint{})
-                                             .datagrams)
+                    for (const auto& p : out.alice->on_datagram(reply.bytes, server, TimePoint{}).datagrams)
                         out.probes.push_back(p);
     };
     auto bob_register = proto::build(proto::RegisterRequest{"bob", {}}, stun::TransactionId{});
     core.handle(proto::to_wire(bob_register), bob_ep, TimePoint{});
-    to_server(out.alice->on_tick(TimePoint{}), alice_ep);                        // Register
-    to_server(out.alice->on_tick(TimePoint{} + milliseconds(5)), alice_ep);      // Connect
+    to_server(out.alice->on_tick(TimePoint{}), alice_ep);                    // Register
+    to_server(out.alice->on_tick(TimePoint{} + milliseconds(5)), alice_ep);  // Connect
     EXPECT_EQ(out.alice->phase(), PeerPhase::punching);
     out.token = out.alice->introduction()->token;
     return out;
@@ -371,11 +368,11 @@ TEST(PeerSession, ProbeWithWrongTokenIsIgnored) {
     wrong[0] ^= std::byte{1};
     auto probe = proto::build(proto::ProbeRequest{"bob", wrong, true}, stun::TransactionId{});
     auto before = lab.alice->dropped();
-    auto out = lab.alice->on_datagram(proto::to_wire(probe), ep("198.18.2.1:50000"),
-                                      TimePoint{} + milliseconds(6));
+    auto out =
+        lab.alice->on_datagram(proto::to_wire(probe), ep("198.18.2.1:50000"), TimePoint{} + milliseconds(6));
     EXPECT_TRUE(out.datagrams.empty());
     EXPECT_EQ(lab.alice->dropped(), before + 1);
-    EXPECT_EQ(lab.alice->phase(), PeerPhase::punching);  // USE-CANDIDATE did not select
+    EXPECT_EQ(lab.alice->phase(), PeerPhase::punching);   // USE-CANDIDATE did not select
     EXPECT_EQ(lab.alice->candidates().all().size(), 1u);  // and taught no candidate
 }
 
@@ -383,8 +380,7 @@ TEST(PeerSession, OwnProbeLoopingBackIsIgnored) {
     auto lab = introduce_alice();
     ASSERT_FALSE(lab.probes.empty());
     auto own = lab.probes.front();  // a Probe alice sent, carrying her name and the token
-    auto out = lab.alice->on_datagram(own.bytes, ep("198.18.1.1:40000"),
-                                      TimePoint{} + milliseconds(6));
+    auto out = lab.alice->on_datagram(own.bytes, ep("198.18.1.1:40000"), TimePoint{} + milliseconds(6));
     EXPECT_TRUE(out.datagrams.empty());
     EXPECT_NE(out.dropped.find("alice"), std::string::npos) << out.dropped;
 }
@@ -394,11 +390,15 @@ TEST(PeerSession, ValidProbeIsAnsweredToItsSource) {
     auto probe = proto::build(proto::ProbeRequest{"bob", lab.token, false}, stun::TransactionId{});
     const Endpoint prflx = ep("198.18.2.1:50007");  // not bob's registered endpoint
     auto out = lab.alice->on_datagram(proto::to_wire(probe), prflx, TimePoint{} + milliseconds(6));
-    ASSERT_EQ(out.datagrams.size(), 1u);
+    ASSERT_EQ(out.datagrams.size(), 2u);
+    // 1: the answer, to where the probe came from, saying what that was.
     EXPECT_EQ(out.datagrams[0].destination, prflx);
     auto answer = proto::parse_probe_answer(*stun::decode(out.datagrams[0].bytes).message);
     ASSERT_TRUE(answer);
     EXPECT_EQ(answer->observed, prflx);
+    // 2: a triggered probe of the new peer-reflexive candidate.
+    EXPECT_EQ(out.datagrams[1].destination, prflx);
+    EXPECT_TRUE(proto::parse_probe(*stun::decode(out.datagrams[1].bytes).message));
     ASSERT_TRUE(lab.alice->candidates().find(prflx));
     EXPECT_EQ(lab.alice->candidates().find(prflx)->kind, CandidateKind::peer_reflexive);
 }

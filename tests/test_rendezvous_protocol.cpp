@@ -1,9 +1,9 @@
 // Rendezvous protocol wire tests: each message as bytes with a comment per
 // field (the same examples as docs/protocol.md), round trips, and the
 // messages a parser must refuse.
-#include "rendezvous_protocol.h"
-
 #include <gtest/gtest.h>
+
+#include "rendezvous_protocol.h"
 
 namespace natlab::proto {
 namespace {
@@ -22,7 +22,9 @@ Token test_token() {
     return t;
 }
 
-Endpoint ep(std::string_view text) { return *Endpoint::parse(text); }
+Endpoint ep(std::string_view text) {
+    return *Endpoint::parse(text);
+}
 
 std::string squash(std::string_view hex) {
     std::string out;
@@ -40,65 +42,65 @@ stun::Message decoded(const Bytes& wire) {
 TEST(RendezvousProtocol, RegisterBytes) {
     RegisterRequest r{"alice", {ep("10.0.1.3:40001")}};
     EXPECT_EQ(stun::to_hex(to_wire(build(r, test_id()))),
-              squash("3001 0020"                    // Register request, 32 bytes of attributes
+              squash("00e1 0020"                    // Register request, 32 bytes of attributes
                      "2112a442"                     // magic cookie
                      "0102030405060708090a0b0c"     // transaction id
                      "c001 0005 616c696365 000000"  // NAME "alice" + padding
                      "c002 0008"                    // LOCAL-ENDPOINT, 8 bytes
                      "00 01 bd53"                   //   IPv4, port 40001 ^ 0x2112
                      "2b12a541"                     //   10.0.1.3 ^ 0x2112a442
-                     "8028 0004 5b2ad0e3"));        // FINGERPRINT
+                     "8028 0004 cb4391c6"));        // FINGERPRINT
 }
 
 TEST(RendezvousProtocol, IntroduceBytes) {
-    Introduction i{"bob", ep("198.18.2.1:50000"), {ep("10.0.2.5:50001")}, test_token(),
-                   Role::controlling, 0x0102030405060708};
+    Introduction i{"bob",        ep("198.18.2.1:50000"), {ep("10.0.2.5:50001")},
+                   test_token(), Role::controlling,      0x0102030405060708};
     EXPECT_EQ(stun::to_hex(to_wire(build(i, test_id()))),
-              squash("3013 0048"                  // Introduce indication, 72 bytes
-                     "2112a442"                   // magic cookie
-                     "0102030405060708090a0b0c"   // transaction id
-                     "c003 0003 626f62 00"        // PEER-NAME "bob" + padding
-                     "c004 0008 0001 e242 e700a643"  // PEER-PUBLIC-ENDPOINT 198.18.2.1:50000
-                     "c005 0008 0001 e243 2b12a647"  // PEER-LOCAL-ENDPOINT 10.0.2.5:50001
+              squash("00f3 0048"                                   // Introduce indication, 72 bytes
+                     "2112a442"                                    // magic cookie
+                     "0102030405060708090a0b0c"                    // transaction id
+                     "c003 0003 626f62 00"                         // PEER-NAME "bob" + padding
+                     "c004 0008 0001 e242 e700a643"                // PEER-PUBLIC-ENDPOINT 198.18.2.1:50000
+                     "c005 0008 0001 e243 2b12a647"                // PEER-LOCAL-ENDPOINT 10.0.2.5:50001
                      "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN, 16 bytes
-                     "802a 0008 0102030405060708"  // ICE-CONTROLLING, tie breaker
-                     "8028 0004 3ecd3980"));       // FINGERPRINT
+                     "802a 0008 0102030405060708"                  // ICE-CONTROLLING, tie breaker
+                     "8028 0004 077dcb1b"));                       // FINGERPRINT
 }
 
 TEST(RendezvousProtocol, ProbeAnswerBytes) {
     auto probe = build(ProbeRequest{"alice", test_token(), true}, test_id());
     EXPECT_EQ(stun::to_hex(to_wire(probe)),
-              squash("3004 002c 2112a442 0102030405060708090a0b0c"  // Probe request, 44 bytes
-                     "c001 0005 616c696365 000000"               // NAME "alice"
-                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN
-                     "0025 0000"                                 // USE-CANDIDATE
-                     "8028 0004 552aca6b"));                     // FINGERPRINT
+              squash("00e4 002c 2112a442 0102030405060708090a0b0c"  // Probe request, 44 bytes
+                     "c001 0005 616c696365 000000"                  // NAME "alice"
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"   // TOKEN
+                     "0025 0000"                                    // USE-CANDIDATE
+                     "8028 0004 2519cd28"));                        // FINGERPRINT
     auto answer = build_answer({"bob", test_token(), ep("198.18.1.1:40000")}, probe);
     EXPECT_EQ(stun::to_hex(to_wire(answer)),
-              squash("3104 0030 2112a442 0102030405060708090a0b0c"  // Probe success, same id
-                     "0020 0008 0001 bd52 e700a543"              // XOR-MAPPED-ADDRESS 198.18.1.1:40000
-                     "c001 0003 626f62 00"                       // NAME "bob"
-                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN
-                     "8028 0004 bb509b07"));                     // FINGERPRINT
+              squash("01e4 0030 2112a442 0102030405060708090a0b0c"  // Probe success, same id
+                     "0020 0008 0001 bd52 e700a543"                 // XOR-MAPPED-ADDRESS 198.18.1.1:40000
+                     "c001 0003 626f62 00"                          // NAME "bob"
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"   // TOKEN
+                     "8028 0004 93d06e5d"));                        // FINGERPRINT
 }
 
 TEST(RendezvousProtocol, DataBytes) {
     auto data = build(DataRequest{test_token(), 1, stun::to_bytes("hi")}, test_id());
     EXPECT_EQ(stun::to_hex(to_wire(data)),
-              squash("3005 002c 2112a442 0102030405060708090a0b0c"  // Data request, 44 bytes
-                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  // TOKEN
-                     "c007 0004 00000001"                        // SEQUENCE 1
-                     "0013 0002 6869 0000"                       // DATA "hi" + padding
-                     "8028 0004 379641f1"));                     // FINGERPRINT
+              squash("00e5 002c 2112a442 0102030405060708090a0b0c"  // Data request, 44 bytes
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"   // TOKEN
+                     "c007 0004 00000001"                           // SEQUENCE 1
+                     "0013 0002 6869 0000"                          // DATA "hi" + padding
+                     "8028 0004 47a546b2"));                        // FINGERPRINT
 }
 
 TEST(RendezvousProtocol, ErrorBytes) {
     auto connect = build(ConnectRequest{"", "carol"}, test_id());
     EXPECT_EQ(stun::to_hex(to_wire(error_response(connect, {404, "unknown peer"}))),
-              squash("3112 002c 2112a442 0102030405060708090a0b0c"  // Connect error response
+              squash("01f2 002c 2112a442 0102030405060708090a0b0c"    // Connect error response
                      "0009 0010 0000 04 04 756e6b6e6f776e2070656572"  // ERROR-CODE 404 "unknown peer"
-                     "8022 000b 6e61742d6c616220302e31 00"       // SOFTWARE "nat-lab 0.1"
-                     "8028 0004 410d244e"));                     // FINGERPRINT
+                     "8022 000b 6e61742d6c616220302e31 00"            // SOFTWARE "nat-lab 0.1"
+                     "8028 0004 313e230d"));                          // FINGERPRINT
 }
 
 TEST(RendezvousProtocol, RoundTrips) {
@@ -154,15 +156,17 @@ TEST(RendezvousProtocol, Names) {
     };
     const Row rows[] = {
         {"alice", true},
-        {"", false},                        // empty
-        {std::string(64, 'a'), true},       // 64 bytes
-        {std::string(65, 'a'), false},      // 65 bytes
-        {"b\xc3\xa9" "atrice", true},       // UTF-8 e-acute
-        {"\xc3", false},                    // truncated sequence
-        {"\xc0\xaf", false},                // overlong '/'
-        {"\xed\xa0\x80", false},            // surrogate
-        {"tab\there", false},               // control character
-        {"del\x7f", false},                 // DEL
+        {"", false},                    // empty
+        {std::string(64, 'a'), true},   // 64 bytes
+        {std::string(65, 'a'), false},  // 65 bytes
+        {"b\xc3\xa9"
+         "atrice",
+         true},                   // UTF-8 e-acute
+        {"\xc3", false},          // truncated sequence
+        {"\xc0\xaf", false},      // overlong '/'
+        {"\xed\xa0\x80", false},  // surrogate
+        {"tab\there", false},     // control character
+        {"del\x7f", false},       // DEL
     };
     for (const auto& r : rows) EXPECT_EQ(valid_name(r.name), r.valid) << r.name;
 }

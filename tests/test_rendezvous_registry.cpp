@@ -1,8 +1,8 @@
 // Registry and pair-session lifecycles, driven by a fake clock.
+#include <gtest/gtest.h>
+
 #include "pair_sessions.h"
 #include "registry.h"
-
-#include <gtest/gtest.h>
 
 namespace natlab {
 namespace {
@@ -11,7 +11,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 const TimePoint t0{};
-Endpoint ep(std::string_view text) { return *Endpoint::parse(text); }
+Endpoint ep(std::string_view text) {
+    return *Endpoint::parse(text);
+}
 
 TEST(RendezvousRegistry, UpsertOutcomes) {
     struct Row {
@@ -65,7 +67,7 @@ TEST(RendezvousRegistry, RefreshAndTouchKeepAlive) {
     Registry registry;
     registry.upsert("alice", ep("198.18.1.1:40000"), {}, t0);
     registry.upsert("alice", ep("198.18.1.1:40000"), {}, t0 + seconds(20));  // refresh
-    registry.touch(ep("198.18.1.1:40000"), t0 + seconds(45));               // any request
+    registry.touch(ep("198.18.1.1:40000"), t0 + seconds(45));                // any request
     EXPECT_TRUE(registry.find("alice", t0 + seconds(74)));
     EXPECT_FALSE(registry.find("alice", t0 + seconds(75)));
     EXPECT_TRUE(registry.expire(t0 + seconds(74)).empty());

@@ -1,9 +1,9 @@
 // Rendezvous server core: datagram in, datagrams out, with a fake clock and
 // a deterministic random source.
+#include <gtest/gtest.h>
+
 #include "rendezvous_protocol.h"
 #include "rendezvous_server.h"
-
-#include <gtest/gtest.h>
 
 namespace natlab {
 namespace {
@@ -11,7 +11,9 @@ namespace {
 using std::chrono::seconds;
 
 const TimePoint t0{};
-Endpoint ep(std::string_view text) { return *Endpoint::parse(text); }
+Endpoint ep(std::string_view text) {
+    return *Endpoint::parse(text);
+}
 
 // Fills every request with the next values of a byte counter.
 RandomSource counter_random() {
@@ -45,8 +47,7 @@ protected:
     ServerOutput send(const stun::Message& m, Endpoint from, TimePoint at = t0) {
         return server.handle(proto::to_wire(m), from, at);
     }
-    ServerOutput register_as(const std::string& name, Endpoint from, Endpoint local,
-                             TimePoint at = t0) {
+    ServerOutput register_as(const std::string& name, Endpoint from, Endpoint local, TimePoint at = t0) {
         return send(proto::build(proto::RegisterRequest{name, {local}}, txid(1)), from, at);
     }
     ServerOutput connect(const std::string& partner, Endpoint from, TimePoint at = t0) {
@@ -84,8 +85,7 @@ TEST_F(ServerTest, RegisterRepliesWithObservedEndpoint) {
     EXPECT_EQ(proto::parse_mapped(m), kAlice);
     ASSERT_EQ(out.log.size(), 1u);
     EXPECT_EQ(out.log[0], "registered alice public 198.18.1.1:40000 local 10.0.1.3:40000");
-    EXPECT_EQ(server.registry().find("alice", t0)->local_endpoints,
-              std::vector<Endpoint>{kAliceLocal});
+    EXPECT_EQ(server.registry().find("alice", t0)->local_endpoints, std::vector<Endpoint>{kAliceLocal});
     EXPECT_TRUE(register_as("alice", kAlice, kAliceLocal).log.empty());  // refresh: quiet
 }
 
@@ -196,12 +196,14 @@ TEST_F(ServerTest, MalformedAndUnexpectedAreDroppedAndCounted) {
     const std::vector<Row> rows = {
         {"empty", {}, true},
         {"text", stun::to_bytes("hello, world"), true},
-        {"lying length", hex("3001 0100 2112a442 000000000000000000000000"), true},
-        {"register, truncated", [&] {
+        {"lying length", hex("00e1 0100 2112a442 000000000000000000000000"), true},
+        {"register, truncated",
+         [&] {
              auto b = wire(proto::build(proto::RegisterRequest{"x", {}}, txid(7)));
              b.resize(b.size() - 4);
              return b;
-         }(), true},
+         }(),
+         true},
         {"binding indication", wire(indication), false},
         {"a response", wire(response), false},
         {"unknown method", wire(unknown), false},
@@ -213,8 +215,7 @@ TEST_F(ServerTest, MalformedAndUnexpectedAreDroppedAndCounted) {
         EXPECT_TRUE(out.datagrams.empty()) << r.what;
         EXPECT_FALSE(out.dropped.empty()) << r.what;
         EXPECT_EQ(server.counters().malformed - before.malformed, r.malformed ? 1u : 0u) << r.what;
-        EXPECT_EQ(server.counters().unexpected - before.unexpected, r.malformed ? 0u : 1u)
-            << r.what;
+        EXPECT_EQ(server.counters().unexpected - before.unexpected, r.malformed ? 0u : 1u) << r.what;
     }
 }
 

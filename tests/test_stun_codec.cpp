@@ -1,11 +1,11 @@
 // STUN codec wire tests: RFC 5769 vectors, type interleaving, attribute
 // encodings, and malformed datagrams that must be refused without a crash.
-#include "stun_codec.h"
-#include "stun_digest.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
+
+#include "stun_codec.h"
+#include "stun_digest.h"
 
 namespace natlab::stun {
 namespace {
@@ -16,57 +16,59 @@ Bytes hex(std::string_view text) {
     return bytes.value_or(Bytes{});
 }
 
-Bytes key(std::string_view password) { return to_bytes(password); }
+Bytes key(std::string_view password) {
+    return to_bytes(password);
+}
 
 // ---- RFC 5769 section 2.1: sample request ----------------------------------
 // Short-term credentials: username "evtj:h6vY", password
 // "VOkJxbRl1RmTxUk/WvJxBt". Padding is 0x20 in the RFC; receivers ignore it.
-const Bytes kSampleRequest = hex(
-    "0001 0058"            // Binding request, message length 88
-    "2112a442"             // magic cookie
-    "b7e7a701 bc34d686 fa87dfae"  // transaction id
-    "8022 0010"            // SOFTWARE, 16 bytes
-    "5354554e 20746573 7420636c 69656e74"  // "STUN test client"
-    "0024 0004"            // PRIORITY, 4 bytes
-    "6e0001ff"             // priority 0x6e0001ff
-    "8029 0008"            // ICE-CONTROLLED, 8 bytes
-    "932ff9b1 51263b36"    // tie breaker
-    "0006 0009"            // USERNAME, 9 bytes
-    "6576746a 3a683676 59202020"  // "evtj:h6vY" + 3 bytes padding
-    "0008 0014"            // MESSAGE-INTEGRITY, 20 bytes
-    "9aeaa70c bfd8cb56 781ef2b5 b2d3f249 c1b571a2"  // HMAC-SHA1
-    "8028 0004"            // FINGERPRINT, 4 bytes
-    "e57a3bcf");           // CRC-32 ^ 0x5354554e
+const Bytes kSampleRequest =
+    hex("0001 0058"                                     // Binding request, message length 88
+        "2112a442"                                      // magic cookie
+        "b7e7a701 bc34d686 fa87dfae"                    // transaction id
+        "8022 0010"                                     // SOFTWARE, 16 bytes
+        "5354554e 20746573 7420636c 69656e74"           // "STUN test client"
+        "0024 0004"                                     // PRIORITY, 4 bytes
+        "6e0001ff"                                      // priority 0x6e0001ff
+        "8029 0008"                                     // ICE-CONTROLLED, 8 bytes
+        "932ff9b1 51263b36"                             // tie breaker
+        "0006 0009"                                     // USERNAME, 9 bytes
+        "6576746a 3a683676 59202020"                    // "evtj:h6vY" + 3 bytes padding
+        "0008 0014"                                     // MESSAGE-INTEGRITY, 20 bytes
+        "9aeaa70c bfd8cb56 781ef2b5 b2d3f249 c1b571a2"  // HMAC-SHA1
+        "8028 0004"                                     // FINGERPRINT, 4 bytes
+        "e57a3bcf");                                    // CRC-32 ^ 0x5354554e
 
 // ---- RFC 5769 section 2.2: sample IPv4 response ---------------------------
-const Bytes kSampleIpv4Response = hex(
-    "0101 003c"            // Binding success response, length 60
-    "2112a442"             // magic cookie
-    "b7e7a701 bc34d686 fa87dfae"  // transaction id
-    "8022 000b"            // SOFTWARE, 11 bytes
-    "74657374 20766563 746f7220"  // "test vector" + 1 byte padding
-    "0020 0008"            // XOR-MAPPED-ADDRESS, 8 bytes
-    "0001 a147"            // reserved, family IPv4, port 32853 ^ 0x2112
-    "e112a643"             // 192.0.2.1 ^ 0x2112a442
-    "0008 0014"            // MESSAGE-INTEGRITY, 20 bytes
-    "2b91f599 fd9e90c3 8c7489f9 2af9ba53 f06be7d7"  // HMAC-SHA1
-    "8028 0004"            // FINGERPRINT, 4 bytes
-    "c07d4c96");           // CRC-32 ^ 0x5354554e
+const Bytes kSampleIpv4Response =
+    hex("0101 003c"                                     // Binding success response, length 60
+        "2112a442"                                      // magic cookie
+        "b7e7a701 bc34d686 fa87dfae"                    // transaction id
+        "8022 000b"                                     // SOFTWARE, 11 bytes
+        "74657374 20766563 746f7220"                    // "test vector" + 1 byte padding
+        "0020 0008"                                     // XOR-MAPPED-ADDRESS, 8 bytes
+        "0001 a147"                                     // reserved, family IPv4, port 32853 ^ 0x2112
+        "e112a643"                                      // 192.0.2.1 ^ 0x2112a442
+        "0008 0014"                                     // MESSAGE-INTEGRITY, 20 bytes
+        "2b91f599 fd9e90c3 8c7489f9 2af9ba53 f06be7d7"  // HMAC-SHA1
+        "8028 0004"                                     // FINGERPRINT, 4 bytes
+        "c07d4c96");                                    // CRC-32 ^ 0x5354554e
 
 // ---- RFC 5769 section 2.3: sample IPv6 response ---------------------------
-const Bytes kSampleIpv6Response = hex(
-    "0101 0048"            // Binding success response, length 72
-    "2112a442"             // magic cookie
-    "b7e7a701 bc34d686 fa87dfae"  // transaction id
-    "8022 000b"            // SOFTWARE, 11 bytes
-    "74657374 20766563 746f7220"  // "test vector" + 1 byte padding
-    "0020 0014"            // XOR-MAPPED-ADDRESS, 20 bytes
-    "0002 a147"            // reserved, family IPv6, port 32853 ^ 0x2112
-    "0113a9fa a5d3f179 bc25f4b5 bed2b9d9"  // 2001:db8:1234:5678:11:2233:4455:6677 ^ cookie+id
-    "0008 0014"            // MESSAGE-INTEGRITY, 20 bytes
-    "a382954e 4be67bf1 1784c97c 8292c275 bfe3ed41"  // HMAC-SHA1
-    "8028 0004"            // FINGERPRINT, 4 bytes
-    "c8fb0b4c");           // CRC-32 ^ 0x5354554e
+const Bytes kSampleIpv6Response =
+    hex("0101 0048"                                     // Binding success response, length 72
+        "2112a442"                                      // magic cookie
+        "b7e7a701 bc34d686 fa87dfae"                    // transaction id
+        "8022 000b"                                     // SOFTWARE, 11 bytes
+        "74657374 20766563 746f7220"                    // "test vector" + 1 byte padding
+        "0020 0014"                                     // XOR-MAPPED-ADDRESS, 20 bytes
+        "0002 a147"                                     // reserved, family IPv6, port 32853 ^ 0x2112
+        "0113a9fa a5d3f179 bc25f4b5 bed2b9d9"           // 2001:db8:1234:5678:11:2233:4455:6677 ^ cookie+id
+        "0008 0014"                                     // MESSAGE-INTEGRITY, 20 bytes
+        "a382954e 4be67bf1 1784c97c 8292c275 bfe3ed41"  // HMAC-SHA1
+        "8028 0004"                                     // FINGERPRINT, 4 bytes
+        "c8fb0b4c");                                    // CRC-32 ^ 0x5354554e
 
 constexpr std::string_view kPassword = "VOkJxbRl1RmTxUk/WvJxBt";
 
@@ -125,8 +127,7 @@ TEST(StunRfc5769, EncodeMatchesLayoutAndVerifies) {
     ASSERT_EQ(out.size(), kSampleIpv4Response.size());
     Bytes prefix(out.begin(), out.begin() + 48);
     prefix[35] = std::byte{0x20};  // the RFC's padding byte
-    EXPECT_EQ(to_hex(prefix), to_hex(Bytes(kSampleIpv4Response.begin(),
-                                           kSampleIpv4Response.begin() + 48)));
+    EXPECT_EQ(to_hex(prefix), to_hex(Bytes(kSampleIpv4Response.begin(), kSampleIpv4Response.begin() + 48)));
     auto decoded = decode(out);
     ASSERT_TRUE(decoded.message) << to_string(decoded.error);
     EXPECT_TRUE(verify_message_integrity(out, *decoded.message, key(kPassword)));
@@ -145,12 +146,10 @@ TEST(StunDigest, KnownAnswers) {
               "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
     // RFC 2202 test case 1: key 0x0b x 20, "Hi There".
     Bytes k(20, std::byte{0x0b});
-    EXPECT_EQ(to_hex(hmac_sha1(k, to_bytes("Hi There"))),
-              "b617318655057264e28bc0b6fb378c8ef146be00");
+    EXPECT_EQ(to_hex(hmac_sha1(k, to_bytes("Hi There"))), "b617318655057264e28bc0b6fb378c8ef146be00");
     // RFC 2202 test case 6: an 80-byte key is hashed first.
     Bytes long_key(80, std::byte{0xaa});
-    EXPECT_EQ(to_hex(hmac_sha1(long_key,
-                               to_bytes("Test Using Larger Than Block-Size Key - Hash Key First"))),
+    EXPECT_EQ(to_hex(hmac_sha1(long_key, to_bytes("Test Using Larger Than Block-Size Key - Hash Key First"))),
               "aa4ae5e15272d00e95705637ce8a3b55ed402112");
 }
 
@@ -167,11 +166,14 @@ TEST(StunHeader, TypeInterleavesClassBits) {
         {0x001, Class::indication, 0x0011},  // Binding indication
         {0x001, Class::success, 0x0101},     // Binding success response
         {0x001, Class::error, 0x0111},       // Binding error response
-        {0xC01, Class::request, 0x3001},     // Register request
-        {0xC01, Class::success, 0x3101},     // Register success
-        {0xC03, Class::indication, 0x3013},  // Introduce indication
-        {0xC04, Class::error, 0x3114},       // Probe error
-        {0xC05, Class::success, 0x3105},     // Data success
+        {0x071, Class::request, 0x00E1},     // nat-lab Register request
+        {0x071, Class::success, 0x01E1},     // Register success
+        {0x072, Class::error, 0x01F2},       // Connect error
+        {0x073, Class::indication, 0x00F3},  // Introduce indication
+        {0x074, Class::error, 0x01F4},       // Probe error
+        {0x075, Class::success, 0x01E5},     // Data success
+        {0x0C1, Class::request, 0x0281},     // M7 set: first byte 0x02
+        {0xC01, Class::request, 0x3001},     // RFC 7983 reserved range
         {0xFFF, Class::error, 0x3FFF},       // every bit set
     };
     for (const auto& r : rows) {
@@ -185,18 +187,22 @@ TEST(StunHeader, TypeInterleavesClassBits) {
 
 TEST(StunCodec, EncodesHeaderAttributesAndPadding) {
     Message m;
-    m.method = 0xC01;
-    m.transaction = {std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4},
-                     std::byte{5}, std::byte{6}, std::byte{7}, std::byte{8},
-                     std::byte{9}, std::byte{10}, std::byte{11}, std::byte{12}};
+    m.method = 0x071;
+    m.transaction = {std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4},  std::byte{5},  std::byte{6},
+                     std::byte{7}, std::byte{8}, std::byte{9}, std::byte{10}, std::byte{11}, std::byte{12}};
     m.add(make_string(0xC001, "alice"));
     m.add(make_flag(attr::use_candidate));
     EXPECT_EQ(to_hex(encode(m)),
-              "3001" "0010"                 // Register request, 16 bytes of attributes
-              "2112a442"                    // magic cookie
-              "0102030405060708090a0b0c"    // transaction id
-              "c001" "0005" "616c696365" "000000"  // NAME "alice" + 3 bytes padding
-              "0025" "0000");               // USE-CANDIDATE, empty
+              "00e1"
+              "0010"                      // method 0x071 request, 16 bytes of attributes
+              "2112a442"                  // magic cookie
+              "0102030405060708090a0b0c"  // transaction id
+              "c001"
+              "0005"
+              "616c696365"
+              "000000"  // NAME "alice" + 3 bytes padding
+              "0025"
+              "0000");  // USE-CANDIDATE, empty
 }
 
 TEST(StunCodec, FingerprintRoundTrip) {
@@ -217,16 +223,21 @@ TEST(StunCodec, XorAddressRoundTrip) {
     auto e = *Endpoint::parse("198.18.1.1:40000");
     Attribute a = make_xor_address(attr::xor_mapped_address, Address::from(e), id);
     EXPECT_EQ(to_hex(a.value),
-              "00" "01"       // reserved, family IPv4
-              "bd52"          // 40000 (0x9c40) ^ 0x2112
-              "e700a543");    // 198.18.1.1 (c6120101) ^ 2112a442
+              "00"
+              "01"          // reserved, family IPv4
+              "bd52"        // 40000 (0x9c40) ^ 0x2112
+              "e700a543");  // 198.18.1.1 (c6120101) ^ 2112a442
     EXPECT_EQ(read_xor_endpoint(a, id), e);
     EXPECT_EQ(read_address(make_address(attr::mapped_address, Address::from(e)))->ipv4(), e);
 }
 
 TEST(StunCodec, ErrorCode) {
     Attribute a = make_error_code({404, "unknown peer"});
-    EXPECT_EQ(to_hex(a.value), "0000" "04" "04" + to_hex(to_bytes("unknown peer")));
+    EXPECT_EQ(to_hex(a.value),
+              "0000"
+              "04"
+              "04" +
+                  to_hex(to_bytes("unknown peer")));
     auto back = read_error_code(a);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->code, 404);
@@ -257,8 +268,7 @@ TEST(StunCodec, RefusesMalformedDatagrams) {
         {"19 bytes", "0001 0000 2112a442 0000000000000000000000", DecodeError::too_short},
         {"leading bits 10", "8001 0000 2112a442 000000000000000000000000", DecodeError::not_stun},
         {"leading bits 01", "4001 0000 2112a442 000000000000000000000000", DecodeError::not_stun},
-        {"length 3", "0001 0003 2112a442 000000000000000000000000 000000",
-         DecodeError::length_not_aligned},
+        {"length 3", "0001 0003 2112a442 000000000000000000000000 000000", DecodeError::length_not_aligned},
         {"length 8, body 4", "0001 0008 2112a442 000000000000000000000000 00000000",
          DecodeError::length_overruns},
         {"length 0, body 4", "0001 0000 2112a442 000000000000000000000000 00000000",
@@ -281,11 +291,9 @@ TEST(StunCodec, RefusesMalformedDatagrams) {
          "8028 0004 00000000"  // FINGERPRINT
          "8022 0000",          // SOFTWARE, empty, after it
          DecodeError::after_fingerprint},
-        {"FINGERPRINT wrong size",
-         "0001 0008 2112a442 000000000000000000000000 8028 0002 0000 0000",
+        {"FINGERPRINT wrong size", "0001 0008 2112a442 000000000000000000000000 8028 0002 0000 0000",
          DecodeError::bad_fingerprint},
-        {"FINGERPRINT wrong value",
-         "0001 0008 2112a442 000000000000000000000000 8028 0004 00000000",
+        {"FINGERPRINT wrong value", "0001 0008 2112a442 000000000000000000000000 8028 0004 00000000",
          DecodeError::bad_fingerprint},
     };
     for (const auto& r : rows) {
