@@ -79,6 +79,8 @@ const BadCase kBad[] = {
     {"hosts not a map", "hosts: [a, b]\n", 1, 8, "hosts must be a mapping"},
 };
 
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadScenario, FailsWithFileLineColumn) {
