@@ -130,7 +130,7 @@ std::string check(const Options& o) {
     if (o.connect == o.name) return "--connect: a peer cannot connect to itself";
     if (!Endpoint::parse(o.bind)) return "--bind: expected ADDR:PORT, got '" + o.bind + "'";
     if (!(o.timeout > 0 && o.timeout <= 86400)) return "--timeout: expected 0 < SECONDS <= 86400";
-    if (o.messages > 1'000'000) return "--messages: expected 0..1000000";
+    if (o.messages > 100'000) return "--messages: expected 0..100000";
     return "";
 }
 

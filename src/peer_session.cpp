@@ -122,7 +122,6 @@ void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOut
     if (intro_) return drop(out, "already introduced");
     if (config_.partner && intro->peer_name != *config_.partner)
         return drop(out, "introduced to " + intro->peer_name + ", not the partner");
-    if (phase_ > PeerPhase::waiting) return drop(out, "Introduce too late");
     intro_ = std::move(intro);
     candidates_ = Candidates(intro_->peer_public, intro_->peer_local);
     phase_ = PeerPhase::punching;
@@ -138,7 +137,7 @@ void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint no
     auto probe = proto::parse_probe(m);
     if (!probe) return drop(out, "malformed Probe");
     if (!from_partner(probe->token, probe->name))
-        return drop(out, "Probe from " + probe->name + " with a foreign token");
+        return drop(out, "Probe from " + probe->name + ": not the partner's, or a stale token");
     send(proto::build_answer({config_.name, intro_->token, source}, m), source, out);
     partner_heard_ = true;
     if (phase_ != PeerPhase::punching) return;
@@ -195,6 +194,7 @@ void PeerSession::on_data_ack(const stun::Message& m, Endpoint source, TimePoint
     d.acked = true;
     ++acked_;
     if (!d.retransmitted && selected_ && source == *selected_) note_rtt(now - d.last_sent);
+    if (phase_ == PeerPhase::exchanging) pump_data(now, out);  // refill the window at once
     check_data_done(now);
 }
 
@@ -291,21 +291,26 @@ void PeerSession::select(Endpoint remote, TimePoint now, PeerOutput& out) {
     check_data_done(now);
 }
 
+// Sends what the window allows: retransmissions of the unacknowledged
+// Data older than data_retry, then new Data, at most data_window in flight.
 void PeerSession::pump_data(TimePoint now, PeerOutput& out) {
+    while (window_start_ < out_data_.size() && out_data_[window_start_].acked) ++window_start_;
     std::size_t in_flight = 0;
-    for (std::size_t i = 0; i < out_data_.size(); ++i) {
+    for (std::size_t i = window_start_; i < out_data_.size(); ++i) {
+        if (in_flight >= config_.timers.data_window) break;
         OutgoingData& d = out_data_[i];
         if (d.acked) continue;
-        if (d.sent && now - d.last_sent >= config_.timers.data_retry) {
-            d.retransmitted = true;
-            send_data(i, now, out);
-        } else if (!d.sent && in_flight < config_.timers.data_window) {
+        ++in_flight;
+        if (!d.sent) {
             d.sent = true;
             d.transaction = new_transaction();
             data_by_txn_[d.transaction] = i;
-            send_data(i, now, out);
+        } else if (now - d.last_sent < config_.timers.data_retry) {
+            continue;
+        } else {
+            d.retransmitted = true;
         }
-        if (d.sent && ++in_flight >= config_.timers.data_window) break;
+        send_data(i, now, out);
     }
 }
 

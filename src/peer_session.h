@@ -190,6 +190,7 @@ private:
     TimePoint connected_at_;
     std::optional<Duration> path_rtt_;
     std::vector<OutgoingData> out_data_;
+    std::size_t window_start_ = 0;  // every Data before it is acknowledged
     std::map<stun::TransactionId, std::size_t> data_by_txn_;
     std::uint32_t acked_ = 0;
     std::set<std::uint32_t> received_;

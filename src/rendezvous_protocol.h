@@ -28,7 +28,7 @@ namespace natlab::proto {
 // - 0x080-0x0FF puts 0x02/0x03 in the first byte, which Wireshark's
 //   WireGuard heuristic claims for 92- and 64-byte datagrams (sizes some of
 //   our messages have). Below 0x080 the first byte is 0x00 or 0x01, and no
-//   message of ours has the one size (148 bytes) that 0x01 collides with.
+//   response of ours can have the one size (148 bytes) 0x01 collides with.
 namespace method {
 inline constexpr std::uint16_t binding = 0x001;
 inline constexpr std::uint16_t register_ = 0x071;

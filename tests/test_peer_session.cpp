@@ -304,6 +304,25 @@ TEST(PeerSession, LostIntroductionIsRepeated) {
     EXPECT_TRUE(bob.result().connected) << bob.result().reason;
 }
 
+// Lost Data and lost acknowledgements are retransmitted (every 100 ms);
+// 200 messages pass through the 32-message window.
+TEST(PeerSession, DataSurvivesLossAndFillsTheWindow) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 200);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 200);
+    lab.drop_once(proto::method::data, stun::Class::request, 0);  // alice's first Data to bob
+    lab.drop_once(proto::method::data, stun::Class::success, 1);  // bob's first ack to alice
+    lab.drop_once(proto::method::data, stun::Class::request, 1);  // bob's first Data to alice
+    lab.run();
+    for (const PeerResult& r : {alice.result(), bob.result()}) {
+        EXPECT_TRUE(r.connected);
+        EXPECT_EQ(r.sent, 200u);
+        EXPECT_EQ(r.acked, 200u);
+        EXPECT_EQ(r.received, 200u);
+    }
+}
+
 TEST(PeerSession, PartnerNeverRegistersMeansNotIntroduced) {
     MiniLab lab;
     Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
