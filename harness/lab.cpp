@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,16 +36,23 @@ using nlohmann::json;
 constexpr auto kNatReadyTimeout = std::chrono::seconds(5);
 constexpr auto kStopGrace = std::chrono::milliseconds(1500);
 
-void quiet_kernel(bool is_nat) {
+// Forwarding is set explicitly either way: a new namespace may inherit the
+// machine's setting.
+void set_forwarding(const char* on) {
+    write_sysctl("net/ipv4/ip_forward", on);
+    write_sysctl("net/ipv4/conf/all/forwarding", on);
+    write_sysctl("net/ipv4/conf/default/forwarding", on);
+}
+
+void quiet_kernel(const NodePlan* node) {
     write_sysctl("net/ipv6/conf/all/disable_ipv6", "1");
     write_sysctl("net/ipv6/conf/default/disable_ipv6", "1");
     write_sysctl("net/ipv4/igmp_link_local_mcast_reports", "0");
-    if (!is_nat) return;
-    // RFC 4787 behaviour comes from the emulator alone: the kernel must not
-    // forward (a new namespace may inherit forwarding from the machine).
-    write_sysctl("net/ipv4/ip_forward", "0");
-    write_sysctl("net/ipv4/conf/all/forwarding", "0");
-    write_sysctl("net/ipv4/conf/default/forwarding", "0");
+    if (!node || !node->is_nat) return;
+    // An emulated NAT's behaviour comes from nat-emu alone: the kernel must
+    // not forward. A type linux NAT is the kernel's: it forwards, in this
+    // namespace only, under the ruleset loaded before anything starts.
+    set_forwarding(node->kernel_nat ? "1" : "0");
 }
 
 // br_netfilter, where loaded, would show bridged frames to the switch
@@ -57,6 +65,16 @@ void plain_bridges() {
             // no br_netfilter: nothing to switch off
         }
     }
+}
+
+// The lab gets its own empty /run (its mount namespace is private), so
+// what its programs leave there stays in the run: turnserver, run as root,
+// writes /var/run/turnserver.pid. Skipped when the output directory itself
+// lives under /run, which the new mount would hide.
+void private_run(const std::string& out_dir) {
+    if (out_dir.rfind("/run/", 0) == 0 || out_dir.rfind("/var/run/", 0) == 0) return;
+    if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
+        throw_errno("mount a private /run in the lab");
 }
 
 std::string last_line(const std::string& path) {
@@ -98,6 +116,8 @@ private:
     const Segment& segment(const std::string& name) const;
     pid_t start(std::size_t index, int pass_fd, std::vector<std::string> extra_args);
     void wait_ready(const NodePlan& nat, int fd);
+    void start_emulator(std::size_t index);
+    void load_ruleset(const NodePlan& nat);
     bool waiting_for_hosts() const;
     bool wait_signal(std::chrono::milliseconds timeout);
     void reap();
@@ -125,7 +145,7 @@ const Segment& Lab::segment(const std::string& name) const {
 void Lab::build_node(const NodePlan& node) {
     auto ns = NetNs::create();
     EnterNetNs inside(ns);
-    quiet_kernel(node.is_nat);
+    quiet_kernel(&node);
     Netlink(). set_up("lo");
     ns_.emplace(node.name, std::move(ns));
 }
@@ -137,11 +157,11 @@ void Lab::configure_node(const NodePlan& node) {
         nl.set_up(link->node_ifname);
         for (auto& address : link->addresses) nl.add_address(link->node_ifname, address);
     }
-    if (node.gateway) nl.add_default_route(*node.gateway, "eth0");
+    if (node.gateway) nl.add_default_route(*node.gateway, node.route_ifname);
 }
 
 void Lab::build() {
-    quiet_kernel(false);
+    quiet_kernel(nullptr);
     plain_bridges();
     Netlink sw;
     sw.set_up("lo");
@@ -181,21 +201,50 @@ void Lab::wait_ready(const NodePlan& nat, int fd) {
                          last_line(path(nat.name + ".log")));
 }
 
+void Lab::start_emulator(std::size_t index) {
+    auto& node = topo_.nodes[index];
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) throw_errno("pipe");
+    try {
+        start(index, ready[1], {"--events", path(node.name + ".events.jsonl"), "--ready-fd", "3"});
+    } catch (...) {
+        ::close(ready[0]);
+        ::close(ready[1]);
+        throw;
+    }
+    ::close(ready[1]);
+    wait_ready(node, ready[0]);
+}
+
+// A type linux NAT: its ruleset goes to <nat>.nft in the output directory
+// (for the reader) and `nft -f` loads it in the NAT's namespace; the NAT is
+// up when nft has exited 0.
+void Lab::load_ruleset(const NodePlan& nat) {
+    auto file = path(nat.name + ".nft");
+    std::ofstream(file) << nat.ruleset;
+    SpawnSpec spec{nat.name, nat.setup_argv, ns_.at(nat.name).fd(), path(nat.name + ".log"), -1};
+    spec.argv.push_back(file);
+    pid_t pid = spawn(spec);
+    int status = 0;
+    for (auto deadline = Clock::now() + kNatReadyTimeout; ::waitpid(pid, &status, WNOHANG) == 0;) {
+        if (Clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            throw SetupError("NAT '" + nat.name + "': nft did not finish loading " + file);
+        }
+        ::usleep(5000);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw SetupError("NAT '" + nat.name + "': nft -f " + file + " failed: " + last_line(path(nat.name + ".log")));
+}
+
+// Outer NATs come first in the plan, so each NAT starts after the ones its
+// outside link depends on.
 void Lab::start_nats() {
     for (std::size_t i = 0; i < topo_.nodes.size(); ++i) {
         auto& node = topo_.nodes[i];
-        if (!node.is_nat) continue;
-        int ready[2];
-        if (::pipe2(ready, O_CLOEXEC) != 0) throw_errno("pipe");
-        try {
-            start(i, ready[1], {"--events", path(node.name + ".events.jsonl"), "--ready-fd", "3"});
-        } catch (...) {
-            ::close(ready[0]);
-            ::close(ready[1]);
-            throw;
-        }
-        ::close(ready[1]);
-        wait_ready(node, ready[0]);
+        if (node.kernel_nat) load_ruleset(node);
+        else if (node.is_nat) start_emulator(i);
     }
 }
 
@@ -346,6 +395,7 @@ std::string read_all(int fd) {
 int lab_main(const Topology& topo, const LabOptions& opts, int out_fd) {
     Lab lab(topo, opts);
     try {
+        private_run(opts.out_dir);
         lab.build();
         lab.start_capture();
         lab.start_nats();

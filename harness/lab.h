@@ -2,12 +2,14 @@
 //
 // Theory of operation: run_lab() is called by nat-lab outside any namespace.
 // It starts the lab init (isolation.h), which
-//   1. builds the plan: a network namespace per node, a bridge per segment
+//   1. mounts an empty /run of its own (daemons' pid files stay in the lab),
+//      builds the plan: a network namespace per node, a bridge per segment
 //      in the switch namespace, a veth pair per link, addresses and routes;
 //      sysctls pin the kernel's role (no IPv6 chatter anywhere; no IPv4
 //      forwarding in a NAT's namespace: the emulator moves every frame);
-//   2. opens a capture on every link, then starts each NAT's emulator and
-//      waits until it reports ready;
+//   2. opens a capture on every link, then brings up each NAT, outer NATs
+//      first: starts its emulator and waits until it reports ready, or, for
+//      a type linux NAT, loads its nftables ruleset and waits for nft;
 //   3. starts the hosts' programs (each after its delay) and waits until
 //      every waited program has exited, the scenario's timeout passes, or
 //      nat-lab is asked to stop;

@@ -31,6 +31,14 @@ const char* kMarker = ".nat-lab-run";
 // Every program must exist before anything is built.
 void resolve_programs(const Scenario& scenario, Topology& topo, const std::string& bin_dir) {
     for (auto& node : topo.nodes) {
+        if (!node.setup_argv.empty()) {
+            auto path = resolve_program(node.setup_argv[0], bin_dir);
+            if (path.empty())
+                throw ScenarioError(scenario.find_nat(node.name)->type_where,
+                                    "NAT '" + node.name + "' of type linux needs '" + node.setup_argv[0] +
+                                        "' (package nftables) on PATH");
+            node.setup_argv[0] = path;
+        }
         if (node.argv.empty()) continue;
         auto path = resolve_program(node.argv[0], bin_dir);
         if (path.empty() && node.is_nat)

@@ -80,8 +80,9 @@ std::string resolve_program(const std::string& name, const std::string& bin_dir)
     static const std::set<std::string> own = {"rendezvous", "peer", "nat-emu"};
     if (name.find('/') != std::string::npos) return is_executable(name) ? name : std::string();
     if (own.count(name) && is_executable(bin_dir + "/" + name)) return bin_dir + "/" + name;
+    // The sbin directories close the list: nft lives there, and a user's PATH often lacks them.
     const char* path = std::getenv("PATH");
-    std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+    std::stringstream dirs(std::string(path ? path : "/usr/local/bin:/usr/bin:/bin") + ":/usr/sbin:/sbin");
     for (std::string dir; std::getline(dirs, dir, ':');)
         if (!dir.empty() && is_executable(dir + "/" + name)) return dir + "/" + name;
     return {};

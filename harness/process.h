@@ -26,7 +26,8 @@ struct SpawnSpec {
 pid_t spawn(const SpawnSpec& spec);
 
 // Resolves a command name: nat-lab's own programs (rendezvous, peer,
-// nat-emu) from `bin_dir`, anything else through PATH. Empty if not found.
+// nat-emu) from `bin_dir`, anything else through PATH, then /usr/sbin and
+// /sbin. Empty if not found.
 std::string resolve_program(const std::string& name, const std::string& bin_dir);
 
 // The directory holding the running executable.

@@ -48,7 +48,8 @@ void host_lines(std::ostringstream& out, const RunRecord& run) {
         out << "  " << (p.is_nat ? "nat  " : "host ") << p.node << ": ";
         auto peer = run.peers.find(p.node);
         auto counters = run.nat_counters.find(p.node);
-        if (counters != run.nat_counters.end()) out << nat_summary(counters->second);
+        if (run.topology.find_node(p.node)->kernel_nat) out << "linux nftables masquerade (kernel NAT, no counters)";
+        else if (counters != run.nat_counters.end()) out << nat_summary(counters->second);
         else if (peer != run.peers.end()) out << peer_summary(peer->second) << " (" << process_summary(p) << ")";
         else out << process_summary(p);
         out << "\n";
@@ -104,7 +105,9 @@ std::string render_result_json(const RunRecord& run) {
                        {"sent", r.sent}, {"acked", r.acked}, {"received", r.received}};
     json processes = json::array();
     for (auto& p : run.facts.processes) {
-        json j = {{"node", p.node}, {"nat", p.is_nat}, {"summary", process_summary(p)}};
+        bool kernel = run.topology.find_node(p.node)->kernel_nat;
+        json j = {{"node", p.node}, {"nat", p.is_nat}, {"summary", kernel ? "kernel NAT" : process_summary(p)}};
+        if (p.is_nat) j["type"] = kernel ? "linux" : "nat-emu";
         if (auto c = run.nat_counters.find(p.node); c != run.nat_counters.end()) j["counters"] = c->second;
         processes.push_back(j);
     }

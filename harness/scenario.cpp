@@ -59,6 +59,12 @@ std::set<std::string> names_of() {
 }
 
 const std::set<std::string> kPresets = names_of<nat::NatType>();
+// The emulator's presets, plus the kernel's own NAT.
+const std::set<std::string> kTypes = [] {
+    auto types = kPresets;
+    types.insert("linux");
+    return types;
+}();
 const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
 const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
 const std::set<std::string> kPaths = {"local", "public", "peer-reflexive"};
@@ -201,22 +207,81 @@ std::vector<std::string> read_command(const Reader& r, const YAML::Node& node) {
     return argv;
 }
 
+// Keys that configure the emulator; the kernel's NAT (type: linux) has its
+// own fixed behaviour, so they are refused there rather than ignored.
+const std::set<std::string> kEmulatorKeys = {"mapping", "filtering", "port_allocation", "mapping_timeout",
+                                             "hairpin", "port_range", "refresh_on_inbound"};
+
+// "LO-HI" with 1 <= LO <= HI <= 65535, as nat-emu's --port-range takes it.
+std::string port_range(const Reader& r, const YAML::Node& node) {
+    static const std::regex re("^([0-9]{1,5})-([0-9]{1,5})$");
+    auto value = r.text(node, "port_range");
+    std::smatch m;
+    bool ok = std::regex_match(value, m, re);
+    int lo = ok ? std::stoi(m[1].str()) : 0, hi = ok ? std::stoi(m[2].str()) : 0;
+    if (!ok || lo < 1 || lo > hi || hi > 65535)
+        r.fail(node, "port_range must be LO-HI with 1 <= LO <= HI <= 65535, not '" + value + "'");
+    return value;
+}
+
+std::vector<Ipv4> read_address_list(const Reader& r, const YAML::Node& node, const std::string& what) {
+    if (!node.IsSequence() || node.size() == 0) r.fail(node, "addresses must be a non-empty list of IPv4 addresses");
+    std::vector<Ipv4> list;
+    for (auto item : node) list.push_back(r.address(item, what));
+    return list;
+}
+
+void read_nat_addresses(const Reader& r, const YAML::Node& body, NatSpec& nat) {
+    auto one = body["address"], many = body["addresses"];
+    if (one && many) r.fail(many, "NAT '" + nat.name + "': give either address or addresses, not both");
+    if (one) nat.addresses = {r.address(one, "NAT address")};
+    if (many) nat.addresses = read_address_list(r, many, "NAT '" + nat.name + "'");
+    if (one || many) nat.address_where = r.at(one ? one : many);
+}
+
+// type: linux is the kernel's masquerade: one address, no emulator keys.
+void check_linux_nat(const Reader& r, const YAML::Node& body, const NatSpec& nat) {
+    for (auto it : body) {
+        auto key = it.first.Scalar();
+        if (kEmulatorKeys.count(key))
+            r.fail(it.first, "'" + key + "' does not apply to NAT '" + nat.name +
+                                 "' of type linux (the kernel's masquerade: endpoint-independent mapping, "
+                                 "port preservation, address-and-port-dependent filtering)");
+    }
+    if (nat.addresses.size() > 1)
+        r.fail(body["addresses"], "NAT '" + nat.name + "' of type linux takes one address, not " +
+                                      std::to_string(nat.addresses.size()));
+}
+
 NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
     NatSpec nat;
     nat.name = r.name(key, "NAT name");
-    nat.where = r.at(key);
+    nat.where = nat.type_where = nat.lan_where = nat.address_where = nat.behind_where = r.at(key);
     if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     r.check_map(body, "NAT '" + nat.name + "'",
                 {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan",
-                 "address"});
-    if (auto n = body["type"]) nat.type = r.word(n, "NAT type", kPresets);
+                 "address", "addresses", "behind", "port_range", "refresh_on_inbound"});
+    if (auto n = body["type"]) {
+        nat.type = r.word(n, "NAT type", kTypes);
+        nat.type_where = r.at(n);
+    }
     if (auto n = body["mapping"]) nat.mapping = r.word(n, "mapping behaviour", kBehaviours);
     if (auto n = body["filtering"]) nat.filtering = r.word(n, "filtering behaviour", kBehaviours);
     if (auto n = body["port_allocation"]) nat.port_allocation = r.word(n, "port allocation", kAllocations);
     if (auto n = body["mapping_timeout"]) nat.mapping_timeout = r.duration(n, "mapping_timeout");
+    if (auto n = body["port_range"]) nat.port_range = port_range(r, n);
+    if (auto n = body["refresh_on_inbound"]) nat.refresh_on_inbound = r.boolean(n, "refresh_on_inbound");
     if (auto n = body["hairpin"]) nat.hairpin = r.boolean(n, "hairpin");
-    if (auto n = body["lan"]) nat.lan = r.subnet(n, "lan");
-    if (auto n = body["address"]) nat.address = r.address(n, "NAT address");
+    if (auto n = body["lan"]) {
+        nat.lan = r.subnet(n, "lan");
+        nat.lan_where = r.at(n);
+    }
+    read_nat_addresses(r, body, nat);
+    if (auto n = body["behind"]) {
+        nat.behind = r.text(n, "behind");
+        nat.behind_where = r.at(n);
+    }
+    if (nat.is_linux()) check_linux_nat(r, body, nat);
     return nat;
 }
 
@@ -366,9 +431,34 @@ void check_command_refs(const Scenario& s, const HostSpec& host) {
                 throw ScenarioError(host.run_where, "'${" + (*it)[1].str() + "}' does not name a host");
 }
 
+// A NAT's `behind` names the internet or another NAT, and following the
+// chain always reaches the internet: no NAT behind itself, no cycle.
+void check_nat_chain(const Scenario& s, const NatSpec& nat) {
+    if (nat.behind == nat.name)
+        throw ScenarioError(nat.behind_where, "NAT '" + nat.name + "' cannot be behind itself");
+    std::vector<std::string> chain = {nat.name};
+    for (auto* at = &nat; at->behind != "internet";) {
+        auto* outer = s.find_nat(at->behind);
+        if (!outer)
+            throw ScenarioError(at->behind_where, "NAT '" + at->name + "' is behind '" + at->behind +
+                                                      "', which is neither 'internet' nor a NAT");
+        chain.push_back(outer->name);
+        if (outer->name == nat.name) {
+            std::string path;
+            for (auto& n : chain) path += (path.empty() ? "" : " -> ") + n;
+            throw ScenarioError(nat.behind_where, "NAT '" + nat.name + "' is behind itself through a cycle: " + path);
+        }
+        if (chain.size() > s.nats.size() + 1) break;  // a cycle not through `nat`: reported for its members
+        at = outer;
+    }
+}
+
 void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
     std::set<std::string> names;
-    for (auto& nat : s.nats) names.insert(nat.name);
+    for (auto& nat : s.nats) {
+        names.insert(nat.name);
+        check_nat_chain(s, nat);
+    }
     for (auto& host : s.hosts) {
         if (names.count(host.name))
             throw ScenarioError(host.where, "host '" + host.name + "' has the same name as a NAT");

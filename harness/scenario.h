@@ -33,17 +33,28 @@ public:
     ScenarioError(const Location& where, const std::string& what);
 };
 
+// A NAT, as the file says it. `type` is one of nat-emu's presets or "linux":
+// the kernel's own nftables masquerade (no emulator; see docs/scenarios.md).
 struct NatSpec {
     std::string name;
     Location where;
     std::string type = "port-restricted";  // preset, see docs/scenarios.md
+    Location type_where;
     std::optional<std::string> mapping;    // overrides the preset
     std::optional<std::string> filtering;
     std::optional<std::string> port_allocation;
     std::optional<Duration> mapping_timeout;
+    std::optional<std::string> port_range;  // "LO-HI", checked
+    std::optional<bool> refresh_on_inbound;
     bool hairpin = false;
     std::optional<Cidr> lan;         // default 10.0.<index>.0/24
-    std::optional<Ipv4> address;     // public address on the internet
+    Location lan_where;
+    std::vector<Ipv4> addresses;     // outside addresses; empty: one assigned by the planner
+    Location address_where;
+    std::string behind = "internet";  // "internet" or the NAT whose LAN holds our outside link
+    Location behind_where;
+
+    bool is_linux() const { return type == "linux"; }
 };
 
 struct HostSpec {

@@ -1,5 +1,6 @@
 #include "arp.h"
 
+#include <algorithm>
 #include <numeric>
 
 #include "bytes.h"
@@ -25,8 +26,8 @@ bool is_ethernet_ipv4(std::span<const std::byte> p) {
            load8(p, kHardwareSize) == 6 && load8(p, kProtocolSize) == 4;
 }
 
-void set_destination_mac(std::vector<std::byte>& frame, MacAddress mac) {
-    store_mac(frame, 0, mac);
+void set_destination_mac(Frame& frame, MacAddress mac) {
+    store_mac(frame.bytes, 0, mac);
 }
 
 }  // namespace
@@ -40,10 +41,10 @@ std::optional<ArpMessage> parse_arp(std::span<const std::byte> payload) {
                       load_mac(payload, kTargetMac), Ipv4{load32(payload, kTargetIp)}};
 }
 
-std::vector<std::byte> build_arp_frame(const ArpMessage& m, MacAddress ethernet_destination) {
-    std::vector<std::byte> frame(kEthernetMinFrame);
-    write_ethernet(frame, {ethernet_destination, m.sender_mac, kEtherTypeArp});
-    auto p = std::span{frame}.subspan(kEthernetHeaderSize);
+Frame build_arp_frame(const ArpMessage& m, MacAddress ethernet_destination) {
+    Frame frame{std::vector<std::byte>(kEthernetMinFrame), {}};
+    write_ethernet(frame.bytes, {ethernet_destination, m.sender_mac, kEtherTypeArp});
+    auto p = std::span{frame.bytes}.subspan(kEthernetHeaderSize);
     store16(p, kHardwareType, kHardwareEthernet);
     store16(p, kProtocolType, kEtherTypeIpv4);
     store8(p, kHardwareSize, 6);
@@ -57,10 +58,17 @@ std::vector<std::byte> build_arp_frame(const ArpMessage& m, MacAddress ethernet_
 }
 
 Arp::Arp(Ipv4 own_ip, MacAddress own_mac, ArpTimers timers)
-    : own_ip_(own_ip), own_mac_(own_mac), timers_(timers) {}
+    : Arp(std::vector<Ipv4>{own_ip}, own_mac, timers) {}
+
+Arp::Arp(std::vector<Ipv4> own_ips, MacAddress own_mac, ArpTimers timers)
+    : own_ips_(std::move(own_ips)), own_mac_(own_mac), timers_(timers) {}
+
+bool Arp::owns(Ipv4 ip) const {
+    return std::find(own_ips_.begin(), own_ips_.end(), ip) != own_ips_.end();
+}
 
 void Arp::handle(const ArpMessage& message, TimePoint now, ArpOutput& out) {
-    bool for_us = message.target_ip == own_ip_;
+    bool for_us = owns(message.target_ip);
     if (should_learn(message)) learn(message.sender_ip, message.sender_mac, now, out);
     if (for_us && message.op == ArpOp::Request)
         reply(message, out);
@@ -70,8 +78,8 @@ void Arp::handle(const ArpMessage& message, TimePoint now, ArpOutput& out) {
 
 // RFC 826 merge rule, plus "we asked for it" for replies to our requests.
 bool Arp::should_learn(const ArpMessage& m) const {
-    if (m.sender_ip == Ipv4{} || m.sender_ip == own_ip_) return false;
-    return m.target_ip == own_ip_ || cache_.contains(m.sender_ip.value) ||
+    if (m.sender_ip == Ipv4{} || owns(m.sender_ip)) return false;
+    return owns(m.target_ip) || cache_.contains(m.sender_ip.value) ||
            pending_.contains(m.sender_ip.value);
 }
 
@@ -87,13 +95,13 @@ void Arp::learn(Ipv4 ip, MacAddress mac, TimePoint now, ArpOutput& out) {
 }
 
 void Arp::reply(const ArpMessage& request, ArpOutput& out) {
-    ArpMessage answer{ArpOp::Reply, own_mac_, own_ip_, request.sender_mac, request.sender_ip};
+    ArpMessage answer{ArpOp::Reply, own_mac_, request.target_ip, request.sender_mac, request.sender_ip};
     out.send.push_back(build_arp_frame(answer, request.sender_mac));
     ++counters_.replies_sent;
 }
 
 void Arp::request(Ipv4 ip, ArpOutput& out) {
-    ArpMessage ask{ArpOp::Request, own_mac_, own_ip_, MacAddress{}, ip};
+    ArpMessage ask{ArpOp::Request, own_mac_, address(), MacAddress{}, ip};
     out.send.push_back(build_arp_frame(ask, MacAddress::broadcast()));
     ++counters_.requests_sent;
 }
@@ -110,12 +118,12 @@ std::optional<MacAddress> Arp::lookup(Ipv4 next_hop, TimePoint now, ArpOutput& o
     return n.mac;
 }
 
-void Arp::enqueue(Ipv4 next_hop, std::vector<std::byte> frame, TimePoint now, ArpOutput& out) {
+void Arp::enqueue(Ipv4 next_hop, Frame frame, TimePoint now, ArpOutput& out) {
     auto [it, first] = pending_.try_emplace(next_hop.value);
     Pending& pending = it->second;
     if (pending.frames.size() >= timers_.queue_limit) {
         out.dropped.push_back(
-            {std::move(frame),
+            {std::move(frame.bytes),
              {DropCode::ArpQueueFull, "arp queue full: too many packets wait for " + next_hop.to_string()}});
         return;
     }
@@ -144,7 +152,7 @@ void Arp::retry_or_give_up(Ipv4 ip, Pending& pending, TimePoint now, ArpOutput& 
     }
     DropReason why{DropCode::NeighbourUnreachable,
                    "neighbour unreachable: no ARP reply from " + ip.to_string()};
-    for (auto& frame : pending.frames) out.dropped.push_back({std::move(frame), why});
+    for (auto& frame : pending.frames) out.dropped.push_back({std::move(frame.bytes), why});
     pending.frames.clear();
 }
 

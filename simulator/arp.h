@@ -5,7 +5,9 @@
 // The kernel in the NAT's namespace has no IPv4 address on either link, so it
 // answers no ARP; the emulator does it, one `Arp` per link, owning one address.
 //
-// Answering: a request whose target is our address gets a reply from our MAC.
+// Answering: a request whose target is one of our addresses (a link may own
+// several: the NAT's external addresses) gets a reply from our MAC. Our own
+// requests use the first address as sender.
 // Learning follows RFC 826's merge rule: a sender already in the cache is
 // updated by any ARP packet it sends; a sender not in the cache is added only
 // when the packet was aimed at us (or we are waiting to reach it). Probes
@@ -54,7 +56,7 @@ struct ArpMessage {
 // Ethernet/IPv4 ARP is accepted.
 std::optional<ArpMessage> parse_arp(std::span<const std::byte> payload);
 // A complete Ethernet frame (padded to 60 bytes) carrying `message`.
-std::vector<std::byte> build_arp_frame(const ArpMessage& message, MacAddress ethernet_destination);
+Frame build_arp_frame(const ArpMessage& message, MacAddress ethernet_destination);
 
 struct ArpTimers {
     Duration reachable = std::chrono::seconds{30};
@@ -71,7 +73,7 @@ struct DroppedFrame {
 // What one ARP call asks the caller to do: frames to transmit on this link,
 // and queued frames that were given up on.
 struct ArpOutput {
-    std::vector<std::vector<std::byte>> send;
+    std::vector<Frame> send;
     std::vector<DroppedFrame> dropped;
 };
 
@@ -84,13 +86,16 @@ struct ArpCounters {
 class Arp {
 public:
     Arp(Ipv4 own_ip, MacAddress own_mac, ArpTimers timers = {});
+    // Precondition: `own_ips` is not empty; the first is the one our requests use.
+    Arp(std::vector<Ipv4> own_ips, MacAddress own_mac, ArpTimers timers = {});
 
     void handle(const ArpMessage& message, TimePoint now, ArpOutput& out);
     std::optional<MacAddress> lookup(Ipv4 next_hop, TimePoint now, ArpOutput& out);
-    void enqueue(Ipv4 next_hop, std::vector<std::byte> frame, TimePoint now, ArpOutput& out);
+    void enqueue(Ipv4 next_hop, Frame frame, TimePoint now, ArpOutput& out);
     void tick(TimePoint now, ArpOutput& out);
 
-    Ipv4 address() const { return own_ip_; }
+    Ipv4 address() const { return own_ips_.front(); }
+    bool owns(Ipv4 ip) const;
     MacAddress mac() const { return own_mac_; }
     const ArpCounters& counters() const { return counters_; }
     std::size_t waiting() const;  // frames queued for resolution
@@ -102,7 +107,7 @@ private:
         TimePoint last_request;
     };
     struct Pending {
-        std::vector<std::vector<std::byte>> frames;
+        std::vector<Frame> frames;
         TimePoint last_request;
         int requests = 0;
     };
@@ -113,7 +118,7 @@ private:
     void request(Ipv4 ip, ArpOutput& out);
     void retry_or_give_up(Ipv4 ip, Pending& pending, TimePoint now, ArpOutput& out);
 
-    Ipv4 own_ip_;
+    std::vector<Ipv4> own_ips_;
     MacAddress own_mac_;
     ArpTimers timers_;
     ArpCounters counters_;

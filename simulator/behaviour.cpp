@@ -41,6 +41,12 @@ constexpr std::array kTypeNames{
 };
 static_assert(names_in_order(kTypeNames, NatType::Symmetric));
 
+constexpr std::array kPoolingNames{
+    EnumName<AddressPooling>{AddressPooling::Paired, "paired"},
+    EnumName<AddressPooling>{AddressPooling::Arbitrary, "arbitrary"},
+};
+static_assert(names_in_order(kPoolingNames, AddressPooling::Arbitrary));
+
 std::optional<std::uint16_t> parse_port(std::string_view text) {
     std::uint16_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -62,6 +68,9 @@ std::string_view to_string(PortAllocation a) {
 std::string_view to_string(NatType t) {
     return name_of(kTypeNames, t);
 }
+std::string_view to_string(AddressPooling p) {
+    return name_of(kPoolingNames, p);
+}
 
 std::optional<MappingBehaviour> parse_mapping_behaviour(std::string_view text) {
     return value_of(kMappingNames, text);
@@ -74,6 +83,9 @@ std::optional<PortAllocation> parse_port_allocation(std::string_view text) {
 }
 std::optional<NatType> parse_nat_type(std::string_view text) {
     return value_of(kTypeNames, text);
+}
+std::optional<AddressPooling> parse_address_pooling(std::string_view text) {
+    return value_of(kPoolingNames, text);
 }
 
 std::optional<PortRange> PortRange::parse(std::string_view text) {

@@ -22,6 +22,17 @@
 //  - Hairpinning (RFC 4787 §6): an inside host sending to the NAT's own
 //    external endpoint is looped back inside, with the sender's external
 //    endpoint as source. Off by default.
+//  - IP address pooling (RFC 4787 §4.1, REQ-2): with several external
+//    addresses, "paired" gives every inside host one external address for
+//    all its mappings, of every protocol (RFC 7857 §4); "arbitrary" lets
+//    each new mapping take any address. Paired by default, as the RFC
+//    recommends.
+//
+// The same mapping and filtering behaviours apply to TCP (RFC 5382) and to
+// ICMP queries (RFC 5508), each with its own timeouts: an ICMP query mapping
+// lives 60 s (RFC 5508 REQ-2), a TCP mapping 2 h 4 min while its connection
+// is established and 4 min while it opens or closes (RFC 5382 REQ-5; see
+// tcp_state.h).
 //
 // The classic names are presets over these axes: full-cone = EIM + EIF,
 // restricted = EIM + ADF, port-restricted = EIM + APDF, symmetric = APDM +
@@ -45,16 +56,19 @@ enum class FilteringBehaviour : std::uint8_t {
 };
 enum class PortAllocation : std::uint8_t { Preserve, Sequential, Random };
 enum class NatType : std::uint8_t { FullCone, Restricted, PortRestricted, Symmetric };
+enum class AddressPooling : std::uint8_t { Paired, Arbitrary };
 
 std::string_view to_string(MappingBehaviour b);
 std::string_view to_string(FilteringBehaviour b);
 std::string_view to_string(PortAllocation a);
 std::string_view to_string(NatType t);
+std::string_view to_string(AddressPooling p);
 
 std::optional<MappingBehaviour> parse_mapping_behaviour(std::string_view text);
 std::optional<FilteringBehaviour> parse_filtering_behaviour(std::string_view text);
 std::optional<PortAllocation> parse_port_allocation(std::string_view text);
 std::optional<NatType> parse_nat_type(std::string_view text);
+std::optional<AddressPooling> parse_address_pooling(std::string_view text);
 
 // An inclusive range of external ports, "LO-HI" on the command line.
 struct PortRange {
@@ -75,9 +89,14 @@ struct NatConfig {
     FilteringBehaviour filtering = FilteringBehaviour::AddressAndPortDependent;
     PortAllocation port_allocation = PortAllocation::Preserve;
     PortRange ports;
-    Duration mapping_timeout = std::chrono::seconds{120};
+    Duration mapping_timeout = std::chrono::seconds{120};  // UDP (RFC 4787 REQ-5)
+    Duration icmp_timeout = std::chrono::seconds{60};      // RFC 5508 REQ-2
+    Duration tcp_established_timeout = std::chrono::minutes{124};  // RFC 5382 REQ-5
+    Duration tcp_transitory_timeout = std::chrono::minutes{4};     // RFC 5382 REQ-5
+    AddressPooling pooling = AddressPooling::Paired;
     bool hairpin = false;
-    bool refresh_on_inbound = false;
+    bool refresh_on_inbound = false;  // UDP and ICMP; TCP is refreshed both ways
+    bool icmp_errors = true;          // originate time exceeded and "prohibited" errors
 
     // The classic type's mapping, filtering and port allocation; the other
     // fields keep their defaults. The default NatConfig is port-restricted.

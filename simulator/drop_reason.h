@@ -17,13 +17,16 @@
 namespace natlab::nat {
 
 enum class DropCode : std::uint8_t {
-    Malformed,             // failed a header check (IPv4, UDP, Ethernet or ARP)
+    Malformed,             // failed a header check (Ethernet, ARP, IPv4, UDP, TCP, ICMP) or checksum
     Fragment,              // IPv4 fragment: the emulator does not reassemble
-    NotUdp,                // IPv4 but not UDP: the emulator translates UDP only
+    UnsupportedProtocol,   // IPv4 but neither UDP, TCP nor ICMP (GRE, SCTP, ESP, ...)
+    UnsupportedIcmp,       // an ICMP type the NAT does not translate (RFC 5508 REQ-11)
     TtlExpired,            // TTL would reach zero when forwarded
-    NotOurAddress,         // inbound, but not addressed to the NAT's external address
+    NotOurAddress,         // not addressed to one of the NAT's external addresses, or to the NAT itself
     NoMapping,             // inbound to an external port that no live mapping owns
     Filtered,              // a mapping exists but its filter refuses this remote (RFC 4787 §5)
+    TcpNotSyn,             // outbound TCP without SYN and without a mapping: no session to join
+    IcmpErrorUnmatched,    // an ICMP error about a flow the NAT has no live mapping for (RFC 5508 REQ-4/5)
     HairpinOff,            // inside host to the NAT's own external address, hairpin disabled
     PortsExhausted,        // no free external port in the configured range
     NoRoute,               // destination is on neither link and there is no gateway

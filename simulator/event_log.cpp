@@ -11,6 +11,7 @@ namespace {
 Json mapping_json(const MappingEvent& e, TimePoint start) {
     return {{"t", seconds_between(start, e.at)},
             {"event", to_string(e.change)},
+            {"protocol", to_string(e.protocol)},
             {"inside", e.inside.to_string()},
             {"outside", e.outside.to_string()},
             {"remote", e.remote.to_string()}};
@@ -31,6 +32,16 @@ Json link_json(const LinkCounters& inside, const LinkCounters& outside, std::uin
 Json arp_json(const CountersSnapshot& c) {
     return {{"requests_sent", c.inside.arp.requests_sent + c.outside.arp.requests_sent},
             {"replies_sent", c.inside.arp.replies_sent + c.outside.arp.replies_sent}};
+}
+
+double seconds(Duration d) {
+    return static_cast<double>(d.count()) / 1000;
+}
+
+Json addresses_json(const std::vector<Ipv4>& addresses) {
+    Json list = Json::array();
+    for (Ipv4 a : addresses) list.push_back(a.to_string());
+    return list;
 }
 
 Json dropped_json(const DropCounters& dropped) {
@@ -56,12 +67,18 @@ Json started_json(const EmuOptions& o) {
             {"mapping", to_string(c.mapping)},
             {"filtering", to_string(c.filtering)},
             {"port_allocation", to_string(c.port_allocation)},
+            {"pooling", to_string(c.pooling)},
             {"port_range", c.ports.to_string()},
-            {"mapping_timeout", static_cast<double>(c.mapping_timeout.count()) / 1000},
+            {"mapping_timeout", seconds(c.mapping_timeout)},
+            {"icmp_timeout", seconds(c.icmp_timeout)},
+            {"tcp_established_timeout", seconds(c.tcp_established_timeout)},
+            {"tcp_transitory_timeout", seconds(c.tcp_transitory_timeout)},
             {"hairpin", c.hairpin},
             {"refresh_on_inbound", c.refresh_on_inbound},
+            {"icmp_errors", c.icmp_errors},
             {"inside", o.inside.to_string()},
             {"outside", o.outside.to_string()},
+            {"outside_addresses", addresses_json(o.outside_addresses())},
             {"gateway", o.gateway ? Json(o.gateway->to_string()) : Json(nullptr)}};
 }
 
@@ -88,6 +105,9 @@ Json counters_json(const CountersSnapshot& c, TimePoint start, TimePoint now) {
             {"mappings_expired", c.nat.mappings_expired},
             {"mappings_live", c.mappings_live},
             {"refreshes", c.nat.refreshes},
+            {"icmp_errors_translated", c.nat.icmp_errors_translated},
+            {"icmp_errors_sent", c.nat.icmp_errors_sent},
+            {"echo_replies_sent", c.nat.echo_replies_sent},
             {"frames_in", link_json(c.inside, c.outside, &LinkCounters::frames_in)},
             {"frames_out", link_json(c.inside, c.outside, &LinkCounters::frames_out)},
             {"link_errors", link_json(c.inside, c.outside, &LinkCounters::link_errors)},

@@ -3,10 +3,12 @@
 // Lines, in the order a run produces them ("t" is seconds since start):
 //   {"t":0,"event":"started","name":"nat1","type":"port-restricted",
 //    "mapping":"endpoint-independent","filtering":"address-and-port-dependent",
-//    "port_allocation":"preserve","port_range":"1024-65535","mapping_timeout":120,
-//    "hairpin":false,"refresh_on_inbound":false,"inside":"10.0.1.1/24",
-//    "outside":"198.18.1.1/15","gateway":null}
-//   {"t":0.123,"event":"mapping-created","inside":"10.0.1.2:4000",
+//    "port_allocation":"preserve","pooling":"paired","port_range":"1024-65535",
+//    "mapping_timeout":120,"icmp_timeout":60,"tcp_established_timeout":7440,
+//    "tcp_transitory_timeout":240,"hairpin":false,"refresh_on_inbound":false,
+//    "icmp_errors":true,"inside":"10.0.1.1/24","outside":"198.18.1.1/15",
+//    "outside_addresses":["198.18.1.1"],"gateway":null}
+//   {"t":0.123,"event":"mapping-created","protocol":"udp","inside":"10.0.1.2:4000",
 //    "outside":"198.18.1.1:4000","remote":"198.18.0.2:3478"}
 //   {"t":..,"event":"mapping-refreshed",...same fields...}
 //   {"t":..,"event":"mapping-expired",...same fields...}
@@ -23,8 +25,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "arp.h"
 #include "clock.h"
+#include "datapath.h"
 #include "emu_options.h"
 #include "nat.h"
 #include "nat_event.h"
@@ -32,22 +34,6 @@
 namespace natlab::nat {
 
 using Json = nlohmann::ordered_json;
-
-struct LinkCounters {
-    std::uint64_t frames_in = 0;
-    std::uint64_t frames_out = 0;
-    std::uint64_t link_errors = 0;
-    ArpCounters arp;
-};
-
-// Everything counted by one run: the NAT's own counters and the shell's.
-struct CountersSnapshot {
-    NatCounters nat;
-    std::size_t mappings_live = 0;
-    LinkCounters inside;
-    LinkCounters outside;
-    DropCounters shell_dropped;  // Ethernet, ARP, routing and output drops
-};
 
 double seconds_between(TimePoint start, TimePoint at);
 Json started_json(const EmuOptions& options);

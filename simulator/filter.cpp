@@ -1,5 +1,6 @@
 #include "filter.h"
 
+#include <algorithm>
 #include <string>
 
 namespace natlab::nat {
@@ -9,22 +10,6 @@ bool live(TimePoint last, TimePoint now, Duration lifetime) {
     return now - last < lifetime;
 }
 
-template <class Map>
-bool live_in(const Map& map, const typename Map::key_type& key, TimePoint now, Duration lifetime) {
-    auto it = map.find(key);
-    return it != map.end() && live(it->second, now, lifetime);
-}
-
-template <class Map>
-void renew_if_present(Map& map, const typename Map::key_type& key, TimePoint now) {
-    if (auto it = map.find(key); it != map.end()) it->second = now;
-}
-
-template <class Map>
-void erase_dead(Map& map, TimePoint now, Duration lifetime) {
-    std::erase_if(map, [&](const auto& entry) { return !live(entry.second, now, lifetime); });
-}
-
 DropReason filtered(FilteringBehaviour behaviour, const std::string& whom) {
     return {DropCode::Filtered,
             "filtered (" + std::string{to_string(behaviour)} + "): no mapping has sent to " + whom};
@@ -32,29 +17,69 @@ DropReason filtered(FilteringBehaviour behaviour, const std::string& whom) {
 
 }  // namespace
 
+template <class F>
+void SentTo::for_each(F&& f) {
+    if (first_.last != kNone) f(first_);
+    if (more_)
+        for (auto& p : *more_) f(p);
+}
+
+template <class F>
+bool SentTo::any(F&& f) const {
+    if (first_.last != kNone && f(first_)) return true;
+    return more_ && std::any_of(more_->begin(), more_->end(), f);
+}
+
+SentTo::Permission* SentTo::find(Endpoint remote) {
+    if (first_.last != kNone && first_.remote == remote) return &first_;
+    if (!more_) return nullptr;
+    auto it = std::find_if(more_->begin(), more_->end(), [&](const Permission& p) { return p.remote == remote; });
+    return it == more_->end() ? nullptr : &*it;
+}
+
 bool SentTo::record(Endpoint remote, TimePoint now, Duration lifetime) {
-    bool opened = !endpoint_live(remote, now, lifetime);
-    endpoints_[remote] = now;
-    addresses_[remote.addr.value] = now;
-    return opened;
+    if (Permission* p = find(remote)) {
+        bool opened = !live(p->last, now, lifetime);
+        p->last = now;
+        return opened;
+    }
+    if (first_.last == kNone || !live(first_.last, now, lifetime)) {
+        first_ = {remote, now};
+        return true;
+    }
+    if (!more_) more_ = std::make_unique<std::vector<Permission>>();
+    more_->push_back({remote, now});
+    return true;
 }
 
 void SentTo::renew(Endpoint remote, TimePoint now) {
-    renew_if_present(endpoints_, remote, now);
-    renew_if_present(addresses_, remote.addr.value, now);
+    if (Permission* p = find(remote)) {
+        p->last = now;
+        return;
+    }
+    for_each([&](Permission& p) {
+        if (p.remote.addr == remote.addr) p.last = now;
+    });
 }
 
 void SentTo::prune(TimePoint now, Duration lifetime) {
-    erase_dead(endpoints_, now, lifetime);
-    erase_dead(addresses_, now, lifetime);
+    if (more_) std::erase_if(*more_, [&](const Permission& p) { return !live(p.last, now, lifetime); });
+    if (first_.last != kNone && !live(first_.last, now, lifetime)) {
+        first_.last = kNone;
+        if (more_ && !more_->empty()) {
+            first_ = more_->back();
+            more_->pop_back();
+        }
+    }
+    if (more_ && more_->empty()) more_.reset();
 }
 
 bool SentTo::address_live(Ipv4 remote, TimePoint now, Duration lifetime) const {
-    return live_in(addresses_, remote.value, now, lifetime);
+    return any([&](const Permission& p) { return p.remote.addr == remote && live(p.last, now, lifetime); });
 }
 
 bool SentTo::endpoint_live(Endpoint remote, TimePoint now, Duration lifetime) const {
-    return live_in(endpoints_, remote, now, lifetime);
+    return any([&](const Permission& p) { return p.remote == remote && live(p.last, now, lifetime); });
 }
 
 std::optional<DropReason> filter_inbound(FilteringBehaviour behaviour, const SentTo& sent_to, Endpoint remote,

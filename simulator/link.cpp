@@ -31,6 +31,35 @@ void set_buffer(int fd, int force_name, int name, const std::string& what) {
     set_option(fd, SOL_SOCKET, name, kSocketBuffer, what);
 }
 
+// struct virtio_net_hdr (linux/virtio_net.h, which does not compile as C++).
+struct virtio_net_hdr {
+    std::uint8_t flags;
+    std::uint8_t gso_type;
+    std::uint16_t hdr_len;
+    std::uint16_t gso_size;
+    std::uint16_t csum_start;
+    std::uint16_t csum_offset;
+};
+static_assert(sizeof(virtio_net_hdr) == RxBatch::kVnetHeaderSize);
+constexpr std::uint8_t VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+
+// Packet sockets use the legacy virtio layout in the host's byte order.
+FrameMeta meta_of(const virtio_net_hdr& h) {
+    return {(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0, h.csum_start, h.csum_offset, h.gso_type, h.gso_size,
+            h.hdr_len};
+}
+
+virtio_net_hdr header_of(const FrameMeta& m) {
+    virtio_net_hdr h{};
+    h.flags = m.checksum_partial ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+    h.gso_type = m.gso_type;
+    h.hdr_len = m.header_length;
+    h.gso_size = m.gso_size;
+    h.csum_start = m.checksum_partial ? m.checksum_start : 0;
+    h.csum_offset = m.checksum_partial ? m.checksum_offset : 0;
+    return h;
+}
+
 MacAddress read_mac(int fd, const std::string& interface) {
     ifreq request{};
     std::strncpy(request.ifr_name, interface.c_str(), IFNAMSIZ - 1);
@@ -45,26 +74,27 @@ MacAddress read_mac(int fd, const std::string& interface) {
 
 }  // namespace
 
-RxBatch::RxBatch() : storage_(kCapacity * kFrameSize) {}
+RxBatch::RxBatch() : storage_(kCapacity * kSlotSize) {}
 
+// The frame after its virtio_net_hdr.
 std::span<std::byte> RxBatch::frame(std::size_t i) {
-    return std::span{storage_}.subspan(i * kFrameSize,
-                                       std::min<std::size_t>(headers_[i].msg_len, kFrameSize));
+    std::size_t length = std::min<std::size_t>(headers_[i].msg_len, kSlotSize);
+    return std::span{storage_}.subspan(i * kSlotSize + kVnetHeaderSize, length - std::min(length, kVnetHeaderSize));
 }
 
-bool RxBatch::truncated(std::size_t i) const {
-    return headers_[i].msg_hdr.msg_flags & MSG_TRUNC;
-}
-bool RxBatch::checksum_unfinished(std::size_t i) const {
-    return status(i) & TP_STATUS_CSUMNOTREADY;
-}
-bool RxBatch::vlan_tagged(std::size_t i) const {
-    return status(i) & TP_STATUS_VLAN_VALID;
+RxInfo RxBatch::info(std::size_t i) const {
+    RxInfo info;
+    info.truncated = (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) || headers_[i].msg_len < kVnetHeaderSize;
+    info.vlan_tagged = status(i) & TP_STATUS_VLAN_VALID;
+    virtio_net_hdr h;
+    std::memcpy(&h, storage_.data() + i * kSlotSize, sizeof h);
+    info.meta = meta_of(h);
+    return info;
 }
 
 void RxBatch::prepare() {
     for (std::size_t i = 0; i < kCapacity; ++i) {
-        iov_[i] = {storage_.data() + i * kFrameSize, kFrameSize};
+        iov_[i] = {storage_.data() + i * kSlotSize, kSlotSize};
         headers_[i] = {};
         headers_[i].msg_hdr.msg_iov = &iov_[i];
         headers_[i].msg_hdr.msg_iovlen = 1;
@@ -84,16 +114,6 @@ unsigned RxBatch::status(std::size_t i) const {
         return aux.tp_status;
     }
     return 0;
-}
-
-void TxBatch::add(std::vector<std::byte> frame) {
-    frames_.push_back(frame);  // the vector's buffer survives the move below
-    owned_.push_back(std::move(frame));
-}
-
-void TxBatch::clear() {
-    frames_.clear();
-    owned_.clear();
 }
 
 Link::Link(std::string interface) : name_(std::move(interface)) {
@@ -119,6 +139,7 @@ void Link::configure(int ifindex) {
     std::string what = "interface " + name_ + ": setsockopt ";
     set_option(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, what + "PACKET_IGNORE_OUTGOING");
     set_option(fd_, SOL_PACKET, PACKET_AUXDATA, 1, what + "PACKET_AUXDATA");
+    set_option(fd_, SOL_PACKET, PACKET_VNET_HDR, 1, what + "PACKET_VNET_HDR");
     set_buffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF, what + "SO_RCVBUF");
     set_buffer(fd_, SO_SNDBUFFORCE, SO_SNDBUF, what + "SO_SNDBUF");
     sockaddr_ll address{};
@@ -145,7 +166,7 @@ std::size_t Link::receive(RxBatch& batch) {
 }
 
 std::size_t Link::send(const TxBatch& batch) {
-    auto frames = batch.frames();
+    auto frames = batch.entries();
     std::size_t accepted = 0;
     while (!frames.empty()) {
         int sent = send_chunk(frames.first(std::min(kSendChunk, frames.size())));
@@ -156,13 +177,17 @@ std::size_t Link::send(const TxBatch& batch) {
     return accepted;
 }
 
-int Link::send_chunk(std::span<const std::span<const std::byte>> frames) {
+// Each frame goes out as two pieces: its virtio_net_hdr, then its bytes.
+int Link::send_chunk(std::span<const TxBatch::Entry> frames) {
     std::array<mmsghdr, kSendChunk> headers{};
-    std::array<iovec, kSendChunk> iov{};
+    std::array<std::array<iovec, 2>, kSendChunk> iov{};
+    std::array<virtio_net_hdr, kSendChunk> vnet{};
     for (std::size_t i = 0; i < frames.size(); ++i) {
-        iov[i] = {const_cast<std::byte*>(frames[i].data()), frames[i].size()};
-        headers[i].msg_hdr.msg_iov = &iov[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
+        vnet[i] = header_of(frames[i].meta);
+        iov[i][0] = {&vnet[i], sizeof vnet[i]};
+        iov[i][1] = {const_cast<std::byte*>(frames[i].bytes.data()), frames[i].bytes.size()};
+        headers[i].msg_hdr.msg_iov = iov[i].data();
+        headers[i].msg_hdr.msg_iovlen = 2;
     }
     return sendmmsg(fd_, headers.data(), static_cast<unsigned>(frames.size()), MSG_DONTWAIT);
 }

@@ -4,15 +4,21 @@
 // -------------------
 // The emulator owns two links. Each is a raw packet socket bound to its
 // interface for every ethertype, non-blocking, with PACKET_IGNORE_OUTGOING so
-// that the frames we send do not come back to us, and PACKET_AUXDATA so that
-// each received frame says whether its checksum is still unfinished.
+// that the frames we send do not come back to us, PACKET_AUXDATA so that each
+// received frame says whether a VLAN tag was stripped, and PACKET_VNET_HDR,
+// which puts a virtio_net_hdr in front of every frame, both ways.
 //
-// That last point matters on veth: a host's kernel hands UDP to veth with
-// CHECKSUM_PARTIAL (the checksum field holds only the pseudo-header sum and
-// the "hardware" is expected to finish it). A packet socket sees that
-// unfinished field; the emulator must complete it before forwarding or the
-// receiving host will drop the datagram. RxBatch::checksum_unfinished()
-// reports it per frame.
+// That header matters on veth. A host's kernel hands TCP and UDP to veth
+// with CHECKSUM_PARTIAL (the checksum field holds only the pseudo-header sum
+// and the "hardware" is expected to finish it), and TCP as segmentation
+// offload super-frames of up to 64 KiB (TSO/GSO) that the receiving side
+// takes whole. A packet socket sees both as they are; the virtio_net_hdr
+// says so (NEEDS_CSUM with where the checksum is; the GSO type and segment
+// size). The emulator translates such a frame as it is, keeping the partial
+// checksum partial (checksum.h), and sends it on with the same header, so
+// the kernel on the other link finishes the checksum and the segmentation.
+// Without it, TCP through the NAT would meet 64 KiB frames it could not
+// forward. RxBatch::info() converts the header to the core's FrameMeta.
 //
 // Frames move in batches: `receive` fills an RxBatch with one recvmmsg call,
 // `send` writes a TxBatch with sendmmsg. A TxBatch may point into the RxBatch
@@ -32,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "datapath.h"
 #include "ethernet.h"
 
 namespace natlab::nat {
@@ -39,7 +46,9 @@ namespace natlab::nat {
 class RxBatch {
 public:
     static constexpr std::size_t kCapacity = 32;
-    static constexpr std::size_t kFrameSize = 10240;  // jumbo frames fit; longer ones are truncated
+    static constexpr std::size_t kVnetHeaderSize = 10;      // struct virtio_net_hdr
+    static constexpr std::size_t kFrameSize = 65536 + 64;  // a 64 KiB super-frame and its headers
+    static constexpr std::size_t kSlotSize = kVnetHeaderSize + kFrameSize;
 
     RxBatch();
     RxBatch(const RxBatch&) = delete;
@@ -47,9 +56,7 @@ public:
 
     std::size_t size() const { return count_; }
     std::span<std::byte> frame(std::size_t i);
-    bool truncated(std::size_t i) const;
-    bool checksum_unfinished(std::size_t i) const;
-    bool vlan_tagged(std::size_t i) const;  // the tag was stripped into metadata
+    RxInfo info(std::size_t i) const;
 
 private:
     friend class Link;
@@ -62,21 +69,6 @@ private:
     std::array<iovec, kCapacity> iov_{};
     std::array<std::array<std::byte, kControlSize>, kCapacity> control_{};
     std::size_t count_ = 0;
-};
-
-class TxBatch {
-public:
-    // A frame that lives elsewhere (an RxBatch buffer) until send.
-    void add(std::span<const std::byte> frame) { frames_.push_back(frame); }
-    // A frame the batch keeps alive itself (ARP replies, released queues).
-    void add(std::vector<std::byte> frame);
-    std::span<const std::span<const std::byte>> frames() const { return frames_; }
-    bool empty() const { return frames_.empty(); }
-    void clear();
-
-private:
-    std::vector<std::span<const std::byte>> frames_;
-    std::vector<std::vector<std::byte>> owned_;
 };
 
 class Link {
@@ -101,7 +93,7 @@ public:
 
 private:
     void configure(int ifindex);
-    int send_chunk(std::span<const std::span<const std::byte>> frames);
+    int send_chunk(std::span<const TxBatch::Entry> frames);
 
     std::string name_;
     int fd_ = -1;

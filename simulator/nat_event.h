@@ -4,7 +4,8 @@
 // writes them as JSON lines (event_log.cpp), tests record them in a vector.
 //
 //  - mapping-created: an outbound packet found no mapping and got one. The
-//    remote is the destination of that first packet.
+//    remote is the destination of that first packet. Every mapping event
+//    names its protocol (udp, tcp or icmp).
 //  - mapping-refreshed: an existing mapping carried an outbound packet to a
 //    remote it had no live permission for, which opens the filter for that
 //    remote (the endpoint-independent reuse that hole punching relies on).
@@ -43,6 +44,7 @@ struct MappingEvent {
     Endpoint inside;
     Endpoint outside;
     Endpoint remote;
+    Protocol protocol = Protocol::Udp;
 };
 
 struct DropEvent {

@@ -6,7 +6,7 @@ namespace natlab::nat {
 
 PortAllocator::PortAllocator(PortAllocation policy, PortRange range, std::uint64_t seed)
     : policy_(policy), range_(range), cursor_(range.first), rng_(seed) {
-    assert(range_.first >= 1 && range_.first <= range_.last);
+    assert(range_.first <= range_.last);
 }
 
 std::optional<std::uint16_t> PortAllocator::allocate(std::uint16_t wanted) {

@@ -18,6 +18,8 @@ std::string_view to_string(CandidateKind kind) {
             return "public";
         case CandidateKind::peer_reflexive:
             return "peer-reflexive";
+        case CandidateKind::predicted:
+            return "predicted";
     }
     return "?";
 }
@@ -25,10 +27,12 @@ std::string_view to_string(CandidateKind kind) {
 int priority(CandidateKind kind) {
     switch (kind) {
         case CandidateKind::local:
-            return 3;
+            return 4;
         case CandidateKind::public_endpoint:
-            return 2;
+            return 3;
         case CandidateKind::peer_reflexive:
+            return 2;
+        case CandidateKind::predicted:
             return 1;
     }
     return 0;
@@ -45,11 +49,36 @@ Candidate fresh(Endpoint remote, CandidateKind kind) {
 
 }  // namespace
 
-Candidates::Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local)
-    : public_(partner_public), local_(partner_local) {
-    for (Endpoint e : local_)
-        if (!find(e) && list_.size() < kMaxCandidates) list_.push_back(fresh(e, CandidateKind::local));
-    if (!find(public_)) list_.push_back(fresh(public_, CandidateKind::public_endpoint));
+Candidates::Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local) {
+    update(partner_public, partner_local);
+}
+
+void Candidates::update(Endpoint partner_public, const std::vector<Endpoint>& partner_local) {
+    public_ = partner_public;
+    for (Endpoint e : partner_local)
+        if (std::find(local_.begin(), local_.end(), e) == local_.end()) local_.push_back(e);
+    for (Endpoint e : partner_local)
+        if (!find(e) && learned_or_listed_ < kMaxCandidates) {
+            list_.push_back(fresh(e, CandidateKind::local));
+            ++learned_or_listed_;
+        }
+    if (!find(public_)) {
+        list_.push_back(fresh(public_, CandidateKind::public_endpoint));
+        ++learned_or_listed_;
+    }
+}
+
+void Candidates::predict(std::size_t count) {
+    for (std::size_t i = 1; i <= std::min(count, kMaxPredicted); ++i) {
+        if (public_.port + i > 0xffff) break;
+        Endpoint e{public_.addr, static_cast<std::uint16_t>(public_.port + i)};
+        if (!find(e)) list_.push_back(fresh(e, CandidateKind::predicted));
+    }
+}
+
+bool Candidates::predicted(Endpoint remote) const {
+    const Candidate* c = find(remote);
+    return c && c->kind == CandidateKind::predicted;
 }
 
 const Candidate* Candidates::find(Endpoint remote) const {
@@ -63,8 +92,9 @@ Candidate* Candidates::find_mutable(Endpoint remote) {
 }
 
 bool Candidates::learn(Endpoint remote) {
-    if (find(remote) || list_.size() >= kMaxCandidates) return false;
+    if (find(remote) || learned_or_listed_ >= kMaxCandidates) return false;
     list_.push_back(fresh(remote, CandidateKind::peer_reflexive));
+    ++learned_or_listed_;
     return true;
 }
 

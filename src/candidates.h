@@ -7,9 +7,14 @@
 // section 7.3.1.3): the partner's NAT gave it a mapping the server never
 // saw, and answering there is what lets restricted meet symmetric.
 //
+// With port prediction (peer --predict-ports N), the N ports above the
+// partner's public port on its public address are added as kind
+// "predicted": a symmetric NAT that allocates ports in sequence gives the
+// partner's next mapping (the one towards us) one of those ports.
+//
 // A candidate has succeeded once a probe sent to it was answered from it;
 // its rtt is the smallest round trip seen. The best candidate prefers kind
-// (local > public > peer-reflexive), then rtt, then list order.
+// (local > public > peer-reflexive > predicted), then rtt, then list order.
 #pragma once
 
 #include <optional>
@@ -21,7 +26,7 @@
 
 namespace natlab {
 
-enum class CandidateKind { local, public_endpoint, peer_reflexive };
+enum class CandidateKind { local, public_endpoint, peer_reflexive, predicted };
 std::string_view to_string(CandidateKind kind);
 int priority(CandidateKind kind);
 
@@ -34,7 +39,8 @@ struct Candidate {
 
 class Candidates {
 public:
-    static constexpr std::size_t kMaxCandidates = 32;
+    static constexpr std::size_t kMaxCandidates = 32;  // not counting predicted ones
+    static constexpr std::size_t kMaxPredicted = 64;
 
     Candidates() = default;
     Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local);
@@ -45,6 +51,11 @@ public:
     // Adds `remote` as a peer-reflexive candidate if it is new and there is
     // room; true when it was added.
     bool learn(Endpoint remote);
+    // Adds the `count` ports above the partner's public port (kind predicted).
+    void predict(std::size_t count);
+    // A later introduction of the same partner: adds endpoints it did not
+    // have (the partner's NAT mapping moved) and classifies by the new ones.
+    void update(Endpoint partner_public, const std::vector<Endpoint>& partner_local);
     void record_success(Endpoint remote, Duration rtt, TimePoint now);
 
     const Candidate* best() const;  // best succeeded candidate, or nullptr
@@ -53,6 +64,8 @@ public:
     // What `remote` is to the partner: one of its local endpoints, its public
     // endpoint, or neither (peer-reflexive). Local is checked first.
     CandidateKind classify(Endpoint remote) const;
+    // True when `remote` was added by port prediction.
+    bool predicted(Endpoint remote) const;
 
 private:
     Candidate* find_mutable(Endpoint remote);
@@ -60,6 +73,7 @@ private:
     Endpoint public_;
     std::vector<Endpoint> local_;
     std::vector<Candidate> list_;
+    std::size_t learned_or_listed_ = 0;  // candidates that are not predicted
     std::optional<TimePoint> first_success_;
 };
 

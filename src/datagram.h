@@ -10,6 +10,7 @@ namespace natlab {
 struct Outgoing {
     stun::Bytes bytes;
     Endpoint destination;
+    Endpoint origin{};  // the local endpoint to send from (RFC 5780 answers); zero: the usual socket
 };
 
 }  // namespace natlab

@@ -5,12 +5,16 @@
 // probes and who is controlling (the first requester). Every Connect for the
 // same two names, from either side, finds the session and keeps it alive, so
 // a retransmitted Connect repeats the same introduction instead of starting
-// a new punch with a new token. It dies 10 s after the last Connect.
+// a new punch with a new token. It dies 10 s after the last Connect or
+// relayed datagram. A Connect that names the session's token as the one it
+// lost (its path died) replaces the session with a new one: new token, the
+// requester controlling.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "clock.h"
@@ -34,7 +38,10 @@ public:
 
     // The live session of the two names (in either order), marked used now.
     PairSession* find(const std::string& a, const std::string& b, TimePoint now);
-    // A new session with `requester` controlling; nullptr when at capacity.
+    // The live session with this token, marked used now.
+    PairSession* find_by_token(const proto::Token& token, TimePoint now);
+    // A new session with `requester` controlling, replacing any session of
+    // the two names; nullptr when at capacity.
     PairSession* create(const std::string& requester, const std::string& partner, const proto::Token& token,
                         std::uint64_t tiebreaker, TimePoint now);
     void expire(TimePoint now);
@@ -43,9 +50,15 @@ public:
 private:
     using Key = std::pair<std::string, std::string>;
     static Key key(const std::string& a, const std::string& b);
+    struct TokenHash {
+        std::size_t operator()(const proto::Token& t) const noexcept;
+    };
+    bool alive(const PairSession& s, TimePoint now) const { return now - s.last_used < kLifetime; }
+    void erase(std::map<Key, PairSession>::iterator it);
 
     std::size_t capacity_;
     std::map<Key, PairSession> sessions_;
+    std::unordered_map<proto::Token, Key, TokenHash> by_token_;
 };
 
 }  // namespace natlab

@@ -1,7 +1,8 @@
 // peer: the nat-lab peer's I/O shell.
 //
 //   peer --server ADDR:PORT --name NAME [--connect PARTNER] [--bind ADDR:PORT]
-//        [--timeout SECONDS] [--messages N]
+//        [--timeout SECONDS] [--messages N] [--group ROOM] [--punch-timeout SECONDS]
+//        [--no-relay] [--keepalive SECONDS] [--hold SECONDS] [--predict-ports N]
 //
 // One UDP socket, one receive loop, one 5 ms tick timer, one signal set, on
 // a single io_context thread. Every datagram and every tick goes to
@@ -9,8 +10,8 @@
 // and its events printed as JSON lines on stdout, flushed. The session's
 // `finished` event prints the result line and stops the loop, so the result
 // is always the last line. SIGINT/SIGTERM end the session at once (result
-// line, exit 1). Exit 0 only when connected and all N messages acknowledged;
-// 2 for bad command-line input.
+// line, exit 1). Exit 0 only when all N messages were acknowledged, over a
+// punched path or the server's relay; 2 for bad command-line input.
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -41,6 +42,12 @@ struct Options {
     std::string bind = "0.0.0.0:0";
     double timeout = 10;
     std::uint32_t messages = 10;
+    std::string group;
+    double punch_timeout = 5;
+    bool no_relay = false;
+    double keepalive = 10;
+    double hold = 0;
+    std::size_t predict_ports = 0;
 };
 
 class PeerShell {
@@ -119,6 +126,15 @@ void add_options(CLI::App& app, Options& o) {
     app.add_option("--bind", o.bind, "local ADDR:PORT to bind")->capture_default_str();
     app.add_option("--timeout", o.timeout, "seconds from start to be connected")->capture_default_str();
     app.add_option("--messages", o.messages, "data messages to send once connected")->capture_default_str();
+    app.add_option("--group", o.group, "room to register in (List shows only the same room)");
+    app.add_option("--punch-timeout", o.punch_timeout, "seconds of punching before relaying through the server")
+        ->capture_default_str();
+    app.add_flag("--no-relay", o.no_relay, "never relay: a failed punch stays failed");
+    app.add_option("--keepalive", o.keepalive, "seconds between keepalives on the path")->capture_default_str();
+    app.add_option("--hold", o.hold, "seconds to keep the path open after the data")->capture_default_str();
+    app.add_option("--predict-ports", o.predict_ports,
+                   "also probe this many ports above the partner's public port (0..64)")
+        ->capture_default_str();
 }
 
 // The first problem with the options, or "" when they are usable.
@@ -131,7 +147,16 @@ std::string check(const Options& o) {
     if (!Endpoint::parse(o.bind)) return "--bind: expected ADDR:PORT, got '" + o.bind + "'";
     if (!(o.timeout > 0 && o.timeout <= 86400)) return "--timeout: expected 0 < SECONDS <= 86400";
     if (o.messages > 100'000) return "--messages: expected 0..100000";
+    if (!o.group.empty() && !proto::valid_name(o.group)) return "--group: expected 1..64 bytes of printable UTF-8";
+    if (!(o.punch_timeout > 0 && o.punch_timeout <= 86400)) return "--punch-timeout: expected 0 < SECONDS <= 86400";
+    if (!(o.keepalive >= 0.05 && o.keepalive <= 3600)) return "--keepalive: expected 0.05 <= SECONDS <= 3600";
+    if (!(o.hold >= 0 && o.hold <= 86400)) return "--hold: expected 0 <= SECONDS <= 86400";
+    if (o.predict_ports > Candidates::kMaxPredicted) return "--predict-ports: expected 0..64";
     return "";
+}
+
+Duration seconds(double s) {
+    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
 }
 
 PeerConfig make_config(const Options& o, Endpoint bound) {
@@ -141,7 +166,13 @@ PeerConfig make_config(const Options& o, Endpoint bound) {
     c.server = *Endpoint::parse(o.server);
     c.local_endpoints = local_endpoints(bound);
     c.messages = o.messages;
-    c.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.timeout));
+    c.timeout = seconds(o.timeout);
+    c.group = o.group;
+    c.punch_timeout = seconds(o.punch_timeout);
+    c.relay = !o.no_relay;
+    c.keepalive = seconds(o.keepalive);
+    c.hold = seconds(o.hold);
+    c.predict_ports = o.predict_ports;
     return c;
 }
 
@@ -165,7 +196,8 @@ int run(const Options& o, TimePoint start) {
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
     io.run();
     PeerResult r = session.result();
-    return r.connected && r.acked == o.messages && !shell.interrupted() ? 0 : 1;
+    bool delivered = (r.connected || r.relayed) && r.acked == o.messages;
+    return delivered && !shell.interrupted() ? 0 : 1;
 }
 
 int peer_main(int argc, char** argv) {

@@ -51,6 +51,11 @@ ordered_json introduced_json(const PeerSession& s) {
     return j;
 }
 
+ordered_json path_of(const PeerResult& r) {
+    if (r.relayed) return "relay";
+    return r.connected ? ordered_json(to_string(r.path)) : ordered_json(nullptr);
+}
+
 ordered_json connected_json(const PeerSession& s) {
     PeerResult r = s.result();
     ordered_json j = head(s, "connected");
@@ -59,6 +64,43 @@ ordered_json connected_json(const PeerSession& s) {
     j["remote"] = endpoint_or_null(r.remote);
     j["rtt_ms"] = ms_or_null(r.rtt);
     j["time_to_connect_ms"] = ms_or_null(r.time_to_connect);
+    j["predicted"] = r.predicted;
+    j["repunched"] = r.repunched;
+    return j;
+}
+
+ordered_json relaying_json(const PeerSession& s) {
+    PeerResult r = s.result();
+    ordered_json j = head(s, "relaying");
+    j["partner"] = partner_or_null(s);
+    j["remote"] = endpoint_or_null(r.remote);
+    j["reason"] = r.connected ? "path lost" : r.reason;
+    return j;
+}
+
+ordered_json holding_json(const PeerSession& s) {
+    ordered_json j = head(s, "holding");
+    j["partner"] = partner_or_null(s);
+    j["seconds"] = std::chrono::duration<double>(s.config().hold).count();
+    return j;
+}
+
+ordered_json path_lost_json(const PeerSession& s) {
+    PeerResult r = s.result();
+    ordered_json j = head(s, "path-lost");
+    j["partner"] = partner_or_null(s);
+    j["remote"] = endpoint_or_null(r.remote);
+    j["reason"] = s.last_loss();
+    j["paths_lost"] = r.paths_lost;
+    return j;
+}
+
+ordered_json lingering_json(const PeerSession& s) {
+    PeerResult r = s.result();
+    ordered_json j = head(s, "lingering");
+    j["sent"] = r.sent;
+    j["acked"] = r.acked;
+    j["received"] = r.received;
     return j;
 }
 
@@ -69,14 +111,18 @@ ordered_json result_json(const PeerSession& s) {
     ordered_json j = head(s, "result");
     j["partner"] = partner_or_null(s);
     j["connected"] = r.connected;
-    j["path"] = r.connected ? ordered_json(to_string(r.path)) : ordered_json(nullptr);
-    j["remote"] = endpoint_or_null(r.remote);
+    j["path"] = path_of(r);
+    j["remote"] = r.connected || r.relayed ? endpoint_or_null(r.remote) : ordered_json(nullptr);
     j["public"] = endpoint_or_null(r.public_endpoint);
     j["rtt_ms"] = ms_or_null(r.rtt);
     j["time_to_connect_ms"] = ms_or_null(r.time_to_connect);
     j["sent"] = r.sent;
     j["acked"] = r.acked;
     j["received"] = r.received;
+    j["predicted"] = r.predicted;
+    j["keepalives"] = r.keepalives;
+    j["paths_lost"] = r.paths_lost;
+    j["repunched"] = r.repunched;
     if (!r.connected) j["reason"] = r.reason;
     return j;
 }
@@ -89,6 +135,14 @@ ordered_json event_json(const PeerSession& s, PeerEvent event) {
             return introduced_json(s);
         case PeerEvent::connected:
             return connected_json(s);
+        case PeerEvent::relaying:
+            return relaying_json(s);
+        case PeerEvent::holding:
+            return holding_json(s);
+        case PeerEvent::path_lost:
+            return path_lost_json(s);
+        case PeerEvent::lingering:
+            return lingering_json(s);
         case PeerEvent::finished:
             return result_json(s);
     }

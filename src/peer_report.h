@@ -3,9 +3,18 @@
 //   {"event":"registered","name":..,"public":..,"local":[..]}
 //   {"event":"introduced","name":..,"partner":..,"role":..,"candidates":[{"endpoint","kind"}..]}
 //   {"event":"connected","name":..,"partner":..,"path":..,"remote":..,"rtt_ms":..,
-//    "time_to_connect_ms":..}
+//    "time_to_connect_ms":..,"predicted":..,"repunched":..}
+//   {"event":"relaying","name":..,"partner":..,"remote":..,"reason":..}
+//   {"event":"holding","name":..,"partner":..,"seconds":..}
+//   {"event":"path-lost","name":..,"partner":..,"remote":..,"reason":..,"paths_lost":..}
+//   {"event":"lingering","name":..,"sent":..,"acked":..,"received":..}
 //   {"event":"result","name":..,"partner":..,"connected":..,"path":..,"remote":..,"public":..,
-//    "rtt_ms":..,"time_to_connect_ms":..,"sent":..,"acked":..,"received":..[,"reason":..]}
+//    "rtt_ms":..,"time_to_connect_ms":..,"sent":..,"acked":..,"received":..,"predicted":..,
+//    "keepalives":..,"paths_lost":..,"repunched":..[,"reason":..]}
+//
+// "connected" means a direct path was punched; data through the server's
+// relay shows as "path":"relay" with "connected":false and the reason the
+// punch failed.
 //
 // Keys keep this order (ordered_json). Unknown values are null; times are
 // milliseconds rounded to microseconds.

@@ -15,6 +15,8 @@
 // server endpoint. Messages from the partner are accepted only if they carry
 // the session token and the partner's name: a probe carrying our own name
 // (our own probe looping back through a hairpin) or a stale token is dropped.
+// A Relay from the server must carry the session token and the partner's
+// name, and may only wrap a Data request or acknowledgement.
 //
 // Nomination (RFC 8445 section 8.1, simplified to one pair). The controlling
 // peer waits for a first answered candidate. A local one is nominated at
@@ -23,6 +25,24 @@
 // The controlled peer selects the source of the first valid USE-CANDIDATE
 // probe. Either side classifies its path by what the remote endpoint is to
 // the partner: local, public, or neither (peer-reflexive).
+//
+// Introductions. The first one for the partner starts the punch. A later
+// one with the same token is a repetition (its endpoints are merged: the
+// partner's mapping may have moved). One with a new token means the server
+// started a new session for the pair (the partner lost the path and asked
+// again): a connected peer treats that as losing its path too, and both
+// punch again with the new token.
+//
+// Relay. When the punch deadline passes without a path, data goes through
+// the server instead: each Data request or acknowledgement is wrapped whole
+// in a Relay indication to the server, which forwards it to the partner.
+// A peer that receives relayed Data while still punching switches to the
+// relay at once, so the two sides never wait for each other's deadline.
+//
+// Keepalive. Once a direct path is selected, a probe goes over it every
+// keepalive interval; unanswered probes mean the path is lost (keepalive.h),
+// and the peer registers again (its own mapping may have changed) and asks
+// the server for a new session, naming the lost token.
 #include "peer_session.h"
 
 #include <algorithm>
@@ -50,10 +70,34 @@ std::string_view to_string(PeerPhase phase) {
             return "punching";
         case PeerPhase::exchanging:
             return "exchanging";
+        case PeerPhase::holding:
+            return "holding";
         case PeerPhase::lingering:
             return "lingering";
         case PeerPhase::done:
             return "done";
+    }
+    return "?";
+}
+
+std::string_view to_string(PeerEvent event) {
+    switch (event) {
+        case PeerEvent::registered:
+            return "registered";
+        case PeerEvent::introduced:
+            return "introduced";
+        case PeerEvent::connected:
+            return "connected";
+        case PeerEvent::relaying:
+            return "relaying";
+        case PeerEvent::holding:
+            return "holding";
+        case PeerEvent::path_lost:
+            return "path-lost";
+        case PeerEvent::lingering:
+            return "lingering";
+        case PeerEvent::finished:
+            return "result";
     }
     return "?";
 }
@@ -64,6 +108,8 @@ PeerSession::PeerSession(PeerConfig config, RandomSource random, TimePoint start
       start_(start),
       next_register_(start),
       next_connect_(start),
+      keepalive_(config_.keepalive, std::min(config_.timers.keepalive_wait, config_.keepalive),
+                 config_.timers.keepalive_misses),
       out_data_(config_.messages) {}
 
 // ---- inputs ---------------------------------------------------------------
@@ -87,27 +133,36 @@ void PeerSession::dispatch(const stun::Message& m, Endpoint source, TimePoint no
     bool server = source == config_.server;
     bool request = m.cls == stun::Class::request;
     bool answer = m.cls == stun::Class::success || m.cls == stun::Class::error;
+    bool indication = m.cls == stun::Class::indication;
     if (server && answer && m.method == proto::method::register_) return on_register_answer(m, now, out);
     if (server && answer && m.method == proto::method::connect) return on_connect_answer(m);
     if (server && m.method == proto::method::introduce) return on_introduction(m, now, out);
+    if (server && indication && m.method == proto::method::relay) return on_relay(m, now, out);
     if (request && m.method == proto::method::probe) return on_probe(m, source, now, out);
     if (answer && m.method == proto::method::probe) return on_probe_answer(m, source, now, out);
-    if (request && m.method == proto::method::data) return on_data(m, source, out);
-    if (answer && m.method == proto::method::data) return on_data_ack(m, source, now, out);
+    if (request && m.method == proto::method::data) return on_data(m, {source, false}, now, out);
+    if (answer && m.method == proto::method::data) return on_data_ack(m, {source, false}, now, out);
     drop(out, "unexpected " + std::string(proto::method_name(m.method)) + " " +
                   std::string(stun::to_string(m.cls)) + " from " + source.to_string());
 }
 
+// A refusal (409: the name belongs to a live client elsewhere) is retried
+// with a new transaction until the deadline: the owner may expire.
 void PeerSession::on_register_answer(const stun::Message& m, TimePoint now, PeerOutput& out) {
     if (!same_id(m.transaction, register_txn_)) return drop(out, "stale Register answer");
-    auto mapped = proto::parse_mapped(m);
-    if (!mapped) return drop(out, "Register refused or malformed");
+    if (auto error = proto::parse_error(m)) {
+        register_txn_.reset();
+        name_taken_ = error->code == proto::error::name_taken;
+        return drop(out, "Register refused: " + std::to_string(error->code) + " " + error->reason);
+    }
+    auto answer = proto::parse_register_answer(m);
+    if (!answer) return drop(out, "malformed Register answer");
     register_txn_.reset();
-    next_register_ = now + config_.timers.register_refresh;
-    bool first = !public_;
-    public_ = mapped;
-    if (phase_ == PeerPhase::registering) phase_ = PeerPhase::waiting;
-    if (first) out.events.push_back(PeerEvent::registered);
+    name_taken_ = false;
+    next_register_ = now + std::min(config_.timers.register_refresh, config_.keepalive);
+    public_ = answer->observed;
+    secret_ = answer->secret;
+    if (phase_ == PeerPhase::registering) enter(PeerPhase::waiting, PeerEvent::registered, out);
 }
 
 // A Connect error (typically 404: the partner has not registered yet) is
@@ -119,18 +174,51 @@ void PeerSession::on_connect_answer(const stun::Message& m) {
 void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOutput& out) {
     auto intro = proto::parse_introduction(m);
     if (!intro) return drop(out, "malformed Introduce");
-    if (intro_) return drop(out, "already introduced");
-    if (config_.partner && intro->peer_name != *config_.partner)
-        return drop(out, "introduced to " + intro->peer_name + ", not the partner");
+    const std::string& wanted = config_.partner ? *config_.partner : intro_ ? intro_->peer_name : intro->peer_name;
+    if (intro->peer_name != wanted) return drop(out, "introduced to " + intro->peer_name + ", not the partner");
+    if (intro_ && intro->token == intro_->token) {
+        if (phase_ == PeerPhase::punching) candidates_.update(intro->peer_public, intro->peer_local);
+        return drop(out, "already introduced");
+    }
+    if (lost_token_ && intro->token == *lost_token_) return drop(out, "introduction to the lost session");
+    if (relaying_ || phase_ == PeerPhase::lingering) return drop(out, "new session ignored");
+    if (selected_) lose_path(now, "partner started a new session", out);
+    accept_introduction(std::move(*intro), now, out);
+}
+
+void PeerSession::accept_introduction(proto::Introduction intro, TimePoint now, PeerOutput& out) {
     intro_ = std::move(intro);
     candidates_ = Candidates(intro_->peer_public, intro_->peer_local);
-    phase_ = PeerPhase::punching;
-    out.events.push_back(PeerEvent::introduced);
+    candidates_.predict(config_.predict_ports);
+    probes_.clear();
+    nominated_.reset();
+    partner_heard_ = false;
+    if (phase_ != PeerPhase::punching) punch_started_ = now;
+    enter(PeerPhase::punching, PeerEvent::introduced, out);
     send_probes(now, out);
+}
+
+void PeerSession::on_relay(const stun::Message& m, TimePoint now, PeerOutput& out) {
+    auto relay = proto::parse_relay(m);
+    if (!relay) return drop(out, "malformed Relay");
+    if (!config_.relay) return drop(out, "Relay, but relay is off");
+    if (!intro_ || relay->token != intro_->token || relay->peer_name != intro_->peer_name)
+        return drop(out, "Relay not from the partner's session");
+    auto inner = stun::decode(relay->payload);
+    if (!inner.message) return drop(out, "Relay of a malformed message");
+    const stun::Message& im = *inner.message;
+    From from{config_.server, true};
+    if (im.method == proto::method::data && im.cls == stun::Class::request) return on_data(im, from, now, out);
+    if (im.method == proto::method::data && im.cls == stun::Class::success) return on_data_ack(im, from, now, out);
+    drop(out, "Relay of an unexpected message");
 }
 
 bool PeerSession::from_partner(const proto::Token& token, const std::string& name) const {
     return intro_ && token == intro_->token && name == intro_->peer_name;
+}
+
+void PeerSession::heard_on_path(Endpoint source, TimePoint now) {
+    if (selected_ && source == *selected_) keepalive_.heard(now);
 }
 
 void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
@@ -140,6 +228,7 @@ void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint no
         return drop(out, "Probe from " + probe->name + ": not the partner's, or a stale token");
     send(proto::build_answer({config_.name, intro_->token, source}, m), source, out);
     partner_heard_ = true;
+    heard_on_path(source, now);
     if (phase_ != PeerPhase::punching) return;
     candidates_.learn(source);
     bool controlled = intro_->role == proto::Role::controlled;
@@ -167,6 +256,7 @@ void PeerSession::on_probe_answer(const stun::Message& m, Endpoint source, TimeP
     PendingProbe probe = it->second;
     probes_.erase(it);
     partner_heard_ = true;
+    heard_on_path(source, now);
     candidates_.record_success(source, now - probe.sent, now);
     if (selected_ && *selected_ == source) note_rtt(now - probe.sent);
     if (phase_ != PeerPhase::punching) return;
@@ -174,28 +264,35 @@ void PeerSession::on_probe_answer(const stun::Message& m, Endpoint source, TimeP
     maybe_nominate(now, out);
 }
 
-void PeerSession::on_data(const stun::Message& m, Endpoint source, PeerOutput& out) {
+// Acknowledged the way it came (straight back to its source, or through
+// the relay); relayed Data while punching means the partner gave up on a
+// direct path: follow it.
+void PeerSession::on_data(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
     auto data = proto::parse_data(m);
     if (!data) return drop(out, "malformed Data");
     if (!intro_ || data->token != intro_->token) return drop(out, "Data with a foreign token");
-    send(proto::build_ack({intro_->token, data->sequence}, m), source, out);
+    send_to_partner(proto::build_ack({intro_->token, data->sequence}, m), from, out);
     partner_heard_ = true;
+    if (!from.relayed) heard_on_path(from.endpoint, now);
     if (data->sequence >= 1 && received_.size() < config_.timers.max_received)
         received_.insert(data->sequence);
+    if (from.relayed && phase_ == PeerPhase::punching && !data_done()) start_relay(now, out);
 }
 
-void PeerSession::on_data_ack(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
+void PeerSession::on_data_ack(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
     auto ack = proto::parse_data_ack(m);
     if (!ack || !intro_ || ack->token != intro_->token) return drop(out, "bad Data ack");
     auto it = data_by_txn_.find(m.transaction);
     if (it == data_by_txn_.end()) return drop(out, "Data ack for no pending Data");
+    if (!from.relayed) heard_on_path(from.endpoint, now);
     OutgoingData& d = out_data_[it->second];
     if (d.acked) return;
     d.acked = true;
     ++acked_;
-    if (!d.retransmitted && selected_ && source == *selected_) note_rtt(now - d.last_sent);
+    bool on_path = from.relayed ? relaying_ : (selected_ && from.endpoint == *selected_);
+    if (!d.retransmitted && on_path) note_rtt(now - d.last_sent);
     if (phase_ == PeerPhase::exchanging) pump_data(now, out);  // refill the window at once
-    check_data_done(now);
+    check_data_done(now, out);
 }
 
 // ---- timers ---------------------------------------------------------------
@@ -208,8 +305,9 @@ PeerOutput PeerSession::on_tick(TimePoint now) {
     if (wants_connect() && now >= next_connect_) send_connect(now, out);
     if (phase_ == PeerPhase::punching) maybe_nominate(now, out);
     if (phase_ == PeerPhase::punching && now >= next_probe_) send_probes(now, out);
+    if (phase_ == PeerPhase::exchanging || phase_ == PeerPhase::holding) keep_alive(now, out);
     if (phase_ == PeerPhase::exchanging) pump_data(now, out);
-    if (phase_ == PeerPhase::exchanging) check_data_done(now);
+    if (phase_ == PeerPhase::exchanging) check_data_done(now, out);
     return out;
 }
 
@@ -220,39 +318,59 @@ PeerOutput PeerSession::stop(TimePoint, std::string reason) {
 }
 
 void PeerSession::check_deadlines(TimePoint now, PeerOutput& out) {
-    bool connected = phase_ >= PeerPhase::exchanging;
-    if (!connected && now - start_ >= config_.timeout) return finish(failure_reason(), out);
-    if (phase_ == PeerPhase::exchanging && now - connected_at_ >= config_.timers.data_budget)
-        begin_linger(now);
+    if (phase_ < PeerPhase::punching && now - start_ >= config_.timeout) return finish(failure_reason(), out);
+    if (phase_ == PeerPhase::punching) check_punch_deadline(now, out);
+    if (phase_ == PeerPhase::punching && data_done() && now >= hold_until_) begin_linger(now, out);
+    if (phase_ == PeerPhase::exchanging && now - exchanging_since_ >= config_.timers.data_budget)
+        begin_linger(now, out);
+    if (phase_ == PeerPhase::holding && now >= hold_until_) begin_linger(now, out);
     if (phase_ == PeerPhase::lingering && now >= linger_until_) finish("", out);
+}
+
+// A first punch may take until --timeout, or --punch-timeout after the
+// introduction when it can fall back to the relay. A re-punch gets
+// --punch-timeout; after data is done it simply goes on until the hold ends.
+void PeerSession::check_punch_deadline(TimePoint now, PeerOutput& out) {
+    bool first = !connected_at_;
+    TimePoint deadline = punch_started_ + config_.punch_timeout;
+    if (first) deadline = config_.relay ? std::min(deadline, start_ + config_.timeout) : start_ + config_.timeout;
+    if (now < deadline || data_done()) return;
+    if (config_.relay) return start_relay(now, out);
+    finish(first ? failure_reason() : "path lost", out);
 }
 
 void PeerSession::send_register(TimePoint now, PeerOutput& out) {
     if (!register_txn_) register_txn_ = new_transaction();
-    send(proto::build(proto::RegisterRequest{config_.name, config_.local_endpoints}, *register_txn_),
-         config_.server, out);
+    proto::RegisterRequest r{config_.name, config_.local_endpoints, config_.group, secret_};
+    send(proto::build(r, *register_txn_), config_.server, out);
     next_register_ = now + config_.timers.register_retry;
 }
 
 // Connect is retried until the partner has been heard from, not merely
 // until introduced: if the partner's own Introduce was lost, each retried
-// Connect makes the server repeat it (same token, same roles).
+// Connect makes the server repeat it (same token, same roles). A peer
+// without --connect asks too once it knows its partner (re-punching).
 bool PeerSession::wants_connect() const {
-    if (!config_.partner || !public_) return false;
+    if (!public_ || (!config_.partner && !intro_)) return false;
     return phase_ == PeerPhase::waiting || (phase_ == PeerPhase::punching && !partner_heard_);
 }
 
 void PeerSession::send_connect(TimePoint now, PeerOutput& out) {
     if (!connect_txn_) connect_txn_ = new_transaction();
-    send(proto::build(proto::ConnectRequest{config_.name, *config_.partner}, *connect_txn_), config_.server,
-         out);
+    std::string partner = config_.partner ? *config_.partner : intro_->peer_name;
+    send(proto::build(proto::ConnectRequest{config_.name, partner, lost_token_}, *connect_txn_),
+         config_.server, out);
     next_connect_ = now + config_.timers.connect_retry;
+}
+
+void PeerSession::forget_old_probes(TimePoint now) {
+    std::erase_if(probes_, [&](const auto& p) { return now - p.second.sent > config_.timers.probe_memory; });
 }
 
 // Before nomination every candidate is probed; after it, only the
 // nominated one, with USE-CANDIDATE, until it answers.
 void PeerSession::send_probes(TimePoint now, PeerOutput& out) {
-    std::erase_if(probes_, [&](const auto& p) { return now - p.second.sent > config_.timers.probe_memory; });
+    forget_old_probes(now);
     if (nominated_) {
         send_probe(*nominated_, true, now, out);
     } else {
@@ -282,18 +400,70 @@ void PeerSession::maybe_nominate(TimePoint now, PeerOutput& out) {
 void PeerSession::select(Endpoint remote, TimePoint now, PeerOutput& out) {
     if (selected_) return;
     selected_ = remote;
-    connected_at_ = now;
+    last_selected_ = remote;
+    if (connected_at_) ++repunched_;
+    if (!connected_at_) connected_at_ = now;
+    lost_token_.reset();
+    keepalive_.start(now);
+    exchanging_since_ = now;
     const Candidate* c = candidates_.find(remote);
     if (c && c->rtt) note_rtt(*c->rtt);
-    phase_ = PeerPhase::exchanging;
-    out.events.push_back(PeerEvent::connected);
+    if (data_done()) return enter(PeerPhase::holding, PeerEvent::connected, out);
+    enter(PeerPhase::exchanging, PeerEvent::connected, out);
     pump_data(now, out);
-    check_data_done(now);
+    check_data_done(now, out);
+}
+
+void PeerSession::start_relay(TimePoint now, PeerOutput& out) {
+    relaying_ = true;
+    selected_.reset();
+    nominated_.reset();
+    keepalive_.stop();
+    path_rtt_.reset();
+    exchanging_since_ = now;
+    enter(PeerPhase::exchanging, PeerEvent::relaying, out);
+    pump_data(now, out);
+    check_data_done(now, out);
+}
+
+void PeerSession::keep_alive(TimePoint now, PeerOutput& out) {
+    if (!selected_) return;
+    switch (keepalive_.poll(now)) {
+        case Keepalive::Action::none:
+            return;
+        case Keepalive::Action::probe:
+            ++keepalives_;
+            forget_old_probes(now);
+            return send_probe(*selected_, false, now, out);
+        case Keepalive::Action::lost:
+            return lose_path(now, "no answer to " + std::to_string(config_.timers.keepalive_misses) + " keepalives",
+                             out);
+    }
+}
+
+// Back to punching: register again at once (our own mapping may have
+// changed) and ask for a new session, naming the token whose path died.
+void PeerSession::lose_path(TimePoint now, std::string why, PeerOutput& out) {
+    ++paths_lost_;
+    loss_reason_ = std::move(why);
+    lost_token_ = intro_->token;
+    selected_.reset();
+    nominated_.reset();
+    probes_.clear();
+    keepalive_.stop();
+    path_rtt_.reset();
+    partner_heard_ = false;
+    punch_started_ = now;
+    next_register_ = now;
+    next_connect_ = now;
+    connect_txn_.reset();
+    enter(PeerPhase::punching, PeerEvent::path_lost, out);
 }
 
 // Sends what the window allows: retransmissions of the unacknowledged
 // Data older than data_retry, then new Data, at most data_window in flight.
 void PeerSession::pump_data(TimePoint now, PeerOutput& out) {
+    if (!has_path()) return;
     while (window_start_ < out_data_.size() && out_data_[window_start_].acked) ++window_start_;
     std::size_t in_flight = 0;
     for (std::size_t i = window_start_; i < out_data_.size(); ++i) {
@@ -318,31 +488,43 @@ void PeerSession::send_data(std::size_t index, TimePoint now, PeerOutput& out) {
     OutgoingData& d = out_data_[index];
     auto sequence = static_cast<std::uint32_t>(index + 1);
     proto::DataRequest request{intro_->token, sequence, payload_for(config_.name, sequence)};
-    send(proto::build(request, d.transaction), *selected_, out);
+    From to = relaying_ ? From{config_.server, true} : From{*selected_, false};
+    send_to_partner(proto::build(request, d.transaction), to, out);
     d.last_sent = now;
 }
 
-void PeerSession::check_data_done(TimePoint now) {
+// Own data acknowledged and the partner's received (or receive_grace
+// spent): hold the direct path for --hold, or linger.
+void PeerSession::check_data_done(TimePoint now, PeerOutput& out) {
     if (phase_ != PeerPhase::exchanging) return;
     if (acked_ == config_.messages && !all_acked_at_) all_acked_at_ = now;
     if (!all_acked_at_) return;
     bool got_all = received_.size() >= config_.messages;
-    if (got_all || now - *all_acked_at_ >= config_.timers.receive_grace) begin_linger(now);
+    if (!got_all && now - *all_acked_at_ < config_.timers.receive_grace) return;
+    data_done_at_ = now;
+    hold_until_ = now + config_.hold;
+    if (config_.hold > Duration::zero() && !relaying_) return enter(PeerPhase::holding, PeerEvent::holding, out);
+    begin_linger(now, out);
 }
 
-void PeerSession::begin_linger(TimePoint now) {
-    phase_ = PeerPhase::lingering;
+void PeerSession::enter(PeerPhase phase, PeerEvent event, PeerOutput& out) {
+    phase_ = phase;
+    out.events.push_back(event);
+}
+
+void PeerSession::begin_linger(TimePoint now, PeerOutput& out) {
+    keepalive_.stop();
     linger_until_ = now + config_.timers.linger;
+    enter(PeerPhase::lingering, PeerEvent::lingering, out);
 }
 
 void PeerSession::finish(std::string reason, PeerOutput& out) {
-    if (!selected_) reason_ = std::move(reason);
-    phase_ = PeerPhase::done;
-    out.events.push_back(PeerEvent::finished);
+    if (!connected_at_) reason_ = std::move(reason);
+    enter(PeerPhase::done, PeerEvent::finished, out);
 }
 
 std::string PeerSession::failure_reason() const {
-    if (!public_ && !intro_) return "not registered";
+    if (!public_ && !intro_) return name_taken_ ? "name taken" : "not registered";
     if (!intro_) return "not introduced";
     if (!candidates_.best()) return "no candidate answered";
     return "not nominated";
@@ -352,19 +534,26 @@ std::string PeerSession::failure_reason() const {
 
 PeerResult PeerSession::result() const {
     PeerResult r;
-    r.connected = selected_.has_value();
+    r.connected = connected_at_.has_value();
+    r.relayed = relaying_;
     r.reason = r.connected ? "" : (reason_.empty() ? failure_reason() : reason_);
     r.public_endpoint = public_;
-    if (selected_) {
-        r.remote = selected_;
-        r.path = candidates_.classify(*selected_);
+    std::optional<Endpoint> end = selected_ ? selected_ : last_selected_;
+    if (relaying_) end = config_.server;
+    if (end) {
+        r.remote = end;
+        r.path = candidates_.classify(*end);
+        r.predicted = !relaying_ && candidates_.predicted(*end);
         r.rtt = path_rtt_;
-        r.time_to_connect = connected_at_ - start_;
     }
+    if (connected_at_) r.time_to_connect = *connected_at_ - start_;
     r.sent = static_cast<std::uint32_t>(
         std::count_if(out_data_.begin(), out_data_.end(), [](const auto& d) { return d.sent; }));
     r.acked = acked_;
     r.received = static_cast<std::uint32_t>(received_.size());
+    r.keepalives = keepalives_;
+    r.paths_lost = paths_lost_;
+    r.repunched = repunched_;
     return r;
 }
 
@@ -372,6 +561,12 @@ PeerResult PeerSession::result() const {
 
 void PeerSession::send(const stun::Message& m, Endpoint to, PeerOutput& out) {
     out.datagrams.push_back({proto::to_wire(m), to});
+}
+
+void PeerSession::send_to_partner(const stun::Message& m, From to, PeerOutput& out) {
+    if (!to.relayed) return send(m, to.endpoint, out);
+    proto::Relay relay{intro_->token, "", proto::to_wire(m)};
+    send(proto::build(relay, new_transaction()), config_.server, out);
 }
 
 void PeerSession::drop(PeerOutput& out, std::string reason) {

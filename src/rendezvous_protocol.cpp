@@ -65,12 +65,23 @@ std::vector<Endpoint> get_endpoints(const Message& m, std::uint16_t type) {
     return out;
 }
 
-std::optional<Token> get_token(const Message& m) {
-    const auto* a = m.find(attr::token);
+// A 16-byte value (TOKEN, SECRET).
+std::optional<Token> get_16_bytes(const Message& m, std::uint16_t type) {
+    const auto* a = m.find(type);
     if (!a || a->value.size() != Token{}.size()) return std::nullopt;
     Token t;
     std::copy(a->value.begin(), a->value.end(), t.begin());
     return t;
+}
+
+std::optional<Token> get_token(const Message& m) {
+    return get_16_bytes(m, attr::token);
+}
+
+// An optional name-like attribute: absent is "", present must be valid.
+std::optional<std::string> get_optional_name(const Message& m, std::uint16_t type) {
+    if (!m.find(type)) return std::string();
+    return get_name(m, type);
 }
 
 std::optional<std::uint32_t> get_sequence(const Message& m) {
@@ -119,6 +130,10 @@ std::string_view method_name(std::uint16_t m) {
             return "Probe";
         case method::data:
             return "Data";
+        case method::list:
+            return "List";
+        case method::relay:
+            return "Relay";
         default:
             return "Unknown";
     }
@@ -148,6 +163,8 @@ Message build(const RegisterRequest& r, const stun::TransactionId& id) {
     Message m = start(method::register_, Class::request, id);
     m.add(stun::make_string(attr::name, r.name));
     for (Endpoint e : r.local) add_endpoint(m, attr::local_endpoint, e);
+    if (!r.group.empty()) m.add(stun::make_string(attr::group, r.group));
+    if (r.secret) m.add(stun::make_bytes(attr::secret, *r.secret));
     return m;
 }
 
@@ -155,6 +172,21 @@ Message build(const ConnectRequest& c, const stun::TransactionId& id) {
     Message m = start(method::connect, Class::request, id);
     if (!c.name.empty()) m.add(stun::make_string(attr::name, c.name));
     m.add(stun::make_string(attr::peer_name, c.peer_name));
+    if (c.previous) m.add(stun::make_bytes(attr::token, *c.previous));
+    return m;
+}
+
+Message build(const ListRequest& l, const stun::TransactionId& id) {
+    Message m = start(method::list, Class::request, id);
+    if (!l.cursor.empty()) m.add(stun::make_string(attr::cursor, l.cursor));
+    return m;
+}
+
+Message build(const Relay& r, const stun::TransactionId& id) {
+    Message m = start(method::relay, Class::indication, id);
+    m.add(stun::make_bytes(attr::token, r.token));
+    if (!r.peer_name.empty()) m.add(stun::make_string(attr::peer_name, r.peer_name));
+    m.add(stun::make_bytes(stun::attr::data, r.payload));
     return m;
 }
 
@@ -200,6 +232,22 @@ Message build_ack(const DataAck& a, const Message& request) {
     return m;
 }
 
+Message build_register_answer(const RegisterAnswer& a, const Message& request) {
+    Message m = start_response(request, Class::success);
+    add_endpoint(m, stun::attr::xor_mapped_address, a.observed);
+    m.add(stun::make_bytes(attr::secret, a.secret));
+    m.add(stun::make_string(stun::attr::software, kSoftware));
+    return m;
+}
+
+Message build_list_answer(const ListAnswer& a, const Message& request) {
+    Message m = start_response(request, Class::success);
+    for (const auto& name : a.names) m.add(stun::make_string(attr::peer_name, name));
+    if (!a.cursor.empty()) m.add(stun::make_string(attr::cursor, a.cursor));
+    m.add(stun::make_string(stun::attr::software, kSoftware));
+    return m;
+}
+
 // RFC 8489 section 14.2 answers with XOR-MAPPED-ADDRESS; an RFC 3489
 // client (no magic cookie) only understands MAPPED-ADDRESS (its 11.2.1).
 Message mapped_response(const Message& request, Endpoint observed) {
@@ -226,26 +274,68 @@ stun::Bytes to_wire(const Message& message) {
     return stun::encode(message, options);
 }
 
+bool wireguard_lookalike(std::span<const std::byte> datagram) {
+    return datagram.size() == 148 && datagram[0] == std::byte{0x01};
+}
+
 // ---- parsers --------------------------------------------------------------
 
+// A SECRET, if present, must be 16 bytes; a GROUP, if present, a valid name.
 std::optional<RegisterRequest> parse_register(const Message& m) {
     if (!is(m, method::register_, Class::request)) return std::nullopt;
     auto name = get_name(m, attr::name);
-    if (!name) return std::nullopt;
-    return RegisterRequest{*name, get_endpoints(m, attr::local_endpoint)};
+    auto group = get_optional_name(m, attr::group);
+    auto secret = get_16_bytes(m, attr::secret);
+    if (!name || !group || (m.find(attr::secret) && !secret)) return std::nullopt;
+    return RegisterRequest{*name, get_endpoints(m, attr::local_endpoint), *group, secret};
+}
+
+std::optional<RegisterAnswer> parse_register_answer(const Message& m) {
+    if (!is(m, method::register_, Class::success)) return std::nullopt;
+    auto observed = get_endpoint(m, stun::attr::xor_mapped_address);
+    auto secret = get_16_bytes(m, attr::secret);
+    if (!observed || !secret) return std::nullopt;
+    return RegisterAnswer{*observed, *secret};
 }
 
 std::optional<ConnectRequest> parse_connect(const Message& m) {
     if (!is(m, method::connect, Class::request)) return std::nullopt;
     auto peer = get_name(m, attr::peer_name);
-    if (!peer) return std::nullopt;
-    std::string name;
-    if (m.find(attr::name)) {
-        auto own = get_name(m, attr::name);
-        if (!own) return std::nullopt;
-        name = *own;
+    auto name = get_optional_name(m, attr::name);
+    auto previous = get_token(m);
+    if (!peer || !name || (m.find(attr::token) && !previous)) return std::nullopt;
+    return ConnectRequest{*name, *peer, previous};
+}
+
+std::optional<ListRequest> parse_list(const Message& m) {
+    if (!is(m, method::list, Class::request)) return std::nullopt;
+    auto cursor = get_optional_name(m, attr::cursor);
+    if (!cursor) return std::nullopt;
+    return ListRequest{*cursor};
+}
+
+// Every PEER-NAME in order; an invalid one refuses the whole page.
+std::optional<ListAnswer> parse_list_answer(const Message& m) {
+    if (!is(m, method::list, Class::success)) return std::nullopt;
+    ListAnswer a;
+    for (const auto* attribute : m.find_all(attr::peer_name)) {
+        auto name = stun::read_string(*attribute);
+        if (!valid_name(name)) return std::nullopt;
+        a.names.push_back(std::move(name));
     }
-    return ConnectRequest{name, *peer};
+    auto cursor = get_optional_name(m, attr::cursor);
+    if (!cursor) return std::nullopt;
+    a.cursor = *cursor;
+    return a;
+}
+
+std::optional<Relay> parse_relay(const Message& m) {
+    if (!is(m, method::relay, Class::indication)) return std::nullopt;
+    auto token = get_token(m);
+    auto peer = get_optional_name(m, attr::peer_name);
+    const auto* data = m.find(stun::attr::data);
+    if (!token || !peer || !data || data->value.size() > kMaxRelayBytes) return std::nullopt;
+    return Relay{*token, *peer, data->value};
 }
 
 std::optional<Introduction> parse_introduction(const Message& m) {

@@ -14,16 +14,19 @@
 // zeros to the next multiple of 4; the padding is not counted in the value
 // length but is counted in the message length.
 //
-// decode() walks that layout with a bounds check before every read and
-// returns either a Message or the first rule the datagram broke. It never
-// reads past the span it was given, so any garbage is safe to feed it. The
-// integrity attributes are handled the way the RFC orders them:
-// FINGERPRINT, if present, must be last and is checked during decode;
-// MESSAGE-INTEGRITY needs a key, so it is checked on demand by
-// verify_message_integrity().
+// view() walks that layout with a bounds check before every read and
+// returns either a View of the datagram or the first rule it broke. It
+// never reads past the span it was given, so any garbage is safe to feed
+// it, and it allocates nothing. decode() is view() plus a copy of each
+// attribute into a Message. The integrity attributes are handled the way
+// the RFC orders them: FINGERPRINT, if present, must be last and is checked
+// during the walk; MESSAGE-INTEGRITY needs a key, so it is checked on
+// demand by verify_message_integrity().
 //
-// encode() writes attributes in the order given. It does not reorder or
-// deduplicate: building a sensible message is the caller's job.
+// Writer lays a message into a caller's buffer; encode() sizes a buffer and
+// runs a Writer over a Message's attributes in the order given. Neither
+// reorders nor deduplicates: building a sensible message is the caller's
+// job.
 #include "stun_codec.h"
 
 #include <algorithm>
@@ -43,71 +46,36 @@ std::uint32_t get32(std::span<const std::byte> b, std::size_t at) {
     return (std::uint32_t{get16(b, at)} << 16) | get16(b, at + 2);
 }
 
-void put16(Bytes& out, std::uint16_t v) {
+void put16(std::byte* out, std::uint16_t v) {
+    out[0] = static_cast<std::byte>(v >> 8);
+    out[1] = static_cast<std::byte>(v & 0xff);
+}
+
+void put32(std::byte* out, std::uint32_t v) {
+    put16(out, static_cast<std::uint16_t>(v >> 16));
+    put16(out + 2, static_cast<std::uint16_t>(v & 0xffff));
+}
+
+void append16(Bytes& out, std::uint16_t v) {
     out.push_back(static_cast<std::byte>(v >> 8));
     out.push_back(static_cast<std::byte>(v & 0xff));
 }
 
-void put32(Bytes& out, std::uint32_t v) {
-    put16(out, static_cast<std::uint16_t>(v >> 16));
-    put16(out, static_cast<std::uint16_t>(v & 0xffff));
-}
-
-void set16(Bytes& out, std::size_t at, std::uint16_t v) {
-    out[at] = static_cast<std::byte>(v >> 8);
-    out[at + 1] = static_cast<std::byte>(v & 0xff);
+void append32(Bytes& out, std::uint32_t v) {
+    append16(out, static_cast<std::uint16_t>(v >> 16));
+    append16(out, static_cast<std::uint16_t>(v & 0xffff));
 }
 
 constexpr std::size_t padded(std::size_t n) {
     return (n + 3) & ~std::size_t{3};
 }
 
-// The message length field is the byte count after the header.
-void set_length(Bytes& out, std::size_t body) {
-    NATLAB_INVARIANT(body <= 0xffff);
-    set16(out, 2, static_cast<std::uint16_t>(body));
-}
-
-void append_attribute(Bytes& out, std::uint16_t type, std::span<const std::byte> value) {
-    NATLAB_INVARIANT(value.size() <= 0xffff);
-    put16(out, type);
-    put16(out, static_cast<std::uint16_t>(value.size()));
-    out.insert(out.end(), value.begin(), value.end());
-    out.resize(out.size() + padded(value.size()) - value.size(), std::byte{0});
-}
-
-Bytes header(const Message& m) {
-    Bytes out;
-    put16(out, compose_type(m.method, m.cls));
-    put16(out, 0);  // length, set once the body is known
-    put32(out, m.cookie);
-    out.insert(out.end(), m.transaction.begin(), m.transaction.end());
-    return out;
-}
-
 // RFC 8489 section 14.5: the HMAC covers the message up to (not including)
 // MESSAGE-INTEGRITY, with the length field already counting it (24 bytes).
-Sha1Digest integrity_over(Bytes prefix, std::span<const std::byte> key) {
-    set_length(prefix, prefix.size() - kHeaderSize + 24);
-    return hmac_sha1(key, prefix);
-}
-
-void append_integrity(Bytes& out, std::span<const std::byte> key) {
-    auto mac = integrity_over(out, key);
-    append_attribute(out, attr::message_integrity, mac);
-}
-
-// RFC 8489 section 14.7: CRC-32 of the message up to FINGERPRINT, with the
-// length field already counting it (8 bytes), xored with 0x5354554e.
-std::uint32_t fingerprint_over(Bytes prefix) {
-    set_length(prefix, prefix.size() - kHeaderSize + 8);
-    return crc32(prefix) ^ kFingerprintXor;
-}
-
-void append_fingerprint(Bytes& out) {
-    Bytes value;
-    put32(value, fingerprint_over(out));
-    append_attribute(out, attr::fingerprint, value);
+Sha1Digest integrity_over(std::span<const std::byte> prefix, std::span<const std::byte> key) {
+    Bytes copy(prefix.begin(), prefix.end());
+    put16(&copy[2], static_cast<std::uint16_t>(copy.size() - kHeaderSize + 24));
+    return hmac_sha1(key, copy);
 }
 
 DecodeError check_header(std::span<const std::byte> d, DecodeOptions options) {
@@ -121,29 +89,27 @@ DecodeError check_header(std::span<const std::byte> d, DecodeOptions options) {
     return DecodeError::none;
 }
 
-DecodeError read_attributes(std::span<const std::byte> d, Message& m) {
-    // The message length is a multiple of 4 and every attribute ends on a
-    // 4-byte boundary, so 4 bytes of attribute header are always left here.
-    std::size_t at = kHeaderSize;
-    while (at < d.size()) {
+// RFC 8489 section 14.7: FINGERPRINT is the CRC-32 of the message before
+// it, with the length field already counting it, xored with 0x5354554e.
+// It is last, so that length field is the one on the wire.
+bool fingerprint_matches(std::span<const std::byte> d, std::size_t at) {
+    return get16(d, at + 2) == 4 && get32(d, at + 4) == (crc32(d.first(at)) ^ kFingerprintXor);
+}
+
+// Walks the attributes with a bounds check before every read. The message
+// length is a multiple of 4 and every attribute ends on a 4-byte boundary,
+// so 4 bytes of attribute header are always left at the top of the loop.
+DecodeError check_attributes(std::span<const std::byte> d) {
+    for (std::size_t at = kHeaderSize; at < d.size();) {
         std::size_t length = get16(d, at + 2);
         if (padded(length) > d.size() - at - 4) return DecodeError::attribute_overruns;
-        auto value = d.subspan(at + 4, length);
-        m.attributes.push_back({get16(d, at), Bytes(value.begin(), value.end()), at});
+        if (get16(d, at) == attr::fingerprint) {
+            if (at + 4 + padded(length) != d.size()) return DecodeError::after_fingerprint;
+            if (!fingerprint_matches(d, at)) return DecodeError::bad_fingerprint;
+        }
         at += 4 + padded(length);
     }
     return DecodeError::none;
-}
-
-DecodeError check_fingerprint(std::span<const std::byte> d, const Message& m) {
-    auto it = std::find_if(m.attributes.begin(), m.attributes.end(),
-                           [](const Attribute& a) { return a.type == attr::fingerprint; });
-    if (it == m.attributes.end()) return DecodeError::none;
-    if (std::next(it) != m.attributes.end()) return DecodeError::after_fingerprint;
-    if (it->value.size() != 4) return DecodeError::bad_fingerprint;
-    Bytes prefix(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(it->offset));
-    bool ok = get32(it->value, 0) == fingerprint_over(std::move(prefix));
-    return ok ? DecodeError::none : DecodeError::bad_fingerprint;
 }
 
 // XOR-MAPPED-ADDRESS (RFC 8489 section 14.2): the port is xored with the
@@ -162,6 +128,41 @@ Address xored(Address a, const TransactionId& id) {
     std::size_t n = a.family == Address::Family::ipv4 ? 4 : 16;
     for (std::size_t i = 0; i < n; ++i) a.ip[i] ^= pad[i];
     return a;
+}
+
+std::size_t address_value_size(const Address& a) {
+    return a.family == Address::Family::ipv4 ? 8 : 20;
+}
+
+// MAPPED-ADDRESS (RFC 8489 section 14.1): a zero byte, the family, the port,
+// then 4 or 16 address bytes.
+void write_address_value(std::byte* out, const Address& a) {
+    out[0] = std::byte{0};
+    out[1] = static_cast<std::byte>(a.family);
+    put16(out + 2, a.port);
+    std::copy_n(a.ip.begin(), address_value_size(a) - 4, out + 4);
+}
+
+Message materialize(const View& v) {
+    Message m;
+    m.method = v.method();
+    m.cls = v.cls();
+    m.cookie = v.cookie();
+    m.transaction = v.transaction();
+    std::size_t offset = kHeaderSize;
+    v.each([&](std::uint16_t type, std::span<const std::byte> value) {
+        m.attributes.push_back({type, Bytes(value.begin(), value.end()), offset});
+        offset += Writer::size_for(value.size());
+    });
+    return m;
+}
+
+std::size_t encoded_size(const Message& m, const EncodeOptions& options) {
+    std::size_t n = kHeaderSize;
+    for (const auto& a : m.attributes) n += Writer::size_for(a.value.size());
+    if (options.integrity_key) n += Writer::size_for(20);
+    if (options.fingerprint) n += Writer::size_for(4);
+    return n;
 }
 
 }  // namespace
@@ -235,26 +236,25 @@ Class class_of(std::uint16_t type) {
     return static_cast<Class>(((type & 0x0100u) >> 7) | ((type & 0x0010u) >> 4));
 }
 
+Viewed view(std::span<const std::byte> datagram, DecodeOptions options) {
+    if (auto error = check_header(datagram, options); error != DecodeError::none) return {std::nullopt, error};
+    if (auto error = check_attributes(datagram); error != DecodeError::none) return {std::nullopt, error};
+    return {View(datagram), DecodeError::none};
+}
+
 Decoded decode(std::span<const std::byte> datagram, DecodeOptions options) {
-    if (auto error = check_header(datagram, options); error != DecodeError::none)
-        return {std::nullopt, error};
-    Message m;
-    std::uint16_t type = get16(datagram, 0);
-    m.method = method_of(type);
-    m.cls = class_of(type);
-    m.cookie = get32(datagram, 4);
-    std::copy_n(datagram.begin() + 8, m.transaction.size(), m.transaction.begin());
-    if (auto error = read_attributes(datagram, m); error != DecodeError::none) return {std::nullopt, error};
-    if (auto error = check_fingerprint(datagram, m); error != DecodeError::none) return {std::nullopt, error};
-    return {std::move(m), DecodeError::none};
+    auto v = view(datagram, options);
+    if (!v.view) return {std::nullopt, v.error};
+    return {materialize(*v.view), DecodeError::none};
 }
 
 Bytes encode(const Message& message, const EncodeOptions& options) {
-    Bytes out = header(message);
-    for (const auto& a : message.attributes) append_attribute(out, a.type, a.value);
-    if (options.integrity_key) append_integrity(out, *options.integrity_key);
-    if (options.fingerprint) append_fingerprint(out);
-    set_length(out, out.size() - kHeaderSize);
+    Bytes out(encoded_size(message, options));
+    Writer w(out, compose_type(message.method, message.cls), message.cookie, message.transaction);
+    for (const auto& a : message.attributes) w.attribute(a.type, a.value);
+    if (options.integrity_key) w.integrity(*options.integrity_key);
+    if (options.fingerprint) w.fingerprint();
+    NATLAB_INVARIANT(w.size() == out.size());
     return out;
 }
 
@@ -262,9 +262,97 @@ bool verify_message_integrity(std::span<const std::byte> datagram, const Message
                               std::span<const std::byte> key) {
     const Attribute* mi = message.find(attr::message_integrity);
     if (!mi || mi->value.size() != 20 || mi->offset > datagram.size()) return false;
-    Bytes prefix(datagram.begin(), datagram.begin() + static_cast<std::ptrdiff_t>(mi->offset));
-    auto mac = integrity_over(std::move(prefix), key);
+    auto mac = integrity_over(datagram.first(mi->offset), key);
     return std::equal(mac.begin(), mac.end(), mi->value.begin());
+}
+
+// ---- View -----------------------------------------------------------------
+
+std::uint16_t View::type() const {
+    return get16(d_, 0);
+}
+
+std::uint32_t View::cookie() const {
+    return get32(d_, 4);
+}
+
+TransactionId View::transaction() const {
+    TransactionId id;
+    std::copy_n(d_.begin() + 8, id.size(), id.begin());
+    return id;
+}
+
+std::uint16_t View::type_at(std::size_t at) const {
+    return get16(d_, at);
+}
+
+std::span<const std::byte> View::value_at(std::size_t at) const {
+    return d_.subspan(at + 4, get16(d_, at + 2));
+}
+
+std::size_t View::next(std::size_t at) const {
+    return at + 4 + padded(get16(d_, at + 2));
+}
+
+std::optional<std::span<const std::byte>> View::find(std::uint16_t type) const {
+    for (std::size_t at = kHeaderSize; at < d_.size(); at = next(at))
+        if (type_at(at) == type) return value_at(at);
+    return std::nullopt;
+}
+
+// ---- Writer ---------------------------------------------------------------
+
+Writer::Writer(std::span<std::byte> out, std::uint16_t type, std::uint32_t cookie, const TransactionId& id)
+    : out_(out), id_(id) {
+    std::byte* h = reserve(kHeaderSize);
+    put16(h, type);
+    put32(h + 4, cookie);
+    std::copy(id.begin(), id.end(), h + 8);
+    set_length(0);
+}
+
+std::byte* Writer::reserve(std::size_t n) {
+    NATLAB_INVARIANT(size_ + n <= out_.size());
+    std::byte* at = out_.data() + size_;
+    size_ += n;
+    return at;
+}
+
+void Writer::set_length(std::size_t body) {
+    NATLAB_INVARIANT(body <= 0xffff);
+    put16(out_.data() + 2, static_cast<std::uint16_t>(body));
+}
+
+void Writer::attribute(std::uint16_t type, std::span<const std::byte> value) {
+    NATLAB_INVARIANT(value.size() <= 0xffff);
+    std::byte* at = reserve(size_for(value.size()));
+    put16(at, type);
+    put16(at + 2, static_cast<std::uint16_t>(value.size()));
+    std::copy(value.begin(), value.end(), at + 4);
+    std::fill(at + 4 + value.size(), out_.data() + size_, std::byte{0});
+    set_length(size_ - kHeaderSize);
+}
+
+void Writer::address(std::uint16_t type, const Address& address) {
+    std::array<std::byte, 20> value{};
+    write_address_value(value.data(), address);
+    attribute(type, std::span(value).first(address_value_size(address)));
+}
+
+void Writer::xor_address(std::uint16_t type, const Address& address) {
+    this->address(type, xored(address, id_));
+}
+
+void Writer::integrity(std::span<const std::byte> key) {
+    auto mac = integrity_over(written(), key);
+    attribute(attr::message_integrity, mac);
+}
+
+void Writer::fingerprint() {
+    set_length(size_ - kHeaderSize + size_for(4));
+    std::array<std::byte, 4> value{};
+    put32(value.data(), crc32(written()) ^ kFingerprintXor);
+    attribute(attr::fingerprint, value);
 }
 
 // ---- attribute values -----------------------------------------------------
@@ -299,10 +387,8 @@ std::string Address::to_string() const {
 // MAPPED-ADDRESS (RFC 8489 section 14.1): a zero byte, the family, the port,
 // then 4 or 16 address bytes.
 Attribute make_address(std::uint16_t type, const Address& address) {
-    Bytes value{std::byte{0}, static_cast<std::byte>(address.family)};
-    put16(value, address.port);
-    std::size_t n = address.family == Address::Family::ipv4 ? 4 : 16;
-    value.insert(value.end(), address.ip.begin(), address.ip.begin() + static_cast<long>(n));
+    Bytes value(address_value_size(address));
+    write_address_value(value.data(), address);
     return {type, std::move(value)};
 }
 
@@ -366,14 +452,14 @@ Attribute make_string(std::uint16_t type, std::string_view text) {
 
 Attribute make_u32(std::uint16_t type, std::uint32_t value) {
     Bytes out;
-    put32(out, value);
+    append32(out, value);
     return {type, std::move(out)};
 }
 
 Attribute make_u64(std::uint16_t type, std::uint64_t value) {
     Bytes out;
-    put32(out, static_cast<std::uint32_t>(value >> 32));
-    put32(out, static_cast<std::uint32_t>(value & 0xffffffff));
+    append32(out, static_cast<std::uint32_t>(value >> 32));
+    append32(out, static_cast<std::uint32_t>(value & 0xffffffff));
     return {type, std::move(out)};
 }
 
@@ -395,6 +481,18 @@ std::optional<std::uint32_t> read_u32(const Attribute& attribute) {
 std::optional<std::uint64_t> read_u64(const Attribute& attribute) {
     if (attribute.value.size() != 8) return std::nullopt;
     return (std::uint64_t{get32(attribute.value, 0)} << 32) | get32(attribute.value, 4);
+}
+
+Attribute make_unknown_attributes(std::span<const std::uint16_t> types) {
+    Bytes out;
+    for (std::uint16_t t : types) append16(out, t);
+    return {attr::unknown_attributes, std::move(out)};
+}
+
+std::vector<std::uint16_t> read_unknown_attributes(const Attribute& attribute) {
+    std::vector<std::uint16_t> types;
+    for (std::size_t at = 0; at + 1 < attribute.value.size(); at += 2) types.push_back(get16(attribute.value, at));
+    return types;
 }
 
 Bytes to_bytes(std::string_view text) {

@@ -5,6 +5,12 @@
 // id and the attributes in wire order (repeats kept). decode() accepts only
 // a well-formed message and says why it refused any other; encode() produces
 // the exact bytes, optionally closed by MESSAGE-INTEGRITY and FINGERPRINT.
+//
+// Two allocation-free forms serve the server's hot path (a Binding request
+// in, a Binding response out): view() checks a datagram exactly as decode()
+// does and reads it in place, and Writer builds a message straight into a
+// caller's buffer. decode() and encode() are built on them, so there is one
+// parser and one encoder.
 #pragma once
 
 #include <array>
@@ -33,20 +39,41 @@ std::string_view to_string(Class cls);
 
 // Standard attribute types (RFC 8489 section 18.3, RFC 8445 section 16.1,
 // RFC 8656 for DATA).
+// RFC 8656 for DATA, RFC 5780 for NAT behaviour discovery, RFC 3489 for the
+// classic attributes its clients still read).
 namespace attr {
 inline constexpr std::uint16_t mapped_address = 0x0001;
+inline constexpr std::uint16_t change_request = 0x0003;   // RFC 5780 section 7.2
+inline constexpr std::uint16_t source_address = 0x0004;   // RFC 3489 section 11.2.5
+inline constexpr std::uint16_t changed_address = 0x0005;  // RFC 3489 section 11.2.3
 inline constexpr std::uint16_t username = 0x0006;
 inline constexpr std::uint16_t message_integrity = 0x0008;
 inline constexpr std::uint16_t error_code = 0x0009;
+inline constexpr std::uint16_t unknown_attributes = 0x000A;
 inline constexpr std::uint16_t data = 0x0013;
+inline constexpr std::uint16_t message_integrity_sha256 = 0x001C;
 inline constexpr std::uint16_t xor_mapped_address = 0x0020;
 inline constexpr std::uint16_t priority = 0x0024;
 inline constexpr std::uint16_t use_candidate = 0x0025;
+inline constexpr std::uint16_t padding = 0x0026;        // RFC 5780 section 7.6
+inline constexpr std::uint16_t response_port = 0x0027;  // RFC 5780 section 7.5
 inline constexpr std::uint16_t software = 0x8022;
 inline constexpr std::uint16_t fingerprint = 0x8028;
 inline constexpr std::uint16_t ice_controlled = 0x8029;
 inline constexpr std::uint16_t ice_controlling = 0x802A;
+inline constexpr std::uint16_t response_origin = 0x802B;  // RFC 5780 section 7.3
+inline constexpr std::uint16_t other_address = 0x802C;    // RFC 5780 section 7.4
+
+// RFC 8489 section 14: 0x0000-0x7FFF must be understood by the receiver
+// (else it answers 420); 0x8000-0xFFFF may be skipped.
+constexpr bool comprehension_required(std::uint16_t type) {
+    return type < 0x8000;
+}
 }  // namespace attr
+
+// CHANGE-REQUEST flags (RFC 5780 section 7.2, as in RFC 3489 section 11.2.4).
+inline constexpr std::uint32_t kChangeIp = 0x04;
+inline constexpr std::uint32_t kChangePort = 0x02;
 
 struct Attribute {
     std::uint16_t type = 0;
@@ -98,17 +125,50 @@ struct Decoded {
 
 Decoded decode(std::span<const std::byte> datagram, DecodeOptions options = {});
 
+// A datagram that passed the same checks as decode(), read in place: header
+// fields and attribute values are spans into it. Valid only while the
+// datagram's bytes are.
+class View {
+public:
+    explicit View(std::span<const std::byte> datagram) : d_(datagram) {}
+
+    std::uint16_t type() const;
+    std::uint16_t method() const { return method_of(type()); }
+    Class cls() const { return class_of(type()); }
+    std::uint32_t cookie() const;
+    bool classic() const { return cookie() != kMagicCookie; }
+    TransactionId transaction() const;
+    std::span<const std::byte> bytes() const { return d_; }
+
+    // The value of the first attribute of `type`, if there is one.
+    std::optional<std::span<const std::byte>> find(std::uint16_t type) const;
+    // Calls f(type, value) for each attribute in wire order.
+    template <class F>
+    void each(F&& f) const {
+        for (std::size_t at = kHeaderSize; at < d_.size(); at = next(at)) f(type_at(at), value_at(at));
+    }
+
+private:
+    std::uint16_t type_at(std::size_t at) const;
+    std::span<const std::byte> value_at(std::size_t at) const;
+    std::size_t next(std::size_t at) const;
+
+    std::span<const std::byte> d_;
+};
+
+struct Viewed {
+    std::optional<View> view;  // nullopt: refused, see error
+    DecodeError error = DecodeError::none;
+};
+
+Viewed view(std::span<const std::byte> datagram, DecodeOptions options = {});
+
 struct EncodeOptions {
     std::optional<Bytes> integrity_key;  // append MESSAGE-INTEGRITY (HMAC-SHA1)
     bool fingerprint = false;            // append FINGERPRINT
 };
 
 Bytes encode(const Message& message, const EncodeOptions& options = {});
-
-// True when `message` (decoded from `datagram`) carries a MESSAGE-INTEGRITY
-// that matches `key` (RFC 8489 section 14.5; short-term key = password).
-bool verify_message_integrity(std::span<const std::byte> datagram, const Message& message,
-                              std::span<const std::byte> key);
 
 // ---- attribute values -----------------------------------------------------
 
@@ -124,6 +184,39 @@ struct Address {
     std::string to_string() const;
     bool operator==(const Address&) const = default;
 };
+
+// Builds one message in a caller's buffer, keeping the header's length field
+// current after each attribute, so the bytes are a complete message at every
+// step. The buffer must hold what is written (a broken invariant otherwise);
+// size_for() tells how much an attribute takes.
+class Writer {
+public:
+    Writer(std::span<std::byte> out, std::uint16_t type, std::uint32_t cookie, const TransactionId& id);
+
+    static constexpr std::size_t size_for(std::size_t value_bytes) { return 4 + ((value_bytes + 3) & ~3u); }
+
+    void attribute(std::uint16_t type, std::span<const std::byte> value);
+    void address(std::uint16_t type, const Address& address);      // MAPPED-ADDRESS layout
+    void xor_address(std::uint16_t type, const Address& address);  // XOR-MAPPED-ADDRESS layout
+    void integrity(std::span<const std::byte> key);                // MESSAGE-INTEGRITY
+    void fingerprint();                                            // FINGERPRINT, last
+
+    std::size_t size() const { return size_; }
+    std::span<const std::byte> written() const { return out_.first(size_); }
+
+private:
+    std::byte* reserve(std::size_t n);
+    void set_length(std::size_t body);
+
+    std::span<std::byte> out_;
+    std::size_t size_ = 0;
+    TransactionId id_;
+};
+
+// True when `message` (decoded from `datagram`) carries a MESSAGE-INTEGRITY
+// that matches `key` (RFC 8489 section 14.5; short-term key = password).
+bool verify_message_integrity(std::span<const std::byte> datagram, const Message& message,
+                              std::span<const std::byte> key);
 
 Attribute make_address(std::uint16_t type, const Address& address);
 Attribute make_xor_address(std::uint16_t type, const Address& address, const TransactionId& id);
@@ -148,6 +241,9 @@ Attribute make_flag(std::uint16_t type);  // empty value, e.g. USE-CANDIDATE
 std::string read_string(const Attribute& attribute);
 std::optional<std::uint32_t> read_u32(const Attribute& attribute);
 std::optional<std::uint64_t> read_u64(const Attribute& attribute);
+// UNKNOWN-ATTRIBUTES (RFC 8489 section 14.9): a list of 16-bit types.
+Attribute make_unknown_attributes(std::span<const std::uint16_t> types);
+std::vector<std::uint16_t> read_unknown_attributes(const Attribute& attribute);
 
 Bytes to_bytes(std::string_view text);
 std::string to_hex(std::span<const std::byte> bytes);

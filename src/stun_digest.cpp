@@ -16,6 +16,19 @@ namespace {
 
 constexpr std::size_t kBlock = 64;
 
+// The CRC of each byte value, one bit at a time (the table-free loop, run
+// 256 times by the compiler).
+constexpr std::array<std::uint32_t, 256> crc_table() {
+    std::array<std::uint32_t, 256> table{};
+    for (std::uint32_t n = 0; n < 256; ++n) {
+        std::uint32_t c = n;
+        for (int bit = 0; bit < 8; ++bit) c = (c >> 1) ^ (0xEDB88320 & (0 - (c & 1)));
+        table[n] = c;
+    }
+    return table;
+}
+constexpr auto kCrcTable = crc_table();
+
 struct Sha1State {
     std::array<std::uint32_t, 5> h{0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
 };
@@ -77,12 +90,9 @@ std::array<std::byte, kBlock> hmac_block_key(std::span<const std::byte> key) {
 
 }  // namespace
 
-std::uint32_t crc32(std::span<const std::byte> bytes) {
-    std::uint32_t crc = 0xFFFFFFFF;
-    for (std::byte b : bytes) {
-        crc ^= std::to_integer<std::uint32_t>(b);
-        for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320 & (0 - (crc & 1)));
-    }
+std::uint32_t crc32(std::span<const std::byte> bytes, std::uint32_t previous) {
+    std::uint32_t crc = ~previous;
+    for (std::byte b : bytes) crc = kCrcTable[(crc ^ std::to_integer<std::uint32_t>(b)) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
 

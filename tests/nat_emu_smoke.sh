@@ -3,13 +3,23 @@
 #
 #   inside netns            nat netns (no IPs, ip_forward=0)          outside netns
 #   10.0.1.2/24  in0 <-veth-> nat-in  [nat-emu]  nat-out <-veth-> out0  198.18.0.2/15
-#   default via 10.0.1.1     answers ARP as 10.0.1.1 / 198.18.1.1
+#   10.0.1.3/24              answers ARP as 10.0.1.1 / 198.18.1.1, 198.18.1.2
+#   default via 10.0.1.1
 #
-# Checks, for a port-restricted NAT:
+# Checks, for a port-restricted NAT with two external addresses:
 #   1. inside 10.0.1.2:4000 -> 198.18.0.2:3478 arrives from 198.18.1.1:4000;
 #   2. the reply comes back to 10.0.1.2:4000;
 #   3. an unsolicited packet from 198.18.0.2:40001 is filtered, and the event
-#      log says so; 4. SIGTERM ends nat-emu with status 0 and a counters line.
+#      log says so;
+#   4. paired pooling: 10.0.1.3 comes out as 198.18.1.2;
+#   5. ping through the NAT, ping of the NAT itself, and a TTL-1 ping that the
+#      NAT answers "time to live exceeded" from 10.0.1.1;
+#   6. a UDP datagram to a closed port comes back as "connection refused":
+#      the port unreachable error is translated back inside;
+#   7. TCP: 4 MB each way through the NAT (checksum and segmentation offload
+#      on the veths), the server seeing 198.18.1.1; an HTTP GET with curl;
+#      a short iperf3 run when iperf3 is installed;
+#   8. SIGTERM ends nat-emu with status 0 and a counters line.
 #
 # Everything lives in a private namespace tree (unshare: mount, net, pid), so
 # nothing touches the machine's own network and nothing outlives the test.
@@ -56,6 +66,7 @@ build_topology() {
     in_ns nat ip link set nat-in up
     in_ns nat ip link set nat-out up
     in_ns inside ip addr add 10.0.1.2/24 dev in0
+    in_ns inside ip addr add 10.0.1.3/24 dev in0
     in_ns inside ip link set in0 up
     in_ns inside ip route add default via 10.0.1.1
     in_ns outside ip addr add 198.18.0.2/15 dev out0
@@ -68,7 +79,7 @@ start_nat_emu() {
     # us and nat-emu, and the signal below must reach nat-emu itself.
     ip netns exec nat env NATLAB_TRACE=1 "$NAT_EMU" --name smoke \
         --inside nat-in --inside-address 10.0.1.1/24 \
-        --outside nat-out --outside-address 198.18.1.1/15 \
+        --outside nat-out --outside-address 198.18.1.1/15 --outside-address 198.18.1.2 \
         --type port-restricted --events "$work/events.jsonl" --ready-fd 3 \
         3>"$work/ready" 2>"$work/trace.log" &
     emu_pid=$!
@@ -117,6 +128,68 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("198.18.0.2", 40001))
 s.sendto(b"let me in", ("198.18.1.1", 4000))
 PY
+    cat >"$work/second_host.py" <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.1.3", 4100))
+s.settimeout(1.0)
+for attempt in range(3):
+    s.sendto(b"hello", ("198.18.0.2", 3478))
+    try:
+        print(s.recvfrom(2048)[0].decode(), flush=True)
+        break
+    except socket.timeout:
+        continue
+PY
+    cat >"$work/refused.py" <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("198.18.0.2", 9))  # nothing listens there: the outside host answers port unreachable
+s.settimeout(2.0)
+for attempt in range(3):
+    try:
+        s.send(b"anyone?")
+        s.recv(100)
+        print("answered", flush=True)
+        break
+    except ConnectionRefusedError:
+        print("refused", flush=True)
+        break
+    except socket.timeout:
+        continue
+else:
+    print("silence", flush=True)
+PY
+    cat >"$work/tcp_server.py" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", 5000))
+s.listen(1)
+open(sys.argv[1], "w").close()
+c, (host, port) = s.accept()
+received = 0
+while received < 4_000_000:
+    data = c.recv(1 << 16)
+    if not data:
+        break
+    received += len(data)
+c.sendall(f"{host}:{port} {received}\n".encode() + b"y" * 4_000_000)
+c.close()
+PY
+    cat >"$work/tcp_client.py" <<'PY'
+import socket
+s = socket.create_connection(("198.18.0.2", 5000), timeout=10)
+s.sendall(b"x" * 4_000_000)
+reply = b""
+while True:
+    data = s.recv(1 << 16)
+    if not data:
+        break
+    reply += data
+head, _, rest = reply.partition(b"\n")
+print(f"server saw {head.decode()}, sent back {len(rest)}", flush=True)
+PY
 }
 
 wait_for_file() {
@@ -134,6 +207,51 @@ run_traffic() {
     in_ns outside "$PYTHON" "$work/stranger.py"
     wait "$client_pid" || fail "client failed"
     kill "$echo_pid"; wait "$echo_pid" 2>/dev/null || true
+}
+
+run_icmp() {
+    in_ns inside ping -c 2 -W 2 198.18.0.2 >"$work/ping.txt" 2>&1 || fail "ping through the NAT: $(cat "$work/ping.txt")"
+    in_ns inside ping -c 1 -W 2 10.0.1.1 >"$work/ping_nat.txt" 2>&1 || fail "ping of the NAT: $(cat "$work/ping_nat.txt")"
+    in_ns inside ping -c 1 -W 2 -t 1 198.18.0.2 >"$work/ttl.txt" 2>&1 || true
+    grep -q "From 10.0.1.1.*Time to live exceeded" "$work/ttl.txt" || fail "no time exceeded from the NAT: $(cat "$work/ttl.txt")"
+    in_ns inside "$PYTHON" "$work/refused.py" >"$work/refused.txt"
+    grep -qx refused "$work/refused.txt" || fail "port unreachable not translated back: $(cat "$work/refused.txt")"
+}
+
+run_second_host() {
+    ip netns exec outside "$PYTHON" "$work/echo.py" "$work/seen.txt" &
+    echo_pid=$!
+    sleep 0.3
+    in_ns inside "$PYTHON" "$work/second_host.py" >"$work/second.txt"
+    kill "$echo_pid"; wait "$echo_pid" 2>/dev/null || true
+    grep -qx "you are 198.18.1.2:4100" "$work/second.txt" || fail "10.0.1.3 not paired with 198.18.1.2: $(cat "$work/second.txt")"
+}
+
+run_tcp() {
+    ip netns exec outside "$PYTHON" "$work/tcp_server.py" "$work/listening" &
+    local server_pid=$!
+    wait_for_file "$work/listening" || fail "TCP server did not start"
+    timeout 20 ip netns exec inside "$PYTHON" "$work/tcp_client.py" >"$work/tcp.txt" || fail "TCP client failed: $(cat "$work/tcp.txt")"
+    wait "$server_pid" || true
+    grep -Eqx "server saw 198.18.1.1:[0-9]+ 4000000, sent back 4000000" "$work/tcp.txt" || fail "TCP: $(cat "$work/tcp.txt")"
+    mkdir -p "$work/www" && head -c 100000 /dev/zero >"$work/www/file"
+    (cd "$work/www" && exec ip netns exec outside "$PYTHON" -m http.server 8080 --bind 198.18.0.2) >/dev/null 2>&1 &
+    local http_pid=$!
+    local got=""
+    for _ in $(seq 30); do
+        got=$(in_ns inside curl -s -o /dev/null -w '%{http_code} %{size_download}' http://198.18.0.2:8080/file 2>/dev/null) && break
+        sleep 0.1
+    done
+    kill "$http_pid"; wait "$http_pid" 2>/dev/null || true
+    [[ "$got" == "200 100000" ]] || fail "HTTP GET through the NAT: '$got'"
+    if command -v iperf3 >/dev/null; then
+        in_ns outside iperf3 -s -1 -B 198.18.0.2 >/dev/null 2>&1 &
+        local iperf_pid=$!
+        sleep 0.5
+        timeout 15 ip netns exec inside iperf3 -c 198.18.0.2 -t 1 >"$work/iperf.txt" 2>&1 || fail "iperf3: $(tail -5 "$work/iperf.txt")"
+        wait "$iperf_pid" || true
+        echo "iperf3 through nat-emu: $(grep -E 'receiver' "$work/iperf.txt" | awk '{print $7, $8}')"
+    fi
 }
 
 stop_nat_emu() {
@@ -162,6 +280,13 @@ assert counters["event"] == "counters", counters
 assert counters["translated_out"] >= 1 and counters["translated_in"] >= 1, counters
 assert counters["dropped"]["filtered"] == 1, counters
 assert counters["arp"]["replies_sent"] >= 1 and counters["arp"]["requests_sent"] >= 1, counters
+assert has(event="mapping-created", protocol="tcp", remote="198.18.0.2:5000"), "no tcp mapping"
+assert any(l.get("event") == "mapping-created" and l.get("protocol") == "icmp" for l in lines), "no icmp mapping"
+assert has(event="mapping-created", inside="10.0.1.3:4100", outside="198.18.1.2:4100"), "pairing"
+assert counters["icmp_errors_translated"] >= 1, counters
+assert counters["icmp_errors_sent"] >= 1, counters
+assert counters["echo_replies_sent"] >= 1, counters
+assert counters["dropped"]["ttl-expired"] >= 1, counters
 print(f"events ok: {len(lines)} lines, counters {json.dumps(counters)}")
 PY
 }
@@ -170,6 +295,9 @@ build_topology
 write_programs
 start_nat_emu
 run_traffic
+run_second_host
+run_icmp
+run_tcp
 stop_nat_emu
 check_results
-echo "PASS: nat-emu translated, replied, filtered and logged"
+echo "PASS: nat-emu translated UDP, TCP and ICMP, paired two addresses, filtered and logged"

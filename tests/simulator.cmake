@@ -5,13 +5,18 @@ add_executable(test_simulator
   ${CMAKE_CURRENT_SOURCE_DIR}/test_packet.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_arp.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_behaviour.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_datapath.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_event_log.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_filtering.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_hairpin.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_icmp.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_mapping.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_mapping_index.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_options.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_pooling.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_port_allocator.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_route.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_tcp.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_timeout.cpp
 )
 target_include_directories(test_simulator PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

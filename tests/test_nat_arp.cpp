@@ -38,9 +38,10 @@ ArpMessage parse_frame(const std::vector<std::byte>& frame, EthernetHeader& ethe
     return message.value_or(ArpMessage{});
 }
 
-std::vector<std::byte> ip_frame(int marker) {
-    std::vector<std::byte> frame(kEthernetHeaderSize + 20, std::byte{0});
-    store8(frame, kEthernetHeaderSize, static_cast<std::uint8_t>(marker));
+Frame ip_frame(int marker) {
+    Frame frame{std::vector<std::byte>(kEthernetHeaderSize + 20, std::byte{0}), {}};
+    store8(frame.bytes, kEthernetHeaderSize, static_cast<std::uint8_t>(marker));
+    frame.meta.gso_size = static_cast<std::uint16_t>(marker);  // metadata travels with the frame
     return frame;
 }
 
@@ -69,11 +70,11 @@ TEST(Arp, AnswersForOurAddressAndLearnsTheAsker) {
     arp.handle(*parse_arp(kWhoHas), t(0), out);
     ASSERT_EQ(out.send.size(), 1u);
     EthernetHeader ethernet;
-    auto reply = parse_frame(out.send[0], ethernet);
+    auto reply = parse_frame(out.send[0].bytes, ethernet);
     EXPECT_EQ(ethernet.destination, kHostMac);
     EXPECT_EQ(ethernet.source, kOurMac);
     EXPECT_EQ(ethernet.ethertype, kEtherTypeArp);
-    EXPECT_EQ(out.send[0].size(), kEthernetMinFrame);
+    EXPECT_EQ(out.send[0].bytes.size(), kEthernetMinFrame);
     EXPECT_EQ(reply.op, ArpOp::Reply);
     EXPECT_EQ(reply.sender_mac, kOurMac);
     EXPECT_EQ(reply.sender_ip, ip("10.0.1.1"));
@@ -117,7 +118,7 @@ TEST(Arp, QueuesUntilTheReplyThenReleasesInOrder) {
     arp.enqueue(ip("198.18.0.2"), ip_frame(2), t(0.1), out);
     ASSERT_EQ(out.send.size(), 1u) << "one request for two waiting frames";
     EthernetHeader ethernet;
-    auto request = parse_frame(out.send[0], ethernet);
+    auto request = parse_frame(out.send[0].bytes, ethernet);
     EXPECT_EQ(ethernet.destination, MacAddress::broadcast());
     EXPECT_EQ(request.op, ArpOp::Request);
     EXPECT_EQ(request.target_ip, ip("198.18.0.2"));
@@ -127,8 +128,9 @@ TEST(Arp, QueuesUntilTheReplyThenReleasesInOrder) {
     arp.handle({ArpOp::Reply, kHostMac, ip("198.18.0.2"), kOurMac, ip("198.18.1.1")}, t(0.2), released);
     ASSERT_EQ(released.send.size(), 2u);
     for (int i = 0; i < 2; ++i) {
-        EXPECT_EQ(parse_ethernet(released.send[i])->destination, kHostMac);
-        EXPECT_EQ(load8(released.send[i], kEthernetHeaderSize), i + 1) << "order kept";
+        EXPECT_EQ(parse_ethernet(released.send[i].bytes)->destination, kHostMac);
+        EXPECT_EQ(load8(released.send[i].bytes, kEthernetHeaderSize), i + 1) << "order kept";
+        EXPECT_EQ(released.send[i].meta.gso_size, i + 1) << "offload metadata kept";
     }
     EXPECT_EQ(arp.waiting(), 0u);
 }

@@ -16,8 +16,26 @@ TEST(EventLog, MappingEventLine) {
     MappingEvent e{MappingChange::Created, t(0.123), ep("10.0.1.2:4000"), ep("198.18.1.1:4000"),
                    ep("198.18.0.2:3478")};
     EXPECT_EQ(event_json(e, t(0)).dump(),
-              R"({"t":0.123,"event":"mapping-created","inside":"10.0.1.2:4000","outside":"198.18.1.1:4000",)"
-              R"("remote":"198.18.0.2:3478"})");
+              R"({"t":0.123,"event":"mapping-created","protocol":"udp","inside":"10.0.1.2:4000",)"
+              R"("outside":"198.18.1.1:4000","remote":"198.18.0.2:3478"})");
+}
+
+TEST(EventLog, MappingEventsNameTheirProtocol) {
+    MappingEvent e{MappingChange::Created, t(0), ep("10.0.1.2:7"), ep("198.18.1.1:7"), ep("198.18.0.2:0"),
+                   Protocol::Icmp};
+    EXPECT_EQ(event_json(e, t(0))["protocol"], "icmp");
+}
+
+TEST(EventLog, TcpAndIcmpPacketsAreNamed) {
+    DropEvent tcp{t(0), Direction::Outbound, Flow{ep("10.0.1.2:5000"), ep("198.18.0.2:80"), Protocol::Tcp},
+                  {DropCode::TcpNotSyn, "tcp not syn"}};
+    EXPECT_EQ(event_json(tcp, t(0))["packet"], "tcp 10.0.1.2:5000 -> 198.18.0.2:80");
+    DropEvent request{t(0), Direction::Outbound, Flow{ep("10.0.1.2:7"), ep("198.18.0.2:0"), Protocol::Icmp},
+                      {DropCode::PortsExhausted, "ports exhausted"}};
+    EXPECT_EQ(event_json(request, t(0))["packet"], "icmp 10.0.1.2 id 7 -> 198.18.0.2");
+    DropEvent reply{t(0), Direction::Inbound, Flow{ep("198.18.0.2:0"), ep("198.18.1.1:9"), Protocol::Icmp},
+                    {DropCode::NoMapping, "no mapping"}};
+    EXPECT_EQ(event_json(reply, t(0))["packet"], "icmp 198.18.0.2 -> 198.18.1.1 id 9");
 }
 
 TEST(EventLog, DropEventLine) {
@@ -37,10 +55,10 @@ TEST(EventLog, DropWithoutReadableHeadersHasNoPacket) {
     DropEvent e{t(1),
                 Direction::Outbound,
                 std::nullopt,
-                {DropCode::NotUdp, "not udp: IP protocol 6 is not translated"}};
+                {DropCode::UnsupportedProtocol, "unsupported protocol: IP protocol 47 is not translated"}};
     auto line = event_json(e, t(0));
     EXPECT_FALSE(line.contains("packet"));
-    EXPECT_EQ(line["code"], "not-udp");
+    EXPECT_EQ(line["code"], "unsupported-protocol");
 }
 
 TEST(EventLog, CountersLineSumsTheNatAndTheShell) {
@@ -51,6 +69,9 @@ TEST(EventLog, CountersLineSumsTheNatAndTheShell) {
     c.shell_dropped.add(DropCode::Filtered);
     c.shell_dropped.add(DropCode::NoRoute);
     c.mappings_live = 1;
+    c.nat.icmp_errors_translated = 5;
+    c.nat.icmp_errors_sent = 6;
+    c.nat.echo_replies_sent = 8;
     c.inside.frames_in = 7;
     c.outside.arp.replies_sent = 4;
     auto line = counters_json(c, t(0), t(10));
@@ -64,6 +85,11 @@ TEST(EventLog, CountersLineSumsTheNatAndTheShell) {
     EXPECT_EQ(line["dropped"]["no-route"], 1);
     EXPECT_EQ(line["dropped"]["malformed"], 0);
     EXPECT_EQ(line["dropped_total"], 3);
+    EXPECT_EQ(line["icmp_errors_translated"], 5);
+    EXPECT_EQ(line["icmp_errors_sent"], 6);
+    EXPECT_EQ(line["echo_replies_sent"], 8);
+    for (const char* code : {"unsupported-protocol", "unsupported-icmp", "tcp-not-syn", "icmp-error-unmatched"})
+        EXPECT_EQ(line["dropped"][code], 0) << code;
 }
 
 TEST(EventLog, StartedLineDescribesTheConfiguration) {
@@ -76,6 +102,12 @@ TEST(EventLog, StartedLineDescribesTheConfiguration) {
     EXPECT_EQ(line["mapping"], "address-and-port-dependent");
     EXPECT_EQ(line["port_allocation"], "random");
     EXPECT_EQ(line["mapping_timeout"], 120.0);
+    EXPECT_EQ(line["icmp_timeout"], 60.0);
+    EXPECT_EQ(line["tcp_established_timeout"], 7440.0);
+    EXPECT_EQ(line["tcp_transitory_timeout"], 240.0);
+    EXPECT_EQ(line["pooling"], "paired");
+    EXPECT_EQ(line["icmp_errors"], true);
+    EXPECT_EQ(line["outside_addresses"], Json::array({"198.18.1.1"}));
     EXPECT_TRUE(line["gateway"].is_null());
 }
 

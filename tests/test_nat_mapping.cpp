@@ -105,13 +105,13 @@ TEST(NatMapping, TranslatedPacketsCarryCorrectChecksums) {
     auto sent = nut.nat.handle(out.view(), Direction::Outbound, t(0));
     ASSERT_TRUE(sent);
     EXPECT_EQ(internet_checksum(sent->header()), 0);
-    EXPECT_EQ(udp_checksum(sent->source().addr, sent->destination().addr, sent->udp_segment()),
-              sent->udp_checksum_field());
+    EXPECT_EQ(udp_checksum(sent->source().addr, sent->destination().addr, sent->transport()),
+              sent->transport_checksum());
     Datagram in{{ep("198.18.0.2:3478"), ep("198.18.1.1:4000")}, "and me", 64, false};
     auto received = nut.nat.handle(in.view(), Direction::Inbound, t(1));
     ASSERT_TRUE(received);
     EXPECT_EQ(internet_checksum(received->header()), 0);
-    EXPECT_EQ(received->udp_checksum_field(), 0) << "no UDP checksum stays no checksum";
+    EXPECT_EQ(received->transport_checksum(), 0) << "no UDP checksum stays no checksum";
 }
 
 struct TtlCase {
@@ -146,7 +146,7 @@ TEST(NatMapping, PortsExhaustedIsADropWithTheRange) {
     ASSERT_TRUE(nut.out("10.0.1.2:5000", "198.18.0.2:3478"));
     EXPECT_FALSE(nut.out("10.0.1.3:5000", "198.18.0.2:3478"));
     EXPECT_EQ(nut.nat.last_drop().code, DropCode::PortsExhausted);
-    EXPECT_EQ(nut.nat.last_drop().text, "ports exhausted: no free external port in 5000-5000");
+    EXPECT_EQ(nut.nat.last_drop().text, "ports exhausted: no free external udp port in 5000-5000");
     ASSERT_EQ(nut.drops().size(), 1u);
     EXPECT_EQ(nut.drops()[0].direction, Direction::Outbound);
 }

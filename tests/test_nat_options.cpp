@@ -83,6 +83,31 @@ TEST(NatOptions, TheOtherKnobs) {
     EXPECT_EQ(o.ready_fd, 3);
 }
 
+TEST(NatOptions, IcmpTcpAndPoolingKnobs) {
+    auto defaults = parse_options(required_plus({}));
+    EXPECT_EQ(defaults.nat.icmp_timeout, std::chrono::seconds{60});
+    EXPECT_EQ(defaults.nat.tcp_established_timeout, std::chrono::seconds{7440});
+    EXPECT_EQ(defaults.nat.tcp_transitory_timeout, std::chrono::seconds{240});
+    EXPECT_EQ(defaults.nat.pooling, AddressPooling::Paired);
+    EXPECT_TRUE(defaults.nat.icmp_errors);
+    EXPECT_EQ(defaults.outside_addresses(), std::vector<Ipv4>{ip("198.18.1.1")});
+    auto o = parse_options(required_plus({"--icmp-timeout", "30", "--tcp-established-timeout", "600",
+                                          "--tcp-transitory-timeout", "20.5", "--pooling", "arbitrary",
+                                          "--icmp-errors", "off"}));
+    EXPECT_EQ(o.nat.icmp_timeout, std::chrono::seconds{30});
+    EXPECT_EQ(o.nat.tcp_established_timeout, std::chrono::seconds{600});
+    EXPECT_EQ(o.nat.tcp_transitory_timeout, std::chrono::milliseconds{20500});
+    EXPECT_EQ(o.nat.pooling, AddressPooling::Arbitrary);
+    EXPECT_FALSE(o.nat.icmp_errors);
+}
+
+TEST(NatOptions, OutsideAddressRepeatsForAPool) {
+    auto o = parse_options(
+        required_plus({"--outside-address", "198.18.1.2", "--outside-address", "198.18.1.3/15"}));
+    EXPECT_EQ(o.outside.address, ip("198.18.1.1")) << "the first one is primary";
+    EXPECT_EQ(o.outside_addresses(), (std::vector<Ipv4>{ip("198.18.1.1"), ip("198.18.1.2"), ip("198.18.1.3")}));
+}
+
 struct BadCase {
     std::vector<std::string> args;
     const char* want_message;
@@ -104,6 +129,17 @@ TEST(NatOptions, BadValuesNameTheirFlag) {
         {required_plus({"--outside-gateway", "10.0.1.9"}), "is not in the outside subnet 198.18.0.0/15"},
         {required_plus({"--outside-gateway", "198.18.1.1"}), "is our own outside address"},
         {required_plus({"--ready-fd", "-1"}), "--ready-fd"},
+        {required_plus({"--icmp-timeout", "0"}), "--icmp-timeout: expected a positive number"},
+        {required_plus({"--tcp-established-timeout", "-5"}), "--tcp-established-timeout: expected a positive"},
+        {required_plus({"--tcp-transitory-timeout", "0"}), "--tcp-transitory-timeout"},
+        {required_plus({"--pooling", "random"}), "--pooling: expected paired or arbitrary, got 'random'"},
+        {required_plus({"--icmp-errors", "maybe"}), "--icmp-errors: expected on or off"},
+        {required_plus({"--outside-address", "198.20.1.1"}), "198.20.1.1 is not in the outside subnet"},
+        {required_plus({"--outside-address", "198.18.1.2/24"}), "is not in the outside subnet 198.18.0.0/15"},
+        {required_plus({"--outside-address", "198.18.1.1"}), "198.18.1.1 is given twice"},
+        {required_plus({"--outside-address", "nope"}), "--outside-address: expected an address"},
+        {required_plus({"--outside-address", "198.18.1.2", "--outside-gateway", "198.18.1.2"}),
+         "is our own outside address"},
         {required_plus({"--bogus"}), "bogus"},
         {{"--name", "n", "--inside", "a", "--inside-address", "10.0.1.1/33", "--outside", "b",
           "--outside-address", "198.18.1.1/15"},

@@ -47,9 +47,9 @@ void fix_header_checksum(std::vector<std::byte>& b) {
 // Both checksums of a datagram, recomputed from scratch, agree with its fields.
 void expect_checksums_valid(Ipv4Packet p) {
     EXPECT_EQ(internet_checksum(p.header()), 0) << "IPv4 header checksum";
-    if (p.udp_checksum_field() != 0) {
-        EXPECT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.udp_segment()),
-                  p.udp_checksum_field())
+    if (p.transport_checksum() != 0) {
+        EXPECT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.transport()),
+                  p.transport_checksum())
             << "UDP checksum";
     }
 }
@@ -62,7 +62,7 @@ TEST(Packet, ParsesTheWireVector) {
     EXPECT_EQ(p->source(), ep("10.0.1.2:4000"));
     EXPECT_EQ(p->destination(), ep("198.18.0.2:3478"));
     EXPECT_EQ(p->ttl(), 64);
-    EXPECT_EQ(p->payload().size(), 2u);
+    EXPECT_EQ(p->transport().size() - 8, 2u);
     EXPECT_EQ(p->flow().to_string(), "10.0.1.2:4000 -> 198.18.0.2:3478");
     expect_checksums_valid(*p);
 }
@@ -107,7 +107,17 @@ TEST(Packet, RefusesMalformedDatagrams) {
          "not reassembled"},
         {"later fragment", [](auto& b) { store16(b, 6, 0x0001); }, true, DropCode::Fragment,
          "not reassembled"},
-        {"TCP", [](auto& b) { store8(b, 9, 6); }, true, DropCode::NotUdp, "IP protocol 6"},
+        {"GRE", [](auto& b) { store8(b, 9, 47); }, true, DropCode::UnsupportedProtocol, "IP protocol 47"},
+        {"SCTP", [](auto& b) { store8(b, 9, 132); }, true, DropCode::UnsupportedProtocol, "IP protocol 132"},
+        {"TCP shorter than its header", [](auto& b) { store8(b, 9, 6); }, true, DropCode::Malformed,
+         "no room for a TCP header"},
+        {"ICMP shorter than its header",
+         [](auto& b) {
+             store8(b, 9, 1);
+             b.resize(27);
+             store16(b, 2, 27);
+         },
+         true, DropCode::Malformed, "no room for an ICMP header"},
         {"no room for UDP",
          [](auto& b) {
              b.resize(24);
@@ -136,7 +146,7 @@ TEST(Packet, AcceptsUdpLengthShorterThanThePayload) {
     DropReason why;
     auto p = Ipv4Packet::parse(wire, why);
     ASSERT_TRUE(p) << why.text;
-    EXPECT_EQ(p->payload().size(), 1u);
+    EXPECT_EQ(p->transport().size() - 8, 1u);
 }
 
 struct RewriteCase {
@@ -178,7 +188,7 @@ TEST(Packet, RewritesKeepBothChecksumsCorrect) {
         EXPECT_EQ(p.destination(), c.new_destination.value_or(c.flow.destination));
         expect_checksums_valid(p);
         if (!c.udp_checksum) {
-            EXPECT_EQ(p.udp_checksum_field(), 0) << "UDP checksum 0 must stay 0";
+            EXPECT_EQ(p.transport_checksum(), 0) << "UDP checksum 0 must stay 0";
         }
     }
 }
@@ -196,9 +206,95 @@ TEST(Packet, RandomRewritesMatchFullRecomputation) {
         p.set_source(any_endpoint());
         p.set_destination(any_endpoint());
         EXPECT_EQ(internet_checksum(p.header()), 0);
-        ASSERT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.udp_segment()),
-                  p.udp_checksum_field());
+        ASSERT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.transport()),
+                  p.transport_checksum());
     }
+}
+
+// The same for TCP segments and ICMP echoes: every rewrite, checked from scratch.
+TEST(Packet, RandomTcpAndIcmpRewritesMatchFullRecomputation) {
+    std::mt19937 rng{7};
+    auto any_endpoint = [&] {
+        return Endpoint{Ipv4{static_cast<std::uint32_t>(rng())}, static_cast<std::uint16_t>(rng())};
+    };
+    for (int i = 0; i < 20000; ++i) {
+        TcpSegmentSpec spec;
+        spec.flow = {any_endpoint(), any_endpoint(), Protocol::Tcp};
+        spec.seq = static_cast<std::uint32_t>(rng());
+        spec.payload.resize(rng() % 40, std::byte{0x5a});
+        Datagram tcp{build_tcp_segment(spec)};
+        auto p = tcp.view();
+        p.set_source(any_endpoint());
+        p.set_destination(any_endpoint());
+        EXPECT_EQ(internet_checksum(p.header()), 0);
+        ASSERT_EQ(tcp_checksum(p.source().addr, p.destination().addr, p.transport()), p.transport_checksum());
+
+        Datagram ping = echo(Ipv4{static_cast<std::uint32_t>(rng())}, Ipv4{static_cast<std::uint32_t>(rng())},
+                             static_cast<std::uint16_t>(rng()), rng() % 2 == 0);
+        auto q = ping.view();
+        q.set_source(any_endpoint());
+        q.set_destination(any_endpoint());
+        EXPECT_EQ(internet_checksum(q.header()), 0);
+        ASSERT_EQ(internet_checksum(q.transport()), 0) << "ICMP checksum after the identifier changed";
+    }
+}
+
+// Checksum offload: the field holds the pseudo-header sum and the kernel adds
+// the segment later. A rewrite patches that partial sum; finishing it then
+// must give the true checksum of the rewritten segment.
+TEST(Packet, PartialChecksumsStayPartialAndRight) {
+    std::mt19937 rng{9};
+    auto any_endpoint = [&] {
+        return Endpoint{Ipv4{static_cast<std::uint32_t>(rng())}, static_cast<std::uint16_t>(rng())};
+    };
+    for (int i = 0; i < 20000; ++i) {
+        bool tcp = i % 2 == 0;
+        Flow flow{any_endpoint(), any_endpoint(), tcp ? Protocol::Tcp : Protocol::Udp};
+        TcpSegmentSpec spec;
+        spec.flow = flow;
+        Datagram d = tcp ? Datagram{build_tcp_segment(spec)} : Datagram{flow, std::string(rng() % 30, 'y')};
+        auto p = d.view();
+        auto at = transport_checksum_offset(p.protocol());
+        auto pseudo = pseudo_header_sum(flow.source.addr, flow.destination.addr, ip_protocol_number(flow.protocol),
+                                        p.transport().size());
+        store16(p.transport_bytes(), at, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
+        p.set_checksum_partial(true);
+        p.set_source(any_endpoint());
+        p.set_destination(any_endpoint());
+        std::uint16_t finished = checksum_finish(checksum_add(p.transport()));  // what the kernel does
+        std::uint16_t want = tcp ? tcp_checksum(p.source().addr, p.destination().addr, p.transport())
+                                 : udp_checksum(p.source().addr, p.destination().addr, p.transport());
+        ASSERT_EQ(finished == 0 && !tcp ? 0xffff : finished, want);
+        EXPECT_EQ(internet_checksum(p.header()), 0);
+    }
+}
+
+TEST(Packet, ParsesTcpAndIcmp) {
+    auto syn = tcp_segment(ep("10.0.1.2:5000"), ep("198.18.0.2:80"), kTcpSyn | kTcpAck, "abc");
+    auto p = syn.view();
+    EXPECT_EQ(p.protocol(), Protocol::Tcp);
+    EXPECT_EQ(p.tcp_flags(), kTcpSyn | kTcpAck);
+    EXPECT_EQ(p.flow().to_string(), "tcp 10.0.1.2:5000 -> 198.18.0.2:80");
+    auto request = echo(ip("10.0.1.2"), ip("198.18.0.2"), 77);
+    auto q = request.view();
+    EXPECT_EQ(q.protocol(), Protocol::Icmp);
+    EXPECT_EQ(q.flow(), (Flow{ep("10.0.1.2:77"), ep("198.18.0.2:0"), Protocol::Icmp}))
+        << "an echo request's identifier is its source port";
+    auto reply = echo(ip("198.18.0.2"), ip("10.0.1.2"), 77, false);
+    EXPECT_EQ(reply.view().flow(), (Flow{ep("198.18.0.2:0"), ep("10.0.1.2:77"), Protocol::Icmp}))
+        << "an echo reply's identifier is its destination port";
+    auto with_data_offset = [](int words) {
+        auto d = tcp_segment(ep("10.0.1.2:5000"), ep("198.18.0.2:80"), kTcpSyn);
+        store8(d.bytes, 32, static_cast<std::uint8_t>(words << 4));
+        return d.bytes;
+    };
+    DropReason why;
+    auto short_offset = with_data_offset(4);
+    EXPECT_FALSE(Ipv4Packet::parse(short_offset, why));
+    EXPECT_EQ(why.text, "malformed: TCP data offset 16 bytes in a segment of 20");
+    auto long_offset = with_data_offset(6);
+    EXPECT_FALSE(Ipv4Packet::parse(long_offset, why));
+    EXPECT_EQ(why.text, "malformed: TCP data offset 24 bytes in a segment of 20");
 }
 
 TEST(Packet, TtlDecrementKeepsTheHeaderChecksum) {
@@ -213,7 +309,7 @@ TEST(Packet, FinishesAnUnfinishedUdpChecksum) {
     Datagram d{{ep("10.0.1.2:4000"), ep("198.18.0.2:3478")}};
     store16(d.bytes, 26, 0x1234);  // what checksum offload leaves: not the real sum
     auto p = d.view();
-    p.finish_udp_checksum();
+    p.finish_transport_checksum();
     expect_checksums_valid(p);
 }
 

@@ -3,12 +3,14 @@
 // MiniLab is just enough network to exercise the punch: hosts on LANs, each
 // LAN behind a toy NAT (endpoint-independent or address-and-port-dependent
 // mapping and filtering, RFC 4787 sections 4.1 and 5), a server on the
-// "internet", 1 ms per hop, and a fake clock stepping 1 ms at a time. It is
-// not the simulator; it only decides, per datagram, "delivered from X" or
-// "dropped".
+// "internet", 1 ms per hop, and a fake clock stepping 1 ms at a time. A NAT
+// may forget a mapping that sends nothing for its timeout (RFC 4787 section
+// 4.3, refreshed by outbound traffic only). It is not the simulator; it only
+// decides, per datagram, "delivered from X" or "dropped".
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -42,21 +44,36 @@ struct Nat {
     Behaviour mapping = Behaviour::endpoint_independent;
     Behaviour filtering = Behaviour::endpoint_independent;
     bool hairpin = false;
+    Duration timeout = Duration::max();
     std::map<std::pair<Endpoint, Endpoint>, std::uint16_t> mappings;  // (inside, remote|{})
     std::map<std::uint16_t, Endpoint> inside_of;                      // public port -> inside
+    std::map<std::uint16_t, TimePoint> last_out;                      // public port -> last outbound
     std::set<std::pair<std::uint16_t, Endpoint>> permits;             // (public port, remote)
     std::uint16_t next_port = 40000;
 
-    Endpoint outbound(Endpoint inside, Endpoint remote) {
+    bool expired(std::uint16_t port, TimePoint now) const {
+        auto it = last_out.find(port);
+        return it == last_out.end() || now - it->second >= timeout;
+    }
+    Endpoint outbound(Endpoint inside, Endpoint remote, TimePoint now) {
         Endpoint key_remote = mapping == Behaviour::endpoint_independent ? Endpoint{} : remote;
-        auto [it, added] = mappings.try_emplace({inside, key_remote}, next_port);
-        if (added) inside_of[next_port++] = inside;
+        auto it = mappings.find({inside, key_remote});
+        if (it != mappings.end() && expired(it->second, now)) {
+            std::erase_if(permits, [&](const auto& p) { return p.first == it->second; });
+            mappings.erase(it);
+            it = mappings.end();
+        }
+        if (it == mappings.end()) {
+            it = mappings.emplace(std::pair{inside, key_remote}, next_port).first;
+            inside_of[next_port++] = inside;
+        }
         permits.insert({it->second, remote});
+        last_out[it->second] = now;
         return {ip, it->second};
     }
-    std::optional<Endpoint> inbound(Endpoint to, Endpoint remote) const {
+    std::optional<Endpoint> inbound(Endpoint to, Endpoint remote, TimePoint now) const {
         auto it = inside_of.find(to.port);
-        if (it == inside_of.end()) return std::nullopt;
+        if (it == inside_of.end() || expired(to.port, now)) return std::nullopt;
         bool open = filtering == Behaviour::endpoint_independent || permits.count({to.port, remote}) > 0;
         return open ? std::optional(it->second) : std::nullopt;
     }
@@ -90,13 +107,15 @@ public:
     }
 
     PeerSession& add_peer(Nat& nat, std::string_view local, std::string name,
-                          std::optional<std::string> partner, std::uint32_t messages = 5) {
+                          std::optional<std::string> partner, std::uint32_t messages = 5,
+                          const std::function<void(PeerConfig&)>& tweak = {}) {
         PeerConfig c;
         c.name = std::move(name);
         c.partner = std::move(partner);
         c.server = server_endpoint();
         c.local_endpoints = {ep(local)};
         c.messages = messages;
+        if (tweak) tweak(c);
         auto seed = static_cast<unsigned>(hosts_.size() + 1);
         hosts_.push_back({ep(local), &nat, std::make_unique<PeerSession>(c, seeded_random(seed), now_), {}});
         return *hosts_.back().session;
@@ -143,22 +162,22 @@ private:
     void route(int from, const Outgoing& d) {
         Host& h = hosts_[static_cast<std::size_t>(from)];
         if (d.destination == server_endpoint())
-            return schedule(d.bytes, h.nat->outbound(h.local, d.destination), -1);
+            return schedule(d.bytes, h.nat->outbound(h.local, d.destination, now_), -1);
         if (int lan = local_host(d.destination); lan >= 0) {
             if (host(lan).nat == h.nat) schedule(d.bytes, h.local, lan);
             return;  // another LAN's private address is not routed
         }
-        Endpoint source = h.nat->outbound(h.local, d.destination);
+        Endpoint source = h.nat->outbound(h.local, d.destination, now_);
         Nat* target = nat_of(d.destination.addr);
         if (!target || (target == h.nat && !target->hairpin)) return;
-        if (auto inside = target->inbound(d.destination, source))
+        if (auto inside = target->inbound(d.destination, source, now_))
             schedule(d.bytes, source, local_host(*inside));
     }
 
     void route_from_server(const Outgoing& d) {
         Nat* target = nat_of(d.destination.addr);
         if (!target) return;
-        if (auto inside = target->inbound(d.destination, server_endpoint()))
+        if (auto inside = target->inbound(d.destination, server_endpoint(), now_))
             schedule(d.bytes, server_endpoint(), local_host(*inside));
     }
 
@@ -245,6 +264,11 @@ TEST_P(PunchTable, ConnectsAsExpected) {
     ASSERT_EQ(rb.connected, row.connected) << rb.reason;
     if (!row.connected) {
         EXPECT_EQ(ra.reason, "no candidate answered");
+        for (const PeerResult& r : {ra, rb}) {  // the server relayed instead
+            EXPECT_TRUE(r.relayed);
+            EXPECT_EQ(r.acked, 5u);
+            EXPECT_EQ(r.received, 5u);
+        }
         return;
     }
     EXPECT_EQ(to_string(ra.path), row.alice_path);
@@ -284,7 +308,7 @@ TEST(PeerSession, EventsInOrderAndLocalPathIsQuick) {
     PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
     lab.run();
     const std::vector<PeerEvent> want = {PeerEvent::registered, PeerEvent::introduced, PeerEvent::connected,
-                                         PeerEvent::finished};
+                                         PeerEvent::lingering, PeerEvent::finished};
     EXPECT_EQ(lab.host(1).events, want);
     EXPECT_EQ(lab.host(0).events, want);
     PeerResult r = alice.result();
@@ -432,6 +456,178 @@ TEST(PeerSession, GarbageIsDroppedNotFatal) {
         EXPECT_TRUE(out.datagrams.empty());
     }
     EXPECT_EQ(lab.alice->phase(), PeerPhase::punching);
+}
+
+// ---- relay fallback -------------------------------------------------------
+
+bool has(const std::vector<PeerEvent>& events, PeerEvent e) {
+    return std::find(events.begin(), events.end(), e) != events.end();
+}
+
+TEST(PeerRelay, SymmetricPairRelaysAfterThePunchTimeout) {
+    for (bool relay : {true, false}) {
+        MiniLab lab;
+        Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+        Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+        auto options = [&](PeerConfig& c) {
+            c.relay = relay;
+            c.punch_timeout = seconds(2);
+        };
+        PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, options);
+        PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, options);
+        lab.run(seconds(20));
+        for (const PeerSession* s : {&alice, &bob}) {
+            PeerResult r = s->result();
+            EXPECT_FALSE(r.connected) << relay;
+            EXPECT_EQ(r.reason, "no candidate answered") << relay;
+            EXPECT_EQ(r.relayed, relay);
+            EXPECT_EQ(r.acked, relay ? 5u : 0u);
+            EXPECT_EQ(r.received, relay ? 5u : 0u);
+            if (relay) {
+                EXPECT_EQ(r.remote, MiniLab::server_endpoint());
+            }
+        }
+        EXPECT_EQ(has(lab.host(1).events, PeerEvent::relaying), relay);
+        EXPECT_EQ(lab.server().counters().relayed > 0, relay);
+    }
+}
+
+// The partner's relayed Data switches a peer to the relay at once.
+TEST(PeerRelay, RelayedDataFromThePartnerIsFollowed) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+    Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5,
+                                    [](PeerConfig& c) { c.punch_timeout = seconds(8); });
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5,
+                                      [](PeerConfig& c) { c.punch_timeout = seconds(1); });
+    lab.run(seconds(6));
+    EXPECT_TRUE(alice.result().relayed);
+    EXPECT_TRUE(bob.result().relayed);  // long before its own 8 s deadline
+    EXPECT_EQ(bob.result().acked, 5u);
+}
+
+TEST(PeerRelay, RelayNotFromThePartnersSessionIsDropped) {
+    auto lab = introduce_alice();
+    const Endpoint server = ep("198.18.0.1:3478");
+    auto data = proto::to_wire(proto::build(proto::DataRequest{lab.token, 1, stun::to_bytes("x")}, stun::TransactionId{}));
+    auto probe = proto::to_wire(proto::build(proto::ProbeRequest{"bob", lab.token, true}, stun::TransactionId{}));
+    proto::Token wrong = lab.token;
+    wrong[3] ^= std::byte{1};
+    struct Row {
+        const char* what;
+        proto::Relay relay;
+        Endpoint from;
+    };
+    const Row rows[] = {
+        {"wrong token", {wrong, "bob", data}, server},
+        {"wrong sender name", {lab.token, "mallory", data}, server},
+        {"not from the server", {lab.token, "bob", data}, ep("198.18.2.1:50000")},
+        {"a relayed Probe", {lab.token, "bob", probe}, server},
+    };
+    for (const auto& r : rows) {
+        auto out = lab.alice->on_datagram(proto::to_wire(proto::build(r.relay, stun::TransactionId{})), r.from,
+                                          TimePoint{} + milliseconds(6));
+        EXPECT_TRUE(out.datagrams.empty()) << r.what;
+        EXPECT_FALSE(out.dropped.empty()) << r.what;
+    }
+    EXPECT_FALSE(lab.alice->relaying());
+    EXPECT_EQ(lab.alice->result().received, 0u);
+}
+
+// ---- keepalive, lost path, re-punch ----------------------------------------
+
+struct KeepaliveRow {
+    const char* what;
+    int keepalive_s;
+    bool path_lost;
+};
+
+void PrintTo(const KeepaliveRow& row, std::ostream* os) {
+    *os << row.what;
+}
+
+class KeepaliveTable : public ::testing::TestWithParam<KeepaliveRow> {};
+
+// Two port-restricted NATs forgetting idle mappings after 5 s; the peers
+// hold the path 30 s after their data.
+TEST_P(KeepaliveTable, KeepaliveAgainstMappingTimeout) {
+    const KeepaliveRow& row = GetParam();
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    a.timeout = b.timeout = seconds(5);
+    auto options = [&](PeerConfig& c) {
+        c.keepalive = seconds(row.keepalive_s);
+        c.hold = seconds(30);
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, options);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, options);
+    lab.run(seconds(45));
+    for (int i = 0; i < 2; ++i) {
+        const PeerSession& s = i == 0 ? bob : alice;
+        PeerResult r = s.result();
+        EXPECT_TRUE(s.finished());
+        EXPECT_TRUE(r.connected);
+        EXPECT_EQ(r.acked, 5u);
+        EXPECT_GT(r.keepalives, 0u);
+        EXPECT_EQ(r.paths_lost > 0, row.path_lost) << s.config().name;
+        EXPECT_EQ(has(lab.host(i).events, PeerEvent::path_lost), row.path_lost) << s.config().name;
+        if (row.path_lost) {
+            EXPECT_GE(r.repunched, 1u) << s.config().name;  // punched again through the server
+            EXPECT_FALSE(r.relayed);
+        }
+        EXPECT_TRUE(has(lab.host(i).events, PeerEvent::holding));
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Peer, KeepaliveTable,
+                         ::testing::Values(KeepaliveRow{"keepalive_2s_under_timeout_5s", 2, false},
+                                           KeepaliveRow{"keepalive_10s_over_timeout_5s", 10, true}),
+                         [](const auto& info) { return std::string(info.param.what); });
+
+// ---- port prediction ----------------------------------------------------------
+
+// Port-restricted meets symmetric: impossible without prediction (see the
+// punch table); with it, alice's probes to the ports above bob's public one
+// open her NAT for the mapping bob's NAT gives his probes to her.
+TEST(PeerPrediction, PredictedPortBeatsSequentialSymmetricNat) {
+    for (std::size_t predict : {0u, 4u}) {
+        MiniLab lab;
+        Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+        Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+        auto no_relay = [](PeerConfig& c) { c.relay = false; };
+        PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, no_relay);
+        PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, [&](PeerConfig& c) {
+            c.relay = false;
+            c.predict_ports = predict;
+        });
+        lab.run();
+        PeerResult ra = alice.result(), rb = bob.result();
+        ASSERT_EQ(ra.connected, predict > 0) << ra.reason;
+        if (!predict) continue;
+        EXPECT_TRUE(ra.predicted);
+        EXPECT_EQ(ra.remote, ep("198.18.2.1:40001"));  // bob's NAT: 40000 to the server, 40001 to alice
+        EXPECT_EQ(to_string(ra.path), "peer-reflexive");
+        EXPECT_EQ(to_string(rb.path), "public");
+        EXPECT_FALSE(rb.predicted);
+        EXPECT_EQ(rb.acked, 5u);
+    }
+}
+
+// ---- ownership ------------------------------------------------------------------
+
+TEST(PeerOwnership, ATakenNameIsTheReason) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    lab.add_peer(a, "10.0.1.2:4000", "alice", std::nullopt);
+    PeerSession& impostor = lab.add_peer(b, "10.0.2.3:5000", "alice", "bob", 5,
+                                         [](PeerConfig& c) { c.timeout = seconds(2); });
+    lab.run(seconds(3));
+    EXPECT_TRUE(impostor.finished());
+    EXPECT_EQ(impostor.result().reason, "name taken");
+    EXPECT_GE(lab.server().counters().name_conflicts, 5u);
 }
 
 }  // namespace

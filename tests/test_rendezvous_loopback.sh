@@ -2,6 +2,9 @@
 # End-to-end on loopback: the real rendezvous and two real peers.
 #
 #   test_rendezvous_loopback.sh BIN_DIR loopback   rendezvous + bob (waits) + alice (connects)
+#   test_rendezvous_loopback.sh BIN_DIR hold       the same, holding the path 1 s with keepalives
+#   test_rendezvous_loopback.sh BIN_DIR db         --db keeps the registry across a restart;
+#                                                  SIGUSR1 and exit print the counters JSON
 #   test_rendezvous_loopback.sh BIN_DIR cli        bad command lines exit 2 with one stderr line
 #
 # Everything binds to 127.0.0.1 and sends only there. The server listens on
@@ -13,6 +16,7 @@ MODE=$2
 WORK=$(mktemp -d)
 SERVER_PID=""
 BOB_PID=""
+PORT=""
 
 cleanup() {
     for pid in $BOB_PID $SERVER_PID; do kill "$pid" 2>/dev/null; done
@@ -34,7 +38,8 @@ check_result() {
 import json, sys
 r = json.loads(sys.argv[1])
 keys = ["event", "name", "partner", "connected", "path", "remote", "public", "rtt_ms",
-        "time_to_connect_ms", "sent", "acked", "received"]
+        "time_to_connect_ms", "sent", "acked", "received", "predicted", "keepalives",
+        "paths_lost", "repunched"]
 assert list(r.keys()) == keys, list(r.keys())
 assert r["event"] == "result" and r["connected"] is True, r
 assert r["path"] in ("local", "public", "peer-reflexive"), r
@@ -44,22 +49,46 @@ assert r["partner"] == sys.argv[2], r
 PY
 }
 
-loopback() {
-    "$BIN/rendezvous" --listen 127.0.0.1:0 >"$WORK/server.log" 2>&1 &
+# Starts rendezvous on 127.0.0.1:$1 (0: any port) with the rest of the
+# arguments; sets PORT from its first log line.
+start_server() {
+    want=$1
+    shift
+    "$BIN/rendezvous" --listen "127.0.0.1:$want" "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
-    port=""
+    PORT=""
     for _ in $(seq 50); do
-        port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/server.log")
-        [ -n "$port" ] && break
+        PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/server.log" | tail -n 1)
+        [ -n "$PORT" ] && [ "$want" = 0 -o "$PORT" = "$want" ] && break
         sleep 0.1
     done
-    [ -n "$port" ] || fail "rendezvous did not start"
+    [ -n "$PORT" ] || fail "rendezvous did not start"
+}
 
-    "$BIN/peer" --server "127.0.0.1:$port" --name bob --bind 127.0.0.1:0 --messages 5 \
+# Stops the server with SIGTERM; it must exit 0.
+stop_server() {
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID"
+    rc=$?
+    SERVER_PID=""
+    [ "$rc" -eq 0 ] || fail "rendezvous exited $rc after SIGTERM"
+}
+
+# The last counters line of the server log, checked by a Python expression on `c`.
+check_counters() {
+    line=$(grep '^{"event":"counters"' "$WORK/server.log" | tail -n 1)
+    python3 -c 'import json,sys; c=json.loads(sys.argv[1]); assert eval(sys.argv[2]), c' "$line" "$1" \
+        || fail "counters: $line does not satisfy $1"
+}
+
+loopback() {
+    start_server 0
+    port=$PORT
+    "$BIN/peer" --server "127.0.0.1:$port" --name bob --bind 127.0.0.1:0 --messages 5 "$@" \
         >"$WORK/bob.json" 2>"$WORK/bob.err" &
     BOB_PID=$!
     "$BIN/peer" --server "127.0.0.1:$port" --name alice --connect bob --bind 127.0.0.1:0 \
-        --messages 5 >"$WORK/alice.json" 2>"$WORK/alice.err"
+        --messages 5 "$@" >"$WORK/alice.json" 2>"$WORK/alice.err"
     alice_rc=$?
     wait "$BOB_PID"
     bob_rc=$?
@@ -70,6 +99,46 @@ loopback() {
     check_result "$WORK/bob.json" alice
     grep -q '^introduced alice<->bob' "$WORK/server.log" || fail "server did not log the introduction"
     echo "ok: $(tail -n 1 "$WORK/alice.json")"
+}
+
+# Keepalives every 0.2 s while the path is held for 1 s; the path is never lost.
+hold() {
+    loopback --hold 1 --keepalive 0.2
+    for who in alice bob; do
+        python3 - "$WORK/$who.json" <<'PY' || fail "$who: hold"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+events = [l["event"] for l in lines]
+assert events == ["registered", "introduced", "connected", "holding", "lingering", "result"], events
+r = lines[-1]
+assert r["keepalives"] >= 3 and r["paths_lost"] == 0, r
+PY
+    done
+    stop_server
+    check_counters 'c["registrations"] >= 2 and c["introductions"] == 1'
+    echo "ok: hold"
+}
+
+# bob registers against a server with --db and leaves; the server restarts
+# on the same port and still lists him (its counters say so).
+db() {
+    start_server 0 --db "$WORK/registry.sqlite"
+    port=$PORT
+    "$BIN/peer" --server "127.0.0.1:$port" --name bob --bind 127.0.0.1:0 --timeout 0.5 >"$WORK/bob.json" 2>&1
+    kill -USR1 "$SERVER_PID"
+    sleep 0.3
+    check_counters 'c["registered"] == 1 and c["registrations"] >= 1'
+    stop_server
+    check_counters 'c["registered"] == 1'
+    start_server "$port" --db "$WORK/registry.sqlite"
+    grep -q "^restored 1 clients from" "$WORK/server.log" || fail "registry not restored"
+    # alice asks for bob: the restarted server knows him (an introduction).
+    "$BIN/peer" --server "127.0.0.1:$port" --name alice --connect bob --bind 127.0.0.1:0 --timeout 1 \
+        --no-relay >"$WORK/alice.json" 2>&1
+    grep -q '"event":"introduced"' "$WORK/alice.json" || fail "alice was not introduced to the restored bob"
+    stop_server
+    check_counters 'c["registered"] == 2 and c["introductions"] == 1'
+    echo "ok: db"
 }
 
 # $1: expected exit code; the rest: the command. Stderr must be one line.
@@ -95,6 +164,12 @@ cli() {
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --bogus
     expect_exit 2 "$BIN/rendezvous" --listen nowhere
     expect_exit 2 "$BIN/rendezvous" extra
+    expect_exit 2 "$BIN/rendezvous" --alternate 127.0.0.2:3479
+    expect_exit 2 "$BIN/rendezvous" --listen 127.0.0.1:3478 --alternate 127.0.0.1:3479
+    expect_exit 2 "$BIN/rendezvous" --log-level loud
+    expect_exit 1 "$BIN/rendezvous" --listen 127.0.0.1:0 --db /nonexistent-dir/x.sqlite
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --predict-ports 65
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --keepalive 0
     expect_exit 0 "$BIN/peer" --help
     expect_exit 0 "$BIN/rendezvous" --help
     # No server answering: a result line with a reason, exit 1.
@@ -107,6 +182,8 @@ assert r["connected"] is False and r["reason"] == "not registered" and r["path"]
 
 case "$MODE" in
     loopback) loopback ;;
+    hold) hold ;;
+    db) db ;;
     cli) cli ;;
     *) fail "unknown mode $MODE" ;;
 esac

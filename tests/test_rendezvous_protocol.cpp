@@ -26,6 +26,10 @@ Endpoint ep(std::string_view text) {
     return *Endpoint::parse(text);
 }
 
+stun::Bytes to_bytes_of(std::string_view text) {
+    return stun::to_bytes(text);
+}
+
 std::string squash(std::string_view hex) {
     std::string out;
     for (char c : hex)
@@ -169,6 +173,111 @@ TEST(RendezvousProtocol, Names) {
         {"del\x7f", false},       // DEL
     };
     for (const auto& r : rows) EXPECT_EQ(valid_name(r.name), r.valid) << r.name;
+}
+
+// ---- ownership, rooms, List, Relay ------------------------------------------
+
+Secret test_secret() {
+    Secret s;
+    for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<std::byte>(0x50 + i);
+    return s;
+}
+
+TEST(RendezvousProtocol, RegisterWithGroupAndSecretBytes) {
+    RegisterRequest r{"alice", {ep("10.0.1.3:40001")}, "lab", test_secret()};
+    EXPECT_EQ(stun::to_hex(to_wire(build(r, test_id()))),
+              squash("00e1 003c"                                   // Register request, 60 bytes
+                     "2112a442"                                    // magic cookie
+                     "0102030405060708090a0b0c"                    // transaction id
+                     "c001 0005 616c696365 000000"                 // NAME "alice"
+                     "c002 0008 0001 bd53 2b12a541"                // LOCAL-ENDPOINT 10.0.1.3:40001
+                     "c009 0003 6c6162 00"                         // GROUP "lab"
+                     "c008 0010 505152535455565758595a5b5c5d5e5f"  // SECRET, 16 bytes
+                     "8028 0004 3fadb79f"));                       // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, RegisterAnswerBytes) {
+    auto request = build(RegisterRequest{"alice", {}}, test_id());
+    EXPECT_EQ(stun::to_hex(to_wire(build_register_answer({ep("198.18.1.1:40000"), test_secret()}, request))),
+              squash("01e1 0038 2112a442 0102030405060708090a0b0c"  // Register success, 56 bytes
+                     "0020 0008 0001 bd52 e700a543"                 // XOR-MAPPED-ADDRESS 198.18.1.1:40000
+                     "c008 0010 505152535455565758595a5b5c5d5e5f"   // SECRET: the name's, for moving it
+                     "8022 000b 6e61742d6c616220302e31 00"          // SOFTWARE "nat-lab 0.1"
+                     "8028 0004 881b2937"));                        // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, ConnectAfterLostPathBytes) {
+    ConnectRequest c{"", "bob", test_token()};
+    EXPECT_EQ(stun::to_hex(to_wire(build(c, test_id()))),
+              squash("00e2 0024 2112a442 0102030405060708090a0b0c"  // Connect request, 36 bytes
+                     "c003 0003 626f62 00"                          // PEER-NAME "bob"
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"   // TOKEN: the session whose path died
+                     "8028 0004 e8ac4c3a"));                        // FINGERPRINT
+}
+
+TEST(RendezvousProtocol, ListBytes) {
+    auto request = build(ListRequest{"bob"}, test_id());
+    EXPECT_EQ(stun::to_hex(to_wire(request)),
+              squash("00e6 0010 2112a442 0102030405060708090a0b0c"  // List request, 16 bytes
+                     "c00a 0003 626f62 00"                          // CURSOR "bob": names after it
+                     "8028 0004 3d0c321e"));                        // FINGERPRINT
+    auto answer = build_list_answer({{"carol", "dave"}, "dave"}, request);
+    EXPECT_EQ(stun::to_hex(to_wire(answer)),
+              squash("01e6 0034 2112a442 0102030405060708090a0b0c"  // List success, 52 bytes
+                     "c003 0005 6361726f6c 000000"                  // PEER-NAME "carol"
+                     "c003 0004 64617665"                           // PEER-NAME "dave"
+                     "c00a 0004 64617665"                           // CURSOR "dave": ask again from here
+                     "8022 000b 6e61742d6c616220302e31 00"          // SOFTWARE
+                     "8028 0004 d2da585b"));                        // FINGERPRINT
+    auto parsed = parse_list_answer(decoded(to_wire(answer)));
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->names, (std::vector<std::string>{"carol", "dave"}));
+    EXPECT_EQ(parsed->cursor, "dave");
+}
+
+TEST(RendezvousProtocol, RelayBytes) {
+    Relay up{test_token(), "", to_bytes_of("hi")};
+    EXPECT_EQ(stun::to_hex(to_wire(build(up, test_id()))),
+              squash("00f7 0024 2112a442 0102030405060708090a0b0c"  // Relay indication, peer -> server
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"   // TOKEN of the pair session
+                     "0013 0002 6869 0000"                          // DATA: the wrapped message
+                     "8028 0004 7609c8fc"));                        // FINGERPRINT
+    Relay down{test_token(), "alice", to_bytes_of("hi")};
+    EXPECT_EQ(stun::to_hex(to_wire(build(down, test_id()))),
+              squash("00f7 0030 2112a442 0102030405060708090a0b0c"  // Relay indication, server -> peer
+                     "c006 0010 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"   // TOKEN
+                     "c003 0005 616c696365 000000"                  // PEER-NAME "alice": who sent it
+                     "0013 0002 6869 0000"                          // DATA
+                     "8028 0004 22287b33"));                        // FINGERPRINT
+    auto parsed = parse_relay(decoded(to_wire(build(down, test_id()))));
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->peer_name, "alice");
+    EXPECT_EQ(parsed->payload, to_bytes_of("hi"));
+}
+
+TEST(RendezvousProtocol, NewParsersRefuseBadValues) {
+    auto id = test_id();
+    stun::Message short_secret = build(RegisterRequest{"alice", {}, "", test_secret()}, id);
+    short_secret.attributes.back().value.pop_back();
+    EXPECT_FALSE(parse_register(short_secret));
+    stun::Message bad_group = build(RegisterRequest{"alice", {}, "lab"}, id);
+    bad_group.attributes.back().value = {std::byte{0x01}};  // control character
+    EXPECT_FALSE(parse_register(bad_group));
+    stun::Message long_relay = build(Relay{test_token(), "", stun::Bytes(kMaxRelayBytes + 1)}, id);
+    EXPECT_FALSE(parse_relay(long_relay));
+    stun::Message relay_request = build(Relay{test_token(), "", to_bytes_of("x")}, id);
+    relay_request.cls = stun::Class::request;
+    EXPECT_FALSE(parse_relay(relay_request));
+    stun::Message no_secret_answer = build_register_answer({ep("198.18.1.1:1"), test_secret()},
+                                                           build(RegisterRequest{"a", {}}, id));
+    no_secret_answer.attributes.erase(no_secret_answer.attributes.begin() + 1);
+    EXPECT_FALSE(parse_register_answer(no_secret_answer));
+}
+
+TEST(RendezvousProtocol, WireGuardLookalike) {
+    EXPECT_TRUE(wireguard_lookalike(stun::Bytes(148, std::byte{0x01})));
+    EXPECT_FALSE(wireguard_lookalike(stun::Bytes(148, std::byte{0x00})));
+    EXPECT_FALSE(wireguard_lookalike(stun::Bytes(152, std::byte{0x01})));
 }
 
 }  // namespace

@@ -139,6 +139,8 @@ TEST(StunRfc5769, EncodeMatchesLayoutAndVerifies) {
 TEST(StunDigest, KnownAnswers) {
     // CRC-32 check value of "123456789" (the catalogue's "check" field).
     EXPECT_EQ(crc32(to_bytes("123456789")), 0xCBF43926u);
+    // Chained in two pieces, the same value.
+    EXPECT_EQ(crc32(to_bytes("6789"), crc32(to_bytes("12345"))), 0xCBF43926u);
     // FIPS 180 example "abc".
     EXPECT_EQ(to_hex(sha1(to_bytes("abc"))), "a9993e364706816aba3e25717850c26c9cd0d89d");
     // Two-block message (56 bytes forces a second padding block).
@@ -172,6 +174,8 @@ TEST(StunHeader, TypeInterleavesClassBits) {
         {0x073, Class::indication, 0x00F3},  // Introduce indication
         {0x074, Class::error, 0x01F4},       // Probe error
         {0x075, Class::success, 0x01E5},     // Data success
+        {0x076, Class::request, 0x00E6},     // List request
+        {0x077, Class::indication, 0x00F7},  // Relay indication
         {0x0C1, Class::request, 0x0281},     // M7 set: first byte 0x02
         {0xC01, Class::request, 0x3001},     // RFC 7983 reserved range
         {0xFFF, Class::error, 0x3FFF},       // every bit set
@@ -349,6 +353,86 @@ TEST(StunCodec, GarbageNeverCrashes) {
         EXPECT_FALSE(decoded.message->find(attr::fingerprint)) << "bit " << bit;
     }
     EXPECT_LT(decoded_count, 20u);  // of 864 flips, only those hiding the FINGERPRINT
+}
+
+// ---- RFC 5780 and RFC 3489 attributes ---------------------------------------
+
+// An RFC 5780 Binding request asking for both changes and an answer to
+// another port, as turnutils_stunclient sends it (its test II).
+const Bytes kChangeRequest =
+    hex("0001 0010"                  // Binding request, 16 bytes of attributes
+        "2112a442"                   // magic cookie
+        "144e8caa771f20a2b7d4c13a"   // transaction id
+        "0027 0004"                  // RESPONSE-PORT, 4 bytes
+        "c717 0000"                  //   port 50967, 2 bytes padding (RFC 5780 section 7.5)
+        "0003 0004"                  // CHANGE-REQUEST, 4 bytes
+        "00000006");                 //   change IP (0x04) | change port (0x02)
+
+TEST(StunRfc5780, ChangeRequestReadsInPlace) {
+    auto v = view(kChangeRequest);
+    ASSERT_TRUE(v.view) << to_string(v.error);
+    EXPECT_EQ(v.view->method(), 0x001);
+    EXPECT_EQ(v.view->cls(), Class::request);
+    EXPECT_FALSE(v.view->classic());
+    EXPECT_EQ(to_hex(*v.view->find(attr::change_request)), "00000006");
+    EXPECT_EQ(to_hex(*v.view->find(attr::response_port)), "c7170000");
+    EXPECT_FALSE(v.view->find(attr::padding));
+    std::vector<std::uint16_t> types;
+    v.view->each([&](std::uint16_t type, std::span<const std::byte>) { types.push_back(type); });
+    EXPECT_EQ(types, (std::vector<std::uint16_t>{attr::response_port, attr::change_request}));
+}
+
+// RESPONSE-ORIGIN and OTHER-ADDRESS use the MAPPED-ADDRESS layout, not xored.
+TEST(StunRfc5780, OriginAndOtherAddressBytes) {
+    TransactionId id{};
+    std::array<std::byte, 128> buffer{};
+    Writer w(buffer, compose_type(0x001, Class::success), kMagicCookie, id);
+    w.address(attr::response_origin, Address::from(*Endpoint::parse("198.18.0.2:3479")));
+    w.address(attr::other_address, Address::from(*Endpoint::parse("198.18.0.1:3478")));
+    EXPECT_EQ(to_hex(w.written()),
+              to_hex(hex("0101 0018"                  // Binding success, 24 bytes so far
+                         "2112a442 000000000000000000000000"
+                         "802b 0008 0001 0d97 c6120002"     // RESPONSE-ORIGIN 198.18.0.2:3479
+                         "802c 0008 0001 0d96 c6120001")));  // OTHER-ADDRESS 198.18.0.1:3478
+}
+
+TEST(StunRfc5780, UnknownAttributesList) {
+    std::uint16_t types[] = {0x0027, 0x7777};
+    Attribute a = make_unknown_attributes(types);
+    EXPECT_EQ(a.type, attr::unknown_attributes);
+    EXPECT_EQ(to_hex(a.value), "00277777");  // two 16-bit types (RFC 8489 section 14.9)
+    EXPECT_EQ(read_unknown_attributes(a), (std::vector<std::uint16_t>{0x0027, 0x7777}));
+}
+
+TEST(StunRfc5780, ComprehensionRange) {
+    EXPECT_TRUE(attr::comprehension_required(attr::change_request));
+    EXPECT_TRUE(attr::comprehension_required(attr::response_port));
+    EXPECT_FALSE(attr::comprehension_required(attr::response_origin));
+    EXPECT_FALSE(attr::comprehension_required(0xC001));
+}
+
+// ---- View and Writer agree with decode and encode -------------------------
+
+TEST(StunCodec, ViewRefusesWhatDecodeRefuses) {
+    std::mt19937 rng(11);
+    for (int i = 0; i < 5000; ++i) {
+        Bytes d = kSampleRequest;
+        d[rng() % d.size()] ^= static_cast<std::byte>(1u << (rng() % 8));
+        auto decoded = decode(d, {.accept_classic = true});
+        auto viewed = view(d, {.accept_classic = true});
+        ASSERT_EQ(decoded.error, viewed.error) << to_hex(d);
+    }
+}
+
+TEST(StunCodec, WriterMatchesEncode) {
+    Message m = *decode(kSampleIpv4Response).message;
+    m.attributes.resize(2);
+    std::array<std::byte, 256> buffer{};
+    Writer w(buffer, compose_type(m.method, m.cls), m.cookie, m.transaction);
+    for (const auto& a : m.attributes) w.attribute(a.type, a.value);
+    w.fingerprint();
+    EXPECT_EQ(to_hex(w.written()), to_hex(encode(m, {.integrity_key = std::nullopt, .fingerprint = true})));
+    EXPECT_TRUE(decode(w.written()).message);
 }
 
 }  // namespace

@@ -1,0 +1,92 @@
+// The fuzzer's input format: a short configuration, then a sequence of
+// frames, each on one side of the NAT, with its offload metadata and a pause
+// before it (so that mappings, permissions and ARP entries can expire).
+//
+//   byte 0         configuration: bits 0-1 mapping, 2-3 filtering (values
+//                  above 2 wrap), bit 4 hairpin, bit 5 arbitrary pooling,
+//                  bit 6 refresh on inbound, bit 7 ICMP errors off
+//   then records:  byte 0  bit 0 side (0 inside, 1 outside),
+//                          bit 1 checksum partial, bit 2 VLAN tag seen,
+//                          bit 3 truncated, bits 4-7 pause (x16 s)
+//                  byte 1  checksum start, from the frame start
+//                  byte 2  checksum offset / GSO type (low / high nibble)
+//                  bytes 3-4  frame length, big-endian
+//                  then that many frame bytes (fewer if the input ends)
+//
+// fuzz_frame.cpp reads it; fuzz_seeds.cpp writes the seed corpus with it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "datapath.h"
+
+namespace natlab::nat::fuzz {
+
+struct Record {
+    Side side = Side::Inside;
+    RxInfo info;
+    int pause_seconds = 0;
+    std::vector<std::byte> frame;
+};
+
+inline NatConfig config_from(std::uint8_t b) {
+    NatConfig c;
+    c.mapping = static_cast<MappingBehaviour>((b & 3) % 3);
+    c.filtering = static_cast<FilteringBehaviour>(((b >> 2) & 3) % 3);
+    c.hairpin = b & 0x10;
+    c.pooling = (b & 0x20) ? AddressPooling::Arbitrary : AddressPooling::Paired;
+    c.refresh_on_inbound = b & 0x40;
+    c.icmp_errors = !(b & 0x80);
+    c.ports = {5000, 5063};  // small, so that exhaustion is reachable
+    return c;
+}
+
+// Reads the next record from `in`; false at the end.
+inline bool next_record(std::span<const std::uint8_t>& in, Record& r) {
+    if (in.size() < 5) return false;
+    std::uint8_t flags = in[0];
+    r.side = (flags & 1) ? Side::Outside : Side::Inside;
+    r.info = {};
+    r.info.meta.checksum_partial = flags & 2;
+    r.info.meta.checksum_start = in[1];
+    r.info.meta.checksum_offset = in[2] & 0x0f;
+    r.info.meta.gso_type = in[2] >> 4;
+    r.info.meta.gso_size = r.info.meta.gso_type ? 1448 : 0;
+    r.info.vlan_tagged = flags & 4;
+    r.info.truncated = flags & 8;
+    r.pause_seconds = (flags >> 4) * 16;
+    std::size_t length = std::min<std::size_t>((std::size_t{in[3]} << 8) | in[4], in.size() - 5);
+    r.frame.assign(reinterpret_cast<const std::byte*>(in.data() + 5),
+                   reinterpret_cast<const std::byte*>(in.data() + 5 + length));
+    in = in.subspan(5 + length);
+    return true;
+}
+
+inline void append_record(std::vector<std::uint8_t>& out, const Record& r) {
+    auto flags = static_cast<std::uint8_t>((r.side == Side::Outside ? 1 : 0) |
+                                           (r.info.meta.checksum_partial ? 2 : 0) | (r.info.vlan_tagged ? 4 : 0) |
+                                           (r.info.truncated ? 8 : 0) | ((r.pause_seconds / 16) << 4));
+    out.push_back(flags);
+    out.push_back(static_cast<std::uint8_t>(r.info.meta.checksum_start));
+    out.push_back(static_cast<std::uint8_t>((r.info.meta.gso_type << 4) | (r.info.meta.checksum_offset & 0x0f)));
+    out.push_back(static_cast<std::uint8_t>(r.frame.size() >> 8));
+    out.push_back(static_cast<std::uint8_t>(r.frame.size() & 0xff));
+    for (auto b : r.frame) out.push_back(static_cast<std::uint8_t>(b));
+}
+
+// The lab the fuzzer runs: 10.0.1.0/24 inside, two external addresses.
+inline DatapathConfig lab_config(NatConfig nat) {
+    return {"fuzz",
+            {Cidr{Ipv4{0x0a000100}, 24}, Cidr{Ipv4{0xc6120000}, 15}, Ipv4{0xc6120001}},
+            Ipv4{0x0a000101},
+            {Ipv4{0xc6120101}, Ipv4{0xc6120102}},
+            MacAddress{{0x02, 0, 0, 0, 0, 0x01}},
+            MacAddress{{0x02, 0, 0, 0, 0, 0x02}},
+            nat,
+            false};
+}
+
+}  // namespace natlab::nat::fuzz
