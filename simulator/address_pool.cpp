@@ -8,7 +8,8 @@ namespace {
 
 // UDP and TCP ports come from the configured range; ICMP identifiers from all
 // 65536 values (there are no well-known identifiers to stay clear of).
-std::array<PortAllocator, kProtocolCount> allocators(PortAllocation policy, PortRange range, std::uint64_t seed) {
+std::array<PortAllocator, kProtocolCount> allocators(PortAllocation policy, PortRange range,
+                                                     std::uint64_t seed) {
     return {PortAllocator{policy, range, seed}, PortAllocator{policy, range, seed + 1},
             PortAllocator{policy, PortRange{0, 65535}, seed + 2}};
 }
@@ -34,9 +35,10 @@ std::optional<Endpoint> AddressPool::allocate_paired(Protocol protocol, Endpoint
     Pairing& pair = it->second;
     auto port = ports(pair.index, protocol).allocate(inside.port);
     if (!port) {
-        why = exhausted(protocol, addresses_.size() == 1 ? std::string{}
-                                                         : "on " + addresses_[pair.index].to_string() +
-                                                               " (paired with " + inside.addr.to_string() + ")");
+        why = exhausted(protocol, addresses_.size() == 1
+                                      ? std::string{}
+                                      : "on " + addresses_[pair.index].to_string() + " (paired with " +
+                                            inside.addr.to_string() + ")");
         if (added) pairs_.erase(it);
         return std::nullopt;
     }
@@ -49,7 +51,8 @@ std::optional<Endpoint> AddressPool::allocate_arbitrary(Protocol protocol, Endpo
     for (std::size_t tried = 0; tried < addresses_.size(); ++tried) {
         std::size_t index = next_;
         next_ = (next_ + 1) % addresses_.size();
-        if (auto port = ports(index, protocol).allocate(inside.port)) return Endpoint{addresses_[index], *port};
+        if (auto port = ports(index, protocol).allocate(inside.port))
+            return Endpoint{addresses_[index], *port};
     }
     why = exhausted(protocol, addresses_.size() == 1 ? "" : "on any external address");
     return std::nullopt;
@@ -96,7 +99,8 @@ PortAllocator& AddressPool::ports(std::size_t index, Protocol protocol) {
 DropReason AddressPool::exhausted(Protocol protocol, const std::string& where) const {
     std::string text = "ports exhausted: no free external " + std::string{to_string(protocol)} + " port ";
     if (!where.empty()) text += where + " ";
-    return {DropCode::PortsExhausted, text + "in " + (protocol == Protocol::Icmp ? "0-65535" : range_.to_string())};
+    return {DropCode::PortsExhausted,
+            text + "in " + (protocol == Protocol::Icmp ? "0-65535" : range_.to_string())};
 }
 
 }  // namespace natlab::nat

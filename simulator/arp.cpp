@@ -79,8 +79,7 @@ void Arp::handle(const ArpMessage& message, TimePoint now, ArpOutput& out) {
 // RFC 826 merge rule, plus "we asked for it" for replies to our requests.
 bool Arp::should_learn(const ArpMessage& m) const {
     if (m.sender_ip == Ipv4{} || owns(m.sender_ip)) return false;
-    return owns(m.target_ip) || cache_.contains(m.sender_ip.value) ||
-           pending_.contains(m.sender_ip.value);
+    return owns(m.target_ip) || cache_.contains(m.sender_ip.value) || pending_.contains(m.sender_ip.value);
 }
 
 void Arp::learn(Ipv4 ip, MacAddress mac, TimePoint now, ArpOutput& out) {

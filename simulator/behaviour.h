@@ -89,8 +89,8 @@ struct NatConfig {
     FilteringBehaviour filtering = FilteringBehaviour::AddressAndPortDependent;
     PortAllocation port_allocation = PortAllocation::Preserve;
     PortRange ports;
-    Duration mapping_timeout = std::chrono::seconds{120};  // UDP (RFC 4787 REQ-5)
-    Duration icmp_timeout = std::chrono::seconds{60};      // RFC 5508 REQ-2
+    Duration mapping_timeout = std::chrono::seconds{120};          // UDP (RFC 4787 REQ-5)
+    Duration icmp_timeout = std::chrono::seconds{60};              // RFC 5508 REQ-2
     Duration tcp_established_timeout = std::chrono::minutes{124};  // RFC 5382 REQ-5
     Duration tcp_transitory_timeout = std::chrono::minutes{4};     // RFC 5382 REQ-5
     AddressPooling pooling = AddressPooling::Paired;

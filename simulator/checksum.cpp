@@ -79,7 +79,8 @@ std::uint16_t checksum_adjust32(std::uint16_t checksum, std::uint32_t old_value,
 }
 
 std::uint16_t partial_adjust32(std::uint16_t partial, std::uint32_t old_value, std::uint32_t new_value) {
-    return static_cast<std::uint16_t>(~checksum_adjust32(static_cast<std::uint16_t>(~partial), old_value, new_value));
+    return static_cast<std::uint16_t>(
+        ~checksum_adjust32(static_cast<std::uint16_t>(~partial), old_value, new_value));
 }
 
 }  // namespace natlab::nat

@@ -44,7 +44,7 @@ void TxBatch::clear() {
     owned_.clear();
 }
 
-Datapath::Datapath(DatapathConfig config, std::uint64_t seed, EventSink sink)
+Datapath::Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink sink)
     : trace_(config.name, config.trace),
       routes_(config.routes),
       sink_(std::move(sink)),
@@ -110,7 +110,8 @@ void Datapath::on_ipv4(Port& in, std::span<std::byte> frame, FrameMeta meta, Tim
     DropReason why;
     auto packet = Ipv4Packet::parse(frame.subspan(kEthernetHeaderSize), why);
     if (!packet) return drop(arrived_from(in.side), std::nullopt, std::move(why), now);
-    if (!accept_offload(*packet, meta, why)) return drop(arrived_from(in.side), packet->flow(), std::move(why), now);
+    if (!accept_offload(*packet, meta, why))
+        return drop(arrived_from(in.side), packet->flow(), std::move(why), now);
     trace_([&] {
         return std::string{to_string(in.side)} + " rx " + packet->flow().to_string() + " ttl " +
                std::to_string(packet->ttl()) + (meta.gso_type ? " gso " + std::to_string(meta.gso_size) : "");
@@ -128,8 +129,8 @@ bool Datapath::accept_offload(Ipv4Packet& packet, FrameMeta& meta, DropReason& w
     if (meta.checksum_start != start || meta.checksum_offset != offset) {
         why = {DropCode::Malformed, "malformed: checksum offload points at byte " +
                                         std::to_string(meta.checksum_start + meta.checksum_offset) +
-                                        ", not at the transport checksum (byte " + std::to_string(start + offset) +
-                                        ")"};
+                                        ", not at the transport checksum (byte " +
+                                        std::to_string(start + offset) + ")"};
         return false;
     }
     if (packet.protocol() != Protocol::Icmp) {
@@ -150,7 +151,8 @@ void Datapath::translate(Port& in, Ipv4Packet packet, std::span<std::byte> frame
     send_generated(now);
     if (!out) return;  // the NAT has reported the drop
     trace_([&] {
-        return "nat " + std::string{to_string(from)} + " " + before->to_string() + " => " + out->flow().to_string();
+        return "nat " + std::string{to_string(from)} + " " + before->to_string() + " => " +
+               out->flow().to_string();
     });
     forward(*out, frame.first(kEthernetHeaderSize + out->bytes().size()), meta, from, now);
 }
@@ -177,8 +179,8 @@ void Datapath::send_generated(TimePoint now) {
 }
 
 // The next hop's MAC if known (the frame's Ethernet header is written either way).
-std::optional<MacAddress> Datapath::resolve(Port& out, Ipv4 next_hop, std::span<std::byte> frame, TimePoint now,
-                                            ArpOutput& output) {
+std::optional<MacAddress> Datapath::resolve(Port& out, Ipv4 next_hop, std::span<std::byte> frame,
+                                            TimePoint now, ArpOutput& output) {
     auto mac = out.arp.lookup(next_hop, now, output);
     write_ethernet(frame, {mac.value_or(MacAddress{}), out.mac, kEtherTypeIpv4});
     trace_([&] {
@@ -214,7 +216,8 @@ void Datapath::apply(Port& port, ArpOutput& output, TimePoint now) {
 
 void Datapath::ignore(Port& in, DropCode code) {
     shell_dropped_.add(code);
-    trace_([&] { return std::string{to_string(in.side)} + " ignored frame: " + std::string{to_string(code)}; });
+    trace_(
+        [&] { return std::string{to_string(in.side)} + " ignored frame: " + std::string{to_string(code)}; });
 }
 
 void Datapath::drop(Direction from, std::optional<Flow> flow, DropReason why, TimePoint now) {

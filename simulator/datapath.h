@@ -104,7 +104,7 @@ struct DatapathConfig {
 
 class Datapath {
 public:
-    Datapath(DatapathConfig config, std::uint64_t seed, EventSink sink);
+    Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink sink);
 
     void receive(Side side, std::span<std::byte> frame, const RxInfo& info, TimePoint now);
     void tick(TimePoint now);
@@ -120,7 +120,8 @@ public:
 
 private:
     struct Port {
-        Port(Side side, std::vector<Ipv4> addresses, MacAddress mac) : side(side), mac(mac), arp(addresses, mac) {}
+        Port(Side side, std::vector<Ipv4> addresses, MacAddress mac)
+            : side(side), mac(mac), arp(std::move(addresses), mac) {}
         Side side;
         MacAddress mac;
         Arp arp;

@@ -40,7 +40,7 @@ enum class DropCode : std::uint8_t {
 inline constexpr DropCode kLastDropCode = DropCode::InternalError;
 inline constexpr std::size_t kDropCodeCount = static_cast<std::size_t>(kLastDropCode) + 1;
 
-// "malformed", "fragment", "not-udp", ... (checked table in drop_reason.cpp).
+// "malformed", "fragment", "unsupported-protocol", ... (checked table in drop_reason.cpp).
 std::string_view to_string(DropCode code);
 
 struct DropReason {

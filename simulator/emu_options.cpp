@@ -12,13 +12,16 @@ namespace {
 
 // The raw strings from CLI11, before our own parsers check them.
 struct RawOptions {
-    std::string inside_address, type = "port-restricted", hairpin = "off", refresh = "off", icmp_errors = "on";
+    std::string inside_address, type = "port-restricted", hairpin = "off", refresh = "off",
+                                icmp_errors = "on";
     std::string pooling = "paired";
     std::vector<std::string> outside_addresses;
     std::optional<std::string> gateway, mapping, filtering, allocation, port_range;
-    double timeout_seconds = 120, icmp_seconds = 60, tcp_established_seconds = 7440, tcp_transitory_seconds = 240;
+    double timeout_seconds = 120, icmp_seconds = 60, tcp_established_seconds = 7440,
+           tcp_transitory_seconds = 240;
 };
 
+// The links, the addresses, and the shell's own flags.
 void add_options(CLI::App& app, EmuOptions& o, RawOptions& r) {
     app.add_option("--name", o.name, "name of this NAT, for logs")->required();
     app.add_option("--inside", o.inside_interface, "inside (LAN) interface")->required();
@@ -29,6 +32,12 @@ void add_options(CLI::App& app, EmuOptions& o, RawOptions& r) {
         ->required()
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--outside-gateway", r.gateway, "next hop for destinations off the outside subnet");
+    app.add_option("--events", o.events_path, "JSON-lines event log (default stdout)");
+    app.add_option("--ready-fd", o.ready_fd, "write \"ready\\n\" to this fd once the links are open");
+}
+
+// RFC 4787 behaviours, RFC 5382/5508 timeouts, and the rest of the NAT's knobs.
+void add_nat_options(CLI::App& app, RawOptions& r) {
     app.add_option("--type", r.type, "full-cone|restricted|port-restricted|symmetric");
     app.add_option("--mapping", r.mapping,
                    "endpoint-independent|address-dependent|address-and-port-dependent");
@@ -47,8 +56,6 @@ void add_options(CLI::App& app, EmuOptions& o, RawOptions& r) {
     app.add_option("--hairpin", r.hairpin, "on|off (default off)");
     app.add_option("--refresh-on-inbound", r.refresh, "on|off (default off)");
     app.add_option("--icmp-errors", r.icmp_errors, "on|off: send time exceeded and prohibited (default on)");
-    app.add_option("--events", o.events_path, "JSON-lines event log (default stdout)");
-    app.add_option("--ready-fd", o.ready_fd, "write \"ready\\n\" to this fd once the links are open");
 }
 
 template <class T>
@@ -189,6 +196,7 @@ EmuOptions parse_options(const std::vector<std::string>& args) {
     EmuOptions options;
     RawOptions raw;
     add_options(app, options, raw);
+    add_nat_options(app, raw);
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
     try {
         app.parse(reversed);

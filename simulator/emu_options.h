@@ -41,7 +41,7 @@ struct EmuOptions {
     std::string inside_interface;
     InterfaceAddress inside;
     std::string outside_interface;
-    InterfaceAddress outside;         // the first external address; its subnet is on-link
+    InterfaceAddress outside;        // the first external address; its subnet is on-link
     std::vector<Ipv4> outside_more;  // further external addresses, in the same subnet
     std::optional<Ipv4> gateway;
     NatType type = NatType::PortRestricted;

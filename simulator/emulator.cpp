@@ -23,8 +23,14 @@ int milliseconds_until(TimePoint deadline) {
 }
 
 DatapathConfig datapath_config(const EmuOptions& o, const Link& inside, const Link& outside) {
-    return {o.name,           o.routes(),    o.inside.address, o.outside_addresses(),
-            inside.mac(),     outside.mac(), o.nat,            Trace::requested_by_environment()};
+    return {o.name,
+            o.routes(),
+            o.inside.address,
+            o.outside_addresses(),
+            inside.mac(),
+            outside.mac(),
+            o.nat,
+            Trace::requested_by_environment()};
 }
 
 }  // namespace
@@ -34,10 +40,12 @@ Emulator::Emulator(const EmuOptions& options, EventLog& log, std::uint64_t seed)
       tick_interval_(tick_interval_for(options.nat)),
       inside_(options.inside_interface),
       outside_(options.outside_interface),
-      datapath_(datapath_config(options, inside_, outside_), seed, [this](const NatEvent& e) { on_event(e); }) {}
+      datapath_(datapath_config(options, inside_, outside_), seed,
+                [this](const NatEvent& e) { on_event(e); }) {}
 
 int Emulator::run(int signal_fd) {
-    std::array<pollfd, 3> fds{{{inside_.fd(), POLLIN, 0}, {outside_.fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}}};
+    std::array<pollfd, 3> fds{
+        {{inside_.fd(), POLLIN, 0}, {outside_.fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}}};
     TimePoint next_tick = Clock::now() + tick_interval_;
     int status = 0;
     for (;;) {

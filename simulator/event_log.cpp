@@ -9,12 +9,9 @@ namespace natlab::nat {
 namespace {
 
 Json mapping_json(const MappingEvent& e, TimePoint start) {
-    return {{"t", seconds_between(start, e.at)},
-            {"event", to_string(e.change)},
-            {"protocol", to_string(e.protocol)},
-            {"inside", e.inside.to_string()},
-            {"outside", e.outside.to_string()},
-            {"remote", e.remote.to_string()}};
+    return {{"t", seconds_between(start, e.at)}, {"event", to_string(e.change)},
+            {"protocol", to_string(e.protocol)}, {"inside", e.inside.to_string()},
+            {"outside", e.outside.to_string()},  {"remote", e.remote.to_string()}};
 }
 
 Json drop_json(const DropEvent& e, TimePoint start) {

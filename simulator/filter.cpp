@@ -33,7 +33,8 @@ bool SentTo::any(F&& f) const {
 SentTo::Permission* SentTo::find(Endpoint remote) {
     if (first_.last != kNone && first_.remote == remote) return &first_;
     if (!more_) return nullptr;
-    auto it = std::find_if(more_->begin(), more_->end(), [&](const Permission& p) { return p.remote == remote; });
+    auto it =
+        std::find_if(more_->begin(), more_->end(), [&](const Permission& p) { return p.remote == remote; });
     return it == more_->end() ? nullptr : &*it;
 }
 

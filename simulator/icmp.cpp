@@ -55,7 +55,8 @@ bool may_send_error_about(const Ipv4Packet& packet) {
 
 std::vector<std::byte> build_icmp_error(Ipv4 from, std::uint8_t type, std::uint8_t code,
                                         std::span<const std::byte> original) {
-    auto quote = original.first(std::min(original.size(), kIcmpErrorMaxSize - kIpv4HeaderSize - kIcmpHeaderSize));
+    auto quote =
+        original.first(std::min(original.size(), kIcmpErrorMaxSize - kIpv4HeaderSize - kIcmpHeaderSize));
     Ipv4 to{load32(original, 12)};  // the original's source address
     auto bytes = build_ipv4(kIpProtocolIcmp, from, to, kAnswerTtl, kIcmpHeaderSize + quote.size());
     auto message = std::span{bytes}.subspan(kIpv4HeaderSize);
@@ -73,7 +74,8 @@ void answer_echo(Ipv4Packet& packet) {
     auto message = packet.transport_bytes();
     std::uint16_t old_word = load16(message, kTypeCode);
     store8(message, kTypeCode, kIcmpEchoReply);
-    store16(message, kChecksum, checksum_adjust(load16(message, kChecksum), old_word, load16(message, kTypeCode)));
+    store16(message, kChecksum,
+            checksum_adjust(load16(message, kChecksum), old_word, load16(message, kTypeCode)));
     packet.set_ttl(kAnswerTtl);
 }
 

@@ -6,7 +6,7 @@
 //
 //  - Queries. An echo request from inside and its reply are translated like
 //    a UDP datagram and its answer, the identifier playing the port (RFC 5508
-//    §3.1, REQ-1): the request's identifier is the inside "port" that gets a
+//    REQ-1): the request's identifier is the inside "port" that gets a
 //    mapping, the reply is looked up by the identifier the NAT gave out. The
 //    mapping and filtering behaviours apply as to UDP; the query timeout is
 //    its own, 60 s by default (REQ-2 sets that as the floor). See packet.h
@@ -15,7 +15,7 @@
 //    "fragmentation needed", which path MTU discovery lives on), time
 //    exceeded and parameter problem. An error quotes the packet that caused
 //    it, as that packet looked where it failed, so the NAT must translate the
-//    quote as well as the outer header (§4.1, REQ-3 to REQ-5): arriving from
+//    quote as well as the outer header (REQ-3 to REQ-5): arriving from
 //    outside, the quote's *source* is one of our external endpoints and goes
 //    back to the inside endpoint, and the outer destination follows it;
 //    leaving from inside, the quote's *destination* is an inside endpoint and
@@ -28,7 +28,7 @@
 //    about a flow with no live mapping is dropped (REQ-4, REQ-5), and errors
 //    never refresh or delete a mapping (REQ-6; RFC 5382 REQ-10).
 //  - Errors the NAT originates as a router: time exceeded when a packet's
-//    TTL runs out here (RFC 1812 §5.3.1, RFC 5508 §7), from the address of
+//    TTL runs out here (RFC 1812 §5.3.1, RFC 5508 REQ-10), from the address of
 //    the link the packet came in on, so traceroute shows the NAT; and
 //    destination unreachable, "communication administratively prohibited",
 //    when no mapping can be made for a new flow (REQ-8). Never about an ICMP
@@ -58,10 +58,10 @@ inline constexpr std::uint8_t kIcmpEchoRequest = 8;
 inline constexpr std::uint8_t kIcmpTimeExceeded = 11;
 inline constexpr std::uint8_t kIcmpParameterProblem = 12;
 
-inline constexpr std::uint8_t kIcmpPortUnreachable = 3;           // code, type 3
-inline constexpr std::uint8_t kIcmpFragmentationNeeded = 4;       // code, type 3
+inline constexpr std::uint8_t kIcmpPortUnreachable = 3;              // code, type 3
+inline constexpr std::uint8_t kIcmpFragmentationNeeded = 4;          // code, type 3
 inline constexpr std::uint8_t kIcmpAdministrativelyProhibited = 13;  // code, type 3
-inline constexpr std::uint8_t kIcmpTtlExceededInTransit = 0;      // code, type 11
+inline constexpr std::uint8_t kIcmpTtlExceededInTransit = 0;         // code, type 11
 
 inline constexpr std::size_t kIcmpHeaderSize = 8;
 inline constexpr std::size_t kIcmpErrorMaxSize = 576;  // RFC 1812 §4.3.2.3

@@ -45,7 +45,11 @@ constexpr std::uint8_t VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
 
 // Packet sockets use the legacy virtio layout in the host's byte order.
 FrameMeta meta_of(const virtio_net_hdr& h) {
-    return {(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0, h.csum_start, h.csum_offset, h.gso_type, h.gso_size,
+    return {(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0,
+            h.csum_start,
+            h.csum_offset,
+            h.gso_type,
+            h.gso_size,
             h.hdr_len};
 }
 
@@ -79,7 +83,8 @@ RxBatch::RxBatch() : storage_(kCapacity * kSlotSize) {}
 // The frame after its virtio_net_hdr.
 std::span<std::byte> RxBatch::frame(std::size_t i) {
     std::size_t length = std::min<std::size_t>(headers_[i].msg_len, kSlotSize);
-    return std::span{storage_}.subspan(i * kSlotSize + kVnetHeaderSize, length - std::min(length, kVnetHeaderSize));
+    return std::span{storage_}.subspan(i * kSlotSize + kVnetHeaderSize,
+                                       length - std::min(length, kVnetHeaderSize));
 }
 
 RxInfo RxBatch::info(std::size_t i) const {

@@ -46,7 +46,7 @@ namespace natlab::nat {
 class RxBatch {
 public:
     static constexpr std::size_t kCapacity = 32;
-    static constexpr std::size_t kVnetHeaderSize = 10;      // struct virtio_net_hdr
+    static constexpr std::size_t kVnetHeaderSize = 10;     // struct virtio_net_hdr
     static constexpr std::size_t kFrameSize = 65536 + 64;  // a 64 KiB super-frame and its headers
     static constexpr std::size_t kSlotSize = kVnetHeaderSize + kFrameSize;
 

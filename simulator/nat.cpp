@@ -18,8 +18,9 @@ DropReason to_the_nat(Ipv4 address) {
 
 DropReason unsupported_icmp(const Ipv4Packet& p) {
     if (icmp_kind(p.icmp_type()) == IcmpKind::EchoReply)
-        return {DropCode::UnsupportedIcmp, "unsupported icmp: an echo reply from inside answers no request "
-                                           "the NAT let in"};
+        return {DropCode::UnsupportedIcmp,
+                "unsupported icmp: an echo reply from inside answers no request "
+                "the NAT let in"};
     return {DropCode::UnsupportedIcmp, "unsupported icmp: type " + std::to_string(p.icmp_type()) + " code " +
                                            std::to_string(p.icmp_code()) + " is not translated"};
 }
@@ -59,7 +60,8 @@ bool Nat::addressed_to_us(const Ipv4Packet& packet, Direction from) const {
 }
 
 std::optional<Ipv4Packet> Nat::answer(Ipv4Packet packet, Direction from, TimePoint now) {
-    if (!is_echo_request(packet)) return drop(from, packet.flow(), to_the_nat(packet.destination().addr), now);
+    if (!is_echo_request(packet))
+        return drop(from, packet.flow(), to_the_nat(packet.destination().addr), now);
     answer_echo(packet);
     ++counters_.echo_replies_sent;
     return packet;
@@ -168,7 +170,8 @@ bool Nat::session_in(Ipv4Packet& packet, TimePoint now, DropReason& why) {
 // The live mapping for this flow, created if needed; nullptr (with `why`)
 // when none may be made.
 Mapping* Nat::mapping_for_outbound(Flow flow, std::uint8_t tcp_flags, TimePoint now, DropReason& why) {
-    Mapping* mapping = live_or_retire(table_.find_outbound(flow.protocol, flow.source, flow.destination), now);
+    Mapping* mapping =
+        live_or_retire(table_.find_outbound(flow.protocol, flow.source, flow.destination), now);
     if (!mapping) return create_mapping(flow, tcp_flags, now, why);
     note_outbound(*mapping, flow.destination, tcp_flags, now);
     return mapping;
@@ -222,8 +225,9 @@ Mapping* Nat::admit_inbound(Flow flow, TimePoint now, DropReason& why) {
 Mapping* Nat::mapping_addressed(Protocol protocol, Endpoint destination, TimePoint now, DropReason& why) {
     if (!pool_.owns(destination.addr)) {
         std::string ours = addresses_.external.size() == 1 ? addresses_.external[0].to_string()
-                                                          : "one of our external addresses";
-        why = {DropCode::NotOurAddress, "not our address: " + destination.addr.to_string() + " is not " + ours};
+                                                           : "one of our external addresses";
+        why = {DropCode::NotOurAddress,
+               "not our address: " + destination.addr.to_string() + " is not " + ours};
         return nullptr;
     }
     Mapping* mapping = live_or_retire(table_.find_inbound(protocol, destination), now);

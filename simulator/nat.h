@@ -20,7 +20,7 @@
 //
 // What is translated, per protocol (the same three steps for each):
 //   UDP and TCP by their ports; ICMP echo requests and replies by their
-//   identifier (RFC 5508 §3.1); ICMP errors by the flow they quote (§4.1):
+//   identifier (RFC 5508 REQ-1); ICMP errors by the flow they quote (REQ-4, REQ-5):
 //   the outer header follows the quoted packet. Other ICMP: unsupported-icmp.
 // Outbound (from the inside link):
 //   1. Destination is one of the NAT's external addresses: hairpin, see below.

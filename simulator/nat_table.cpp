@@ -59,7 +59,8 @@ const Mapping* NatTable::find_inbound(Protocol protocol, Endpoint external) cons
 
 Mapping& NatTable::insert(Mapping mapping) {
     assert(!find_outbound(mapping.protocol, mapping.inside, mapping.first_remote) &&
-           !find_inbound(mapping.protocol, mapping.outside) && "a mapping key or external endpoint is used twice");
+           !find_inbound(mapping.protocol, mapping.outside) &&
+           "a mapping key or external endpoint is used twice");
     mapping.in_use = true;
     MappingIndex::Id id;
     if (free_.empty()) {

@@ -89,7 +89,9 @@ public:
     // prunes the dead filter permissions of the others.
     std::vector<Mapping> sweep(TimePoint now);
 
-    bool live(const Mapping& mapping, TimePoint now) const { return now - mapping.last_used < timeout(mapping); }
+    bool live(const Mapping& mapping, TimePoint now) const {
+        return now - mapping.last_used < timeout(mapping);
+    }
     Duration timeout(const Mapping& mapping) const;
     std::size_t size() const { return size_; }
 

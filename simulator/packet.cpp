@@ -122,8 +122,10 @@ void rewrite(const Datagram& d, End end, Endpoint to, bool with_port) {
     patch_transport_checksum(d, old_addr, old_port, to, port_at.has_value());
 }
 
+constexpr std::string_view kMalformed = "malformed: ";
+
 std::optional<DropReason> malformed(std::string text) {
-    return DropReason{DropCode::Malformed, "malformed: " + std::move(text)};
+    return DropReason{DropCode::Malformed, std::string{kMalformed} + std::move(text)};
 }
 
 // Version and header length; on success `header_size` is set.
@@ -162,9 +164,9 @@ bool is_fragment(std::span<const std::byte> b) {
 std::optional<DropReason> check_protocol(std::span<const std::byte> b, std::optional<Protocol>& protocol) {
     protocol = protocol_of(load8(b, kProtocol));
     if (protocol) return std::nullopt;
-    return DropReason{DropCode::UnsupportedProtocol,
-                      "unsupported protocol: IP protocol " + std::to_string(load8(b, kProtocol)) +
-                          " is not translated"};
+    return DropReason{
+        DropCode::UnsupportedProtocol,
+        "unsupported protocol: IP protocol " + std::to_string(load8(b, kProtocol)) + " is not translated"};
 }
 
 // The transport header's own checks; on success `size` is the view's length.
@@ -261,7 +263,8 @@ Endpoint Ipv4Packet::source() const {
 }
 
 Endpoint Ipv4Packet::destination() const {
-    return endpoint_of(parts_of(bytes_, header_size_, transport_size_, protocol_, partial_), End::Destination);
+    return endpoint_of(parts_of(bytes_, header_size_, transport_size_, protocol_, partial_),
+                       End::Destination);
 }
 
 std::uint8_t Ipv4Packet::ttl() const {
@@ -297,7 +300,8 @@ void Ipv4Packet::set_destination(Endpoint to) {
 }
 
 void Ipv4Packet::set_source_address(Ipv4 to) {
-    rewrite(parts_of(bytes_, header_size_, transport_size_, protocol_, partial_), End::Source, {to, 0}, false);
+    rewrite(parts_of(bytes_, header_size_, transport_size_, protocol_, partial_), End::Source, {to, 0},
+            false);
 }
 
 void Ipv4Packet::set_destination_address(Ipv4 to) {
@@ -329,7 +333,7 @@ void Ipv4Packet::finish_transport_checksum() {
 std::optional<QuotedPacket> QuotedPacket::parse(std::span<std::byte> quote, DropReason& why) {
     std::size_t header_size = 0;
     if (auto problem = check_header(quote, header_size)) {
-        why = {DropCode::Malformed, "malformed: quoted packet: " + problem->text.substr(11)};
+        why = {DropCode::Malformed, "malformed: quoted packet: " + problem->text.substr(kMalformed.size())};
         return std::nullopt;
     }
     if (internet_checksum(quote.first(header_size)) != 0) {  // RFC 5508 REQ-3a

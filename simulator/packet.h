@@ -18,7 +18,7 @@
 // errors are the exception, checked where they are translated: icmp.h.)
 //
 // Ports. A Flow names a datagram by protocol and two endpoints. For UDP and
-// TCP the endpoints carry the ports. ICMP has no ports; RFC 5508 §3.1 lets
+// TCP the endpoints carry the ports. ICMP has no ports; RFC 5508 (REQ-1) lets
 // the query identifier play that part, so an echo request carries its
 // identifier as the *source* port (the inside host chose it, the NAT maps it)
 // and an echo reply carries it as the *destination* port (the NAT looks it

@@ -28,7 +28,8 @@ public:
     enum class Action { none, probe, lost };
 
     Keepalive() = default;
-    Keepalive(Duration interval, Duration wait, int misses) : interval_(interval), wait_(wait), misses_allowed_(misses) {}
+    Keepalive(Duration interval, Duration wait, int misses)
+        : interval_(interval), wait_(wait), misses_allowed_(misses) {}
 
     // The path was just selected: the first keepalive goes one interval later.
     void start(TimePoint now);

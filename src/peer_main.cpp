@@ -3,6 +3,7 @@
 //   peer --server ADDR:PORT --name NAME [--connect PARTNER] [--bind ADDR:PORT]
 //        [--timeout SECONDS] [--messages N] [--group ROOM] [--punch-timeout SECONDS]
 //        [--no-relay] [--keepalive SECONDS] [--hold SECONDS] [--predict-ports N]
+//   peer --server ADDR:PORT --name NAME --list [--group ROOM]
 //
 // One UDP socket, one receive loop, one 5 ms tick timer, one signal set, on
 // a single io_context thread. Every datagram and every tick goes to
@@ -11,7 +12,8 @@
 // `finished` event prints the result line and stops the loop, so the result
 // is always the last line. SIGINT/SIGTERM end the session at once (result
 // line, exit 1). Exit 0 only when all N messages were acknowledged, over a
-// punched path or the server's relay; 2 for bad command-line input.
+// punched path or the server's relay (with --list: when the whole list
+// came); 2 for bad command-line input.
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -48,6 +50,7 @@ struct Options {
     double keepalive = 10;
     double hold = 0;
     std::size_t predict_ports = 0;
+    bool list = false;
 };
 
 class PeerShell {
@@ -127,10 +130,14 @@ void add_options(CLI::App& app, Options& o) {
     app.add_option("--timeout", o.timeout, "seconds from start to be connected")->capture_default_str();
     app.add_option("--messages", o.messages, "data messages to send once connected")->capture_default_str();
     app.add_option("--group", o.group, "room to register in (List shows only the same room)");
-    app.add_option("--punch-timeout", o.punch_timeout, "seconds of punching before relaying through the server")
+    app.add_option("--punch-timeout", o.punch_timeout,
+                   "seconds of punching before relaying through the server")
         ->capture_default_str();
     app.add_flag("--no-relay", o.no_relay, "never relay: a failed punch stays failed");
-    app.add_option("--keepalive", o.keepalive, "seconds between keepalives on the path")->capture_default_str();
+    app.add_flag("--list", o.list,
+                 "print the names registered in the room (JSON line \"listed\"), then exit");
+    app.add_option("--keepalive", o.keepalive, "seconds between keepalives on the path")
+        ->capture_default_str();
     app.add_option("--hold", o.hold, "seconds to keep the path open after the data")->capture_default_str();
     app.add_option("--predict-ports", o.predict_ports,
                    "also probe this many ports above the partner's public port (0..64)")
@@ -144,11 +151,14 @@ std::string check(const Options& o) {
     if (!o.connect.empty() && !proto::valid_name(o.connect))
         return "--connect: expected 1..64 bytes of printable UTF-8";
     if (o.connect == o.name) return "--connect: a peer cannot connect to itself";
+    if (o.list && !o.connect.empty()) return "--list: lists and exits; not with --connect";
     if (!Endpoint::parse(o.bind)) return "--bind: expected ADDR:PORT, got '" + o.bind + "'";
     if (!(o.timeout > 0 && o.timeout <= 86400)) return "--timeout: expected 0 < SECONDS <= 86400";
     if (o.messages > 100'000) return "--messages: expected 0..100000";
-    if (!o.group.empty() && !proto::valid_name(o.group)) return "--group: expected 1..64 bytes of printable UTF-8";
-    if (!(o.punch_timeout > 0 && o.punch_timeout <= 86400)) return "--punch-timeout: expected 0 < SECONDS <= 86400";
+    if (!o.group.empty() && !proto::valid_name(o.group))
+        return "--group: expected 1..64 bytes of printable UTF-8";
+    if (!(o.punch_timeout > 0 && o.punch_timeout <= 86400))
+        return "--punch-timeout: expected 0 < SECONDS <= 86400";
     if (!(o.keepalive >= 0.05 && o.keepalive <= 3600)) return "--keepalive: expected 0.05 <= SECONDS <= 3600";
     if (!(o.hold >= 0 && o.hold <= 86400)) return "--hold: expected 0 <= SECONDS <= 86400";
     if (o.predict_ports > Candidates::kMaxPredicted) return "--predict-ports: expected 0..64";
@@ -173,6 +183,7 @@ PeerConfig make_config(const Options& o, Endpoint bound) {
     c.keepalive = seconds(o.keepalive);
     c.hold = seconds(o.hold);
     c.predict_ports = o.predict_ports;
+    c.list = o.list;
     return c;
 }
 
@@ -197,6 +208,7 @@ int run(const Options& o, TimePoint start) {
     io.run();
     PeerResult r = session.result();
     bool delivered = (r.connected || r.relayed) && r.acked == o.messages;
+    if (o.list) delivered = session.list_complete();
     return delivered && !shell.interrupted() ? 0 : 1;
 }
 

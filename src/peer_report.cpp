@@ -41,6 +41,13 @@ ordered_json registered_json(const PeerSession& s) {
     return j;
 }
 
+ordered_json listed_json(const PeerSession& s) {
+    ordered_json j = head(s, "listed");
+    j["group"] = s.config().group;
+    j["clients"] = s.listed();
+    return j;
+}
+
 ordered_json introduced_json(const PeerSession& s) {
     ordered_json j = head(s, "introduced");
     j["partner"] = partner_or_null(s);
@@ -131,6 +138,8 @@ ordered_json event_json(const PeerSession& s, PeerEvent event) {
     switch (event) {
         case PeerEvent::registered:
             return registered_json(s);
+        case PeerEvent::listed:
+            return listed_json(s);
         case PeerEvent::introduced:
             return introduced_json(s);
         case PeerEvent::connected:

@@ -1,6 +1,7 @@
 // The peer's JSON lines: one object per state change, the result last.
 //
 //   {"event":"registered","name":..,"public":..,"local":[..]}
+//   {"event":"listed","name":..,"group":..,"clients":[..]}                     (--list)
 //   {"event":"introduced","name":..,"partner":..,"role":..,"candidates":[{"endpoint","kind"}..]}
 //   {"event":"connected","name":..,"partner":..,"path":..,"remote":..,"rtt_ms":..,
 //    "time_to_connect_ms":..,"predicted":..,"repunched":..}

@@ -84,6 +84,8 @@ std::string_view to_string(PeerEvent event) {
     switch (event) {
         case PeerEvent::registered:
             return "registered";
+        case PeerEvent::listed:
+            return "listed";
         case PeerEvent::introduced:
             return "introduced";
         case PeerEvent::connected:
@@ -136,6 +138,7 @@ void PeerSession::dispatch(const stun::Message& m, Endpoint source, TimePoint no
     bool indication = m.cls == stun::Class::indication;
     if (server && answer && m.method == proto::method::register_) return on_register_answer(m, now, out);
     if (server && answer && m.method == proto::method::connect) return on_connect_answer(m);
+    if (server && answer && m.method == proto::method::list) return on_list_answer(m, now, out);
     if (server && m.method == proto::method::introduce) return on_introduction(m, now, out);
     if (server && indication && m.method == proto::method::relay) return on_relay(m, now, out);
     if (request && m.method == proto::method::probe) return on_probe(m, source, now, out);
@@ -171,11 +174,36 @@ void PeerSession::on_connect_answer(const stun::Message& m) {
     if (same_id(m.transaction, connect_txn_)) connect_txn_.reset();
 }
 
+// A page of the room: keep its names, ask for the next one at once, or,
+// after the last page, report and finish. A refused List is retried.
+void PeerSession::on_list_answer(const stun::Message& m, TimePoint now, PeerOutput& out) {
+    if (!same_id(m.transaction, list_txn_)) return drop(out, "stale List answer");
+    list_txn_.reset();
+    auto page = proto::parse_list_answer(m);
+    if (!page) return drop(out, "List refused or malformed");
+    listed_.insert(listed_.end(), page->names.begin(), page->names.end());
+    list_cursor_ = page->cursor;
+    next_connect_ = now;  // the next page is due at once
+    if (!page->cursor.empty()) return;
+    list_complete_ = true;
+    out.events.push_back(PeerEvent::listed);
+    finish("", out);
+}
+
+void PeerSession::send_list(TimePoint now, PeerOutput& out) {
+    if (!list_txn_) list_txn_ = new_transaction();
+    send(proto::build(proto::ListRequest{list_cursor_}, *list_txn_), config_.server, out);
+    next_connect_ = now + config_.timers.connect_retry;
+}
+
 void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOutput& out) {
     auto intro = proto::parse_introduction(m);
     if (!intro) return drop(out, "malformed Introduce");
-    const std::string& wanted = config_.partner ? *config_.partner : intro_ ? intro_->peer_name : intro->peer_name;
-    if (intro->peer_name != wanted) return drop(out, "introduced to " + intro->peer_name + ", not the partner");
+    const std::string& wanted = config_.partner ? *config_.partner
+                                : intro_        ? intro_->peer_name
+                                                : intro->peer_name;
+    if (intro->peer_name != wanted)
+        return drop(out, "introduced to " + intro->peer_name + ", not the partner");
     if (intro_ && intro->token == intro_->token) {
         if (phase_ == PeerPhase::punching) candidates_.update(intro->peer_public, intro->peer_local);
         return drop(out, "already introduced");
@@ -208,8 +236,10 @@ void PeerSession::on_relay(const stun::Message& m, TimePoint now, PeerOutput& ou
     if (!inner.message) return drop(out, "Relay of a malformed message");
     const stun::Message& im = *inner.message;
     From from{config_.server, true};
-    if (im.method == proto::method::data && im.cls == stun::Class::request) return on_data(im, from, now, out);
-    if (im.method == proto::method::data && im.cls == stun::Class::success) return on_data_ack(im, from, now, out);
+    if (im.method == proto::method::data && im.cls == stun::Class::request)
+        return on_data(im, from, now, out);
+    if (im.method == proto::method::data && im.cls == stun::Class::success)
+        return on_data_ack(im, from, now, out);
     drop(out, "Relay of an unexpected message");
 }
 
@@ -302,6 +332,7 @@ PeerOutput PeerSession::on_tick(TimePoint now) {
     check_deadlines(now, out);
     if (finished()) return out;
     if (now >= next_register_) send_register(now, out);
+    if (config_.list && phase_ == PeerPhase::waiting && now >= next_connect_) send_list(now, out);
     if (wants_connect() && now >= next_connect_) send_connect(now, out);
     if (phase_ == PeerPhase::punching) maybe_nominate(now, out);
     if (phase_ == PeerPhase::punching && now >= next_probe_) send_probes(now, out);
@@ -333,7 +364,8 @@ void PeerSession::check_deadlines(TimePoint now, PeerOutput& out) {
 void PeerSession::check_punch_deadline(TimePoint now, PeerOutput& out) {
     bool first = !connected_at_;
     TimePoint deadline = punch_started_ + config_.punch_timeout;
-    if (first) deadline = config_.relay ? std::min(deadline, start_ + config_.timeout) : start_ + config_.timeout;
+    if (first)
+        deadline = config_.relay ? std::min(deadline, start_ + config_.timeout) : start_ + config_.timeout;
     if (now < deadline || data_done()) return;
     if (config_.relay) return start_relay(now, out);
     finish(first ? failure_reason() : "path lost", out);
@@ -436,8 +468,8 @@ void PeerSession::keep_alive(TimePoint now, PeerOutput& out) {
             forget_old_probes(now);
             return send_probe(*selected_, false, now, out);
         case Keepalive::Action::lost:
-            return lose_path(now, "no answer to " + std::to_string(config_.timers.keepalive_misses) + " keepalives",
-                             out);
+            return lose_path(
+                now, "no answer to " + std::to_string(config_.timers.keepalive_misses) + " keepalives", out);
     }
 }
 
@@ -503,7 +535,8 @@ void PeerSession::check_data_done(TimePoint now, PeerOutput& out) {
     if (!got_all && now - *all_acked_at_ < config_.timers.receive_grace) return;
     data_done_at_ = now;
     hold_until_ = now + config_.hold;
-    if (config_.hold > Duration::zero() && !relaying_) return enter(PeerPhase::holding, PeerEvent::holding, out);
+    if (config_.hold > Duration::zero() && !relaying_)
+        return enter(PeerPhase::holding, PeerEvent::holding, out);
     begin_linger(now, out);
 }
 
@@ -525,6 +558,7 @@ void PeerSession::finish(std::string reason, PeerOutput& out) {
 
 std::string PeerSession::failure_reason() const {
     if (!public_ && !intro_) return name_taken_ ? "name taken" : "not registered";
+    if (config_.list) return list_complete_ ? "listed" : "not listed";
     if (!intro_) return "not introduced";
     if (!candidates_.best()) return "no candidate answered";
     return "not nominated";

@@ -12,6 +12,9 @@
 //   waiting      Registered (public endpoint and the name's secret known).
 //                With a partner to connect to, Connect is sent every 250 ms;
 //                without one, the peer waits for someone to connect to it.
+//                With --list, it asks for its room's list page by page
+//                (List every 250 ms until answered) and is done when the
+//                last page came.
 //   punching     Introduced: token, partner endpoints, role known. Probes go
 //                to every candidate every 50 ms; valid probes from the
 //                partner are answered. The controlling side nominates the
@@ -75,7 +78,7 @@ struct PeerTimers {
     Duration data_budget = ms(5'000);    // after the path is up, to get own data acknowledged
     Duration receive_grace = ms(2'000);  // after own data is acknowledged, to receive the partner's
     Duration linger = ms(500);
-    Duration probe_memory = ms(2'000);   // a probe unanswered this long is forgotten
+    Duration probe_memory = ms(2'000);    // a probe unanswered this long is forgotten
     Duration keepalive_wait = ms(1'000);  // after a keepalive, before it counts as missed
     int keepalive_misses = 3;             // unanswered keepalives in a row: the path is lost
     std::size_t data_window = 32;         // Data requests in flight at once
@@ -95,13 +98,24 @@ struct PeerConfig {
     Duration keepalive = std::chrono::seconds(10);     // --keepalive
     Duration hold = Duration::zero();                  // --hold
     std::size_t predict_ports = 0;                     // --predict-ports
+    bool list = false;                                 // --list: list the room, then stop
     PeerTimers timers;
 };
 
 enum class PeerPhase { registering, waiting, punching, exchanging, holding, lingering, done };
 std::string_view to_string(PeerPhase phase);
 
-enum class PeerEvent { registered, introduced, connected, relaying, holding, path_lost, lingering, finished };
+enum class PeerEvent {
+    registered,
+    listed,
+    introduced,
+    connected,
+    relaying,
+    holding,
+    path_lost,
+    lingering,
+    finished
+};
 std::string_view to_string(PeerEvent event);
 
 struct PeerOutput {
@@ -145,6 +159,9 @@ public:
     const std::optional<proto::Introduction>& introduction() const { return intro_; }
     const Candidates& candidates() const { return candidates_; }
     const std::string& last_loss() const { return loss_reason_; }
+    // The room's names, with --list; complete once the `listed` event came.
+    const std::vector<std::string>& listed() const { return listed_; }
+    bool list_complete() const { return list_complete_; }
     PeerResult result() const;
     std::uint64_t dropped() const { return dropped_; }
 
@@ -172,6 +189,8 @@ private:
     void dispatch(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
     void on_register_answer(const stun::Message& m, TimePoint now, PeerOutput& out);
     void on_connect_answer(const stun::Message& m);
+    void on_list_answer(const stun::Message& m, TimePoint now, PeerOutput& out);
+    void send_list(TimePoint now, PeerOutput& out);
     void on_introduction(const stun::Message& m, TimePoint now, PeerOutput& out);
     void accept_introduction(proto::Introduction intro, TimePoint now, PeerOutput& out);
     void on_relay(const stun::Message& m, TimePoint now, PeerOutput& out);
@@ -228,6 +247,10 @@ private:
     bool name_taken_ = false;
     std::optional<stun::TransactionId> connect_txn_;
     TimePoint next_connect_;
+    std::optional<stun::TransactionId> list_txn_;
+    std::string list_cursor_;
+    std::vector<std::string> listed_;
+    bool list_complete_ = false;
 
     // punching
     std::optional<proto::Introduction> intro_;

@@ -151,7 +151,9 @@ RegisterOutcome Registry::upsert(const Registration& r, TimePoint now) {
         expire(now);
         if (by_name_.size() >= capacity_) return RegisterOutcome::full;
     }
-    auto outcome = !live ? RegisterOutcome::added : same_place ? RegisterOutcome::refreshed : RegisterOutcome::moved;
+    auto outcome = !live        ? RegisterOutcome::added
+                   : same_place ? RegisterOutcome::refreshed
+                                : RegisterOutcome::moved;
     auto secret = live ? it->secret : r.fresh;
     erase(r.name);  // a dead record of the name, or the live one being replaced
     if (auto owner = by_endpoint_.find(r.source); owner != by_endpoint_.end()) erase(owner->second->name);

@@ -32,9 +32,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>

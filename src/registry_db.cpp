@@ -29,7 +29,10 @@ std::int64_t to_ms(WallTime t) {
 
 std::string join(const std::vector<Endpoint>& endpoints) {
     std::string text;
-    for (const auto& e : endpoints) text += (text.empty() ? "" : " ") + e.to_string();
+    for (const auto& e : endpoints) {
+        if (!text.empty()) text += ' ';
+        text += e.to_string();
+    }
     return text;
 }
 
@@ -95,8 +98,8 @@ void RegistryDb::exec(const char* sql) {
 
 std::size_t RegistryDb::load(Registry& registry, TimePoint now, WallTime wall_now) {
     sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db_.get(), "SELECT name, grp, public, local, secret, last_seen_ms FROM clients", -1,
-                           &raw, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db_.get(), "SELECT name, grp, public, local, secret, last_seen_ms FROM clients",
+                           -1, &raw, nullptr) != SQLITE_OK)
         fail("cannot read");
     Statement select(raw);
     std::size_t restored = 0;
@@ -120,7 +123,8 @@ std::size_t RegistryDb::save(Registry& registry, TimePoint now, WallTime wall_no
         "INSERT OR REPLACE INTO clients(name, grp, public, local, secret, last_seen_ms) VALUES(?,?,?,?,?,?)";
     if (sqlite3_prepare_v2(db_.get(), put, -1, &raw_put, nullptr) != SQLITE_OK) fail("cannot write");
     Statement upsert(raw_put);
-    if (sqlite3_prepare_v2(db_.get(), "DELETE FROM clients WHERE name = ?", -1, &raw_del, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db_.get(), "DELETE FROM clients WHERE name = ?", -1, &raw_del, nullptr) !=
+        SQLITE_OK)
         fail("cannot write");
     Statement remove(raw_del);
     exec("BEGIN");

@@ -79,9 +79,7 @@ public:
     asio::awaitable<void> receive_loop(std::size_t index);
     asio::awaitable<void> tick_loop();
     void save();
-    void print_counters() const {
-        print({counters_json(server_.counters(), server_.registry().size())});
-    }
+    void print_counters() const { print({counters_json(server_.counters(), server_.registry().size())}); }
     const std::vector<Endpoint>& listeners() const { return listeners_; }
 
 private:
@@ -109,7 +107,8 @@ private:
 asio::awaitable<void> ServerShell::receive_loop(std::size_t index) {
     for (;;) {
         asio::error_code ec;
-        co_await sockets_[index].async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+        co_await sockets_[index].async_wait(udp::socket::wait_read,
+                                            asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
         drain(index);
     }
@@ -142,8 +141,9 @@ void ServerShell::serve_one(std::size_t index, std::span<const std::byte> datagr
     if (fast.path == FastPath::answered)
         return queue(index, std::span(answer).first(fast.answer.size), fast.answer.destination,
                      fast.answer.origin);
-    if (fast.path == FastPath::dropped) return trace("dropped from " + source.to_string() + ": " +
-                                                     std::string(to_string(*server_.last_drop())));
+    if (fast.path == FastPath::dropped)
+        return trace("dropped from " + source.to_string() + ": " +
+                     std::string(to_string(*server_.last_drop())));
     ServerOutput out = server_.handle_other(datagram, source, now);
     if (!out.dropped.empty()) trace("dropped from " + source.to_string() + ": " + out.dropped);
     info(out.log);
@@ -187,7 +187,8 @@ asio::awaitable<void> ServerShell::tick_loop() {
 // ---- setup ----------------------------------------------------------------
 
 // Opens and binds one socket per listener; "" when all went well, else the problem.
-std::string open_sockets(asio::io_context& io, const StunAddresses& addresses, std::vector<udp::socket>& out) {
+std::string open_sockets(asio::io_context& io, const StunAddresses& addresses,
+                         std::vector<udp::socket>& out) {
     for (Endpoint e : addresses.listeners()) {
         udp::socket& s = out.emplace_back(io);
         asio::error_code ec;
@@ -238,12 +239,14 @@ int serve(const Options& o, ServerConfig config, LogLevel level) {
     asio::signal_set stop(io, SIGINT, SIGTERM), usr1(io, SIGUSR1);
     stop.async_wait([&](const asio::error_code&, int) { io.stop(); });
     arm_counters_signal(usr1, shell);
-    for (std::size_t i = 0; i < sockets.size(); ++i) asio::co_spawn(io, shell.receive_loop(i), asio::detached);
+    for (std::size_t i = 0; i < sockets.size(); ++i)
+        asio::co_spawn(io, shell.receive_loop(i), asio::detached);
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
     if (level >= LogLevel::info) {
         print({"listening on " + shell.listeners()[0].to_string()});
         std::string also;
-        for (std::size_t i = 1; i < shell.listeners().size(); ++i) also += " " + shell.listeners()[i].to_string();
+        for (std::size_t i = 1; i < shell.listeners().size(); ++i)
+            also += " " + shell.listeners()[i].to_string();
         if (!also.empty()) print({"also listening on" + also + " (RFC 5780)"});
     }
     io.run();
@@ -256,8 +259,9 @@ int serve(const Options& o, ServerConfig config, LogLevel level) {
 
 void add_options(CLI::App& app, Options& o) {
     app.add_option("--listen", o.listen, "ADDR:PORT to listen on (IPv4)")->capture_default_str();
-    app.add_option("--alternate", o.alternate,
-                   "second ADDR:PORT, differing in address and port, for RFC 5780 (needs a specific --listen)");
+    app.add_option(
+        "--alternate", o.alternate,
+        "second ADDR:PORT, differing in address and port, for RFC 5780 (needs a specific --listen)");
     app.add_option("--db", o.db, "keep the registry in this SQLite file (default: memory only)");
     app.add_option("--log-level", o.log_level, "error, info or debug")
         ->check(CLI::IsMember({"error", "info", "debug"}))
@@ -283,7 +287,8 @@ std::variant<StunAddresses, std::string> addresses_of(const Options& o) {
     if (!alternate) return "--alternate: expected ADDR:PORT, got '" + o.alternate + "'";
     if (listen->addr.value == 0 || alternate->addr.value == 0)
         return "--alternate: both addresses must be specific (RFC 5780 answers name them)";
-    if (listen->addr == alternate->addr || listen->port == alternate->port || !listen->port || !alternate->port)
+    if (listen->addr == alternate->addr || listen->port == alternate->port || !listen->port ||
+        !alternate->port)
         return "--alternate: must differ from --listen in both address and port, ports not 0";
     return StunAddresses{*listen, *alternate};
 }

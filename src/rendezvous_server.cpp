@@ -56,7 +56,10 @@ namespace {
 
 std::string endpoints_text(const std::vector<Endpoint>& endpoints) {
     std::string text;
-    for (const auto& e : endpoints) text += (text.empty() ? "" : " ") + e.to_string();
+    for (const auto& e : endpoints) {
+        if (!text.empty()) text += ' ';
+        text += e.to_string();
+    }
     return text.empty() ? "-" : text;
 }
 
@@ -137,7 +140,7 @@ std::string counters_json(const ServerCounters& c, std::size_t registered) {
 
 RendezvousServer::RendezvousServer(RandomSource random, ServerConfig config)
     : random_(std::move(random)),
-      config_(std::move(config)),
+      config_(config),
       registry_(config_.max_clients),
       sessions_(config_.max_sessions),
       requests_(config_.request_rate, config_.request_burst, config_.limiter_capacity),
@@ -259,8 +262,8 @@ void RendezvousServer::on_list(const stun::Message& m, Endpoint source, TimePoin
     const auto* requester = registry_.find_by_endpoint(source, now);
     if (!requester) return reply_error(m, source, proto::error::not_registered, "not registered", out);
     registry_.touch(source, now);
-    auto page = registry_.list(registry_.room_name(requester->room), l->cursor, requester->name, config_.list_page,
-                               config_.list_scan, now);
+    auto page = registry_.list(registry_.room_name(requester->room), l->cursor, requester->name,
+                               config_.list_page, config_.list_scan, now);
     stun::Message answer = proto::build_list_answer({std::move(page.names), std::move(page.cursor)}, m);
     if (proto::wireguard_lookalike(proto::to_wire(answer))) answer.attributes.pop_back();  // SOFTWARE
     reply(answer, source, out);
@@ -343,7 +346,8 @@ void RendezvousServer::reply_error(const stun::Message& request, Endpoint to, in
 void RendezvousServer::drop(DropReason reason) {
     ++counters_.dropped[static_cast<std::size_t>(reason)];
     bool is_malformed = malformed(reason);
-    bool is_unexpected = reason == DropReason::classic_not_binding || reason == DropReason::unexpected_message;
+    bool is_unexpected =
+        reason == DropReason::classic_not_binding || reason == DropReason::unexpected_message;
     counters_.malformed += is_malformed ? 1 : 0;
     counters_.unexpected += is_unexpected ? 1 : 0;
     last_drop_ = reason;

@@ -237,7 +237,8 @@ Class class_of(std::uint16_t type) {
 }
 
 Viewed view(std::span<const std::byte> datagram, DecodeOptions options) {
-    if (auto error = check_header(datagram, options); error != DecodeError::none) return {std::nullopt, error};
+    if (auto error = check_header(datagram, options); error != DecodeError::none)
+        return {std::nullopt, error};
     if (auto error = check_attributes(datagram); error != DecodeError::none) return {std::nullopt, error};
     return {View(datagram), DecodeError::none};
 }
@@ -491,7 +492,8 @@ Attribute make_unknown_attributes(std::span<const std::uint16_t> types) {
 
 std::vector<std::uint16_t> read_unknown_attributes(const Attribute& attribute) {
     std::vector<std::uint16_t> types;
-    for (std::size_t at = 0; at + 1 < attribute.value.size(); at += 2) types.push_back(get16(attribute.value, at));
+    for (std::size_t at = 0; at + 1 < attribute.value.size(); at += 2)
+        types.push_back(get16(attribute.value, at));
     return types;
 }
 

@@ -151,7 +151,8 @@ void add_mapped(stun::Writer& w, const stun::View& request, Endpoint source, boo
 
 void add_origin_and_other(stun::Writer& w, const stun::View& request, Endpoint origin, Endpoint other) {
     bool classic = request.classic();
-    w.address(classic ? stun::attr::source_address : stun::attr::response_origin, stun::Address::from(origin));
+    w.address(classic ? stun::attr::source_address : stun::attr::response_origin,
+              stun::Address::from(origin));
     w.address(classic ? stun::attr::changed_address : stun::attr::other_address, stun::Address::from(other));
 }
 
@@ -159,10 +160,7 @@ void add_origin_and_other(stun::Writer& w, const stun::View& request, Endpoint o
 
 std::vector<Endpoint> StunAddresses::listeners() const {
     if (!alternate) return {primary};
-    return {primary,
-            {primary.addr, alternate->port},
-            {alternate->addr, primary.port},
-            *alternate};
+    return {primary, {primary.addr, alternate->port}, {alternate->addr, primary.port}, *alternate};
 }
 
 std::optional<Endpoint> StunAddresses::other(Endpoint local) const {
@@ -187,7 +185,8 @@ BindingAnswer answer_binding(const stun::View& request, Endpoint source, Endpoin
         return refuse(request, source, local, proto::error::bad_request, "bad request", {}, out);
     Unknown unknown = unknown_attributes(request, change, addresses.alternate.has_value());
     if (unknown.count)
-        return refuse(request, source, local, proto::error::unknown_attribute, "unknown attribute", unknown, out);
+        return refuse(request, source, local, proto::error::unknown_attribute, "unknown attribute", unknown,
+                      out);
     Endpoint origin = addresses.changed(local, change.ip, change.port);
     Endpoint destination{source.addr, *response_port ? *response_port : source.port};
     stun::Writer w = start(out, request, stun::Class::success);

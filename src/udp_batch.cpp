@@ -37,13 +37,25 @@ ReceiveBatch::ReceiveBatch() : buffer_(kBatch * kSlot) {
     }
 }
 
-std::size_t ReceiveBatch::receive(int fd) {
-    for (auto& h : headers_) {
+namespace {
+
+std::size_t receive_batch(int fd, std::array<mmsghdr, kBatch>& headers, int flags) {
+    for (auto& h : headers) {
         h.msg_hdr.msg_namelen = sizeof(sockaddr_in);
         h.msg_hdr.msg_flags = 0;
     }
-    int n = recvmmsg(fd, headers_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    int n = recvmmsg(fd, headers.data(), kBatch, flags, nullptr);
     return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+}  // namespace
+
+std::size_t ReceiveBatch::receive(int fd) {
+    return receive_batch(fd, headers_, MSG_DONTWAIT);
+}
+
+std::size_t ReceiveBatch::receive_wait(int fd) {
+    return receive_batch(fd, headers_, MSG_WAITFORONE);
 }
 
 std::span<const std::byte> ReceiveBatch::data(std::size_t i) const {

@@ -36,6 +36,9 @@ public:
 
     // Datagrams received without blocking (0: none waiting, or an error).
     std::size_t receive(int fd);
+    // Blocks (on a blocking socket, up to its SO_RCVTIMEO) until at least one
+    // datagram is there, then takes what is queued.
+    std::size_t receive_wait(int fd);
     std::span<const std::byte> data(std::size_t i) const;
     Endpoint source(std::size_t i) const { return from_sockaddr(from_[i]); }
     bool truncated(std::size_t i) const { return (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }

@@ -23,6 +23,11 @@ target_include_directories(test_simulator PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(test_simulator PRIVATE natlab_nat_shell GTest::gtest_main)
 gtest_discover_tests(test_simulator)
 
+# The 256-byte budget per live mapping, measured with a counting allocator
+# (deterministic: no timing). The rate benchmark, nat-bench-table, is run by
+# hand: docs/nat.md.
+add_test(NAME nat_bench_memory COMMAND nat-bench-memory)
+
 # nat-emu with real frames, inside a private namespace tree it creates itself
 # (unshare). Needs root; without it the script exits 77 and ctest reports the
 # test as skipped.

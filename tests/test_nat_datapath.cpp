@@ -82,11 +82,11 @@ TEST_F(DatapathTest, ArpIsAnsweredForEveryAddressWeOwn) {
         bool want_reply;
         MacAddress want_mac;
     };
-    for (auto c : {Case{Side::Inside, "10.0.1.1", true, kInsideMac},
-                   Case{Side::Outside, "198.18.1.1", true, kOutsideMac},
-                   Case{Side::Outside, "198.18.1.2", true, kOutsideMac},
-                   Case{Side::Outside, "198.18.1.3", false, {}},
-                   Case{Side::Inside, "198.18.1.2", false, {}}}) {
+    for (auto c :
+         {Case{Side::Inside, "10.0.1.1", true, kInsideMac},
+          Case{Side::Outside, "198.18.1.1", true, kOutsideMac},
+          Case{Side::Outside, "198.18.1.2", true, kOutsideMac}, Case{Side::Outside, "198.18.1.3", false, {}},
+          Case{Side::Inside, "198.18.1.2", false, {}}}) {
         SCOPED_TRACE(c.target);
         clear();
         auto asker = c.side == Side::Inside ? "10.0.1.5" : "198.18.0.5";
@@ -125,36 +125,66 @@ TEST_F(DatapathTest, EveryFrameItDoesNotForwardHasACode) {
     truncated.truncated = true;
     const NoiseCase cases[] = {
         {"runt", Side::Inside, [] { return std::vector<std::byte>(10); }, {}, DropCode::Malformed, false},
-        {"truncated by the link", Side::Inside, [&] { return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, udp()); },
-         truncated, DropCode::Malformed, false},
-        {"IPv6", Side::Outside, [&] { return frame_of(kOutsideMac, kRemoteMac, 0x86dd, udp()); }, {},
-         DropCode::UnsupportedEthertype, false},
-        {"802.3 length field", Side::Inside, [&] { return frame_of(kInsideMac, kHostMac, 0x0040, udp()); }, {},
-         DropCode::UnsupportedEthertype, false},
+        {"truncated by the link", Side::Inside,
+         [&] { return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, udp()); }, truncated,
+         DropCode::Malformed, false},
+        {"IPv6",
+         Side::Outside,
+         [&] { return frame_of(kOutsideMac, kRemoteMac, 0x86dd, udp()); },
+         {},
+         DropCode::UnsupportedEthertype,
+         false},
+        {"802.3 length field",
+         Side::Inside,
+         [&] { return frame_of(kInsideMac, kHostMac, 0x0040, udp()); },
+         {},
+         DropCode::UnsupportedEthertype,
+         false},
         {"VLAN tag (stripped by the kernel)", Side::Inside,
          [&] { return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, udp()); }, vlan,
          DropCode::UnsupportedEthertype, false},
-        {"another station's frame", Side::Outside,
-         [&] { return frame_of(kStrangerMac, kRemoteMac, kEtherTypeIpv4, udp()); }, {}, DropCode::NotOurMac,
+        {"another station's frame",
+         Side::Outside,
+         [&] { return frame_of(kStrangerMac, kRemoteMac, kEtherTypeIpv4, udp()); },
+         {},
+         DropCode::NotOurMac,
          false},
-        {"a bad ARP payload", Side::Inside,
-         [&] { return frame_of(MacAddress::broadcast(), kHostMac, kEtherTypeArp, std::vector<std::byte>(28)); },
-         {}, DropCode::Malformed, false},
-        {"IPv4 fragment (first)", Side::Inside,
-         [&] { return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, with(udp(), 6, 0x20)); }, {},
-         DropCode::Fragment, true},
-        {"IPv4 fragment (later)", Side::Outside,
-         [&] { return frame_of(kOutsideMac, kRemoteMac, kEtherTypeIpv4, with(udp(), 7, 0x10)); }, {},
-         DropCode::Fragment, true},
-        {"GRE", Side::Inside, [&] { return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, with(udp(), 9, 47)); },
-         {}, DropCode::UnsupportedProtocol, true},
-        {"bad IPv4 header checksum", Side::Inside,
+        {"a bad ARP payload",
+         Side::Inside,
+         [&] {
+             return frame_of(MacAddress::broadcast(), kHostMac, kEtherTypeArp, std::vector<std::byte>(28));
+         },
+         {},
+         DropCode::Malformed,
+         false},
+        {"IPv4 fragment (first)",
+         Side::Inside,
+         [&] { return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, with(udp(), 6, 0x20)); },
+         {},
+         DropCode::Fragment,
+         true},
+        {"IPv4 fragment (later)",
+         Side::Outside,
+         [&] { return frame_of(kOutsideMac, kRemoteMac, kEtherTypeIpv4, with(udp(), 7, 0x10)); },
+         {},
+         DropCode::Fragment,
+         true},
+        {"GRE",
+         Side::Inside,
+         [&] { return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, with(udp(), 9, 47)); },
+         {},
+         DropCode::UnsupportedProtocol,
+         true},
+        {"bad IPv4 header checksum",
+         Side::Inside,
          [&] {
              auto d = udp();
              store8(d, 8, 1);
              return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, d);
          },
-         {}, DropCode::Malformed, true},
+         {},
+         DropCode::Malformed,
+         true},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
@@ -171,8 +201,8 @@ TEST_F(DatapathTest, EveryFrameItDoesNotForwardHasACode) {
 }
 
 TEST_F(DatapathTest, AUdpDatagramCrossesWithOurMacsAndComesBack) {
-    receive(Side::Inside,
-            frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, Datagram{{ep("10.0.1.2:4000"), ep("198.18.0.2:3478")}}.bytes));
+    receive(Side::Inside, frame_of(kInsideMac, kHostMac, kEtherTypeIpv4,
+                                   Datagram{{ep("10.0.1.2:4000"), ep("198.18.0.2:3478")}}.bytes));
     ASSERT_EQ(sent(Side::Outside).size(), 1u);
     auto out = sent(Side::Outside)[0].bytes;
     EXPECT_EQ(parse_ethernet(out)->destination, kRemoteMac);
@@ -192,10 +222,11 @@ std::vector<std::byte> offloaded_tcp(FrameMeta& meta) {
     TcpSegmentSpec spec;
     spec.flow = {ep("10.0.1.2:5000"), ep("198.18.0.2:80"), Protocol::Tcp};
     spec.flags = kTcpSyn;
-    spec.payload = std::vector<std::byte>(3 * 1448, std::byte{'x'});
+    spec.payload = std::vector<std::byte>(std::size_t{3} * 1448, std::byte{'x'});
     auto d = build_tcp_segment(spec);
     auto segment = std::span{d}.subspan(20);
-    std::uint32_t pseudo = pseudo_header_sum(spec.flow.source.addr, spec.flow.destination.addr, 6, segment.size());
+    std::uint32_t pseudo =
+        pseudo_header_sum(spec.flow.source.addr, spec.flow.destination.addr, 6, segment.size());
     store16(segment, 16, static_cast<std::uint16_t>(~checksum_finish(pseudo)));  // folded, not complemented
     meta = {true, kEth + 20, 16, 1, 1448, kEth + 20 + 20};
     return frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, d);
@@ -212,7 +243,8 @@ TEST_F(DatapathTest, OffloadMetadataTravelsWithTheFrameAndThePartialSumStaysRigh
     info.meta = meta;
     auto frame = offloaded_tcp(info.meta);
     receive(Side::Inside, frame, info);
-    ASSERT_EQ(sent(Side::Outside).size(), 1u) << (events.empty() ? "" : std::get<DropEvent>(events[0]).reason.text);
+    ASSERT_EQ(sent(Side::Outside).size(), 1u)
+        << (events.empty() ? "" : std::get<DropEvent>(events[0]).reason.text);
     const auto& out = sent(Side::Outside)[0];
     EXPECT_EQ(out.meta, info.meta) << "NEEDS_CSUM and GSO are handed on for the kernel to finish";
     EXPECT_EQ(out.bytes.size(), frame.size()) << "a 64 KiB-style super-frame is translated whole";
@@ -259,7 +291,8 @@ TEST_F(DatapathTest, TtlExpiryIsAnsweredOnTheInsideLink) {
 }
 
 TEST_F(DatapathTest, PingingTheNatsLanAddressIsAnswered) {
-    receive(Side::Inside, frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, echo(ip("10.0.1.2"), ip("10.0.1.1"), 3).bytes));
+    receive(Side::Inside,
+            frame_of(kInsideMac, kHostMac, kEtherTypeIpv4, echo(ip("10.0.1.2"), ip("10.0.1.1"), 3).bytes));
     ASSERT_EQ(sent(Side::Inside).size(), 1u);
     auto f = sent(Side::Inside)[0].bytes;
     EXPECT_EQ(load32(f, kEth + 12), ip("10.0.1.1").value);
@@ -278,7 +311,8 @@ TEST_F(DatapathTest, AFrameWaitingForArpKeepsItsMetadata) {
     EXPECT_EQ(load16(sent(Side::Outside)[0].bytes, 12), kEtherTypeArp);
     clear();
     receive(Side::Outside,
-            build_arp_frame({ArpOp::Reply, kStrangerMac, ip("198.18.0.9"), kOutsideMac, ip("198.18.1.1")}, kOutsideMac)
+            build_arp_frame({ArpOp::Reply, kStrangerMac, ip("198.18.0.9"), kOutsideMac, ip("198.18.1.1")},
+                            kOutsideMac)
                 .bytes);
     ASSERT_EQ(sent(Side::Outside).size(), 1u);
     EXPECT_EQ(parse_ethernet(sent(Side::Outside)[0].bytes)->destination, kStrangerMac);

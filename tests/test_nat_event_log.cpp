@@ -21,19 +21,25 @@ TEST(EventLog, MappingEventLine) {
 }
 
 TEST(EventLog, MappingEventsNameTheirProtocol) {
-    MappingEvent e{MappingChange::Created, t(0), ep("10.0.1.2:7"), ep("198.18.1.1:7"), ep("198.18.0.2:0"),
-                   Protocol::Icmp};
+    MappingEvent e{MappingChange::Created, t(0),          ep("10.0.1.2:7"), ep("198.18.1.1:7"),
+                   ep("198.18.0.2:0"),     Protocol::Icmp};
     EXPECT_EQ(event_json(e, t(0))["protocol"], "icmp");
 }
 
 TEST(EventLog, TcpAndIcmpPacketsAreNamed) {
-    DropEvent tcp{t(0), Direction::Outbound, Flow{ep("10.0.1.2:5000"), ep("198.18.0.2:80"), Protocol::Tcp},
+    DropEvent tcp{t(0),
+                  Direction::Outbound,
+                  Flow{ep("10.0.1.2:5000"), ep("198.18.0.2:80"), Protocol::Tcp},
                   {DropCode::TcpNotSyn, "tcp not syn"}};
     EXPECT_EQ(event_json(tcp, t(0))["packet"], "tcp 10.0.1.2:5000 -> 198.18.0.2:80");
-    DropEvent request{t(0), Direction::Outbound, Flow{ep("10.0.1.2:7"), ep("198.18.0.2:0"), Protocol::Icmp},
+    DropEvent request{t(0),
+                      Direction::Outbound,
+                      Flow{ep("10.0.1.2:7"), ep("198.18.0.2:0"), Protocol::Icmp},
                       {DropCode::PortsExhausted, "ports exhausted"}};
     EXPECT_EQ(event_json(request, t(0))["packet"], "icmp 10.0.1.2 id 7 -> 198.18.0.2");
-    DropEvent reply{t(0), Direction::Inbound, Flow{ep("198.18.0.2:0"), ep("198.18.1.1:9"), Protocol::Icmp},
+    DropEvent reply{t(0),
+                    Direction::Inbound,
+                    Flow{ep("198.18.0.2:0"), ep("198.18.1.1:9"), Protocol::Icmp},
                     {DropCode::NoMapping, "no mapping"}};
     EXPECT_EQ(event_json(reply, t(0))["packet"], "icmp 198.18.0.2 -> 198.18.1.1 id 9");
 }
@@ -88,7 +94,8 @@ TEST(EventLog, CountersLineSumsTheNatAndTheShell) {
     EXPECT_EQ(line["icmp_errors_translated"], 5);
     EXPECT_EQ(line["icmp_errors_sent"], 6);
     EXPECT_EQ(line["echo_replies_sent"], 8);
-    for (const char* code : {"unsupported-protocol", "unsupported-icmp", "tcp-not-syn", "icmp-error-unmatched"})
+    for (const char* code :
+         {"unsupported-protocol", "unsupported-icmp", "tcp-not-syn", "icmp-error-unmatched"})
         EXPECT_EQ(line["dropped"][code], 0) << code;
 }
 

@@ -17,8 +17,8 @@ namespace {
 using M = MappingBehaviour;
 using F = FilteringBehaviour;
 
-constexpr std::size_t kIp = 20;    // IPv4 header, no options
-constexpr std::size_t kIcmp = 8;   // ICMP header
+constexpr std::size_t kIp = 20;              // IPv4 header, no options
+constexpr std::size_t kIcmp = 8;             // ICMP header
 constexpr std::size_t kQuote = kIp + kIcmp;  // where the quoted packet starts
 
 // Sends an echo request or reply; the translated flow or nullopt.
@@ -63,7 +63,7 @@ void expect_error_checksums(const Datagram& error) {
     EXPECT_EQ(internet_checksum(quote.first(kIp)), 0) << "quoted IPv4 header";
 }
 
-// --- echo: a query mapping keyed by the identifier (RFC 5508 §3.1) ---
+// --- echo: a query mapping keyed by the identifier (RFC 5508 REQ-1) ---
 
 TEST(NatIcmp, EchoRequestAndReplyTranslateByIdentifier) {
     NatUnderTest nut{NatConfig{}};
@@ -214,7 +214,9 @@ TEST(NatIcmp, TtlExpiryIsAnsweredWithTimeExceededFromTheIngressAddress) {
          {ep("10.0.1.2:4000"), ep("198.18.0.2:33434")},
          Direction::Outbound,
          "10.0.1.1"},
-        {"from outside: the external address", {ep("198.18.0.2:3478"), ep("198.18.1.1:4000")}, Direction::Inbound,
+        {"from outside: the external address",
+         {ep("198.18.0.2:3478"), ep("198.18.1.1:4000")},
+         Direction::Inbound,
          "198.18.1.1"},
     };
     for (const auto& c : cases) {
@@ -275,7 +277,7 @@ TEST(NatIcmp, ExhaustedPortsAreAnsweredAdministrativelyProhibited) {
     expect_error_checksums(error);
 }
 
-// --- errors about translated flows (RFC 5508 §4.1) ---
+// --- errors about translated flows (RFC 5508 REQ-3 to REQ-7) ---
 
 struct QuoteCase {
     const char* name;
@@ -350,7 +352,7 @@ TEST(NatIcmpErrors, OutboundErrorsAreTranslatedByteForByte) {
     ASSERT_TRUE(nut.out("10.0.1.2:4000", "198.18.0.2:3478", 1));
     Datagram from_remote{{ep("198.18.0.2:3478"), ep("198.18.1.1:1024")}, "answer"};
     ASSERT_TRUE(nut.send(from_remote, Direction::Inbound, 2));
-    Datagram delivered = nut.last;  // 198.18.0.2:3478 -> 10.0.1.2:4000, TTL 63
+    Datagram delivered = nut.last;                        // 198.18.0.2:3478 -> 10.0.1.2:4000, TTL 63
     Datagram error = error_about("10.0.1.2", delivered);  // the host's socket is gone
 
     auto out = nut.send(error, Direction::Outbound, 3);

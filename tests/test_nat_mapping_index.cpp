@@ -44,15 +44,24 @@ TEST(MappingIndex, AgreesWithAReferenceMap) {
 TEST(NatTable, ReusesFreedSlotsAndFindsByBothKeys) {
     NatTable table{MappingBehaviour::AddressAndPortDependent, Timeouts{}};
     for (std::uint16_t i = 0; i < 1000; ++i)
-        table.insert({{ip("10.0.1.2"), i}, {ip("198.18.1.1"), static_cast<std::uint16_t>(20000 + i)},
-                      ep("198.18.0.2:3478"), t(i), {}, Protocol::Udp});
+        table.insert({{ip("10.0.1.2"), i},
+                      {ip("198.18.1.1"), static_cast<std::uint16_t>(20000 + i)},
+                      ep("198.18.0.2:3478"),
+                      t(i),
+                      {},
+                      Protocol::Udp});
     for (std::uint16_t i = 0; i < 1000; i += 2)
-        table.remove(*table.find_inbound(Protocol::Udp, {ip("198.18.1.1"), static_cast<std::uint16_t>(20000 + i)}));
+        table.remove(
+            *table.find_inbound(Protocol::Udp, {ip("198.18.1.1"), static_cast<std::uint16_t>(20000 + i)}));
     EXPECT_EQ(table.size(), 500u);
     auto bytes_before = table.memory_bytes();
     for (std::uint16_t i = 0; i < 1000; i += 2)
-        table.insert({{ip("10.0.1.3"), i}, {ip("198.18.1.1"), static_cast<std::uint16_t>(20000 + i)},
-                      ep("198.18.0.2:3478"), t(i), {}, Protocol::Tcp});
+        table.insert({{ip("10.0.1.3"), i},
+                      {ip("198.18.1.1"), static_cast<std::uint16_t>(20000 + i)},
+                      ep("198.18.0.2:3478"),
+                      t(i),
+                      {},
+                      Protocol::Tcp});
     EXPECT_EQ(table.memory_bytes(), bytes_before) << "freed slots are reused";
     for (std::uint16_t i = 0; i < 1000; ++i) {
         bool odd = i % 2;

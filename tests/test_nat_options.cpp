@@ -91,9 +91,9 @@ TEST(NatOptions, IcmpTcpAndPoolingKnobs) {
     EXPECT_EQ(defaults.nat.pooling, AddressPooling::Paired);
     EXPECT_TRUE(defaults.nat.icmp_errors);
     EXPECT_EQ(defaults.outside_addresses(), std::vector<Ipv4>{ip("198.18.1.1")});
-    auto o = parse_options(required_plus({"--icmp-timeout", "30", "--tcp-established-timeout", "600",
-                                          "--tcp-transitory-timeout", "20.5", "--pooling", "arbitrary",
-                                          "--icmp-errors", "off"}));
+    auto o = parse_options(
+        required_plus({"--icmp-timeout", "30", "--tcp-established-timeout", "600", "--tcp-transitory-timeout",
+                       "20.5", "--pooling", "arbitrary", "--icmp-errors", "off"}));
     EXPECT_EQ(o.nat.icmp_timeout, std::chrono::seconds{30});
     EXPECT_EQ(o.nat.tcp_established_timeout, std::chrono::seconds{600});
     EXPECT_EQ(o.nat.tcp_transitory_timeout, std::chrono::milliseconds{20500});
@@ -105,7 +105,8 @@ TEST(NatOptions, OutsideAddressRepeatsForAPool) {
     auto o = parse_options(
         required_plus({"--outside-address", "198.18.1.2", "--outside-address", "198.18.1.3/15"}));
     EXPECT_EQ(o.outside.address, ip("198.18.1.1")) << "the first one is primary";
-    EXPECT_EQ(o.outside_addresses(), (std::vector<Ipv4>{ip("198.18.1.1"), ip("198.18.1.2"), ip("198.18.1.3")}));
+    EXPECT_EQ(o.outside_addresses(),
+              (std::vector<Ipv4>{ip("198.18.1.1"), ip("198.18.1.2"), ip("198.18.1.3")}));
 }
 
 struct BadCase {
@@ -130,7 +131,8 @@ TEST(NatOptions, BadValuesNameTheirFlag) {
         {required_plus({"--outside-gateway", "198.18.1.1"}), "is our own outside address"},
         {required_plus({"--ready-fd", "-1"}), "--ready-fd"},
         {required_plus({"--icmp-timeout", "0"}), "--icmp-timeout: expected a positive number"},
-        {required_plus({"--tcp-established-timeout", "-5"}), "--tcp-established-timeout: expected a positive"},
+        {required_plus({"--tcp-established-timeout", "-5"}),
+         "--tcp-established-timeout: expected a positive"},
         {required_plus({"--tcp-transitory-timeout", "0"}), "--tcp-transitory-timeout"},
         {required_plus({"--pooling", "random"}), "--pooling: expected paired or arbitrary, got 'random'"},
         {required_plus({"--icmp-errors", "maybe"}), "--icmp-errors: expected on or off"},

@@ -46,7 +46,8 @@ struct Datagram {
 
     explicit Datagram(std::vector<std::byte> raw) : bytes(std::move(raw)) {}
     // UDP
-    explicit Datagram(Flow flow, std::string payload = "hello", std::uint8_t ttl = 64, bool udp_checksum = true)
+    explicit Datagram(Flow flow, std::string payload = "hello", std::uint8_t ttl = 64,
+                      bool udp_checksum = true)
         : bytes(build_udp_datagram({flow, text_bytes(payload), ttl, udp_checksum})) {}
 
     Ipv4Packet view() {

@@ -31,10 +31,10 @@ struct StepCase {
 TEST(TcpState, Table) {
     const StepCase cases[] = {
         // opening
-        {S::SynSent, Out, kTcpSyn, S::SynSent, true},       // SYN retransmitted
-        {S::SynSent, In, SynAck, S::Established, true},     // three-way handshake
-        {S::SynSent, In, kTcpSyn, S::Established, true},    // simultaneous open (RFC 5382 REQ-2)
-        {S::SynSent, In, kTcpAck, S::SynSent, true},        // no SYN back yet
+        {S::SynSent, Out, kTcpSyn, S::SynSent, true},     // SYN retransmitted
+        {S::SynSent, In, SynAck, S::Established, true},   // three-way handshake
+        {S::SynSent, In, kTcpSyn, S::Established, true},  // simultaneous open (RFC 5382 REQ-2)
+        {S::SynSent, In, kTcpAck, S::SynSent, true},      // no SYN back yet
         // open
         {S::Established, Out, kTcpAck, S::Established, true},
         {S::Established, In, kTcpAck | kTcpPsh, S::Established, true},
@@ -67,7 +67,8 @@ TEST(TcpState, Table) {
 
 TEST(TcpState, TransitoryStates) {
     for (auto s : {S::SynSent, S::FinBoth, S::Reset}) EXPECT_TRUE(tcp_transitory(s)) << to_string(s);
-    for (auto s : {S::Established, S::FinOutbound, S::FinInbound}) EXPECT_FALSE(tcp_transitory(s)) << to_string(s);
+    for (auto s : {S::Established, S::FinOutbound, S::FinInbound})
+        EXPECT_FALSE(tcp_transitory(s)) << to_string(s);
 }
 
 // Segments between 10.0.1.2:5000 and 198.18.0.2:80 (which sees 198.18.1.1:5000).
@@ -97,22 +98,24 @@ TEST(NatTcp, TimeoutsFollowTheConnectionState) {
         {"SYN unanswered: transitory, gone", {{Out, kTcpSyn, 0}}, kTrans, false},
         {"established: alive just short of 2 h 4 min", handshake_then({}), 2 + kEst - 0.1, true},
         {"established: gone after 2 h 4 min idle", handshake_then({}), 2 + kEst, false},
-        {"inbound data refreshes an established mapping", handshake_then({{In, kTcpAck, 5000}}), 5000 + kEst - 1,
-         true},
+        {"inbound data refreshes an established mapping", handshake_then({{In, kTcpAck, 5000}}),
+         5000 + kEst - 1, true},
         {"one FIN: half-closed stays established", handshake_then({{Out, FinAck, 10}}), 10 + kEst - 1, true},
-        {"FIN both ways: transitory", handshake_then({{Out, FinAck, 10}, {In, FinAck, 11}}), 11 + kTrans, false},
-        {"FIN both ways: alive before", handshake_then({{Out, FinAck, 10}, {In, FinAck, 11}}), 11 + kTrans - 1,
-         true},
+        {"FIN both ways: transitory", handshake_then({{Out, FinAck, 10}, {In, FinAck, 11}}), 11 + kTrans,
+         false},
+        {"FIN both ways: alive before", handshake_then({{Out, FinAck, 10}, {In, FinAck, 11}}),
+         11 + kTrans - 1, true},
         {"the last ACK does not refresh",
          handshake_then({{Out, FinAck, 10}, {In, FinAck, 11}, {Out, kTcpAck, 100}}), 11 + kTrans, false},
-        {"RST from outside: four minutes from the RST", handshake_then({{In, kTcpRst, 10}}), 10 + kTrans - 1, true},
+        {"RST from outside: four minutes from the RST", handshake_then({{In, kTcpRst, 10}}), 10 + kTrans - 1,
+         true},
         {"RST from outside: then gone", handshake_then({{In, kTcpRst, 10}}), 10 + kTrans, false},
-        {"RST from inside does not refresh", handshake_then({{In, kTcpAck, 10}, {Out, kTcpRst, 100}}), 10 + kTrans,
-         false},
+        {"RST from inside does not refresh", handshake_then({{In, kTcpAck, 10}, {Out, kTcpRst, 100}}),
+         10 + kTrans, false},
         {"data after a RST: established again", handshake_then({{In, kTcpRst, 10}, {Out, kTcpAck, 20}}),
          20 + kEst - 1, true},
-        {"a new SYN after closing reopens", handshake_then({{Out, FinAck, 10}, {In, FinAck, 11}, {Out, kTcpSyn, 50}}),
-         50 + kTrans - 1, true},
+        {"a new SYN after closing reopens",
+         handshake_then({{Out, FinAck, 10}, {In, FinAck, 11}, {Out, kTcpSyn, 50}}), 50 + kTrans - 1, true},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
@@ -153,7 +156,8 @@ TEST(NatTcp, TheStateIsKeptOnTheMapping) {
     EXPECT_EQ(m->tcp, S::SynSent);
     nut.tcp_in("198.18.0.2:80", "198.18.1.1:5000", SynAck, 1);
     EXPECT_EQ(nut.nat.mapping_at(ep("198.18.1.1:5000"), Protocol::Tcp)->tcp, S::Established);
-    EXPECT_FALSE(nut.nat.mapping_at(ep("198.18.1.1:5000"), Protocol::Udp)) << "TCP and UDP mappings are apart";
+    EXPECT_FALSE(nut.nat.mapping_at(ep("198.18.1.1:5000"), Protocol::Udp))
+        << "TCP and UDP mappings are apart";
 }
 
 struct SynCase {
@@ -169,14 +173,16 @@ struct SynCase {
 // REQ-4: one that is refused is dropped silently.
 TEST(NatTcp, InboundSynsAreFilteredByTheFilteringBehaviour) {
     const SynCase cases[] = {
-        {"simultaneous open from the remote, APDF", F::AddressAndPortDependent, "198.18.0.2:80", "198.18.1.1:5000",
-         true, DropCode::Malformed},
-        {"another port of the remote, APDF", F::AddressAndPortDependent, "198.18.0.2:81", "198.18.1.1:5000", false,
-         DropCode::Filtered},
+        {"simultaneous open from the remote, APDF", F::AddressAndPortDependent, "198.18.0.2:80",
+         "198.18.1.1:5000", true, DropCode::Malformed},
+        {"another port of the remote, APDF", F::AddressAndPortDependent, "198.18.0.2:81", "198.18.1.1:5000",
+         false, DropCode::Filtered},
         {"another port of the remote, ADF", F::AddressDependent, "198.18.0.2:81", "198.18.1.1:5000", true,
          DropCode::Malformed},
-        {"another host, ADF", F::AddressDependent, "198.18.0.3:80", "198.18.1.1:5000", false, DropCode::Filtered},
-        {"another host, EIF", F::EndpointIndependent, "198.18.0.3:80", "198.18.1.1:5000", true, DropCode::Malformed},
+        {"another host, ADF", F::AddressDependent, "198.18.0.3:80", "198.18.1.1:5000", false,
+         DropCode::Filtered},
+        {"another host, EIF", F::EndpointIndependent, "198.18.0.3:80", "198.18.1.1:5000", true,
+         DropCode::Malformed},
         {"no mapping at all, EIF", F::EndpointIndependent, "198.18.0.3:80", "198.18.1.1:6000", false,
          DropCode::NoMapping},
     };
@@ -201,8 +207,9 @@ TEST(NatTcp, OnlyASynCreatesAMapping) {
         EXPECT_FALSE(nut.tcp_out("10.0.1.2:5000", "198.18.0.2:80", flags));
         EXPECT_EQ(nut.nat.last_drop().code, DropCode::TcpNotSyn);
     }
-    EXPECT_EQ(nut.nat.last_drop().text,
-              "tcp not syn: tcp 10.0.1.2:5000 -> 198.18.0.2:80 has no mapping, and only a SYN may create one");
+    EXPECT_EQ(
+        nut.nat.last_drop().text,
+        "tcp not syn: tcp 10.0.1.2:5000 -> 198.18.0.2:80 has no mapping, and only a SYN may create one");
     EXPECT_EQ(nut.nat.mappings_live(), 0u);
     EXPECT_TRUE(nut.tcp_out("10.0.1.2:5000", "198.18.0.2:80", kTcpSyn));
 }

@@ -48,8 +48,7 @@ void fix_header_checksum(std::vector<std::byte>& b) {
 void expect_checksums_valid(Ipv4Packet p) {
     EXPECT_EQ(internet_checksum(p.header()), 0) << "IPv4 header checksum";
     if (p.transport_checksum() != 0) {
-        EXPECT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.transport()),
-                  p.transport_checksum())
+        EXPECT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.transport()), p.transport_checksum())
             << "UDP checksum";
     }
 }
@@ -206,8 +205,7 @@ TEST(Packet, RandomRewritesMatchFullRecomputation) {
         p.set_source(any_endpoint());
         p.set_destination(any_endpoint());
         EXPECT_EQ(internet_checksum(p.header()), 0);
-        ASSERT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.transport()),
-                  p.transport_checksum());
+        ASSERT_EQ(udp_checksum(p.source().addr, p.destination().addr, p.transport()), p.transport_checksum());
     }
 }
 
@@ -255,8 +253,8 @@ TEST(Packet, PartialChecksumsStayPartialAndRight) {
         Datagram d = tcp ? Datagram{build_tcp_segment(spec)} : Datagram{flow, std::string(rng() % 30, 'y')};
         auto p = d.view();
         auto at = transport_checksum_offset(p.protocol());
-        auto pseudo = pseudo_header_sum(flow.source.addr, flow.destination.addr, ip_protocol_number(flow.protocol),
-                                        p.transport().size());
+        auto pseudo = pseudo_header_sum(flow.source.addr, flow.destination.addr,
+                                        ip_protocol_number(flow.protocol), p.transport().size());
         store16(p.transport_bytes(), at, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
         p.set_checksum_partial(true);
         p.set_source(any_endpoint());

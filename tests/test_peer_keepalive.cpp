@@ -46,12 +46,10 @@ TEST(PeerKeepalive, ThreeUnansweredProbesLoseThePath) {
         Action want;
     };
     const Row rows[] = {
-        {milliseconds(10'000), Action::probe},
-        {milliseconds(11'000), Action::probe},  // miss 1
-        {milliseconds(12'000), Action::probe},  // miss 2
-        {milliseconds(12'999), Action::none},
-        {milliseconds(13'000), Action::lost},   // miss 3
-        {milliseconds(50'000), Action::none},   // stopped
+        {milliseconds(10'000), Action::probe}, {milliseconds(11'000), Action::probe},  // miss 1
+        {milliseconds(12'000), Action::probe},                                         // miss 2
+        {milliseconds(12'999), Action::none},  {milliseconds(13'000), Action::lost},   // miss 3
+        {milliseconds(50'000), Action::none},                                          // stopped
     };
     for (const auto& r : rows) EXPECT_EQ(k.poll(t0 + r.at), r.want) << r.at.count() << " ms";
     EXPECT_FALSE(k.running());

@@ -510,8 +510,10 @@ TEST(PeerRelay, RelayedDataFromThePartnerIsFollowed) {
 TEST(PeerRelay, RelayNotFromThePartnersSessionIsDropped) {
     auto lab = introduce_alice();
     const Endpoint server = ep("198.18.0.1:3478");
-    auto data = proto::to_wire(proto::build(proto::DataRequest{lab.token, 1, stun::to_bytes("x")}, stun::TransactionId{}));
-    auto probe = proto::to_wire(proto::build(proto::ProbeRequest{"bob", lab.token, true}, stun::TransactionId{}));
+    auto data = proto::to_wire(
+        proto::build(proto::DataRequest{lab.token, 1, stun::to_bytes("x")}, stun::TransactionId{}));
+    auto probe =
+        proto::to_wire(proto::build(proto::ProbeRequest{"bob", lab.token, true}, stun::TransactionId{}));
     proto::Token wrong = lab.token;
     wrong[3] ^= std::byte{1};
     struct Row {
@@ -526,8 +528,8 @@ TEST(PeerRelay, RelayNotFromThePartnersSessionIsDropped) {
         {"a relayed Probe", {lab.token, "bob", probe}, server},
     };
     for (const auto& r : rows) {
-        auto out = lab.alice->on_datagram(proto::to_wire(proto::build(r.relay, stun::TransactionId{})), r.from,
-                                          TimePoint{} + milliseconds(6));
+        auto out = lab.alice->on_datagram(proto::to_wire(proto::build(r.relay, stun::TransactionId{})),
+                                          r.from, TimePoint{} + milliseconds(6));
         EXPECT_TRUE(out.datagrams.empty()) << r.what;
         EXPECT_FALSE(out.dropped.empty()) << r.what;
     }
@@ -622,12 +624,39 @@ TEST(PeerOwnership, ATakenNameIsTheReason) {
     Nat& a = lab.add_nat("198.18.1.1", EI, APD);
     Nat& b = lab.add_nat("198.18.2.1", EI, APD);
     lab.add_peer(a, "10.0.1.2:4000", "alice", std::nullopt);
-    PeerSession& impostor = lab.add_peer(b, "10.0.2.3:5000", "alice", "bob", 5,
-                                         [](PeerConfig& c) { c.timeout = seconds(2); });
+    PeerSession& impostor =
+        lab.add_peer(b, "10.0.2.3:5000", "alice", "bob", 5, [](PeerConfig& c) { c.timeout = seconds(2); });
     lab.run(seconds(3));
     EXPECT_TRUE(impostor.finished());
     EXPECT_EQ(impostor.result().reason, "name taken");
     EXPECT_GE(lab.server().counters().name_conflicts, 5u);
+}
+
+// ---- List -----------------------------------------------------------------------
+
+// 40 peers in a room, 3 in another: --list pages through its own room.
+TEST(PeerList, ListsTheWholeRoomPageByPage) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, EI);
+    for (int i = 0; i < 43; ++i) {
+        std::string local = "10.0.1." + std::to_string(10 + i) + ":5000";
+        lab.add_peer(nat, local, "peer" + std::to_string(100 + i), std::nullopt, 5, [&](PeerConfig& c) {
+            c.group = i < 40 ? "lab" : "other";
+            c.timeout = seconds(3);
+        });
+    }
+    PeerSession& lister = lab.add_peer(nat, "10.0.1.2:4000", "zoe", std::nullopt, 5, [](PeerConfig& c) {
+        c.group = "lab";
+        c.list = true;
+        c.timers.register_retry = milliseconds(500);  // register after the others
+    });
+    lab.run(seconds(4));
+    ASSERT_TRUE(lister.list_complete());
+    EXPECT_EQ(lister.listed().size(), 40u);  // three pages of at most 16
+    EXPECT_TRUE(std::is_sorted(lister.listed().begin(), lister.listed().end()));
+    EXPECT_EQ(lister.result().reason, "listed");
+    EXPECT_TRUE(has(lab.host(43).events, PeerEvent::listed));
+    EXPECT_EQ(lab.server().counters().lists, 3u);
 }
 
 }  // namespace

@@ -3,8 +3,9 @@
 #
 #   test_rendezvous_loopback.sh BIN_DIR loopback   rendezvous + bob (waits) + alice (connects)
 #   test_rendezvous_loopback.sh BIN_DIR hold       the same, holding the path 1 s with keepalives
-#   test_rendezvous_loopback.sh BIN_DIR db         --db keeps the registry across a restart;
-#                                                  SIGUSR1 and exit print the counters JSON
+#   test_rendezvous_loopback.sh BIN_DIR db         --db keeps the registry across a restart
+#                                                  (peer --list sees it); SIGUSR1 and exit
+#                                                  print the counters JSON
 #   test_rendezvous_loopback.sh BIN_DIR cli        bad command lines exit 2 with one stderr line
 #
 # Everything binds to 127.0.0.1 and sends only there. The server listens on
@@ -54,12 +55,15 @@ PY
 start_server() {
     want=$1
     shift
+    started=$(grep -c '^listening on' "$WORK/server.log" 2>/dev/null)
     "$BIN/rendezvous" --listen "127.0.0.1:$want" "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     PORT=""
     for _ in $(seq 50); do
-        PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/server.log" | tail -n 1)
-        [ -n "$PORT" ] && [ "$want" = 0 -o "$PORT" = "$want" ] && break
+        if [ "$(grep -c '^listening on' "$WORK/server.log")" -gt "${started:-0}" ]; then
+            PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/server.log" | tail -n 1)
+            break
+        fi
         sleep 0.1
     done
     [ -n "$PORT" ] || fail "rendezvous did not start"
@@ -136,8 +140,14 @@ db() {
     "$BIN/peer" --server "127.0.0.1:$port" --name alice --connect bob --bind 127.0.0.1:0 --timeout 1 \
         --no-relay >"$WORK/alice.json" 2>&1
     grep -q '"event":"introduced"' "$WORK/alice.json" || fail "alice was not introduced to the restored bob"
+    # carol lists the (default) room: bob from before the restart, and alice.
+    "$BIN/peer" --server "127.0.0.1:$port" --name carol --list --bind 127.0.0.1:0 >"$WORK/carol.json" 2>&1 \
+        || fail "peer --list exited $?"
+    python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; \
+e=[x for x in l if x["event"]=="listed"]; assert e and e[0]["clients"]==["alice","bob"], l' "$WORK/carol.json" \
+        || fail "carol's list: $(cat "$WORK/carol.json")"
     stop_server
-    check_counters 'c["registered"] == 2 and c["introductions"] == 1'
+    check_counters 'c["registered"] == 3 and c["introductions"] == 1 and c["lists"] == 1'
     echo "ok: db"
 }
 
@@ -170,6 +180,7 @@ cli() {
     expect_exit 1 "$BIN/rendezvous" --listen 127.0.0.1:0 --db /nonexistent-dir/x.sqlite
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --predict-ports 65
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --keepalive 0
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --list --connect b
     expect_exit 0 "$BIN/peer" --help
     expect_exit 0 "$BIN/rendezvous" --help
     # No server answering: a result line with a reason, exit 1.

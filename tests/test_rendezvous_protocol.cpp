@@ -268,8 +268,8 @@ TEST(RendezvousProtocol, NewParsersRefuseBadValues) {
     stun::Message relay_request = build(Relay{test_token(), "", to_bytes_of("x")}, id);
     relay_request.cls = stun::Class::request;
     EXPECT_FALSE(parse_relay(relay_request));
-    stun::Message no_secret_answer = build_register_answer({ep("198.18.1.1:1"), test_secret()},
-                                                           build(RegisterRequest{"a", {}}, id));
+    stun::Message no_secret_answer =
+        build_register_answer({ep("198.18.1.1:1"), test_secret()}, build(RegisterRequest{"a", {}}, id));
     no_secret_answer.attributes.erase(no_secret_answer.attributes.begin() + 1);
     EXPECT_FALSE(parse_register_answer(no_secret_answer));
 }

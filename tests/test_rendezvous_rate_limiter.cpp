@@ -21,11 +21,11 @@ TEST(RendezvousRateLimiter, BucketRefillsAtItsRate) {
         bool want;
     };
     const Row rows[] = {
-        {milliseconds(0), 1, true},    // born full: 5 -> 4
-        {milliseconds(0), 4, true},    // 4 -> 0
-        {milliseconds(0), 1, false},   // empty
-        {milliseconds(50), 1, false},  // 0.5 token back: not enough
-        {milliseconds(100), 1, true},  // 1 token back
+        {milliseconds(0), 1, true},       // born full: 5 -> 4
+        {milliseconds(0), 4, true},       // 4 -> 0
+        {milliseconds(0), 1, false},      // empty
+        {milliseconds(50), 1, false},     // 0.5 token back: not enough
+        {milliseconds(100), 1, true},     // 1 token back
         {milliseconds(10'000), 5, true},  // long idle: refilled to the burst, no more
         {milliseconds(10'000), 1, false},
         {milliseconds(9'000), 1, false},  // a clock going backwards gives nothing

@@ -49,9 +49,18 @@ TEST(RendezvousRegistry, OwnershipTable) {
     };
     const Row rows[] = {
         {"first", "alice", "198.18.1.1:40000", {}, RegisterOutcome::added, "198.18.1.1:40000"},
-        {"refresh, no secret yet", "alice", "198.18.1.1:40000", {}, RegisterOutcome::refreshed,
+        {"refresh, no secret yet",
+         "alice",
+         "198.18.1.1:40000",
+         {},
+         RegisterOutcome::refreshed,
          "198.18.1.1:40000"},
-        {"other endpoint, no secret", "alice", "198.18.9.9:1234", {}, RegisterOutcome::taken, "198.18.1.1:40000"},
+        {"other endpoint, no secret",
+         "alice",
+         "198.18.9.9:1234",
+         {},
+         RegisterOutcome::taken,
+         "198.18.1.1:40000"},
         {"other endpoint, wrong secret", "alice", "198.18.9.9:1234", secret(0x01), RegisterOutcome::taken,
          "198.18.1.1:40000"},
         {"mapping moved, right secret", "alice", "198.18.1.1:40002", secret(0xA1), RegisterOutcome::moved,
@@ -64,7 +73,7 @@ TEST(RendezvousRegistry, OwnershipTable) {
         EXPECT_EQ(registry.find("alice", t0)->public_endpoint, ep(r.alice_at)) << r.what;
     }
     EXPECT_EQ(registry.size(), 2u);
-    EXPECT_EQ(registry.find("alice", t0)->secret, secret(0xA1));  // the secret survives the move
+    EXPECT_EQ(registry.find("alice", t0)->secret, secret(0xA1));          // the secret survives the move
     EXPECT_FALSE(registry.find_by_endpoint(ep("198.18.1.1:40000"), t0));  // old mapping gone
 }
 
@@ -174,7 +183,7 @@ TEST(RendezvousRegistry, RoomsAreCountedAndReused) {
     EXPECT_EQ(registry.rooms(), 3u);  // "", room1, room2
     EXPECT_EQ(registry.find("ann", t0)->room, registry.find("bea", t0)->room);
     registry.upsert(reg("cat", "198.18.0.1:3", {}, {}, "room3"), t0);  // cat changes room
-    EXPECT_EQ(registry.rooms(), 3u);                                    // room2 freed, room3 born
+    EXPECT_EQ(registry.rooms(), 3u);                                   // room2 freed, room3 born
     EXPECT_EQ(registry.room_name(registry.find("cat", t0)->room), "room3");
     registry.expire(t0 + seconds(30));
     EXPECT_EQ(registry.rooms(), 1u);
@@ -183,7 +192,8 @@ TEST(RendezvousRegistry, RoomsAreCountedAndReused) {
 TEST(RendezvousRegistry, RecordKeepsItsLocalEndpoints) {
     for (std::size_t n : {0u, 1u, 2u, 16u}) {
         std::vector<Endpoint> local;
-        for (std::size_t i = 0; i < n; ++i) local.push_back({Ipv4{0x0A000001}, static_cast<std::uint16_t>(i + 1)});
+        for (std::size_t i = 0; i < n; ++i)
+            local.push_back({Ipv4{0x0A000001}, static_cast<std::uint16_t>(i + 1)});
         ClientRecord r("x", ep("198.18.0.1:1"), local, secret(1), t0);
         EXPECT_EQ(r.local_endpoints(), local);
         ClientRecord copy = r;
@@ -250,8 +260,8 @@ TEST_F(TempDb, RestartKeepsTheListAndTheSecrets) {
         Registry registry;
         registry.keep_journal(true);
         RegistryDb db(path.string());
-        registry.upsert(reg("alice", "198.18.1.1:40000", {}, {ep("10.0.1.2:40000"), ep("10.0.2.2:40000")}, "lab"),
-                        t0);
+        registry.upsert(
+            reg("alice", "198.18.1.1:40000", {}, {ep("10.0.1.2:40000"), ep("10.0.2.2:40000")}, "lab"), t0);
         registry.upsert(reg("bob", "198.18.2.1:50000"), t0 + seconds(10));
         EXPECT_EQ(db.save(registry, t0 + seconds(10), w0 + seconds(10)), 2u);
         EXPECT_EQ(db.rows(), 2u);
@@ -299,7 +309,7 @@ TEST_F(TempDb, ExpiryAndMovesAreWrittenThrough) {
     upsert(registry, "bob", "198.18.2.1:50000", t0 + seconds(20));
     db.save(registry, t0 + seconds(20), w0 + seconds(20));
     upsert(registry, "bob", "198.18.2.1:50002", t0 + seconds(21), secret(0xA1));  // moved
-    registry.expire(t0 + seconds(30));                                          // alice gone
+    registry.expire(t0 + seconds(30));                                            // alice gone
     db.save(registry, t0 + seconds(30), w0 + seconds(30));
     EXPECT_EQ(db.rows(), 1u);
     Registry again;
@@ -312,7 +322,8 @@ TEST_F(TempDb, UnopenableFileIsOneClearError) {
         RegistryDb db("/nonexistent-dir/registry.sqlite");
         FAIL() << "opened";
     } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/registry.sqlite"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/registry.sqlite"), std::string::npos)
+            << e.what();
     }
 }
 

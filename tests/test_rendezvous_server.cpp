@@ -314,16 +314,17 @@ TEST(RendezvousServer5780, BindingAnswerBytes) {
     request.add(stun::make_u32(stun::attr::change_request, stun::kChangePort));
     auto out = server.handle(proto::to_wire(request), ep("198.18.1.1:40000"), kA1P1, t0);
     ASSERT_EQ(out.datagrams.size(), 1u);
-    EXPECT_EQ(stun::to_hex(out.datagrams[0].bytes),
-              std::string("0101") + "0048"  // Binding success, 72 bytes of attributes
-                  "2112a442"                // magic cookie
-                  "0102030405060708090a0b0c"  // transaction id
-                  "0020" "0008" "0001" "bd52" "e700a543"  // XOR-MAPPED-ADDRESS 198.18.1.1:40000
-                  "0001" "0008" "0001" "9c40" "c6120101"  // MAPPED-ADDRESS 198.18.1.1:40000 (ALG check)
-                  "802b" "0008" "0001" "0d97" "c6120001"  // RESPONSE-ORIGIN 198.18.0.1:3479 (port changed)
-                  "802c" "0008" "0001" "0d97" "c6120002"  // OTHER-ADDRESS 198.18.0.2:3479
-                  "8022" "000b" "6e61742d6c616220302e31" "00"  // SOFTWARE "nat-lab 0.1"
-                  "8028" "0004" "7e8086d0");              // FINGERPRINT
+    EXPECT_EQ(
+        stun::to_hex(out.datagrams[0].bytes),
+        stun::to_hex(*stun::from_hex("0101 0048"                     // Binding success, 72 bytes
+                                     "2112a442"                      // magic cookie
+                                     "0102030405060708090a0b0c"      // transaction id
+                                     "0020 0008 0001 bd52 e700a543"  // XOR-MAPPED-ADDRESS 198.18.1.1:40000
+                                     "0001 0008 0001 9c40 c6120101"  // MAPPED-ADDRESS (ALG check)
+                                     "802b 0008 0001 0d97 c6120001"  // RESPONSE-ORIGIN 198.18.0.1:3479
+                                     "802c 0008 0001 0d97 c6120002"  // OTHER-ADDRESS 198.18.0.2:3479
+                                     "8022 000b 6e61742d6c616220302e31 00"  // SOFTWARE
+                                     "8028 0004 7e8086d0")));               // FINGERPRINT
 }
 
 // RFC 3489 clients read SOURCE-ADDRESS and CHANGED-ADDRESS, and get no FINGERPRINT.
@@ -367,7 +368,11 @@ TEST(RendezvousServer5780, RefusalsTable) {
     stun::Message port_zero = proto::binding_request(txid(7));
     port_zero.add({stun::attr::response_port, *stun::from_hex("00000000")});
     const Row rows[] = {
-        {"change without an alternate", false, change_request(stun::kChangeIp), 420, {stun::attr::change_request}},
+        {"change without an alternate",
+         false,
+         change_request(stun::kChangeIp),
+         420,
+         {stun::attr::change_request}},
         {"unknown comprehension-required", true, unknown_attr, 420, {0x7777}},
         {"CHANGE-REQUEST not 4 bytes", true, bad_change, 400, {}},
         {"RESPONSE-PORT 0", true, port_zero, 400, {}},
@@ -394,7 +399,8 @@ TEST(RendezvousServer5780, RefusalsTable) {
 // ---- ownership, amplification, rate limits ---------------------------------
 
 TEST_F(ServerTest, NameBelongsToItsOwner) {
-    auto first = proto::parse_register_answer(decode_ok(register_as("alice", kAlice, kAliceLocal).datagrams[0]));
+    auto first =
+        proto::parse_register_answer(decode_ok(register_as("alice", kAlice, kAliceLocal).datagrams[0]));
     const Endpoint thief = ep("198.18.9.9:1234");
     auto stolen = register_as("alice", thief, kAliceLocal);
     ASSERT_EQ(stolen.datagrams.size(), 1u);
@@ -459,7 +465,8 @@ TEST(RendezvousServerLimits, RequestsPerSourceAreRateLimited) {
     };
     for (const auto& r : rows) {
         int answered = 0;
-        for (int i = 0; i < r.count; ++i) answered += !server.handle(binding, r.from, t0 + r.at).datagrams.empty();
+        for (int i = 0; i < r.count; ++i)
+            answered += !server.handle(binding, r.from, t0 + r.at).datagrams.empty();
         EXPECT_EQ(answered, r.answered) << r.what;
     }
     EXPECT_EQ(server.counters().dropped[static_cast<std::size_t>(DropReason::rate_limited)], 5u + 2u + 5u);
@@ -492,7 +499,8 @@ TEST(RendezvousServerLimits, EveryMalformedDatagramIsCountedByReason) {
         auto out = server.handle(r.datagram, kAlice, t0);
         EXPECT_TRUE(out.datagrams.empty()) << to_string(r.reason);
         EXPECT_EQ(out.dropped.substr(0, to_string(r.reason).size()), to_string(r.reason));
-        EXPECT_EQ(server.counters().dropped[static_cast<std::size_t>(r.reason)], before + 1) << to_string(r.reason);
+        EXPECT_EQ(server.counters().dropped[static_cast<std::size_t>(r.reason)], before + 1)
+            << to_string(r.reason);
     }
     EXPECT_EQ(server.counters().malformed, 7u);
     EXPECT_EQ(server.counters().unexpected, 2u);
@@ -514,7 +522,8 @@ TEST_F(ServerTest, ListPagesTheRequestersRoomOnly) {
     std::vector<std::string> seen;
     std::string cursor;
     for (int page = 0; page < 5; ++page) {
-        auto out = send(proto::build(proto::ListRequest{cursor}, txid(static_cast<std::uint8_t>(page))), kAlice);
+        auto out =
+            send(proto::build(proto::ListRequest{cursor}, txid(static_cast<std::uint8_t>(page))), kAlice);
         ASSERT_EQ(out.datagrams.size(), 1u);
         EXPECT_LE(out.datagrams[0].bytes.size(), 600u);  // pages stay small
         auto answer = proto::parse_list_answer(decode_ok(out.datagrams[0]));
@@ -537,9 +546,11 @@ TEST(RendezvousServerList, NoAnswerLooksLikeWireGuard) {
             server.handle(proto::to_wire(proto::build(proto::RegisterRequest{name, {}}, txid(1))), from, t0);
         };
         reg("a", kAlice);
-        for (int i = 0; i < 3; ++i) reg(std::string(length, static_cast<char>('b' + i)), ep("198.18.5.1:" + std::to_string(i + 1)));
+        for (int i = 0; i < 3; ++i)
+            reg(std::string(length, static_cast<char>('b' + i)), ep("198.18.5.1:" + std::to_string(i + 1)));
         for (const char* cursor : {"", "b", "c"}) {
-            auto out = server.handle(proto::to_wire(proto::build(proto::ListRequest{cursor}, txid(2))), kAlice, t0);
+            auto out =
+                server.handle(proto::to_wire(proto::build(proto::ListRequest{cursor}, txid(2))), kAlice, t0);
             ASSERT_EQ(out.datagrams.size(), 1u);
             EXPECT_FALSE(proto::wireguard_lookalike(out.datagrams[0].bytes)) << length;
             EXPECT_TRUE(proto::parse_list_answer(decode_ok(out.datagrams[0]))) << length;
@@ -621,7 +632,8 @@ TEST_F(RelayTest, ForwardsOnlyBetweenThePeersOfALiveSession) {
 TEST_F(RelayTest, PartnerGoneSessionExpiredAndMalformed) {
     // bob stays silent; alice keeps refreshing and keeps the session in use.
     register_as("alice", kAlice, kAliceLocal, t0 + seconds(25));
-    token = proto::parse_introduction(decode_ok(connect("bob", kAlice, t0 + seconds(25)).datagrams[1]))->token;
+    token =
+        proto::parse_introduction(decode_ok(connect("bob", kAlice, t0 + seconds(25)).datagrams[1]))->token;
     EXPECT_EQ(relay(kAlice, token, 100, t0 + seconds(30)).dropped, to_string(DropReason::relay_partner_gone));
     EXPECT_EQ(relay(kAlice, token, 100, t0 + seconds(45)).dropped, to_string(DropReason::relay_no_session));
     auto too_long = relay(kAlice, token, proto::kMaxRelayBytes + 1, t0 + seconds(45));
@@ -640,9 +652,11 @@ TEST(RendezvousServerRelay, PerClientByteRateAndSwitchOff) {
         };
         send(proto::build(proto::RegisterRequest{"alice", {}}, txid(1)), kAlice, t0);
         send(proto::build(proto::RegisterRequest{"bob", {}}, txid(1)), kBob, t0);
-        auto token = proto::parse_introduction(
-                         decode_ok(send(proto::build(proto::ConnectRequest{"", "bob"}, txid(2)), kAlice, t0).datagrams[1]))
-                         ->token;
+        auto token =
+            proto::parse_introduction(
+                decode_ok(
+                    send(proto::build(proto::ConnectRequest{"", "bob"}, txid(2)), kAlice, t0).datagrams[1]))
+                ->token;
         auto relay = proto::build(proto::Relay{token, "", stun::Bytes(400, std::byte{1})}, txid(3));
         int forwarded = 0;
         for (int i = 0; i < 4; ++i) forwarded += static_cast<int>(send(relay, kAlice, t0).datagrams.size());

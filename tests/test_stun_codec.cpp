@@ -360,13 +360,13 @@ TEST(StunCodec, GarbageNeverCrashes) {
 // An RFC 5780 Binding request asking for both changes and an answer to
 // another port, as turnutils_stunclient sends it (its test II).
 const Bytes kChangeRequest =
-    hex("0001 0010"                  // Binding request, 16 bytes of attributes
-        "2112a442"                   // magic cookie
-        "144e8caa771f20a2b7d4c13a"   // transaction id
-        "0027 0004"                  // RESPONSE-PORT, 4 bytes
-        "c717 0000"                  //   port 50967, 2 bytes padding (RFC 5780 section 7.5)
-        "0003 0004"                  // CHANGE-REQUEST, 4 bytes
-        "00000006");                 //   change IP (0x04) | change port (0x02)
+    hex("0001 0010"                 // Binding request, 16 bytes of attributes
+        "2112a442"                  // magic cookie
+        "144e8caa771f20a2b7d4c13a"  // transaction id
+        "0027 0004"                 // RESPONSE-PORT, 4 bytes
+        "c717 0000"                 //   port 50967, 2 bytes padding (RFC 5780 section 7.5)
+        "0003 0004"                 // CHANGE-REQUEST, 4 bytes
+        "00000006");                //   change IP (0x04) | change port (0x02)
 
 TEST(StunRfc5780, ChangeRequestReadsInPlace) {
     auto v = view(kChangeRequest);
@@ -390,9 +390,9 @@ TEST(StunRfc5780, OriginAndOtherAddressBytes) {
     w.address(attr::response_origin, Address::from(*Endpoint::parse("198.18.0.2:3479")));
     w.address(attr::other_address, Address::from(*Endpoint::parse("198.18.0.1:3478")));
     EXPECT_EQ(to_hex(w.written()),
-              to_hex(hex("0101 0018"                  // Binding success, 24 bytes so far
+              to_hex(hex("0101 0018"  // Binding success, 24 bytes so far
                          "2112a442 000000000000000000000000"
-                         "802b 0008 0001 0d97 c6120002"     // RESPONSE-ORIGIN 198.18.0.2:3479
+                         "802b 0008 0001 0d97 c6120002"      // RESPONSE-ORIGIN 198.18.0.2:3479
                          "802c 0008 0001 0d96 c6120001")));  // OTHER-ADDRESS 198.18.0.1:3478
 }
 

@@ -51,18 +51,42 @@ std::size_t malloc_in_use() {
 
 }  // namespace
 
-void* operator new(std::size_t size) { return counted_new(size); }
-void* operator new[](std::size_t size) { return counted_new(size); }
-void* operator new(std::size_t size, std::align_val_t a) { return counted_new(size, std::size_t(a)); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_new(size, std::size_t(a)); }
-void operator delete(void* p) noexcept { counted_delete(p); }
-void operator delete[](void* p) noexcept { counted_delete(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_delete(p); }
-void operator delete(void* p, std::align_val_t a) noexcept { counted_delete(p, std::size_t(a)); }
-void operator delete[](void* p, std::align_val_t a) noexcept { counted_delete(p, std::size_t(a)); }
-void operator delete(void* p, std::size_t, std::align_val_t a) noexcept { counted_delete(p, std::size_t(a)); }
-void operator delete[](void* p, std::size_t, std::align_val_t a) noexcept { counted_delete(p, std::size_t(a)); }
+void* operator new(std::size_t size) {
+    return counted_new(size);
+}
+void* operator new[](std::size_t size) {
+    return counted_new(size);
+}
+void* operator new(std::size_t size, std::align_val_t a) {
+    return counted_new(size, std::size_t(a));
+}
+void* operator new[](std::size_t size, std::align_val_t a) {
+    return counted_new(size, std::size_t(a));
+}
+void operator delete(void* p) noexcept {
+    counted_delete(p);
+}
+void operator delete[](void* p) noexcept {
+    counted_delete(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    counted_delete(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    counted_delete(p);
+}
+void operator delete(void* p, std::align_val_t a) noexcept {
+    counted_delete(p, std::size_t(a));
+}
+void operator delete[](void* p, std::align_val_t a) noexcept {
+    counted_delete(p, std::size_t(a));
+}
+void operator delete(void* p, std::size_t, std::align_val_t a) noexcept {
+    counted_delete(p, std::size_t(a));
+}
+void operator delete[](void* p, std::size_t, std::align_val_t a) noexcept {
+    counted_delete(p, std::size_t(a));
+}
 
 int main(int argc, char** argv) {
     using namespace natlab::nat;
@@ -81,11 +105,12 @@ int main(int argc, char** argv) {
             return 2;
         }
 
-    double requested = double(g_live - requested_before) / nat.mappings_live();
-    double by_malloc = double(malloc_in_use() - malloc_before) / nat.mappings_live();
+    const auto live = static_cast<double>(nat.mappings_live());
+    double requested = static_cast<double>(g_live - requested_before) / live;
+    double by_malloc = static_cast<double>(malloc_in_use() - malloc_before) / live;
     std::printf("live mappings: %zu (sizeof(Mapping) = %zu bytes)\n", nat.mappings_live(), sizeof(Mapping));
     std::printf("table (records, free list, indexes): %.1f bytes/mapping\n",
-                double(nat.table_memory_bytes()) / nat.mappings_live());
+                static_cast<double>(nat.table_memory_bytes()) / live);
     std::printf("heap requested: %.1f bytes/mapping\n", requested);
     std::printf("heap in use (mallinfo2): %.1f bytes/mapping\n", by_malloc);
     bool within = requested <= kBudget && by_malloc <= kBudget;

@@ -66,12 +66,13 @@ inline bool next_record(std::span<const std::uint8_t>& in, Record& r) {
 }
 
 inline void append_record(std::vector<std::uint8_t>& out, const Record& r) {
-    auto flags = static_cast<std::uint8_t>((r.side == Side::Outside ? 1 : 0) |
-                                           (r.info.meta.checksum_partial ? 2 : 0) | (r.info.vlan_tagged ? 4 : 0) |
-                                           (r.info.truncated ? 8 : 0) | ((r.pause_seconds / 16) << 4));
+    auto flags = static_cast<std::uint8_t>(
+        (r.side == Side::Outside ? 1 : 0) | (r.info.meta.checksum_partial ? 2 : 0) |
+        (r.info.vlan_tagged ? 4 : 0) | (r.info.truncated ? 8 : 0) | ((r.pause_seconds / 16) << 4));
     out.push_back(flags);
     out.push_back(static_cast<std::uint8_t>(r.info.meta.checksum_start));
-    out.push_back(static_cast<std::uint8_t>((r.info.meta.gso_type << 4) | (r.info.meta.checksum_offset & 0x0f)));
+    out.push_back(
+        static_cast<std::uint8_t>((r.info.meta.gso_type << 4) | (r.info.meta.checksum_offset & 0x0f)));
     out.push_back(static_cast<std::uint8_t>(r.frame.size() >> 8));
     out.push_back(static_cast<std::uint8_t>(r.frame.size() & 0xff));
     for (auto b : r.frame) out.push_back(static_cast<std::uint8_t>(b));

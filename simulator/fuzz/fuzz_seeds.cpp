@@ -27,10 +27,11 @@ const MacAddress kOutside{{0x02, 0, 0, 0, 0, 0x02}};
 const MacAddress kHost{{0x02, 0, 0, 0, 0, 0x10}};
 const MacAddress kHost2{{0x02, 0, 0, 0, 0, 0x11}};
 const MacAddress kRemote{{0x02, 0, 0, 0, 0, 0x20}};
-const Ipv4 kHostIp{0x0a000102}, kHost2Ip{0x0a000103}, kRemoteIp{0xc6120002}, kNatIp{0xc6120101}, kLan{0x0a000101};
+const Ipv4 kHostIp{0x0a000102}, kHost2Ip{0x0a000103}, kRemoteIp{0xc6120002}, kNatIp{0xc6120101},
+    kLan{0x0a000101};
 
-Record frame(Side side, MacAddress to, MacAddress from, std::uint16_t type, const std::vector<std::byte>& payload,
-             int pause = 0) {
+Record frame(Side side, MacAddress to, MacAddress from, std::uint16_t type,
+             const std::vector<std::byte>& payload, int pause = 0) {
     Record r;
     r.side = side;
     r.pause_seconds = pause;
@@ -135,9 +136,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string dir = argv[1];
-    write(dir + "/udp_and_error", 0x08, udp_and_error());        // EIM, APDF
-    write(dir + "/tcp_connection", 0x04, tcp_connection());      // EIM, ADF
-    write(dir + "/pings", 0x0a, pings());                        // APDM, APDF
+    write(dir + "/udp_and_error", 0x08, udp_and_error());          // EIM, APDF
+    write(dir + "/tcp_connection", 0x04, tcp_connection());        // EIM, ADF
+    write(dir + "/pings", 0x0a, pings());                          // APDM, APDF
     write(dir + "/hairpin_and_noise", 0x10, hairpin_and_noise());  // EIM, EIF, hairpin
     return 0;
 }

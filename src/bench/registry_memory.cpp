@@ -10,13 +10,12 @@
 // (its idle buckets are pruned every simulated second). No sockets, no
 // network. Prints one JSON line: clients, resident MB before and after,
 // bytes per client. The goal in docs/performance.md is <= 256 MB for 1e6.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <string>
-
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "rendezvous_protocol.h"
 #include "rendezvous_server.h"
@@ -66,11 +65,13 @@ int run(std::size_t clients, std::size_t locals) {
                         static_cast<std::uint16_t>(1024 + (i & 0x3fff))};
         proto::RegisterRequest r{name_of(i), {}};
         for (std::size_t k = 0; k < locals; ++k)
-            r.local.push_back({Ipv4{0x0A000000u + static_cast<std::uint32_t>(i)}, static_cast<std::uint16_t>(40000 + k)});
+            r.local.push_back(
+                {Ipv4{0x0A000000u + static_cast<std::uint32_t>(i)}, static_cast<std::uint16_t>(40000 + k)});
         stun::TransactionId id{};
         std::memcpy(id.data(), &i, sizeof i);
         auto out = server.handle(proto::to_wire(proto::build(r, id)), source, now);
-        refused += out.datagrams.size() == 1 && proto::parse_error(*stun::decode(out.datagrams[0].bytes).message);
+        refused +=
+            out.datagrams.size() == 1 && proto::parse_error(*stun::decode(out.datagrams[0].bytes).message);
         now += step;
         if (now >= next_tick) {
             server.tick(now);
@@ -83,9 +84,9 @@ int run(std::size_t clients, std::size_t locals) {
     j["clients"] = server.registry().size();
     j["refused"] = refused;
     j["local_endpoints"] = locals;
-    j["rss_mb_before"] = before / 1024.0;
-    j["rss_mb"] = after / 1024.0;
-    j["bytes_per_client"] = clients ? (after - before) * 1024.0 / static_cast<double>(clients) : 0;
+    j["rss_mb_before"] = static_cast<double>(before) / 1024.0;
+    j["rss_mb"] = static_cast<double>(after) / 1024.0;
+    j["bytes_per_client"] = static_cast<double>(after - before) * 1024.0 / static_cast<double>(clients);
     std::cout << j.dump() << std::endl;
     return server.registry().size() == clients ? 0 : 1;
 }
@@ -96,8 +97,19 @@ int run(std::size_t clients, std::size_t locals) {
 int main(int argc, char** argv) {
     CLI::App app{"resident memory of the rendezvous core with N registered clients", "registry_memory"};
     std::size_t clients = 1'000'000, locals = 1;
-    app.add_option("--clients", clients, "registrations")->check(CLI::Range(1, 50'000'000))->capture_default_str();
-    app.add_option("--local-endpoints", locals, "local endpoints per client")->check(CLI::Range(0, 16))->capture_default_str();
-    CLI11_PARSE(app, argc, argv);
-    return natlab::run(clients, locals);
+    app.add_option("--clients", clients, "registrations")
+        ->check(CLI::Range(1, 50'000'000))
+        ->capture_default_str();
+    app.add_option("--local-endpoints", locals, "local endpoints per client")
+        ->check(CLI::Range(0, 16))
+        ->capture_default_str();
+    try {
+        app.parse(argc, argv);
+        return natlab::run(clients, locals);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const std::exception& e) {
+        std::cerr << "registry_memory: " << e.what() << std::endl;
+        return 1;
+    }
 }
