@@ -67,7 +67,7 @@ const std::set<std::string> kTypes = [] {
 }();
 const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
 const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
-const std::set<std::string> kPaths = {"local", "public", "peer-reflexive"};
+const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "relay"};
 
 std::string join(const std::set<std::string>& words) {
     std::string out;
