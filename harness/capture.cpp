@@ -1,53 +1,96 @@
 #include "capture.h"
 
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <sys/time.h>
 
 #include "setup_error.h"
 
 namespace natlab::harness {
 
 struct Capture::Tap {
-    pcap_t* handle = nullptr;
+    pcap_t* dead = nullptr;  // only the file format: link type, snap length
     pcap_dumper_t* dumper = nullptr;
-    std::string device;
 
     ~Tap() {
         if (dumper) pcap_dump_close(dumper);
-        if (handle) pcap_close(handle);
+        if (dead) pcap_close(dead);
     }
 };
 
 namespace {
 
-void check(pcap_t* handle, int rc, const std::string& what) {
-    if (rc < 0) throw SetupError("pcap: " + what + ": " + pcap_geterr(handle));
+constexpr int kSnapLen = 65535;
+constexpr int kBatch = 32;
+constexpr int kReceiveBuffer = 16 << 20;
+
+int open_socket() {
+    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) throw_errno("capture: packet socket");
+    int size = kReceiveBuffer;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);  // without CAP_NET_ADMIN: up to rmem_max
+    int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    return fd;
 }
 
-void write_packet(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
-    auto* dumper = reinterpret_cast<pcap_dumper_t*>(user);
-    pcap_dump(reinterpret_cast<u_char*>(dumper), header, bytes);
+// From now on every frame of every interface of the namespace is queued.
+void bind_all(int fd) {
+    sockaddr_ll all{};
+    all.sll_family = AF_PACKET;
+    all.sll_protocol = htons(ETH_P_ALL);
+    all.sll_ifindex = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&all), sizeof all) != 0) throw_errno("capture: bind");
+}
+
+timeval stamp_of(msghdr& msg) {
+    for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+        timespec ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        return {ts.tv_sec, static_cast<suseconds_t>(ts.tv_nsec / 1000)};
+    }
+    timeval now{};
+    ::gettimeofday(&now, nullptr);
+    return now;
 }
 
 }  // namespace
 
-Capture::Capture() = default;
-Capture::~Capture() { stop(); }
+Capture::Capture() {
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) throw_errno("eventfd");
+}
 
-void Capture::add(const std::string& device, const std::string& file) {
-    auto tap = std::make_unique<Tap>();
-    tap->device = device;
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    tap->handle = pcap_create(device.c_str(), errbuf);
-    if (!tap->handle) throw SetupError("pcap: open " + device + ": " + errbuf);
-    pcap_set_snaplen(tap->handle, 65535);
-    pcap_set_immediate_mode(tap->handle, 1);
-    pcap_set_buffer_size(tap->handle, 4 << 20);
-    check(tap->handle, pcap_activate(tap->handle), "activate " + device);
-    check(tap->handle, pcap_setnonblock(tap->handle, 1, errbuf), "non-blocking " + device);
-    tap->dumper = pcap_dump_open(tap->handle, file.c_str());
-    if (!tap->dumper) throw SetupError("pcap: write " + file + ": " + pcap_geterr(tap->handle));
-    taps_.push_back(std::move(tap));
+Capture::~Capture() {
+    stop();
+    ::close(wake_fd_);
+}
+
+void Capture::open(const std::vector<std::pair<std::string, std::string>>& taps) {
+    for (auto& [device, file] : taps) {
+        int index = static_cast<int>(::if_nametoindex(device.c_str()));
+        if (index == 0) throw_errno("capture: no device " + device);
+        auto tap = std::make_unique<Tap>();
+        tap->dead = pcap_open_dead(DLT_EN10MB, kSnapLen);
+        if (!tap->dead) throw SetupError("pcap: cannot allocate a handle for " + file);
+        tap->dumper = pcap_dump_open(tap->dead, file.c_str());
+        if (!tap->dumper) throw SetupError("pcap: write " + file + ": " + pcap_geterr(tap->dead));
+        taps_[index] = std::move(tap);
+    }
+    socket_ = open_socket();
+    bind_all(socket_);
 }
 
 void Capture::start() {
@@ -56,28 +99,53 @@ void Capture::start() {
 }
 
 void Capture::stop() {
-    if (!running_.exchange(false)) return;
-    if (thread_.joinable()) thread_.join();
-    drain_all();
+    if (running_.exchange(false)) {
+        std::uint64_t one = 1;
+        if (::write(wake_fd_, &one, sizeof one) < 0) {}  // the thread's poll also times out
+        if (thread_.joinable()) thread_.join();
+    }
+    if (socket_ >= 0) {
+        while (drain()) {}
+        ::close(socket_);
+        socket_ = -1;
+    }
     taps_.clear();
 }
 
-void Capture::drain_all() {
-    for (auto& tap : taps_) {
-        int n = pcap_dispatch(tap->handle, -1, write_packet, reinterpret_cast<u_char*>(tap->dumper));
-        if (n > 0) {
-            packets_ += n;
-            pcap_dump_flush(tap->dumper);
-        }
+// One recvmmsg batch into the files; frames of other interfaces are dropped.
+bool Capture::drain() {
+    static thread_local std::vector<unsigned char> buffers(kBatch * kSnapLen);
+    sockaddr_ll from[kBatch];
+    iovec iov[kBatch];
+    mmsghdr msgs[kBatch];
+    alignas(cmsghdr) char control[kBatch][CMSG_SPACE(sizeof(timespec))];
+    for (int i = 0; i < kBatch; ++i) {
+        iov[i] = {buffers.data() + i * kSnapLen, kSnapLen};
+        msgs[i].msg_hdr = {&from[i], sizeof from[i], &iov[i], 1, control[i], sizeof control[i], 0};
     }
+    int n = ::recvmmsg(socket_, msgs, kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    if (n <= 0) return false;
+    std::map<int, Tap*> touched;
+    for (int i = 0; i < n; ++i) {
+        auto it = taps_.find(from[i].sll_ifindex);
+        if (it == taps_.end()) continue;
+        pcap_pkthdr header{};
+        header.ts = stamp_of(msgs[i].msg_hdr);
+        header.caplen = std::min<bpf_u_int32>(msgs[i].msg_len, kSnapLen);
+        header.len = msgs[i].msg_len;
+        pcap_dump(reinterpret_cast<u_char*>(it->second->dumper), &header, static_cast<u_char*>(iov[i].iov_base));
+        touched[it->first] = it->second.get();
+        ++packets_;
+    }
+    for (auto& [index, tap] : touched) pcap_dump_flush(tap->dumper);
+    return true;
 }
 
 void Capture::loop() {
-    std::vector<pollfd> fds;
-    for (auto& tap : taps_) fds.push_back({pcap_get_selectable_fd(tap->handle), POLLIN, 0});
+    pollfd fds[2] = {{socket_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     while (running_) {
-        if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
-        drain_all();
+        if (::poll(fds, 2, 1000) <= 0) continue;
+        while (running_ && drain()) {}
     }
 }
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <string>
 
@@ -26,7 +27,13 @@ struct InitArgs {
     bool new_user;
 };
 
-volatile sig_atomic_t g_lab_pid = 0;
+// Every lab init this process is running (several when runs go in
+// parallel threads); a signal to nat-lab is passed on to each.
+constexpr int kMaxLabs = 64;
+std::atomic<pid_t> g_lab_pids[kMaxLabs];
+std::atomic<int> g_running_labs{0};
+struct sigaction g_saved[3];
+constexpr int kForwarded[3] = {SIGINT, SIGTERM, SIGHUP};
 
 bool write_file(const char* path, const std::string& text) {
     int fd = ::open(path, O_WRONLY | O_CLOEXEC);
@@ -66,7 +73,28 @@ int init_main(void* raw) {
 }
 
 void forward_signal(int) {
-    if (g_lab_pid > 0) ::kill(g_lab_pid, SIGTERM);
+    for (auto& pid : g_lab_pids)
+        if (pid_t p = pid.load(); p > 0) ::kill(p, SIGTERM);
+}
+
+void watch(pid_t pid) {
+    for (auto& slot : g_lab_pids) {
+        pid_t empty = 0;
+        if (slot.compare_exchange_strong(empty, pid)) break;
+    }
+    if (g_running_labs.fetch_add(1) > 0) return;
+    struct sigaction sa = {};
+    sa.sa_handler = forward_signal;
+    for (int i = 0; i < 3; ++i) ::sigaction(kForwarded[i], &sa, &g_saved[i]);
+}
+
+void unwatch(pid_t pid) {
+    for (auto& slot : g_lab_pids) {
+        pid_t mine = pid;
+        if (slot.compare_exchange_strong(mine, 0)) break;
+    }
+    if (g_running_labs.fetch_sub(1) > 1) return;
+    for (int i = 0; i < 3; ++i) ::sigaction(kForwarded[i], &g_saved[i], nullptr);
 }
 
 }  // namespace
@@ -89,6 +117,7 @@ pid_t start_lab_init(std::function<int()> body) {
                                   : "create the lab's namespaces",
                     err);
     }
+    watch(pid);
     ssize_t ignored = ::write(go[1], "g", 1);
     (void)ignored;
     ::close(go[1]);
@@ -96,14 +125,13 @@ pid_t start_lab_init(std::function<int()> body) {
 }
 
 int wait_lab_init(pid_t pid) {
-    g_lab_pid = pid;
-    struct sigaction sa = {};
-    sa.sa_handler = forward_signal;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw_errno("wait for the lab");
-    g_lab_pid = 0;
+        if (errno != EINTR) {
+            unwatch(pid);
+            throw_errno("wait for the lab");
+        }
+    unwatch(pid);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
 }

@@ -23,10 +23,13 @@
 namespace natlab::harness {
 
 // Starts `body` as the lab init; its return value is the init's exit code.
+// From here until wait_lab_init() returns, nat-lab's SIGINT/SIGTERM/SIGHUP
+// are passed on to it (and to any other running lab init) as SIGTERM, so a
+// Ctrl-C always ends in the lab's orderly stop.
 pid_t start_lab_init(std::function<int()> body);
 
-// Waits for the lab init; nat-lab's SIGINT/SIGTERM/SIGHUP are passed on to
-// it as SIGTERM meanwhile. Returns its exit code (128+signal if killed).
+// Waits for the lab init, then restores nat-lab's own signal handlers (when
+// no other lab runs). Returns its exit code (128+signal if killed).
 int wait_lab_init(pid_t pid);
 
 }  // namespace natlab::harness

@@ -1,7 +1,12 @@
 #include "netlink.h"
 
 #include <arpa/inet.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
 #include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -81,20 +86,24 @@ void Netlink::add_veth(const std::string& name, const std::string& bridge, const
     LinkPtr link(rtnl_link_veth_alloc());
     if (!link) throw SetupError("netlink: cannot allocate veth " + name);
     rtnl_link_set_name(link.get(), name.c_str());
-    rtnl_link_set_master(link.get(), ifindex(bridge));
+    if (!bridge.empty()) rtnl_link_set_master(link.get(), ifindex(bridge));
+    rtnl_link_set_flags(link.get(), IFF_UP);
     rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
     rtnl_link_set_name(peer, peer_name.c_str());
-    rtnl_link_set_ns_fd(peer, peer_ns_fd);
+    if (peer_ns_fd >= 0) rtnl_link_set_ns_fd(peer, peer_ns_fd);
     rtnl_link_put(peer);
     check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL), "create veth " + name + "/" + peer_name);
-    set_up(name);
 }
 
-void Netlink::set_up(const std::string& name) {
+void Netlink::set_up(const std::string& name) { set_flags(name, true); }
+void Netlink::set_down(const std::string& name) { set_flags(name, false); }
+
+void Netlink::set_flags(const std::string& name, bool up) {
     LinkPtr change(rtnl_link_alloc());
     rtnl_link_set_ifindex(change.get(), ifindex(name));
-    rtnl_link_set_flags(change.get(), IFF_UP);
-    check(rtnl_link_change(sock_, change.get(), change.get(), 0), "bring up " + name);
+    if (up) rtnl_link_set_flags(change.get(), IFF_UP);
+    else rtnl_link_unset_flags(change.get(), IFF_UP);
+    check(rtnl_link_change(sock_, change.get(), change.get(), 0), (up ? "bring up " : "bring down ") + name);
 }
 
 void Netlink::add_address(const std::string& ifname, const Address& address) {
@@ -119,6 +128,40 @@ void Netlink::add_default_route(Ipv4 gateway, const std::string& ifname) {
     rtnl_route_nh_set_ifindex(hop, ifindex(ifname));
     rtnl_route_add_nexthop(route.get(), hop);  // the route owns the hop now
     check(rtnl_route_add(sock_, route.get(), NLM_F_CREATE), "default route via " + gateway.to_string());
+}
+
+}  // namespace natlab::harness
+
+namespace natlab::harness {
+
+// One request, one acknowledgement: nlmsghdr + nfgenmsg, no attributes.
+void flush_conntrack() {
+    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    if (fd < 0) throw_errno("open a ctnetlink socket");
+    struct {
+        nlmsghdr header;
+        nfgenmsg body;
+    } request{};
+    request.header.nlmsg_len = sizeof request;
+    request.header.nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    request.header.nlmsg_seq = 1;
+    request.body.nfgen_family = AF_INET;
+    request.body.version = NFNETLINK_V0;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    char reply[512];
+    int err = 0;
+    if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0 ||
+        ::recv(fd, reply, sizeof reply, 0) < 0)
+        err = errno;
+    ::close(fd);
+    if (err) throw_errno("flush conntrack", err);
+    auto* answer = reinterpret_cast<nlmsghdr*>(reply);
+    if (answer->nlmsg_type == NLMSG_ERROR) {
+        int code = -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(answer))->error;
+        if (code != 0) throw_errno("flush conntrack", code);
+    }
 }
 
 }  // namespace natlab::harness

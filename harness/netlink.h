@@ -23,17 +23,26 @@ public:
     Netlink& operator=(const Netlink&) = delete;
 
     void add_bridge(const std::string& name);
-    // A veth pair: `name` stays here, enslaved to `bridge`; `peer_name` is
-    // created directly in the namespace held by `peer_ns_fd`.
+    // A veth pair: `name` stays here, enslaved to `bridge` (none if empty);
+    // `peer_name` is created directly in the namespace held by `peer_ns_fd`
+    // (here if -1). Both ends are brought up.
     void add_veth(const std::string& name, const std::string& bridge, const std::string& peer_name,
                   int peer_ns_fd);
     void set_up(const std::string& name);
+    void set_down(const std::string& name);
     void add_address(const std::string& ifname, const Address& address);
     void add_default_route(Ipv4 gateway, const std::string& ifname);
     int ifindex(const std::string& name);
 
 private:
+    void set_flags(const std::string& name, bool up);
     nl_sock* sock_ = nullptr;
 };
+
+// Forgets every connection the kernel tracks in the calling thread's
+// network namespace (ctnetlink IPCTNL_MSG_CT_DELETE without a tuple: what
+// `conntrack -F` sends). A type linux NAT's mappings are its conntrack
+// entries, so this is its `flush`.
+void flush_conntrack();
 
 }  // namespace natlab::harness

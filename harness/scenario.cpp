@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "behaviour.h"
+#include "drop_reason.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -43,6 +44,66 @@ std::optional<Duration> parse_duration(const std::string& text) {
     double ms = unit == "ms" ? value : unit == "m" ? value * 60000 : value * 1000;
     if (ms > 24.0 * 3600 * 1000) return std::nullopt;
     return Duration{static_cast<long>(std::llround(ms))};
+}
+
+std::optional<std::uint64_t> parse_rate(const std::string& text) {
+    static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)([kmg]?bit)?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, re)) return std::nullopt;
+    double value = std::stod(m[1].str());
+    auto unit = m[3].str();
+    double scale = unit == "kbit" ? 1e3 : unit == "mbit" ? 1e6 : unit == "gbit" ? 1e9 : 1;
+    double bits = value * scale;
+    if (bits < 1 || bits > 100e9) return std::nullopt;
+    return static_cast<std::uint64_t>(std::llround(bits));
+}
+
+std::optional<double> parse_loss(const std::string& text) {
+    static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)%?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, re)) return std::nullopt;
+    double pct = std::stod(m[1].str());
+    if (pct > 100) return std::nullopt;
+    return pct;
+}
+
+std::string substitute_refs(const std::string& word, const std::function<std::string(const std::string&)>& value) {
+    static const std::regex re(R"(\$\{([^}]*)\})");
+    std::string out;
+    auto last = word.cbegin();
+    for (std::sregex_iterator it(word.begin(), word.end(), re), end; it != end; ++it) {
+        out.append(last, (*it)[0].first);
+        out += value((*it)[1].str());
+        last = (*it)[0].second;
+    }
+    out.append(last, word.cend());
+    return out;
+}
+
+const std::vector<std::string>& nat_counter_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n = {"translated_out", "translated_in", "hairpinned", "mappings_created",
+                                      "mappings_expired", "mappings_flushed", "mappings_live", "refreshes", "icmp_errors_translated",
+                                      "icmp_errors_sent", "echo_replies_sent", "arp.requests_sent",
+                                      "arp.replies_sent", "dropped_total"};
+        for (auto* per_link : {"frames_in", "frames_out", "link_errors"})
+            for (auto* side : {".inside", ".outside"}) n.push_back(std::string(per_link) + side);
+        for (std::size_t i = 0; i < nat::kDropCodeCount; ++i)
+            n.push_back("dropped." + std::string(nat::to_string(static_cast<nat::DropCode>(i))));
+        return n;
+    }();
+    return names;
+}
+
+std::string describe(const TimelineStep& step) {
+    switch (step.kind) {
+    case StepKind::LinkDown: return "link " + step.target + " down";
+    case StepKind::LinkUp: return "link " + step.target + " up";
+    case StepKind::LinkSet: return "link " + step.target + " set";
+    case StepKind::Restart: return "restart " + step.target;
+    case StepKind::Flush: return "flush " + step.target;
+    }
+    return {};
 }
 
 namespace {
@@ -153,6 +214,26 @@ public:
         if (!ip) fail(node, "bad address '" + value + "' for " + what + " (expected a.b.c.d)");
         return *ip;
     }
+    double loss(const YAML::Node& node) const {
+        auto value = plain(node, "loss must be a percentage like 20% or 0.5%");
+        auto pct = parse_loss(value);
+        if (!pct) fail(node, "loss must be a percentage from 0% to 100%, like 20% or 0.5%, not '" + value + "'");
+        return *pct;
+    }
+    std::uint64_t rate(const YAML::Node& node) const {
+        auto value = plain(node, "rate must be a rate like 10mbit");
+        auto bits = parse_rate(value);
+        if (!bits)
+            fail(node, "rate must be <n>kbit, <n>mbit, <n>gbit or bits per second (1 bit/s to 100gbit), not '" +
+                           value + "'");
+        return *bits;
+    }
+    std::int64_t count(const YAML::Node& node, const std::string& what) const {
+        auto value = plain(node, what + " must be an integer");
+        static const std::regex re("^-?[0-9]{1,18}$");
+        if (!std::regex_match(value, re)) fail(node, what + " must be an integer, not '" + value + "'");
+        return std::stoll(value);
+    }
     Cidr subnet(const YAML::Node& node, const std::string& what) const {
         auto value = plain(node, what + " must be a subnet like 10.0.1.0/24");
         auto cidr = Cidr::parse(value);
@@ -205,6 +286,33 @@ std::vector<std::string> read_command(const Reader& r, const YAML::Node& node) {
     }
     if (argv.empty()) r.fail(node, "run must not be empty");
     return argv;
+}
+
+// `link: {delay: 50ms, jitter: 10ms, loss: 20%, rate: 10mbit}`; at least one key.
+LinkImpairment read_impairment(const Reader& r, const YAML::Node& node, const std::string& what) {
+    r.check_map(node, what, {"delay", "jitter", "loss", "rate"});
+    if (node.size() == 0) r.fail(node, what + " must set at least one of: delay, jitter, loss, rate");
+    LinkImpairment link;
+    link.where = r.at(node);
+    if (auto n = node["delay"]) link.delay = r.duration(n, "delay");
+    if (auto n = node["jitter"]) link.jitter = r.duration(n, "jitter");
+    if (auto n = node["loss"]) link.loss = r.loss(n);
+    if (auto n = node["rate"]) link.rate = r.rate(n);
+    return link;
+}
+
+// `env: {NAME: value}`: names as a shell takes them, values strings.
+std::vector<std::pair<std::string, std::string>> read_env(const Reader& r, const YAML::Node& node) {
+    static const std::regex re("^[A-Za-z_][A-Za-z0-9_]*$");
+    r.check_map(node, "env", {});
+    std::vector<std::pair<std::string, std::string>> env;
+    for (auto it : node) {
+        auto name = it.first.Scalar();
+        if (!std::regex_match(name, re))
+            r.fail(it.first, "environment variable name '" + name + "' must be letters, digits and '_'");
+        env.emplace_back(name, r.text(it.second, "environment variable " + name));
+    }
+    return env;
 }
 
 // Keys that configure the emulator; the kernel's NAT (type: linux) has its
@@ -260,7 +368,7 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
     if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     r.check_map(body, "NAT '" + nat.name + "'",
                 {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan",
-                 "address", "addresses", "behind", "port_range", "refresh_on_inbound"});
+                 "address", "addresses", "behind", "port_range", "refresh_on_inbound", "link"});
     if (auto n = body["type"]) {
         nat.type = r.word(n, "NAT type", kTypes);
         nat.type_where = r.at(n);
@@ -281,6 +389,7 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
         nat.behind = r.text(n, "behind");
         nat.behind_where = r.at(n);
     }
+    if (auto n = body["link"]) nat.link = read_impairment(r, n, "link of NAT '" + nat.name + "'");
     if (nat.is_linux()) check_linux_nat(r, body, nat);
     return nat;
 }
@@ -302,7 +411,7 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     host.behind_where = host.where;
     if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     if (body.IsNull()) return host;
-    r.check_map(body, "host '" + host.name + "'", {"behind", "address", "run", "delay"});
+    r.check_map(body, "host '" + host.name + "'", {"behind", "address", "run", "delay", "env", "after", "link"});
     if (auto n = body["behind"]) {
         host.behind = r.text(n, "behind");
         host.behind_where = r.at(n);
@@ -313,6 +422,12 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
         host.run_where = r.at(n);
     }
     if (auto n = body["delay"]) host.delay = r.duration(n, "delay");
+    if (auto n = body["env"]) host.env = read_env(r, n);
+    if (auto n = body["after"]) {
+        host.after = r.text(n, "after");
+        host.after_where = r.at(n);
+    }
+    if (auto n = body["link"]) host.link = read_impairment(r, n, "link of host '" + host.name + "'");
     return host;
 }
 
@@ -324,17 +439,63 @@ std::vector<std::string> read_pair(const Reader& r, const YAML::Node& node, cons
     return {a, b};
 }
 
+// An ECMAScript regular expression, compiled once here so a bad one is a
+// FILE:LINE:COL error.
+std::string read_regex(const Reader& r, const YAML::Node& node) {
+    auto pattern = r.text(node, "pattern");
+    try {
+        std::regex compiled(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        r.fail(node, "bad regular expression '" + pattern + "': " + e.what());
+    }
+    return pattern;
+}
+
+void read_output(const Reader& r, const YAML::Node& node, Expectation& e) {
+    r.check_map(node, "expectation", {"output", "matches", "not_matches"});
+    e.kind = ExpectKind::Output;
+    e.hosts = {r.text(node["output"], "output")};
+    e.hosts_where = r.at(node["output"]);
+    auto yes = node["matches"], no = node["not_matches"];
+    if (yes && no) r.fail(no, "output takes either matches or not_matches, not both");
+    if (!yes && !no) r.fail(node, "output needs matches: REGEX or not_matches: REGEX");
+    e.negate = static_cast<bool>(no);
+    e.pattern = read_regex(r, yes ? yes : no);
+}
+
+void read_counter(const Reader& r, const YAML::Node& node, Expectation& e) {
+    r.check_map(node, "expectation", {"counter", "name", "above", "below", "equals"});
+    e.kind = ExpectKind::Counter;
+    e.hosts = {r.text(node["counter"], "counter")};
+    e.hosts_where = r.at(node["counter"]);
+    if (!node["name"]) r.fail(node, "counter needs name: (a counter of nat-emu, like dropped.filtered)");
+    e.counter = r.text(node["name"], "counter name");
+    auto& names = nat_counter_names();
+    if (std::find(names.begin(), names.end(), e.counter) == names.end())
+        r.fail(node["name"], "unknown NAT counter '" + e.counter + "' (docs/scenarios.md lists them)");
+    int given = 0;
+    for (auto [key, cmp] : {std::pair{"above", Comparison::Above}, std::pair{"below", Comparison::Below},
+                            std::pair{"equals", Comparison::Equals}}) {
+        if (!node[key]) continue;
+        ++given;
+        e.comparison = cmp;
+        e.value = r.count(node[key], key);
+    }
+    if (given != 1) r.fail(node, "counter needs exactly one of: above, below, equals");
+}
+
 Expectation read_expectation(const Reader& r, const YAML::Node& node) {
     Expectation e;
     e.where = r.at(node);
     if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
     if (node["connected"]) {
-        r.check_map(node, "expectation", {"connected", "via", "within"});
+        r.check_map(node, "expectation", {"connected", "via", "within", "lossless"});
         e.kind = ExpectKind::Connected;
         e.hosts = read_pair(r, node["connected"], "connected");
         e.hosts_where = r.at(node["connected"]);
         if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
         if (auto n = node["within"]) e.within = r.duration(n, "within");
+        if (auto n = node["lossless"]) e.lossless = r.boolean(n, "lossless");
     } else if (node["not_connected"]) {
         r.check_map(node, "expectation", {"not_connected"});
         e.kind = ExpectKind::NotConnected;
@@ -346,11 +507,56 @@ Expectation read_expectation(const Reader& r, const YAML::Node& node) {
         e.hosts = {r.text(node["exit"], "exit")};
         e.hosts_where = r.at(node["exit"]);
         if (auto n = node["code"]) e.code = r.integer(n, "code", 0, 255);
+    } else if (node["output"]) {
+        read_output(r, node, e);
+    } else if (node["counter"]) {
+        read_counter(r, node, e);
     } else {
-        r.check_map(node, "expectation", {"connected", "not_connected", "exit"});
-        r.fail(node, "expectation must have one of: connected, not_connected, exit");
+        r.check_map(node, "expectation", {"connected", "not_connected", "exit", "output", "counter"});
+        r.fail(node, "expectation must have one of: connected, not_connected, exit, output, counter");
     }
     return e;
+}
+
+// `link: NAME` with exactly one of `down: true`, `up: true`, `set: {...}`.
+void read_link_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    r.check_map(node, "timeline step", {"at", "link", "down", "up", "set"});
+    int given = !!node["down"] + !!node["up"] + !!node["set"];
+    if (given != 1) r.fail(node, "a link step needs exactly one of: down: true, up: true, set: {...}");
+    if (auto n = node["down"]; n && !r.boolean(n, "down")) r.fail(n, "write down: true (or up: true)");
+    if (auto n = node["up"]; n && !r.boolean(n, "up")) r.fail(n, "write up: true (or down: true)");
+    step.kind = node["down"] ? StepKind::LinkDown : node["up"] ? StepKind::LinkUp : StepKind::LinkSet;
+    if (auto n = node["set"]) step.set = read_impairment(r, n, "set");
+}
+
+TimelineStep read_step(const Reader& r, const YAML::Node& node) {
+    TimelineStep step;
+    step.where = r.at(node);
+    if (!node.IsMap()) r.fail(node, "each timeline step must be a mapping");
+    if (!node["at"]) r.fail(node, "timeline step needs at: (a time like 3s)");
+    step.at = r.duration(node["at"], "at");
+    const char* verb = node["link"] ? "link" : node["restart"] ? "restart" : node["flush"] ? "flush" : nullptr;
+    if (!verb) {
+        r.check_map(node, "timeline step", {"at", "link", "restart", "flush"});
+        r.fail(node, "timeline step needs one of: link, restart, flush");
+    }
+    step.target = r.text(node[verb], verb);
+    step.target_where = r.at(node[verb]);
+    if (node["link"]) {
+        read_link_step(r, node, step);
+    } else {
+        r.check_map(node, "timeline step", {"at", verb});
+        step.kind = node["restart"] ? StepKind::Restart : StepKind::Flush;
+    }
+    return step;
+}
+
+std::vector<TimelineStep> read_timeline(const Reader& r, const YAML::Node& node) {
+    if (!node.IsSequence()) r.fail(node, "timeline must be a list of steps");
+    std::vector<TimelineStep> steps;
+    for (auto item : node) steps.push_back(read_step(r, item));
+    std::stable_sort(steps.begin(), steps.end(), [](auto& a, auto& b) { return a.at < b.at; });
+    return steps;
 }
 
 // YAML forbids tabs in indentation; yaml-cpp's own message for them is obscure.
@@ -397,12 +603,14 @@ void for_each_entry(const Reader& r, const YAML::Node& node, const std::string& 
 
 Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Node& root) {
     if (root.IsNull()) r.fail(root, "scenario is empty");
-    r.check_map(root, "scenario", {"name", "description", "timeout", "nats", "hosts", "expect"});
+    r.check_map(root, "scenario",
+                {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat"});
     Scenario s;
     s.file = path;
     s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
     if (auto n = root["description"]) s.description = r.text(n, "description");
     if (auto n = root["timeout"]) s.timeout = r.duration(n, "timeout");
+    if (auto n = root["repeat"]) s.repeat = r.integer(n, "repeat", 1, 10000);
     if (auto n = root["nats"]; n && !n.IsNull())
         for_each_entry(r, n, "nats", [&](auto& k, auto& v) { s.nats.push_back(read_nat(r, k, v)); });
     if (!root["hosts"]) r.fail(root, "scenario has no 'hosts'");
@@ -411,6 +619,7 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
         if (!n.IsSequence()) r.fail(n, "expect must be a list");
         for (auto item : n) s.expectations.push_back(read_expectation(r, item));
     }
+    if (auto n = root["timeline"]; n && !n.IsNull()) s.timeline = read_timeline(r, n);
     check_references(r, s, root);
     return s;
 }
@@ -424,11 +633,56 @@ void check_host_ref(const Scenario& s, const Location& where, const std::string&
 
 // ${name} in a command must name a host.
 void check_command_refs(const Scenario& s, const HostSpec& host) {
-    static const std::regex re(R"(\$\{([^}]*)\})");
     for (auto& word : host.run)
-        for (std::sregex_iterator it(word.begin(), word.end(), re), end; it != end; ++it)
-            if (!s.find_host((*it)[1].str()))
-                throw ScenarioError(host.run_where, "'${" + (*it)[1].str() + "}' does not name a host");
+        substitute_refs(word, [&](const std::string& name) {
+            if (!s.find_host(name)) throw ScenarioError(host.run_where, "'${" + name + "}' does not name a host");
+            return std::string();
+        });
+}
+
+// `after` names another host that runs something, and following it never
+// comes back: no host waits for itself.
+void check_after(const Scenario& s, const HostSpec& host) {
+    if (!host.after) return;
+    if (host.run.empty()) throw ScenarioError(host.after_where, "host '" + host.name + "' has nothing to run after");
+    check_host_ref(s, host.after_where, *host.after, true);
+    std::string path = host.name;
+    std::size_t steps = 0;
+    for (auto* at = &host; at && at->after && steps <= s.hosts.size(); ++steps) {
+        at = s.find_host(*at->after);  // a dangling name is reported for its own host
+        if (!at) break;
+        path += " -> " + at->name;
+        if (at == &host)
+            throw ScenarioError(host.after_where, "host '" + host.name + "' starts after itself: " + path);
+    }
+}
+
+// A counter belongs to an emulated NAT: the kernel's NAT has none.
+void check_counter_ref(const Scenario& s, const Expectation& e) {
+    auto* nat = s.find_nat(e.hosts[0]);
+    if (!nat) throw ScenarioError(e.hosts_where, "no NAT named '" + e.hosts[0] + "'");
+    if (nat->is_linux())
+        throw ScenarioError(e.hosts_where, "NAT '" + nat->name + "' of type linux keeps no counters");
+}
+
+void check_step(const Scenario& s, const TimelineStep& step) {
+    auto& name = step.target;
+    switch (step.kind) {
+    case StepKind::LinkDown:
+    case StepKind::LinkUp:
+    case StepKind::LinkSet:
+        if (!s.find_host(name) && !s.find_nat(name))
+            throw ScenarioError(step.target_where, "no host or NAT named '" + name + "'");
+        break;
+    case StepKind::Restart: check_host_ref(s, step.target_where, name, true); break;
+    case StepKind::Flush:
+        if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
+        break;
+    }
+    if (step.at >= s.timeout)
+        throw ScenarioError(step.where, "step at " + std::to_string(step.at.count()) +
+                                            " ms comes after the scenario's timeout (" +
+                                            std::to_string(s.timeout.count()) + " ms)");
 }
 
 // A NAT's `behind` names the internet or another NAT, and following the
@@ -467,8 +721,13 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
                                                        "', which is neither 'internet' nor a NAT");
         check_command_refs(s, host);
     }
-    for (auto& e : s.expectations)
-        for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
+    for (auto& host : s.hosts) check_after(s, host);
+    for (auto& e : s.expectations) {
+        if (e.kind == ExpectKind::Counter) check_counter_ref(s, e);
+        else
+            for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
+    }
+    for (auto& step : s.timeline) check_step(s, step);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +35,17 @@ public:
     ScenarioError(const Location& where, const std::string& what);
 };
 
+// Impairments of one link (`link:` on a host or a NAT, `set:` in the
+// timeline), as link-emu takes them (docs/scenarios.md). Unset fields are
+// left as they are: no delay, no jitter, no loss, no rate limit at first.
+struct LinkImpairment {
+    Location where;
+    std::optional<Duration> delay;
+    std::optional<Duration> jitter;
+    std::optional<double> loss;          // percent, 0..100
+    std::optional<std::uint64_t> rate;   // bits per second
+};
+
 // A NAT, as the file says it. `type` is one of nat-emu's presets or "linux":
 // the kernel's own nftables masquerade (no emulator; see docs/scenarios.md).
 struct NatSpec {
@@ -53,6 +66,7 @@ struct NatSpec {
     Location address_where;
     std::string behind = "internet";  // "internet" or the NAT whose LAN holds our outside link
     Location behind_where;
+    std::optional<LinkImpairment> link;  // its outside link
 
     bool is_linux() const { return type == "linux"; }
 };
@@ -67,9 +81,29 @@ struct HostSpec {
     std::vector<std::string> run;     // argv; empty: no process
     Location run_where;
     Duration delay{0};
+    std::vector<std::pair<std::string, std::string>> env;  // added to the program's environment
+    std::optional<std::string> after;  // start `delay` after that host's program started
+    Location after_where;
+    std::optional<LinkImpairment> link;  // its link to its segment
 };
 
-enum class ExpectKind { Connected, NotConnected, Exit };
+// One step of the timeline: at `at` after the hosts' phase began (when
+// every NAT is up), do one thing to one link, host or NAT.
+enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush };
+
+struct TimelineStep {
+    Location where;
+    Duration at{0};
+    StepKind kind = StepKind::LinkDown;
+    std::string target;      // the host or NAT whose link, program or mappings
+    Location target_where;
+    LinkImpairment set;      // for LinkSet
+};
+
+std::string describe(const TimelineStep& step);
+
+enum class ExpectKind { Connected, NotConnected, Exit, Output, Counter };
+enum class Comparison { Above, Below, Equals };
 
 struct Expectation {
     ExpectKind kind = ExpectKind::Exit;
@@ -78,7 +112,13 @@ struct Expectation {
     Location hosts_where;
     std::optional<std::string> via;      // local | public | peer-reflexive
     std::optional<Duration> within;
+    bool lossless = false;               // Connected: every data message acknowledged, both ways
     int code = 0;                        // for Exit
+    std::string pattern;                 // Output: ECMAScript regex
+    bool negate = false;                 // Output: not_matches
+    std::string counter;                 // Counter: dotted path, e.g. dropped.filtered
+    Comparison comparison = Comparison::Above;
+    std::int64_t value = 0;              // Counter: the bound
 };
 
 struct Scenario {
@@ -89,6 +129,8 @@ struct Scenario {
     std::vector<NatSpec> nats;
     std::vector<HostSpec> hosts;
     std::vector<Expectation> expectations;
+    std::vector<TimelineStep> timeline;  // sorted by time (file order among equals)
+    int repeat = 1;                      // runs of this scenario
 
     const NatSpec* find_nat(const std::string& name) const;
     const HostSpec* find_host(const std::string& name) const;
@@ -99,5 +141,21 @@ Scenario load_scenario(const std::string& path);
 
 // "10s", "250ms", "1.5s", or a bare number of seconds.
 std::optional<Duration> parse_duration(const std::string& text);
+
+// "10mbit", "512kbit", "1gbit", "64000bit" or a bare number of bits/s.
+std::optional<std::uint64_t> parse_rate(const std::string& text);
+
+// "20%", "0.5%", "20" (percent, 0..100).
+std::optional<double> parse_loss(const std::string& text);
+
+// ${name} references in a command word: each is replaced by what `value`
+// returns for its name (the loader checks the names, the planner expands).
+std::string substitute_refs(const std::string& word,
+                            const std::function<std::string(const std::string&)>& value);
+
+// Every NAT counter name an expectation may use: the keys of the last
+// "counters" line of nat-emu's event log, nested objects as dotted paths
+// (translated_out, dropped.filtered, frames_in.outside, ...).
+const std::vector<std::string>& nat_counter_names();
 
 }  // namespace natlab::harness

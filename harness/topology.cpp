@@ -2,9 +2,10 @@
 #include "topology.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
-#include <regex>
 #include <set>
+#include <sstream>
 
 namespace natlab::harness {
 
@@ -18,6 +19,40 @@ std::vector<const Link*> Topology::links_of(const std::string& node) const {
     for (auto& link : links)
         if (link.node == node) out.push_back(&link);
     return out;
+}
+
+namespace {
+
+std::string ms_text(Duration d) { return std::to_string(d.count()) + "ms"; }
+
+std::string percent_text(double pct) {
+    std::ostringstream out;
+    out << pct;
+    return out.str();
+}
+
+// (key, value) pairs of the impairments given, in link-emu's spelling.
+std::vector<std::pair<std::string, std::string>> impairment_words(const LinkImpairment& link) {
+    std::vector<std::pair<std::string, std::string>> words;
+    if (link.delay) words.emplace_back("delay", ms_text(*link.delay));
+    if (link.jitter) words.emplace_back("jitter", ms_text(*link.jitter));
+    if (link.loss) words.emplace_back("loss", percent_text(*link.loss));
+    if (link.rate) words.emplace_back("rate", std::to_string(*link.rate));
+    return words;
+}
+
+}  // namespace
+
+std::vector<std::string> impairment_flags(const LinkImpairment& link) {
+    std::vector<std::string> flags;
+    for (auto& [key, value] : impairment_words(link)) flags.insert(flags.end(), {"--" + key, value});
+    return flags;
+}
+
+std::string impairment_command(const LinkImpairment& link) {
+    std::string command = "set";
+    for (auto& [key, value] : impairment_words(link)) command += " " + key + "=" + value;
+    return command;
 }
 
 namespace {
@@ -134,6 +169,8 @@ public:
         for (auto& host : s_.hosts) plan_host(host);
         expand_commands();
         mark_waited();
+        plan_stages();
+        plan_timeline();
         return topo_;
     }
 
@@ -246,6 +283,8 @@ private:
         node.gateway = seg.gateway;
         node.argv = host.run;
         node.delay = host.delay;
+        node.env = host.env;
+        node.after = host.after;
         topo_.nodes.push_back(node);
         add_link(segment, host.name, "eth0", addresses);
     }
@@ -254,25 +293,70 @@ private:
                   std::vector<Address> addresses) {
         auto index = topo_.links.size() + 1;
         topo_.links.push_back({segment, node, ifname, "s" + std::to_string(index), std::move(addresses),
-                               segment + "." + node + ".pcap"});
+                               segment + "." + node + ".pcap", std::nullopt});
     }
 
     // ${host} becomes that host's first address.
     void expand_commands() {
-        static const std::regex re(R"(\$\{([^}]*)\})");
         for (auto& node : topo_.nodes) {
             if (node.is_nat) continue;
-            for (auto& word : node.argv) {
-                std::string out;
-                auto last = word.cbegin();
-                for (std::sregex_iterator it(word.begin(), word.end(), re), end; it != end; ++it) {
-                    out.append(last, (*it)[0].first);
-                    out += first_address((*it)[1].str());
-                    last = (*it)[0].second;
-                }
-                out.append(last, word.cend());
-                word = out;
+            for (auto& word : node.argv)
+                word = substitute_refs(word, [&](const std::string& host) { return first_address(host); });
+        }
+    }
+
+    // A node's link the scenario means by its name: a host's only link, a
+    // NAT's outside link.
+    int outward_link(const std::string& node) const {
+        for (std::size_t i = 0; i < topo_.links.size(); ++i) {
+            auto& link = topo_.links[i];
+            if (link.node == node && link.node_ifname != "in0") return static_cast<int>(i);
+        }
+        return -1;
+    }
+
+    const std::optional<LinkImpairment>& impairment_of(const std::string& node) const {
+        if (auto* host = s_.find_host(node)) return host->link;
+        return s_.find_nat(node)->link;
+    }
+
+    // Every link with impairments or named by a link step gets link-emu.
+    void plan_stages() {
+        std::set<std::string> staged;
+        for (auto& host : s_.hosts)
+            if (host.link) staged.insert(host.name);
+        for (auto& nat : s_.nats)
+            if (nat.link) staged.insert(nat.name);
+        for (auto& step : s_.timeline)
+            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp || step.kind == StepKind::LinkSet)
+                staged.insert(step.target);
+        for (auto& node : staged) add_stage(outward_link(node), impairment_of(node));
+    }
+
+    void add_stage(int index, const std::optional<LinkImpairment>& impairment) {
+        auto& link = topo_.links[index];
+        auto n = std::to_string(index + 1);
+        LinkStage stage{"l" + n, "b" + n, {"link-emu", "--a", link.switch_ifname, "--b", "l" + n}, link.node + ".link.log",
+                        link.node + ".link.jsonl"};
+        if (impairment) {
+            auto flags = impairment_flags(*impairment);
+            stage.argv.insert(stage.argv.end(), flags.begin(), flags.end());
+        }
+        // A fixed seed per link: a run's losses are the same every time.
+        stage.argv.insert(stage.argv.end(), {"--seed", n});
+        link.stage = std::move(stage);
+    }
+
+    void plan_timeline() {
+        for (auto& step : s_.timeline) {
+            PlannedStep planned{step.at, step.kind, step.target, -1, {}, describe(step)};
+            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp || step.kind == StepKind::LinkSet)
+                planned.link = outward_link(step.target);
+            if (step.kind == StepKind::LinkSet) {
+                planned.command = impairment_command(step.set);
+                planned.description = "link " + step.target + " " + planned.command;
             }
+            topo_.timeline.push_back(std::move(planned));
         }
     }
 
@@ -282,10 +366,11 @@ private:
         return {};
     }
 
-    // Processes named by an expectation are waited for; with none named, all are.
+    // Hosts named by an expectation are waited for; with none named, all are.
     void mark_waited() {
         std::set<std::string> named;
-        for (auto& e : s_.expectations) named.insert(e.hosts.begin(), e.hosts.end());
+        for (auto& e : s_.expectations)
+            if (e.kind != ExpectKind::Counter) named.insert(e.hosts.begin(), e.hosts.end());  // counters name NATs
         for (auto& node : topo_.nodes)
             if (!node.is_nat && !node.argv.empty()) node.waited = named.empty() || named.count(node.name);
     }

@@ -17,6 +17,18 @@
 // built and started outer first (by depth, then file order), so a NAT never
 // starts before the network its outside link depends on.
 //
+// Impaired links: a link with `link:` impairments, or named by a timeline
+// link step, gets a stage: its switch end is not enslaved to the bridge;
+// link-emu (in the switch namespace) moves frames between it and one end of
+// a second veth pair whose other end is on the bridge:
+//
+//   node eth0 ==veth== sN (captured) <-link-emu-> lN ==veth== bN [bridge]
+//
+// The capture stays on sN, the node's side: it shows what the node sent and
+// what reached it after the impairment. `down`/`up` steps switch bN off and
+// on (the stage stays up, its counters keep counting); `set` steps are
+// commands written to link-emu's stdin.
+//
 // Two kinds of NAT: nat-emu (the kernel neither forwards nor NATs, the
 // NAT's links carry no addresses) and type linux (the kernel forwards and
 // masquerades under an nftables ruleset planned here; the links carry the
@@ -46,6 +58,15 @@ struct Segment {
     Cidr subnet;
 };
 
+// link-emu between a link's switch end and its bridge (see above).
+struct LinkStage {
+    std::string stage_ifname;       // lN: link-emu's end of the pair to the bridge
+    std::string bridge_ifname;      // bN: on the bridge
+    std::vector<std::string> argv;  // link-emu --a sN --b lN [impairments] --seed N
+    std::string log_file;           // "<node>.link.log": link-emu's stderr
+    std::string events_file;        // "<node>.link.jsonl": its final counters
+};
+
 struct Link {
     std::string segment;
     std::string node;
@@ -53,6 +74,7 @@ struct Link {
     std::string switch_ifname;  // on the segment's bridge
     std::vector<Address> addresses;  // set by the kernel; empty for NAT links
     std::string capture_file;        // "<segment>.<node>.pcap"
+    std::optional<LinkStage> stage;  // impairments, or steps of the timeline
 };
 
 struct NodePlan {
@@ -64,16 +86,30 @@ struct NodePlan {
     std::vector<std::string> argv;   // empty: nothing runs here
     Duration delay{0};
     bool waited = false;             // the run ends when every waited process has exited
+    std::vector<std::pair<std::string, std::string>> env;  // added to the environment
+    std::optional<std::string> after;  // start `delay` after this node's program started
     // Kernel NATs: `setup_argv` + a file holding `ruleset` is run once, to
     // completion, before anything behind the NAT starts (nft -f FILE).
     std::vector<std::string> setup_argv;
     std::string ruleset;
 };
 
+// A timeline step with its target resolved: the link (for link steps) and
+// the command for link-emu (for `set`).
+struct PlannedStep {
+    Duration at{0};
+    StepKind kind = StepKind::LinkDown;
+    std::string node;         // the host or NAT
+    int link = -1;            // index into Topology::links, for link steps
+    std::string command;      // "set loss=20 delay=10ms", for LinkSet
+    std::string description;  // "link alice down", as the facts record it
+};
+
 struct Topology {
     std::vector<Segment> segments;
     std::vector<NodePlan> nodes;  // NATs first (outer before inner), then hosts, in file order
     std::vector<Link> links;
+    std::vector<PlannedStep> timeline;  // by time
 
     const NodePlan* find_node(const std::string& name) const;
     std::vector<const Link*> links_of(const std::string& node) const;
@@ -81,6 +117,11 @@ struct Topology {
 
 // Throws ScenarioError pointing at the offending address or reference.
 Topology plan_topology(const Scenario& scenario);
+
+// link-emu's words for impairments: "--delay 50ms --loss 20 ..." as flags
+// (for its command line) or "delay=50ms loss=20" (for a `set` command).
+std::vector<std::string> impairment_flags(const LinkImpairment& link);
+std::string impairment_command(const LinkImpairment& link);
 
 // The nftables ruleset of a type linux NAT: masquerade on out0, forward
 // inside-to-outside and conntrack's replies only.

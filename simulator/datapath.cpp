@@ -1,6 +1,7 @@
 #include "datapath.h"
 
 #include <algorithm>
+#include <array>
 
 #include "bytes.h"
 
@@ -37,6 +38,22 @@ Frame framed(const std::vector<std::byte>& datagram) {
 void TxBatch::add(Frame frame) {
     entries_.push_back({frame.bytes, frame.meta});  // the vector's buffer survives the move below
     owned_.push_back(std::move(frame.bytes));
+}
+
+void Datapath::prefetch(Side side, std::span<const std::span<std::byte>> frames) const {
+    constexpr std::size_t kMax = 64;
+    std::array<Flow, kMax> flows;
+    std::size_t n = 0;
+    DropReason why;
+    for (auto frame : frames.first(std::min(frames.size(), kMax))) {
+        auto ethernet = parse_ethernet(frame);
+        if (!ethernet || ethernet->ethertype != kEtherTypeIpv4) continue;
+        auto packet = Ipv4Packet::parse(frame.subspan(kEthernetHeaderSize), why);
+        if (packet) flows[n++] = packet->flow();
+    }
+    Direction from = side == Side::Inside ? Direction::Outbound : Direction::Inbound;
+    for (std::size_t i = 0; i < n; ++i) nat_.prefetch(flows[i], from, Nat::Prefetch::Index);
+    for (std::size_t i = 0; i < n; ++i) nat_.prefetch(flows[i], from, Nat::Prefetch::Record);
 }
 
 void TxBatch::clear() {

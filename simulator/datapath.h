@@ -107,7 +107,12 @@ public:
     Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink sink);
 
     void receive(Side side, std::span<std::byte> frame, const RxInfo& info, TimePoint now);
+    // Before receive()ing a batch: warms the NAT table's memory for every
+    // IPv4 frame of it (Nat::prefetch). Changes nothing but speed.
+    void prefetch(Side side, std::span<const std::span<std::byte>> frames) const;
     void tick(TimePoint now);
+    // Forgets every NAT mapping (nat.h); returns how many there were.
+    std::size_t flush(TimePoint now) { return nat_.flush(now); }
     TxBatch& outgoing(Side side) { return port(side).tx; }
     // The shell wrote `accepted` of the batch's frames and the kernel refused the rest.
     void sent(Side side, std::size_t accepted);

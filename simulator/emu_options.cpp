@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "daemon.h"
 #include "setup_error.h"
 
 namespace natlab::nat {
@@ -197,14 +198,7 @@ EmuOptions parse_options(const std::vector<std::string>& args) {
     RawOptions raw;
     add_options(app, options, raw);
     add_nat_options(app, raw);
-    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
-    try {
-        app.parse(reversed);
-    } catch (const CLI::CallForHelp&) {
-        throw HelpRequested{app.help()};
-    } catch (const CLI::ParseError& e) {
-        throw SetupError{e.what()};
-    }
+    parse_command_line(app, args);
     convert(raw, options);
     return options;
 }

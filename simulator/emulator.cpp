@@ -1,9 +1,12 @@
 #include "emulator.h"
 
 #include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 namespace natlab::nat {
@@ -56,7 +59,7 @@ int Emulator::run(int signal_fd) {
             break;
         }
         TimePoint now = Clock::now();
-        if (ready > 0 && !serve(fds, now)) break;
+        if (ready > 0 && !serve(fds, signal_fd, now)) break;
         if (now >= next_tick) next_tick = tick(now);
     }
     log_.write(counters_json(counters(), log_.start(), Clock::now()));
@@ -64,10 +67,20 @@ int Emulator::run(int signal_fd) {
 }
 
 // Handles whatever poll() reported; false once a termination signal arrived.
-bool Emulator::serve(const std::array<pollfd, 3>& fds, TimePoint now) {
-    if (fds[2].revents) return false;
+bool Emulator::serve(const std::array<pollfd, 3>& fds, int signal_fd, TimePoint now) {
+    if (fds[2].revents && !on_signals(signal_fd, now)) return false;
     service(Side::Inside, fds[0].revents, now);
     service(Side::Outside, fds[1].revents, now);
+    return true;
+}
+
+// Reads every pending signal: SIGUSR2 flushes the mappings, anything else stops.
+bool Emulator::on_signals(int signal_fd, TimePoint now) {
+    signalfd_siginfo info{};
+    while (read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        if (info.ssi_signo != SIGUSR2) return false;
+        datapath_.flush(now);
+    }
     return true;
 }
 
@@ -83,6 +96,9 @@ void Emulator::service(Side side, short revents, TimePoint now) {
 void Emulator::drain(Side side, TimePoint now) {
     for (int round = 0; round < kBatchesPerWake; ++round) {
         std::size_t received = link(side).receive(rx_);
+        std::array<std::span<std::byte>, RxBatch::kCapacity> frames;
+        for (std::size_t i = 0; i < received; ++i) frames[i] = rx_.frame(i);
+        datapath_.prefetch(side, std::span{frames}.first(received));
         for (std::size_t i = 0; i < received; ++i) on_frame_guarded(side, i, now);
         flush();
         if (received < RxBatch::kCapacity) return;

@@ -7,7 +7,8 @@
 // routes nor answers ARP, so every frame is ours to move.
 //
 // One thread, one poll() over three descriptors: the inside link, the outside
-// link, and a signalfd for SIGTERM/SIGINT. When a link is readable its frames
+// link, and a signalfd for SIGTERM/SIGINT (stop) and SIGUSR2 (flush every
+// mapping, as a NAT reboot would: nat.h). When a link is readable its frames
 // are read in batches (recvmmsg, up to 8 batches before the other link gets a
 // turn) and each goes through the datapath (datapath.h: Ethernet, ARP, the
 // NAT, routing). The datapath's transmit batches are flushed (sendmmsg) after
@@ -39,15 +40,16 @@ public:
     // Opens both links; throws SetupError. `log` must outlive the emulator.
     Emulator(const EmuOptions& options, EventLog& log, std::uint64_t seed);
 
-    // Moves frames until `signal_fd` (a signalfd) becomes readable, then
-    // writes the counters line to the event log. Returns the exit status:
+    // Moves frames until `signal_fd` (a signalfd) delivers SIGTERM or SIGINT,
+    // then writes the counters line to the event log. SIGUSR2 flushes. Returns the exit status:
     // 0, or 1 if poll() itself failed.
     int run(int signal_fd);
     CountersSnapshot counters() const { return datapath_.counters(); }
 
 private:
     Link& link(Side side) { return side == Side::Inside ? inside_ : outside_; }
-    bool serve(const std::array<pollfd, 3>& fds, TimePoint now);
+    bool serve(const std::array<pollfd, 3>& fds, int signal_fd, TimePoint now);
+    bool on_signals(int signal_fd, TimePoint now);  // false: stop
     void service(Side side, short revents, TimePoint now);
     void drain(Side side, TimePoint now);
     void on_frame_guarded(Side side, std::size_t i, TimePoint now);

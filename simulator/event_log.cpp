@@ -79,11 +79,27 @@ Json started_json(const EmuOptions& o) {
             {"gateway", o.gateway ? Json(o.gateway->to_string()) : Json(nullptr)}};
 }
 
+namespace {
+
+Json flush_json(const FlushEvent& e, TimePoint start) {
+    return {{"t", seconds_between(start, e.at)},
+            {"event", "flushed"},
+            {"mappings", e.total()},
+            {"udp", e.udp},
+            {"tcp", e.tcp},
+            {"icmp", e.icmp}};
+}
+
+}  // namespace
+
 Json event_json(const NatEvent& event, TimePoint start) {
     return std::visit(
         [&](const auto& e) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(e)>, MappingEvent>)
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, MappingEvent>)
                 return mapping_json(e, start);
+            else if constexpr (std::is_same_v<E, FlushEvent>)
+                return flush_json(e, start);
             else
                 return drop_json(e, start);
         },
@@ -100,6 +116,7 @@ Json counters_json(const CountersSnapshot& c, TimePoint start, TimePoint now) {
             {"hairpinned", c.nat.hairpinned},
             {"mappings_created", c.nat.mappings_created},
             {"mappings_expired", c.nat.mappings_expired},
+            {"mappings_flushed", c.nat.mappings_flushed},
             {"mappings_live", c.mappings_live},
             {"refreshes", c.nat.refreshes},
             {"icmp_errors_translated", c.nat.icmp_errors_translated},

@@ -15,6 +15,7 @@
 //   {"t":..,"event":"drop","direction":"inbound","packet":"198.18.0.3:40001 -> 198.18.1.1:4000",
 //    "code":"filtered","reason":"filtered (address-and-port-dependent): no mapping has sent to
 //    198.18.0.3:40001"}
+//   {"t":..,"event":"flushed","mappings":3,"udp":2,"tcp":1,"icmp":0}   on SIGUSR2
 //   {"t":..,"event":"counters",...}   once, at exit
 // "packet" is absent from a drop whose headers could not be read. Only drops
 // of IPv4 packets are logged; frames dropped at the Ethernet level (another

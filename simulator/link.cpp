@@ -121,7 +121,7 @@ unsigned RxBatch::status(std::size_t i) const {
     return 0;
 }
 
-Link::Link(std::string interface) : name_(std::move(interface)) {
+Link::Link(std::string interface, LinkMode mode) : name_(std::move(interface)) {
     // Protocol 0 until bind, so no frame of another interface is queued meanwhile.
     fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw system_error("interface " + name_ + ": AF_PACKET socket");
@@ -132,14 +132,14 @@ Link::Link(std::string interface) : name_(std::move(interface)) {
         throw system_error("interface " + name_, err);
     }
     try {
-        configure(ifindex);
+        configure(ifindex, mode);
     } catch (...) {
         ::close(fd_);
         throw;
     }
 }
 
-void Link::configure(int ifindex) {
+void Link::configure(int ifindex, LinkMode mode) {
     mac_ = read_mac(fd_, name_);
     std::string what = "interface " + name_ + ": setsockopt ";
     set_option(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, what + "PACKET_IGNORE_OUTGOING");
@@ -153,6 +153,12 @@ void Link::configure(int ifindex) {
     address.sll_ifindex = ifindex;
     if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
         throw system_error("interface " + name_ + ": bind");
+    if (mode != LinkMode::Promiscuous) return;
+    packet_mreq membership{};
+    membership.mr_ifindex = ifindex;
+    membership.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &membership, sizeof membership) < 0)
+        throw system_error(what + "PACKET_ADD_MEMBERSHIP (promiscuous)");
 }
 
 Link::~Link() {

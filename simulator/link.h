@@ -71,9 +71,13 @@ private:
     std::size_t count_ = 0;
 };
 
+// Promiscuous: the interface also takes frames for other MAC addresses (a
+// link that forwards every frame, like link-emu, needs that; the NAT does not).
+enum class LinkMode { Plain, Promiscuous };
+
 class Link {
 public:
-    explicit Link(std::string interface);  // throws SetupError
+    explicit Link(std::string interface, LinkMode mode = LinkMode::Plain);  // throws SetupError
     ~Link();
     Link(Link&& other) noexcept;
     Link(const Link&) = delete;
@@ -92,7 +96,7 @@ public:
     int take_error();
 
 private:
-    void configure(int ifindex);
+    void configure(int ifindex, LinkMode mode);
     int send_chunk(std::span<const TxBatch::Entry> frames);
 
     std::string name_;

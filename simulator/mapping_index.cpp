@@ -37,7 +37,7 @@ void MappingIndex::erase(std::uint64_t hash, Id id) {
 }
 
 void MappingIndex::grow() {
-    std::vector<Slot> old = std::move(slots_);
+    auto old = std::move(slots_);
     slots_.assign(old.empty() ? kInitialCapacity : old.size() * 2, Slot{});
     mask_ = slots_.size() - 1;
     for (const Slot& slot : old)

@@ -18,12 +18,24 @@
 // shift deletion"), so there are no tombstones and lookups stay short however
 // many mappings come and go.
 //
+// Memory. Beyond the CPU caches each lookup costs two trips to memory (the
+// slot, then the mapping it points to), each a few hundred nanoseconds on
+// the lab's VMs, more than the rest of a packet's translation. A caller with
+// a batch of packets hides them: warm() every packet's slot, then read every
+// candidate() mapping, then handle the packets. The reads of one pass do not
+// depend on each other, so the CPU has many in flight at once and the trips
+// of a whole batch overlap instead of following one another. (They are real
+// reads, not prefetch instructions: on the VM this was measured on,
+// __builtin_prefetch made no difference and plain reads doubled the rate.)
+//
 // The index knows nothing of mappings or keys; nat_table.cpp hashes the keys.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "huge_pages.h"
 
 namespace natlab::nat {
 
@@ -44,6 +56,18 @@ public:
         }
     }
 
+    // Batches: reads the slot where a lookup of `hash` starts, so that a
+    // later find() finds it in the cache. Returns what it read, for the
+    // caller to keep (an unused read could be optimised away).
+    std::uint32_t warm(std::uint64_t hash) const {
+        return slots_.empty() ? 0 : slots_[static_cast<std::uint32_t>(hash) & mask_].id;
+    }
+    // The first id stored with `hash`'s tag, without comparing keys (so
+    // without touching the mappings): the likely answer of find(), to prefetch.
+    Id candidate(std::uint64_t hash) const {
+        return find(hash, [](Id) { return true; });
+    }
+
     // Precondition: no entry with this id.
     void insert(std::uint64_t hash, Id id);
     // Precondition: the entry (hash, id) is present.
@@ -60,7 +84,7 @@ private:
     void grow();
     void place(Slot slot);
 
-    std::vector<Slot> slots_;
+    std::vector<Slot, HugePageAllocator<Slot>> slots_;
     std::size_t mask_ = 0;
     std::size_t count_ = 0;
 };

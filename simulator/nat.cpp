@@ -48,8 +48,38 @@ std::optional<Ipv4Packet> Nat::handle(Ipv4Packet packet, Direction from, TimePoi
     return outbound(packet, now);
 }
 
+// Inbound packets (and hairpinned ones, whose second lookup is inbound) are
+// found by their destination, outbound ones by their source and remote.
+void Nat::prefetch(const Flow& flow, Direction from, Prefetch step) const {
+    if (from == Direction::Inbound)
+        table_.prefetch_inbound(flow.protocol, flow.destination, step);
+    else
+        table_.prefetch_outbound(flow.protocol, flow.source, flow.destination, step);
+}
+
 void Nat::expire(TimePoint now) {
     for (const auto& mapping : table_.sweep(now)) retire(mapping, now);
+}
+
+std::size_t Nat::flush(TimePoint now) {
+    FlushEvent event{now};
+    for (const auto& mapping : table_.clear()) {
+        pool_.release(mapping.protocol, mapping.outside, mapping.inside.addr);
+        switch (mapping.protocol) {
+            case Protocol::Udp:
+                ++event.udp;
+                break;
+            case Protocol::Tcp:
+                ++event.tcp;
+                break;
+            case Protocol::Icmp:
+                ++event.icmp;
+                break;
+        }
+    }
+    counters_.mappings_flushed += event.total();
+    if (sink_) sink_(event);
+    return event.total();
 }
 
 // Echo requests to any of our addresses, and anything from inside to our LAN address.

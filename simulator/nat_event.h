@@ -16,6 +16,9 @@
 //    The remote is the one that created it.
 //  - drop: a packet went no further, with the direction it came from, its
 //    flow when the headers could be read, and the reason.
+//  - flushed: every mapping was forgotten at once (nat-emu on SIGUSR2, as a
+//    NAT that reboots or whose table is cleared), with how many of each
+//    protocol. The mappings are not reported one by one.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +57,15 @@ struct DropEvent {
     DropReason reason;
 };
 
-using NatEvent = std::variant<MappingEvent, DropEvent>;
+struct FlushEvent {
+    TimePoint at;
+    std::size_t udp = 0;
+    std::size_t tcp = 0;
+    std::size_t icmp = 0;
+    std::size_t total() const { return udp + tcp + icmp; }
+};
+
+using NatEvent = std::variant<MappingEvent, DropEvent, FlushEvent>;
 using EventSink = std::function<void(const NatEvent&)>;
 
 }  // namespace natlab::nat

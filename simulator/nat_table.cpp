@@ -53,6 +53,23 @@ Mapping* NatTable::find_inbound(Protocol protocol, Endpoint external) {
     return id == MappingIndex::kNone ? nullptr : &slots_[id];
 }
 
+void NatTable::prefetch_outbound(Protocol protocol, Endpoint inside, Endpoint remote, Prefetch step) const {
+    prefetch(by_key_, key_hash(protocol, inside, remote), step);
+}
+
+void NatTable::prefetch_inbound(Protocol protocol, Endpoint external, Prefetch step) const {
+    prefetch(by_external_, external_hash(protocol, external), step);
+}
+
+void NatTable::prefetch(const MappingIndex& index, std::uint64_t hash, Prefetch step) const {
+    if (step == Prefetch::Index) {
+        warm_ += index.warm(hash);
+        return;
+    }
+    auto id = index.candidate(hash);
+    if (id != MappingIndex::kNone) warm_ += slots_[id].inside.port;
+}
+
 const Mapping* NatTable::find_inbound(Protocol protocol, Endpoint external) const {
     return const_cast<NatTable*>(this)->find_inbound(protocol, external);
 }
@@ -100,6 +117,14 @@ std::vector<Mapping> NatTable::sweep(TimePoint now) {
             expired.push_back(remove(m));
     }
     return expired;
+}
+
+std::vector<Mapping> NatTable::clear() {
+    std::vector<Mapping> removed;
+    removed.reserve(size_);
+    for (Mapping& m : slots_)
+        if (m.in_use) removed.push_back(remove(m));
+    return removed;
 }
 
 Duration NatTable::timeout(const Mapping& m) const {

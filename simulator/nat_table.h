@@ -43,6 +43,7 @@
 #include "clock.h"
 #include "endpoint.h"
 #include "filter.h"
+#include "huge_pages.h"
 #include "mapping_index.h"
 #include "packet.h"
 #include "tcp_state.h"
@@ -88,6 +89,15 @@ public:
     // Removes every mapping idle for its timeout at `now` and returns them;
     // prunes the dead filter permissions of the others.
     std::vector<Mapping> sweep(TimePoint now);
+    // Removes every mapping, live or not, and returns them.
+    std::vector<Mapping> clear();
+
+    // Batches (mapping_index.h): first every packet's Index step, then its
+    // Record step, then the lookups find their memory in the cache. Only
+    // reads: the table does not change.
+    enum class Prefetch { Index, Record };
+    void prefetch_outbound(Protocol protocol, Endpoint inside, Endpoint remote, Prefetch step) const;
+    void prefetch_inbound(Protocol protocol, Endpoint external, Prefetch step) const;
 
     bool live(const Mapping& mapping, TimePoint now) const {
         return now - mapping.last_used < timeout(mapping);
@@ -102,14 +112,16 @@ private:
     std::uint64_t key_hash(Protocol protocol, Endpoint inside, Endpoint remote) const;
     Endpoint key_remote(Endpoint remote) const;
     MappingIndex::Id id_of(const Mapping& mapping) const;
+    void prefetch(const MappingIndex& index, std::uint64_t hash, Prefetch step) const;
 
     MappingBehaviour behaviour_;
     Timeouts timeouts_;
-    std::vector<Mapping> slots_;
+    std::vector<Mapping, HugePageAllocator<Mapping>> slots_;
     std::vector<MappingIndex::Id> free_;
     std::size_t size_ = 0;
     MappingIndex by_key_;
     MappingIndex by_external_;
+    mutable std::uint32_t warm_ = 0;  // keeps the prefetch reads (not state)
 };
 
 }  // namespace natlab::nat

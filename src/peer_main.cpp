@@ -3,6 +3,7 @@
 //   peer --server ADDR:PORT --name NAME [--connect PARTNER] [--bind ADDR:PORT]
 //        [--timeout SECONDS] [--messages N] [--group ROOM] [--punch-timeout SECONDS]
 //        [--no-relay] [--keepalive SECONDS] [--hold SECONDS] [--predict-ports N]
+//        [--size BYTES] [--bytes TOTAL]
 //   peer --server ADDR:PORT --name NAME --list [--group ROOM]
 //
 // One UDP socket, one receive loop, one 5 ms tick timer, one signal set, on
@@ -44,6 +45,8 @@ struct Options {
     std::string bind = "0.0.0.0:0";
     double timeout = 10;
     std::uint32_t messages = 10;
+    std::size_t size = 0;
+    std::uint64_t bytes = 0;
     std::string group;
     double punch_timeout = 5;
     bool no_relay = false;
@@ -129,6 +132,9 @@ void add_options(CLI::App& app, Options& o) {
     app.add_option("--bind", o.bind, "local ADDR:PORT to bind")->capture_default_str();
     app.add_option("--timeout", o.timeout, "seconds from start to be connected")->capture_default_str();
     app.add_option("--messages", o.messages, "data messages to send once connected")->capture_default_str();
+    app.add_option("--size", o.size, "DATA bytes per message (1..1200; 0, the default: a short text)");
+    app.add_option("--bytes", o.bytes,
+                   "send this many DATA bytes in messages of --size (default 1200) instead of --messages");
     app.add_option("--group", o.group, "room to register in (List shows only the same room)");
     app.add_option("--punch-timeout", o.punch_timeout,
                    "seconds of punching before relaying through the server")
@@ -155,6 +161,10 @@ std::string check(const Options& o) {
     if (!Endpoint::parse(o.bind)) return "--bind: expected ADDR:PORT, got '" + o.bind + "'";
     if (!(o.timeout > 0 && o.timeout <= 86400)) return "--timeout: expected 0 < SECONDS <= 86400";
     if (o.messages > 100'000) return "--messages: expected 0..100000";
+    if (o.size > proto::kMaxDataBytes) return "--size: expected 0..1200";
+    if (o.bytes > 100'000 * std::uint64_t{proto::kMaxDataBytes}) return "--bytes: expected at most 120000000";
+    if (o.bytes > 0 && o.size > 0 && (o.bytes + o.size - 1) / o.size > 100'000)
+        return "--bytes: more than 100000 messages of --size";
     if (!o.group.empty() && !proto::valid_name(o.group))
         return "--group: expected 1..64 bytes of printable UTF-8";
     if (!(o.punch_timeout > 0 && o.punch_timeout <= 86400))
@@ -176,6 +186,12 @@ PeerConfig make_config(const Options& o, Endpoint bound) {
     c.server = *Endpoint::parse(o.server);
     c.local_endpoints = local_endpoints(bound);
     c.messages = o.messages;
+    c.message_size = o.size;
+    if (o.bytes > 0) {
+        c.message_size = o.size > 0 ? o.size : proto::kMaxDataBytes;
+        c.messages = static_cast<std::uint32_t>((o.bytes + c.message_size - 1) / c.message_size);
+        c.bytes = o.bytes;
+    }
     c.timeout = seconds(o.timeout);
     c.group = o.group;
     c.punch_timeout = seconds(o.punch_timeout);
@@ -207,7 +223,7 @@ int run(const Options& o, TimePoint start) {
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
     io.run();
     PeerResult r = session.result();
-    bool delivered = (r.connected || r.relayed) && r.acked == o.messages;
+    bool delivered = (r.connected || r.relayed) && r.acked == session.config().messages;
     if (o.list) delivered = session.list_complete();
     return delivered && !shell.interrupted() ? 0 : 1;
 }

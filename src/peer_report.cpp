@@ -21,6 +21,25 @@ ordered_json ms_or_null(const std::optional<Duration>& d) {
     return std::round(to_ms(*d) * 1000.0) / 1000.0;
 }
 
+// min / mean / median / max of the path's round trips, and how many.
+ordered_json rtt_json(const RttStats& stats) {
+    ordered_json j;
+    j["samples"] = stats.count;
+    bool any = stats.count > 0;
+    j["min_ms"] = ms_or_null(any ? std::optional(stats.min) : std::nullopt);
+    j["mean_ms"] = ms_or_null(stats.mean());
+    j["median_ms"] = ms_or_null(stats.median());
+    j["max_ms"] = ms_or_null(any ? std::optional(stats.max) : std::nullopt);
+    return j;
+}
+
+// Share of Data transmissions that had to be repeated: each repetition is
+// a request or its acknowledgement lost (or later than the retry timer).
+double loss_percent(const PeerResult& r) {
+    if (r.transmissions == 0) return 0;
+    return std::round(1000.0 * r.retransmissions / r.transmissions) / 10.0;
+}
+
 ordered_json partner_or_null(const PeerSession& s) {
     if (s.introduction()) return s.introduction()->peer_name;
     return nullptr;
@@ -71,6 +90,7 @@ ordered_json connected_json(const PeerSession& s) {
     j["remote"] = endpoint_or_null(r.remote);
     j["rtt_ms"] = ms_or_null(r.rtt);
     j["time_to_connect_ms"] = ms_or_null(r.time_to_connect);
+    j["introduction_to_connect_ms"] = ms_or_null(r.introduction_to_connect);
     j["predicted"] = r.predicted;
     j["repunched"] = r.repunched;
     return j;
@@ -117,7 +137,7 @@ ordered_json result_json(const PeerSession& s) {
     PeerResult r = s.result();
     ordered_json j = head(s, "result");
     j["partner"] = partner_or_null(s);
-    j["connected"] = r.connected;
+    j["connected"] = r.connected;  // a punched path; `path` says "relay" when the server relays
     j["path"] = path_of(r);
     j["remote"] = r.connected || r.relayed ? endpoint_or_null(r.remote) : ordered_json(nullptr);
     j["public"] = endpoint_or_null(r.public_endpoint);
@@ -130,7 +150,14 @@ ordered_json result_json(const PeerSession& s) {
     j["keepalives"] = r.keepalives;
     j["paths_lost"] = r.paths_lost;
     j["repunched"] = r.repunched;
-    if (!r.connected) j["reason"] = r.reason;
+    j["introduction_to_connect_ms"] = ms_or_null(r.introduction_to_connect);
+    j["rtt"] = rtt_json(r.rtt_stats);
+    j["bytes_sent"] = r.bytes_sent;
+    j["bytes_acked"] = r.bytes_acked;
+    j["bytes_received"] = r.bytes_received;
+    j["retransmissions"] = r.retransmissions;
+    j["loss_pct"] = loss_percent(r);
+    if (!r.connected) j["reason"] = r.reason;  // why no direct path (also when relayed)
     return j;
 }
 

@@ -54,8 +54,20 @@ bool same_id(const stun::TransactionId& a, const std::optional<stun::Transaction
     return b && a == *b;
 }
 
-stun::Bytes payload_for(const std::string& name, std::uint32_t sequence) {
-    return stun::to_bytes(name + " #" + std::to_string(sequence));
+// The text "NAME #SEQ", cut or padded with '.' to `size` bytes (0: as is).
+stun::Bytes payload_for(const std::string& name, std::uint32_t sequence, std::size_t size) {
+    std::string text = name + " #" + std::to_string(sequence);
+    if (size > 0) text.resize(size, '.');
+    return stun::to_bytes(text);
+}
+
+// DATA bytes of each message: --size each, the last one cut so the total
+// is --bytes; with neither, the short text.
+std::vector<std::size_t> message_sizes(const PeerConfig& c) {
+    std::vector<std::size_t> sizes(c.messages, c.message_size);
+    if (c.bytes > 0 && !sizes.empty())
+        sizes.back() = static_cast<std::size_t>(c.bytes - (sizes.size() - 1) * c.message_size);
+    return sizes;
 }
 
 }  // namespace
@@ -112,7 +124,12 @@ PeerSession::PeerSession(PeerConfig config, RandomSource random, TimePoint start
       next_connect_(start),
       keepalive_(config_.keepalive, std::min(config_.timers.keepalive_wait, config_.keepalive),
                  config_.timers.keepalive_misses),
-      out_data_(config_.messages) {}
+      out_data_(config_.messages) {
+    auto sizes = message_sizes(config_);
+    for (std::size_t i = 0; i < out_data_.size(); ++i)
+        out_data_[i].size =
+            sizes[i] > 0 ? sizes[i] : payload_for(config_.name, static_cast<std::uint32_t>(i + 1), 0).size();
+}
 
 // ---- inputs ---------------------------------------------------------------
 
@@ -216,6 +233,7 @@ void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOut
 
 void PeerSession::accept_introduction(proto::Introduction intro, TimePoint now, PeerOutput& out) {
     intro_ = std::move(intro);
+    if (!introduced_at_) introduced_at_ = now;
     candidates_ = Candidates(intro_->peer_public, intro_->peer_local);
     candidates_.predict(config_.predict_ports);
     probes_.clear();
@@ -304,8 +322,9 @@ void PeerSession::on_data(const stun::Message& m, From from, TimePoint now, Peer
     send_to_partner(proto::build_ack({intro_->token, data->sequence}, m), from, out);
     partner_heard_ = true;
     if (!from.relayed) heard_on_path(from.endpoint, now);
-    if (data->sequence >= 1 && received_.size() < config_.timers.max_received)
-        received_.insert(data->sequence);
+    if (data->sequence >= 1 && received_.size() < config_.timers.max_received &&
+        received_.insert(data->sequence).second)
+        bytes_received_ += data->payload.size();
     if (from.relayed && phase_ == PeerPhase::punching && !data_done()) start_relay(now, out);
 }
 
@@ -423,7 +442,7 @@ void PeerSession::maybe_nominate(TimePoint now, PeerOutput& out) {
     if (nominated_ || intro_->role != proto::Role::controlling) return;
     const Candidate* best = candidates_.best();
     if (!best) return;
-    bool waited = now - *candidates_.first_success() >= config_.timers.nomination_grace;
+    bool waited = now - *candidates_.first_success() >= nomination_wait();
     if (best->kind != CandidateKind::local && !waited) return;
     nominated_ = best->remote;
     send_probes(now, out);
@@ -448,6 +467,7 @@ void PeerSession::select(Endpoint remote, TimePoint now, PeerOutput& out) {
 
 void PeerSession::start_relay(TimePoint now, PeerOutput& out) {
     relaying_ = true;
+    if (!relayed_at_) relayed_at_ = now;
     selected_.reset();
     nominated_.reset();
     keepalive_.stop();
@@ -511,6 +531,7 @@ void PeerSession::pump_data(TimePoint now, PeerOutput& out) {
             continue;
         } else {
             d.retransmitted = true;
+            ++retransmissions_;
         }
         send_data(i, now, out);
     }
@@ -519,7 +540,8 @@ void PeerSession::pump_data(TimePoint now, PeerOutput& out) {
 void PeerSession::send_data(std::size_t index, TimePoint now, PeerOutput& out) {
     OutgoingData& d = out_data_[index];
     auto sequence = static_cast<std::uint32_t>(index + 1);
-    proto::DataRequest request{intro_->token, sequence, payload_for(config_.name, sequence)};
+    proto::DataRequest request{intro_->token, sequence, payload(index)};
+    ++transmissions_;
     From to = relaying_ ? From{config_.server, true} : From{*selected_, false};
     send_to_partner(proto::build(request, d.transaction), to, out);
     d.last_sent = now;
@@ -580,7 +602,18 @@ PeerResult PeerSession::result() const {
         r.predicted = !relaying_ && candidates_.predicted(*end);
         r.rtt = path_rtt_;
     }
-    if (connected_at_) r.time_to_connect = *connected_at_ - start_;
+    // Time to the first data path: the punched one, or else the relay.
+    auto path_at = connected_at_ ? connected_at_ : relayed_at_;
+    if (path_at) r.time_to_connect = *path_at - start_;
+    if (path_at && introduced_at_) r.introduction_to_connect = *path_at - *introduced_at_;
+    r.rtt_stats = rtt_stats_;
+    for (const auto& d : out_data_) {
+        if (d.sent) r.bytes_sent += d.size;
+        if (d.acked) r.bytes_acked += d.size;
+    }
+    r.bytes_received = bytes_received_;
+    r.transmissions = transmissions_;
+    r.retransmissions = retransmissions_;
     r.sent = static_cast<std::uint32_t>(
         std::count_if(out_data_.begin(), out_data_.end(), [](const auto& d) { return d.sent; }));
     r.acked = acked_;
@@ -616,6 +649,47 @@ stun::TransactionId PeerSession::new_transaction() {
 
 void PeerSession::note_rtt(Duration rtt) {
     if (!path_rtt_ || rtt < *path_rtt_) path_rtt_ = rtt;
+    rtt_stats_.add(rtt);
+}
+
+// How long the controlling side waits, after a first answered candidate
+// that is not local, for a better one. Every candidate was probed in the
+// same round, so a better one that works answers within about the same
+// round trip: a few round trips of the first success, bounded below by
+// scheduling slack and above by nomination_grace (RFC 8445 section 8.1.1
+// leaves the timing of nomination to the controlling agent).
+Duration PeerSession::nomination_wait() const {
+    const PeerTimers& t = config_.timers;
+    const Candidate* best = candidates_.best();
+    Duration rtt = best && best->rtt ? *best->rtt : t.nomination_grace;
+    return std::clamp(rtt * t.nomination_rtts, t.nomination_floor, t.nomination_grace);
+}
+
+stun::Bytes PeerSession::payload(std::size_t index) const {
+    return payload_for(config_.name, static_cast<std::uint32_t>(index + 1), out_data_[index].size);
+}
+
+// ---- round-trip statistics ------------------------------------------------
+
+void RttStats::add(Duration rtt) {
+    ++count;
+    min = std::min(min, rtt);
+    max = std::max(max, rtt);
+    total += rtt;
+    if (sample.size() < kMax) sample.push_back(rtt);
+}
+
+std::optional<Duration> RttStats::mean() const {
+    if (count == 0) return std::nullopt;
+    return total / static_cast<Duration::rep>(count);
+}
+
+std::optional<Duration> RttStats::median() const {
+    if (sample.empty()) return std::nullopt;
+    std::vector<Duration> sorted = sample;
+    auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+    std::nth_element(sorted.begin(), middle, sorted.end());
+    return *middle;
 }
 
 }  // namespace natlab

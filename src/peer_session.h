@@ -73,7 +73,9 @@ struct PeerTimers {
     Duration register_refresh = ms(10'000);
     Duration connect_retry = ms(250);
     Duration probe_interval = ms(50);
-    Duration nomination_grace = ms(150);  // wait this long for a better candidate than public
+    Duration nomination_grace = ms(150);  // at most this long to wait for a better candidate than public
+    Duration nomination_floor = ms(4);    // at least this long (clock and scheduling slack)
+    int nomination_rtts = 3;              // otherwise this many round trips of the first success
     Duration data_retry = ms(100);
     Duration data_budget = ms(5'000);    // after the path is up, to get own data acknowledged
     Duration receive_grace = ms(2'000);  // after own data is acknowledged, to receive the partner's
@@ -92,7 +94,9 @@ struct PeerConfig {
     Endpoint server;
     std::vector<Endpoint> local_endpoints;
     std::uint32_t messages = 10;
-    Duration timeout = std::chrono::seconds(10);       // --timeout: to have a path (or relay) at all
+    std::size_t message_size = 0;                 // DATA bytes per message (--size); 0: a short text
+    std::uint64_t bytes = 0;                      // --bytes: the last message is cut so the total is this
+    Duration timeout = std::chrono::seconds(10);  // --timeout: to have a path (or relay) at all
     Duration punch_timeout = std::chrono::seconds(5);  // --punch-timeout: introduction to relay
     bool relay = true;                                 // --no-relay clears it
     Duration keepalive = std::chrono::seconds(10);     // --keepalive
@@ -118,6 +122,22 @@ enum class PeerEvent {
 };
 std::string_view to_string(PeerEvent event);
 
+// Round trips measured on the path (probe answers once connected, and
+// acknowledgements of Data sent once). Kept as a bounded sample so the
+// median is exact for up to kMax samples; min/max/mean cover all of them.
+struct RttStats {
+    static constexpr std::size_t kMax = 4096;
+    std::uint64_t count = 0;
+    Duration min = Duration::max();
+    Duration max = Duration::zero();
+    Duration total = Duration::zero();
+    std::vector<Duration> sample;
+
+    void add(Duration rtt);
+    std::optional<Duration> mean() const;
+    std::optional<Duration> median() const;
+};
+
 struct PeerOutput {
     std::vector<Outgoing> datagrams;
     std::vector<PeerEvent> events;
@@ -132,11 +152,18 @@ struct PeerResult {
     bool predicted = false;  // the path's remote endpoint came from port prediction
     std::optional<Endpoint> remote;
     std::optional<Endpoint> public_endpoint;
-    std::optional<Duration> rtt;
-    std::optional<Duration> time_to_connect;
+    std::optional<Duration> rtt;                      // smallest round trip on the path
+    std::optional<Duration> time_to_connect;          // process start -> first connected
+    std::optional<Duration> introduction_to_connect;  // first introduction -> first connected
+    RttStats rtt_stats;                               // every round trip measured on the path
     std::uint32_t sent = 0;
     std::uint32_t acked = 0;
     std::uint32_t received = 0;
+    std::uint64_t bytes_sent = 0;  // DATA bytes of the messages sent (each counted once)
+    std::uint64_t bytes_acked = 0;
+    std::uint64_t bytes_received = 0;   // DATA bytes of distinct partner messages
+    std::uint32_t transmissions = 0;    // Data requests sent, retransmissions included
+    std::uint32_t retransmissions = 0;  // each one a request or its acknowledgement lost (or late)
     std::uint32_t keepalives = 0;
     std::uint32_t paths_lost = 0;
     std::uint32_t repunched = 0;
@@ -173,6 +200,7 @@ private:
     };
     struct OutgoingData {
         stun::TransactionId transaction{};
+        std::size_t size = 0;  // DATA bytes
         TimePoint last_sent;
         bool sent = false;
         bool acked = false;
@@ -231,6 +259,8 @@ private:
     void drop(PeerOutput& out, std::string reason);
     stun::TransactionId new_transaction();
     void note_rtt(Duration rtt);
+    Duration nomination_wait() const;
+    stun::Bytes payload(std::size_t index) const;
 
     PeerConfig config_;
     RandomSource random_;
@@ -267,6 +297,12 @@ private:
     std::optional<Endpoint> last_selected_;
     bool relaying_ = false;
     std::optional<TimePoint> connected_at_;
+    std::optional<TimePoint> introduced_at_;
+    std::optional<TimePoint> relayed_at_;
+    RttStats rtt_stats_;
+    std::uint32_t transmissions_ = 0;
+    std::uint32_t retransmissions_ = 0;
+    std::uint64_t bytes_received_ = 0;
     TimePoint exchanging_since_;
     std::optional<Duration> path_rtt_;
     Keepalive keepalive_;

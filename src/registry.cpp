@@ -213,6 +213,10 @@ std::vector<std::string> Registry::take_changes() {
     return names;
 }
 
+void Registry::return_changes(const std::vector<std::string>& names) {
+    if (journal_) changed_.insert(names.begin(), names.end());
+}
+
 bool Registry::restore(const StoredClient& s) {
     if (by_name_.size() >= capacity_ || by_name_.count(s.name)) return false;
     if (by_endpoint_.count(s.public_endpoint)) return false;

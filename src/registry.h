@@ -140,6 +140,9 @@ public:
     void keep_journal(bool on) { journal_ = on; }
     // Names whose record was born, changed or removed since the last call.
     std::vector<std::string> take_changes();
+    // Puts names taken by take_changes() back, when writing them failed, so
+    // the next save writes them (nothing is lost by a failed save).
+    void return_changes(const std::vector<std::string>& names);
     // Puts a stored record in place as it is; false (and nothing changes) if
     // its name or endpoint is already taken or the registry is full.
     bool restore(const StoredClient& stored);

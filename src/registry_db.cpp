@@ -103,13 +103,15 @@ std::size_t RegistryDb::load(Registry& registry, TimePoint now, WallTime wall_no
         fail("cannot read");
     Statement select(raw);
     std::size_t restored = 0;
-    while (sqlite3_step(select.get()) == SQLITE_ROW) {
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
         auto record = read_row(select.get());
         auto age = std::chrono::milliseconds(to_ms(wall_now) - sqlite3_column_int64(select.get(), 5));
         if (!record || age >= Registry::kLifetime) continue;
         record->last_seen = now - std::max(age, std::chrono::milliseconds(0));
         restored += registry.restore(*record) ? 1 : 0;
     }
+    if (rc != SQLITE_DONE) fail("cannot read");  // never a silent "restored 0"
     auto cutoff = std::to_string(to_ms(wall_now - Registry::kLifetime));
     exec(("DELETE FROM clients WHERE last_seen_ms <= " + cutoff).c_str());
     return restored;
@@ -118,6 +120,17 @@ std::size_t RegistryDb::load(Registry& registry, TimePoint now, WallTime wall_no
 std::size_t RegistryDb::save(Registry& registry, TimePoint now, WallTime wall_now) {
     auto changes = registry.take_changes();
     if (changes.empty()) return 0;
+    try {
+        write(registry, changes, now, wall_now);
+    } catch (...) {
+        registry.return_changes(changes);  // the next save tries them again
+        throw;
+    }
+    return changes.size();
+}
+
+void RegistryDb::write(const Registry& registry, const std::vector<std::string>& changes, TimePoint now,
+                       WallTime wall_now) {
     sqlite3_stmt *raw_put = nullptr, *raw_del = nullptr;
     const char* put =
         "INSERT OR REPLACE INTO clients(name, grp, public, local, secret, last_seen_ms) VALUES(?,?,?,?,?,?)";
@@ -143,13 +156,18 @@ std::size_t RegistryDb::save(Registry& registry, TimePoint now, WallTime wall_no
             sqlite3_bind_blob(s, 5, r->secret.data(), static_cast<int>(r->secret.size()), SQLITE_TRANSIENT);
             sqlite3_bind_int64(s, 6, to_ms(seen));
         }
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-            fail("cannot write " + name);
-        }
+        if (sqlite3_step(s) != SQLITE_DONE) rollback_and_fail("cannot write " + name);
     }
-    exec("COMMIT");
-    return changes.size();
+    if (sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        rollback_and_fail("COMMIT");
+}
+
+// Leaves no transaction open behind a failed write (the next save starts
+// its own), then throws with SQLite's message.
+void RegistryDb::rollback_and_fail(const std::string& what) {
+    std::string message = sqlite3_errmsg(db_.get());
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw std::runtime_error(path_ + ": " + what + ": " + message);
 }
 
 std::size_t RegistryDb::rows() {

@@ -12,9 +12,11 @@
 // another process). Both clocks come in as arguments; nothing here reads a
 // clock.
 //
-// Errors: opening or preparing throws std::runtime_error naming the file
-// and SQLite's message (a setup failure); a failed save() throws the same
-// way, and the shell reports it and keeps serving from memory.
+// Errors: opening, preparing or reading throws std::runtime_error naming
+// the file and SQLite's message (a setup failure: a load that stops early
+// is an error, never a short list); a failed save() rolls back, keeps the
+// unwritten changes in the registry's journal for the next save, and throws
+// the same way; the shell reports it and keeps serving from memory.
 #pragma once
 
 #include <chrono>
@@ -46,8 +48,11 @@ public:
     std::size_t rows();
 
 private:
+    void write(const Registry& registry, const std::vector<std::string>& changes, TimePoint now,
+               WallTime wall_now);
     void exec(const char* sql);
     [[noreturn]] void fail(const std::string& what);
+    [[noreturn]] void rollback_and_fail(const std::string& what);
 
     std::string path_;
     struct Closer {

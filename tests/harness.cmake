@@ -32,3 +32,22 @@ endforeach()
 natlab_e2e(e2e.classifier ${E2E}/classifier.sh)
 natlab_e2e(e2e.kernel_tools ${E2E}/kernel_tools.sh)
 natlab_e2e(e2e.address_pool ${E2E}/address_pool.sh)
+
+# The commands around the lab: matrix files, frame decoding, the review
+# ladder, run helpers (pure), then real runs driven by scripts.
+add_executable(test_commands
+  ${CMAKE_CURRENT_LIST_DIR}/test_matrix.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_decode.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_review.cpp)
+target_link_libraries(test_commands PRIVATE natlab_harness GTest::gtest_main)
+gtest_discover_tests(test_commands)
+natlab_e2e(e2e.commands ${E2E}/commands.sh)
+natlab_e2e(e2e.concurrent_runs ${E2E}/concurrent_runs.sh)
+natlab_e2e(e2e.matrix ${E2E}/matrix.sh)
+natlab_e2e(e2e.interrupt_runs ${E2E}/interrupt_runs.sh)
+# The lab runtime: timeline steps act, Ctrl-C still writes the captures,
+# impaired links really lose, --keep holds a failed lab open.
+natlab_e2e(e2e.timeline ${E2E}/timeline.sh)
+natlab_e2e(e2e.sigint_mid_run ${E2E}/sigint_mid_run.sh)
+natlab_e2e(e2e.lossy_link ${E2E}/lossy_link.sh)
+natlab_e2e(e2e.keep_holds_lab ${E2E}/keep_holds_lab.sh)

@@ -19,7 +19,8 @@
 #   7. TCP: 4 MB each way through the NAT (checksum and segmentation offload
 #      on the veths), the server seeing 198.18.1.1; an HTTP GET with curl;
 #      a short iperf3 run when iperf3 is installed;
-#   8. SIGTERM ends nat-emu with status 0 and a counters line.
+#   8. SIGUSR2 flushes every mapping: a "flushed" line, none live at the end;
+#   9. SIGTERM ends nat-emu with status 0 and a counters line.
 #
 # Everything lives in a private namespace tree (unshare: mount, net, pid), so
 # nothing touches the machine's own network and nothing outlives the test.
@@ -254,6 +255,12 @@ run_tcp() {
     fi
 }
 
+flush_nat_emu() {
+    kill -USR2 "$emu_pid"
+    for _ in $(seq 20); do grep -q '"event":"flushed"' "$work/events.jsonl" && return 0; sleep 0.1; done
+    fail "no flushed line after SIGUSR2"
+}
+
 stop_nat_emu() {
     kill -TERM "$emu_pid"
     local status=0
@@ -287,6 +294,9 @@ assert counters["icmp_errors_translated"] >= 1, counters
 assert counters["icmp_errors_sent"] >= 1, counters
 assert counters["echo_replies_sent"] >= 1, counters
 assert counters["dropped"]["ttl-expired"] >= 1, counters
+flushed = [l for l in lines if l["event"] == "flushed"]
+assert len(flushed) == 1 and flushed[0]["mappings"] >= 4 and flushed[0]["tcp"] >= 1, flushed
+assert counters["mappings_live"] == 0 and counters["mappings_flushed"] == flushed[0]["mappings"], counters
 print(f"events ok: {len(lines)} lines, counters {json.dumps(counters)}")
 PY
 }
@@ -298,6 +308,7 @@ run_traffic
 run_second_host
 run_icmp
 run_tcp
+flush_nat_emu
 stop_nat_emu
 check_results
 echo "PASS: nat-emu translated UDP, TCP and ICMP, paired two addresses, filtered and logged"

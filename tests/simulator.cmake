@@ -8,8 +8,11 @@ add_executable(test_simulator
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_datapath.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_event_log.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_filtering.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_flush.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_hairpin.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_icmp.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_impairment.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_link_emu_options.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_mapping.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_mapping_index.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/test_nat_options.cpp
@@ -34,3 +37,10 @@ add_test(NAME nat_bench_memory COMMAND nat-bench-memory)
 add_test(NAME nat_emu_smoke
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/nat_emu_smoke.sh $<TARGET_FILE:nat-emu>)
 set_tests_properties(nat_emu_smoke PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60 LABELS "root;netns")
+
+# link-emu (the lab's user-space netem) between two namespaces: loss, delay,
+# jitter, down/up and a rate limit measured on real traffic. Root only.
+add_test(NAME e2e.link_emu
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/link_emu.sh $<TARGET_FILE:link-emu>)
+set_tests_properties(e2e.link_emu PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60 RUN_SERIAL TRUE
+                     LABELS "root;netns")

@@ -19,7 +19,7 @@ natlab_src_test(test_peer_session natlab_peer natlab_server)
 natlab_src_test(test_peer_keepalive natlab_peer)
 
 # The real programs on 127.0.0.1 (sends nowhere else).
-foreach(mode loopback hold db cli)
+foreach(mode loopback bytes hold db cli)
   add_test(NAME rendezvous_${mode}
            COMMAND sh ${NATLAB_SRC_TEST_DIR}/test_rendezvous_loopback.sh
                    $<TARGET_FILE_DIR:peer> ${mode})

@@ -347,6 +347,79 @@ TEST(PeerSession, DataSurvivesLossAndFillsTheWindow) {
     }
 }
 
+// Each lost datagram costs one retransmission, and the result counts it:
+// alice lost one Data request and one acknowledgement, bob one Data request.
+TEST(PeerSession, LossIsCountedAsRetransmissions) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 20);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 20);
+    lab.drop_once(proto::method::data, stun::Class::request, 0);  // alice's first Data to bob
+    lab.drop_once(proto::method::data, stun::Class::success, 1);  // bob's first ack to alice
+    lab.drop_once(proto::method::data, stun::Class::request, 1);  // bob's first Data to alice
+    lab.run();
+    PeerResult ra = alice.result(), rb = bob.result();
+    EXPECT_EQ(ra.retransmissions, 2u);
+    EXPECT_EQ(ra.transmissions, 22u);
+    EXPECT_EQ(rb.retransmissions, 1u);
+    EXPECT_EQ(rb.transmissions, 21u);
+}
+
+// Round trips: every acknowledgement of a Data sent once is a sample (1 ms
+// per hop: 2 ms each); a retransmitted one is not (which copy was answered?).
+TEST(PeerSession, RoundTripStatisticsCoverThePath) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 10);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 10);
+    lab.drop_once(proto::method::data, stun::Class::request, 0);
+    lab.run();
+    const RttStats& s = alice.result().rtt_stats;
+    EXPECT_EQ(s.count, 1u + 9u);  // the nominated candidate's probe, then 9 of the 10 Data
+    EXPECT_EQ(s.min, milliseconds(2));
+    EXPECT_EQ(s.max, milliseconds(2));
+    EXPECT_EQ(*s.median(), milliseconds(2));
+    EXPECT_EQ(*s.mean(), milliseconds(2));
+}
+
+// --bytes 2500 with --size 1000: three messages of 1000, 1000 and 500 bytes.
+TEST(PeerSession, ByteCountIsSplitIntoMessages) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    auto bytes = [](PeerConfig& c) {
+        c.message_size = 1000;
+        c.bytes = 2500;
+        c.messages = 3;
+    };
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 3, bytes);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 3, bytes);
+    lab.run();
+    for (const PeerResult& r : {alice.result(), bob.result()}) {
+        EXPECT_EQ(r.acked, 3u);
+        EXPECT_EQ(r.bytes_sent, 2500u);
+        EXPECT_EQ(r.bytes_acked, 2500u);
+        EXPECT_EQ(r.bytes_received, 2500u);
+    }
+}
+
+// Two port-restricted NATs: the public path is the best there is, so the
+// controlling side nominates it a few round trips after its first success,
+// not after the whole 150 ms grace. With 1 ms per hop: introduction to
+// connected well under 20 ms on both sides.
+TEST(PeerSession, PublicPathIsNominatedWithinAFewRoundTrips) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    for (const PeerResult& r : {alice.result(), bob.result()}) {
+        ASSERT_TRUE(r.connected) << r.reason;
+        EXPECT_EQ(to_string(r.path), "public");
+        EXPECT_LT(*r.introduction_to_connect, milliseconds(20));
+    }
+}
+
 TEST(PeerSession, PartnerNeverRegistersMeansNotIntroduced) {
     MiniLab lab;
     Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
@@ -489,6 +562,33 @@ TEST(PeerRelay, SymmetricPairRelaysAfterThePunchTimeout) {
         }
         EXPECT_EQ(has(lab.host(1).events, PeerEvent::relaying), relay);
         EXPECT_EQ(lab.server().counters().relayed > 0, relay);
+    }
+}
+
+// Full-size messages (1200 DATA bytes, the most --size allows) fit a Relay
+// whole; the relay's time to connect is when it was taken (the 2 s punch
+// timeout after the introduction).
+TEST(PeerRelay, FullSizeMessagesGoThroughTheRelay) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+    Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+    auto options = [](PeerConfig& c) {
+        c.punch_timeout = seconds(2);
+        c.message_size = proto::kMaxDataBytes;
+        c.bytes = 4 * proto::kMaxDataBytes;
+        c.messages = 4;
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 4, options);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 4, options);
+    lab.run(seconds(20));
+    for (const PeerSession* s : {&alice, &bob}) {
+        PeerResult r = s->result();
+        EXPECT_TRUE(r.relayed);
+        EXPECT_EQ(r.bytes_acked, 4800u);
+        EXPECT_EQ(r.bytes_received, 4800u);
+        ASSERT_TRUE(r.introduction_to_connect);
+        EXPECT_GE(*r.introduction_to_connect, seconds(2));
+        EXPECT_LT(*r.introduction_to_connect, milliseconds(2100));
     }
 }
 

@@ -2,6 +2,7 @@
 # End-to-end on loopback: the real rendezvous and two real peers.
 #
 #   test_rendezvous_loopback.sh BIN_DIR loopback   rendezvous + bob (waits) + alice (connects)
+#   test_rendezvous_loopback.sh BIN_DIR bytes      the same with --bytes 4500 --size 1000 (5 messages)
 #   test_rendezvous_loopback.sh BIN_DIR hold       the same, holding the path 1 s with keepalives
 #   test_rendezvous_loopback.sh BIN_DIR db         --db keeps the registry across a restart
 #                                                  (peer --list sees it); SIGUSR1 and exit
@@ -40,13 +41,20 @@ import json, sys
 r = json.loads(sys.argv[1])
 keys = ["event", "name", "partner", "connected", "path", "remote", "public", "rtt_ms",
         "time_to_connect_ms", "sent", "acked", "received", "predicted", "keepalives",
-        "paths_lost", "repunched"]
+        "paths_lost", "repunched", "introduction_to_connect_ms", "rtt", "bytes_sent", "bytes_acked",
+        "bytes_received", "retransmissions", "loss_pct"]
 assert list(r.keys()) == keys, list(r.keys())
 assert r["event"] == "result" and r["connected"] is True, r
 assert r["path"] in ("local", "public", "peer-reflexive"), r
 assert r["remote"].startswith("127.0.0.1:") and r["public"].startswith("127.0.0.1:"), r
 assert (r["sent"], r["acked"], r["received"]) == (5, 5, 5), r
 assert r["partner"] == sys.argv[2], r
+assert r["introduction_to_connect_ms"] <= r["time_to_connect_ms"], r
+rtt = r["rtt"]
+assert rtt["samples"] >= 5 and rtt["min_ms"] <= rtt["median_ms"] <= rtt["max_ms"], r
+assert rtt["min_ms"] == r["rtt_ms"], r
+assert r["bytes_acked"] == r["bytes_sent"] > 0 and r["bytes_received"] > 0, r
+assert r["retransmissions"] >= 0 and 0 <= r["loss_pct"] <= 100, r
 PY
 }
 
@@ -67,6 +75,16 @@ start_server() {
         sleep 0.1
     done
     [ -n "$PORT" ] || fail "rendezvous did not start"
+}
+
+# Waits (at most 10 s) until the server log holds more than $2 lines
+# matching $1: a server's output is the event to wait for, never a sleep.
+wait_for_lines() {
+    for _ in $(seq 100); do
+        [ "$(grep -c "$1" "$WORK/server.log")" -gt "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "no new line matching $1 in the server log"
 }
 
 # Stops the server with SIGTERM; it must exit 0.
@@ -105,6 +123,17 @@ loopback() {
     echo "ok: $(tail -n 1 "$WORK/alice.json")"
 }
 
+# --bytes 4500 in messages of --size 1000: five messages, 1000 x 4 + 500.
+bytes() {
+    loopback --bytes 4500 --size 1000
+    for who in alice bob; do
+        python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read().splitlines()[-1]); \
+assert (r["bytes_sent"], r["bytes_acked"], r["bytes_received"]) == (4500, 4500, 4500), r' "$WORK/$who.json" \
+            || fail "$who: bytes"
+    done
+    echo "ok: bytes"
+}
+
 # Keepalives every 0.2 s while the path is held for 1 s; the path is never lost.
 hold() {
     loopback --hold 1 --keepalive 0.2
@@ -124,13 +153,17 @@ PY
 }
 
 # bob registers against a server with --db and leaves; the server restarts
-# on the same port and still lists him (its counters say so).
+# on the same port and still lists him (its counters say so). Every step
+# waits for the server's own output (start_server: a new "listening on"
+# line, which follows "restored N"; SIGUSR1: a new counters line), so a
+# slow machine (sanitizers, parallel builds) only makes it slower.
 db() {
     start_server 0 --db "$WORK/registry.sqlite"
     port=$PORT
     "$BIN/peer" --server "127.0.0.1:$port" --name bob --bind 127.0.0.1:0 --timeout 0.5 >"$WORK/bob.json" 2>&1
+    before=$(grep -c '^{"event":"counters"' "$WORK/server.log")
     kill -USR1 "$SERVER_PID"
-    sleep 0.3
+    wait_for_lines '^{"event":"counters"' "$before"
     check_counters 'c["registered"] == 1 and c["registrations"] >= 1'
     stop_server
     check_counters 'c["registered"] == 1'
@@ -179,6 +212,8 @@ cli() {
     expect_exit 2 "$BIN/rendezvous" --log-level loud
     expect_exit 1 "$BIN/rendezvous" --listen 127.0.0.1:0 --db /nonexistent-dir/x.sqlite
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --predict-ports 65
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --size 1201
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --bytes 200000000
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --keepalive 0
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --list --connect b
     expect_exit 0 "$BIN/peer" --help
@@ -194,6 +229,7 @@ assert r["connected"] is False and r["reason"] == "not registered" and r["path"]
 case "$MODE" in
     loopback) loopback ;;
     hold) hold ;;
+    bytes) bytes ;;
     db) db ;;
     cli) cli ;;
     *) fail "unknown mode $MODE" ;;

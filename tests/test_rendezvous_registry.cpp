@@ -1,6 +1,7 @@
 // Registry and pair-session lifecycles, driven by a fake clock: ownership of
 // names, expiry, List pages, and the SQLite copy (in a temporary file).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -315,6 +316,62 @@ TEST_F(TempDb, ExpiryAndMovesAreWrittenThrough) {
     Registry again;
     db.load(again, t0, w0 + seconds(30));
     EXPECT_EQ(again.find("bob", t0)->public_endpoint, ep("198.18.2.1:50002"));
+}
+
+// A save that fails (here: the table is gone, as if another program broke
+// the file) throws, and loses nothing: the next save that can write writes
+// every change the failed one had taken.
+TEST_F(TempDb, FailedSaveKeepsItsChangesForTheNext) {
+    Registry registry;
+    registry.keep_journal(true);
+    RegistryDb db(path.string());
+    upsert(registry, "alice", "198.18.1.1:40000", t0);
+    {
+        sqlite3* other = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(other, "DROP TABLE clients", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(other);
+    }
+    EXPECT_THROW(db.save(registry, t0, w0), std::runtime_error);
+    {
+        sqlite3* other = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+        ASSERT_EQ(
+            sqlite3_exec(other,
+                         "CREATE TABLE clients(name TEXT PRIMARY KEY, grp TEXT NOT NULL, public TEXT NOT "
+                         "NULL, local TEXT NOT NULL, secret BLOB NOT NULL, last_seen_ms INTEGER NOT NULL)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        sqlite3_close(other);
+    }
+    EXPECT_EQ(db.save(registry, t0, w0), 1u);
+    EXPECT_EQ(db.rows(), 1u);
+}
+
+// A load whose reading stops with an error half-way (here: a row that
+// fails to compute, integer overflow) is an error naming the file, never a
+// short registry that looks like "fewer were registered".
+TEST_F(TempDb, UnreadableTableIsAnErrorNotAnEmptyList) {
+    { RegistryDb db(path.string()); }
+    {
+        sqlite3* other = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(other,
+                               "DROP TABLE clients; CREATE VIEW clients AS SELECT 'bob' AS name, '' AS grp, "
+                               "'198.18.2.1:50000' AS public, '' AS local, zeroblob(16) AS secret, "
+                               "abs(-9223372036854775807 - 1) AS last_seen_ms",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(other);
+    }
+    Registry registry;
+    RegistryDb db(path.string());
+    try {
+        db.load(registry, t0, w0);
+        FAIL() << "loaded";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("cannot read"), std::string::npos) << e.what();
+    }
 }
 
 TEST_F(TempDb, UnopenableFileIsOneClearError) {

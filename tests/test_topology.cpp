@@ -234,4 +234,80 @@ TEST(Topology, ExplicitAddressesAreReservedBeforeOpenOnes) {
     EXPECT_EQ(address_of(t, "alice"), "192.168.7.3/24");
 }
 
+// Impaired links and the timeline's link steps get link-emu between the
+// link's switch end and the bridge; the others stay plain veths.
+TEST(Topology, ImpairedLinksGetAStage) {
+    auto s = two_nats();
+    LinkImpairment lossy;
+    lossy.loss = 20;
+    lossy.delay = Duration(50);
+    lossy.rate = 10'000'000;
+    s.hosts[1].link = lossy;  // alice
+    TimelineStep down;
+    down.at = Duration(3000);
+    down.kind = StepKind::LinkDown;
+    down.target = "b";  // NAT b's outside link
+    TimelineStep set;
+    set.at = Duration(4000);
+    set.kind = StepKind::LinkSet;
+    set.target = "b";
+    set.set.loss = 0.5;
+    TimelineStep flush;
+    flush.at = Duration(5000);
+    flush.kind = StepKind::Flush;
+    flush.target = "a";
+    s.timeline = {down, set, flush};
+    auto t = plan_topology(s);
+    int staged = 0;
+    for (auto& link : t.links) {
+        if (!link.stage) continue;
+        ++staged;
+        auto& argv = link.stage->argv;
+        EXPECT_EQ(argv[0], "link-emu");
+        EXPECT_EQ(argv[2], link.switch_ifname) << "side a is the captured switch end";
+        EXPECT_EQ(argv[4], link.stage->stage_ifname);
+        EXPECT_NE(link.stage->bridge_ifname, link.switch_ifname);
+        if (link.node == "alice") {
+            EXPECT_EQ(argv, (std::vector<std::string>{"link-emu", "--a", link.switch_ifname, "--b",
+                                                      link.stage->stage_ifname, "--delay", "50ms", "--loss", "20",
+                                                      "--rate", "10000000", "--seed", argv.back()}));
+            EXPECT_EQ(link.stage->events_file, "alice.link.jsonl");
+        } else {
+            EXPECT_EQ(link.node, "b");
+            EXPECT_EQ(link.node_ifname, "out0") << "a NAT's link is its outside link";
+        }
+    }
+    EXPECT_EQ(staged, 2);
+    ASSERT_EQ(t.timeline.size(), 3u);
+    EXPECT_EQ(t.links[t.timeline[0].link].node, "b");
+    EXPECT_EQ(t.timeline[0].description, "link b down");
+    EXPECT_EQ(t.timeline[1].command, "set loss=0.5");
+    EXPECT_EQ(t.timeline[2].link, -1);
+    EXPECT_EQ(t.timeline[2].description, "flush a");
+}
+
+TEST(Topology, CounterExpectationsWaitForEveryHost) {
+    auto s = two_nats();
+    s.hosts[2].run = {"peer"};
+    Expectation e;
+    e.kind = ExpectKind::Counter;
+    e.hosts = {"a"};
+    s.expectations = {e};
+    auto t = plan_topology(s);
+    EXPECT_TRUE(t.find_node("alice")->waited);
+    EXPECT_TRUE(t.find_node("bob")->waited);
+    EXPECT_TRUE(t.find_node("server")->waited);
+}
+
+TEST(Topology, EnvironmentAndStartOrderReachThePlan) {
+    auto s = two_nats();
+    s.hosts[1].env = {{"RUST_LOG", "debug"}};
+    s.hosts[1].after = "server";
+    auto t = plan_topology(s);
+    auto* alice = t.find_node("alice");
+    EXPECT_EQ(alice->env, s.hosts[1].env);
+    EXPECT_EQ(alice->after, "server");
+    for (auto& link : t.links) EXPECT_FALSE(link.stage) << "no impairment, no stage";
+}
+
 }  // namespace

@@ -52,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             now += std::chrono::seconds{record.pause_seconds};
             path.tick(now);
         }
+        std::span<std::byte> frame{record.frame};
+        path.prefetch(record.side, {&frame, 1});  // as the emulator does before each batch
         path.receive(record.side, record.frame, record.info, now);
         check_sent(path, Side::Inside, config.inside_mac);
         check_sent(path, Side::Outside, config.outside_mac);

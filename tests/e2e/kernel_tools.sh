@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ping and iperf3 (UDP and TCP, 1 s each) through every NAT preset and the
 # Linux kernel's NAT: scenarios/kernel_tools.yaml must pass. When it does
-# not, each failing NAT's event log is read: `not-udp` drops mean nat-emu
-# does not translate ICMP/TCP (yet), which is said plainly.
+# not, each failing NAT's event log is read: `unsupported-protocol` drops
+# name the IP protocols nat-emu did not translate, which is said plainly.
 source "$(dirname "$0")/lib.sh"
 for tool in iperf3 ping nft; do
   command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin command -v "$tool" >/dev/null ||
@@ -21,13 +21,13 @@ for events in "$out"/run/*.events.jsonl; do
   failed=$(awk -v want="^(ping|udp|tcp)-$nat\$" '$1 == "FAIL" && $2 ~ want {print $2}' \
     "$out/report" | tr '\n' ' ')
   [[ -n $failed ]] || continue
-  not_udp=$(grep -c '"code":"not-udp"' "$events" || true)
-  protocols=$(sed -n 's/.*"reason":"not udp: IP protocol \([0-9]*\) is not translated".*/\1/p' "$events" |
+  unsupported=$(grep -c '"code":"unsupported-protocol"' "$events" || true)
+  protocols=$(sed -n 's/.*"reason":"unsupported protocol: IP protocol \([0-9]*\) is not translated".*/\1/p' "$events" |
     sort -u | sed 's/^1$/ICMP/; s/^6$/TCP/' | tr '\n' ' ')
-  if ((not_udp > 0)); then
-    echo "WAITING ON nat-emu: $nat: ${failed}failed; $not_udp packets dropped not-udp (protocols: ${protocols% })"
+  if ((unsupported > 0)); then
+    echo "FAILED: $nat: ${failed}failed; $unsupported packets dropped unsupported-protocol (protocols: ${protocols% })"
   else
-    echo "FAILED: $nat: ${failed}failed with no not-udp drop; see $nat.events.jsonl"
+    echo "FAILED: $nat: ${failed}failed with no unsupported-protocol drop; see $nat.events.jsonl"
   fi
 done
 fail "kernel_tools.yaml did not pass"

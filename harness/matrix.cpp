@@ -1,0 +1,534 @@
+#include "matrix.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "behaviour.h"
+#include "html.h"
+
+namespace natlab::harness {
+namespace {
+
+const std::vector<std::string> kOutcomes = {"local", "public", "peer-reflexive", "not-connected",
+                                            "connected"};
+
+// Peers in a cell: relay off, a short punch, a few messages (docs/commands.md).
+struct PeerTiming {
+    std::string punch = "1";    // seconds of punching (--punch-timeout)
+    std::string timeout = "2";  // seconds to be connected (--timeout)
+};
+
+std::vector<std::string> presets() {
+    std::vector<std::string> names;
+    for (int i = 0;; ++i) {
+        auto text = nat::to_string(static_cast<nat::NatType>(i));
+        if (text == "?") return names;
+        names.emplace_back(text);
+    }
+}
+
+std::string short_name(const std::string& type) {
+    static const std::map<std::string, std::string> abbrev = {
+        {"full-cone", "fc"}, {"restricted", "r"}, {"port-restricted", "pr"}, {"symmetric", "sym"}};
+    auto it = abbrev.find(type);
+    return it == abbrev.end() ? type : it->second;
+}
+
+std::string join(const std::vector<std::string>& words) {
+    std::string out;
+    for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
+    return out;
+}
+
+// ---- building a cell's scenario ---------------------------------------------
+
+NatSpec nat(const std::string& name, const std::string& type, const Location& where) {
+    NatSpec n;
+    n.name = name;
+    n.where = n.type_where = n.lan_where = n.address_where = n.behind_where = where;
+    n.type = type;
+    return n;
+}
+
+HostSpec host(const std::string& name, const std::string& behind, std::vector<std::string> run,
+              const Location& where) {
+    HostSpec h;
+    h.name = name;
+    h.where = h.behind_where = h.address_where = h.run_where = where;
+    h.behind = behind;
+    h.run = std::move(run);
+    return h;
+}
+
+std::vector<std::string> peer_argv(const std::string& name, const std::string& partner, const PeerTiming& t) {
+    std::vector<std::string> argv = {"peer",      "--server",   "${server}:3478",  "--name",
+                                     name,        "--no-relay", "--punch-timeout", t.punch,
+                                     "--timeout", t.timeout,    "--messages",      "3"};
+    if (!partner.empty()) argv.insert(argv.end(), {"--connect", partner});
+    return argv;
+}
+
+Expectation pair_expectation(const std::string& expected, const Location& where) {
+    Expectation e;
+    e.kind = expected == "not-connected" ? ExpectKind::NotConnected : ExpectKind::Connected;
+    e.where = e.hosts_where = where;
+    e.hosts = {"alice", "bob"};
+    return e;
+}
+
+// The server and both peers; `a_nat`/`b_nat` are where the peers live.
+Scenario cell_scenario(const std::string& name, const std::string& a_nat, const std::string& b_nat,
+                       const PeerTiming& t, const Location& where) {
+    Scenario s;
+    s.file = where.file;
+    s.name = name;
+    s.timeout = Duration(static_cast<int>(std::stod(t.timeout) * 1000) + 5000);
+    auto server = host("server", "internet", {"rendezvous", "--listen", "0.0.0.0:3478", "--no-relay"}, where);
+    server.addresses = {*Ipv4::parse("198.18.0.2")};
+    s.hosts = {server, host("alice", a_nat, peer_argv("alice", "bob", t), where),
+               host("bob", b_nat, peer_argv("bob", "", t), where)};
+    return s;
+}
+
+MatrixCell pair_cell(const std::string& a, const std::string& b, const PeerTiming& t, const Location& where) {
+    MatrixCell c;
+    c.name = short_name(a) + "-" + short_name(b);
+    c.key = a + " x " + b;
+    c.row = a;
+    c.column = b;
+    c.expected = expected_outcome(a, b);
+    c.scenario = cell_scenario(c.name, "nat-a", "nat-b", t, where);
+    c.scenario.description = "alice behind " + a + ", bob behind " + b;
+    c.scenario.nats = {nat("nat-a", a, where), nat("nat-b", b, where)};
+    return c;
+}
+
+MatrixCell same_nat_cell(const std::string& type, const PeerTiming& t, const Location& where) {
+    MatrixCell c;
+    c.name = "same-" + short_name(type);
+    c.key = "same " + type;
+    c.row = "same NAT";
+    c.column = type;
+    c.expected = "local";
+    c.scenario = cell_scenario(c.name, "home", "home", t, where);
+    c.scenario.description = "alice and bob behind one " + type + " NAT";
+    c.scenario.nats = {nat("home", type, where)};
+    return c;
+}
+
+// Two homes behind one outer NAT: the peers' local endpoints are in two
+// different LANs, so their only path is the outer NAT's hairpin.
+MatrixCell hairpin_cell(bool on, const PeerTiming& t, const Location& where) {
+    MatrixCell c;
+    c.name = on ? "hairpin-on" : "hairpin-off";
+    c.key = on ? "hairpin on" : "hairpin off";
+    c.row = "hairpin";
+    c.column = on ? "on" : "off";
+    c.expected = on ? "public" : "not-connected";
+    c.scenario = cell_scenario(c.name, "home-a", "home-b", t, where);
+    c.scenario.description =
+        std::string("two homes behind one outer NAT, hairpinning ") + (on ? "on" : "off");
+    auto outer = nat("outer", "port-restricted", where);
+    outer.hairpin = on;
+    outer.lan = Cidr::parse("100.64.0.0/24");
+    auto home_a = nat("home-a", "port-restricted", where), home_b = nat("home-b", "port-restricted", where);
+    home_a.behind = home_b.behind = "outer";
+    c.scenario.nats = {outer, home_a, home_b};
+    return c;
+}
+
+bool impaired(const LinkImpairment& l) {
+    return l.delay || l.jitter || l.loss || l.rate;
+}
+
+// Every cell once per links setting: both peers' links impaired alike.
+std::vector<MatrixCell> with_links(const std::vector<MatrixCell>& cells,
+                                   const std::vector<std::pair<std::string, LinkImpairment>>& links) {
+    std::vector<MatrixCell> out;
+    for (auto& [variant, link] : links)
+        for (auto c : cells) {
+            c.variant = variant;
+            c.name += "@" + variant;
+            c.key += " @ " + variant;
+            c.scenario.name = c.name;
+            c.scenario.description += ", links " + variant;
+            if (impaired(link))
+                for (auto& h : c.scenario.hosts)
+                    if (h.name != "server") h.link = link;
+            out.push_back(std::move(c));
+        }
+    return out;
+}
+
+void finish(Matrix& m) {
+    for (auto& c : m.cells)
+        c.scenario.expectations = {pair_expectation(c.expected, c.scenario.hosts[1].where)};
+}
+
+// ---- reading a matrix file --------------------------------------------------
+
+class MatrixReader {
+public:
+    explicit MatrixReader(std::string file) : file_(std::move(file)) {}
+
+    Location at(const YAML::Node& n) const {
+        auto mark = n.Mark();
+        if (mark.is_null()) return {file_, 1, 1};
+        return {file_, mark.line + 1, mark.column + 1};
+    }
+    [[noreturn]] void fail(const YAML::Node& n, const std::string& what) const {
+        throw ScenarioError(at(n), what);
+    }
+
+    void check_map(const YAML::Node& n, const std::string& what, const std::set<std::string>& allowed) const {
+        if (!n.IsMap()) fail(n, what + " must be a mapping");
+        std::set<std::string> seen;
+        for (auto it : n) {
+            auto key = scalar(it.first, "a key");
+            if (!seen.insert(key).second) fail(it.first, "duplicate key '" + key + "' in " + what);
+            if (!allowed.empty() && !allowed.count(key))
+                fail(it.first, "unknown key '" + key + "' in " + what +
+                                   " (expected one of: " + join({allowed.begin(), allowed.end()}) + ")");
+        }
+    }
+    std::string scalar(const YAML::Node& n, const std::string& what) const {
+        if (!n.IsScalar()) fail(n, what + " must be a plain value");
+        return n.Scalar();
+    }
+    std::vector<std::string> types(const YAML::Node& n, const std::string& what) const {
+        if (!n.IsSequence() || n.size() == 0) fail(n, what + " must be a non-empty list of NAT types");
+        auto known = presets();
+        std::vector<std::string> out;
+        for (auto item : n) {
+            auto t = scalar(item, what + " entries");
+            if (std::find(known.begin(), known.end(), t) == known.end())
+                fail(item,
+                     "unknown NAT type '" + t + "' in " + what + " (expected one of: " + join(known) + ")");
+            if (std::find(out.begin(), out.end(), t) != out.end())
+                fail(item, "NAT type '" + t + "' twice in " + what);
+            out.push_back(t);
+        }
+        return out;
+    }
+    std::vector<bool> switches(const YAML::Node& n) const {
+        if (!n.IsSequence() || n.size() == 0) fail(n, "hairpin must be a non-empty list of on/off");
+        std::vector<bool> out;
+        for (auto item : n) {
+            auto v = scalar(item, "hairpin entries");
+            bool on = v == "on" || v == "true" || v == "yes";
+            if (!on && v != "off" && v != "false" && v != "no")
+                fail(item, "hairpin entries must be on or off, not '" + v + "'");
+            if (std::find(out.begin(), out.end(), on) != out.end()) fail(item, "hairpin '" + v + "' twice");
+            out.push_back(on);
+        }
+        return out;
+    }
+    // `links: {NAME: {delay: D, jitter: D, loss: PCT, rate: RATE}, ...}`;
+    // an empty setting ({}) is a clean link.
+    std::vector<std::pair<std::string, LinkImpairment>> links(const YAML::Node& n) const {
+        check_map(n, "links", {});
+        if (n.size() == 0)
+            fail(n, "links must name at least one setting, e.g. clean: {} or lossy: {loss: 20%}");
+        static const std::regex re("^[a-z][a-z0-9_-]{0,15}$");
+        std::vector<std::pair<std::string, LinkImpairment>> out;
+        for (auto it : n) {
+            auto name = it.first.Scalar();
+            if (!std::regex_match(name, re))
+                fail(it.first, "links setting '" + name +
+                                   "' must start with a lowercase letter and use a-z, 0-9, "
+                                   "'-', '_' (at most 16)");
+            out.emplace_back(name, impairment(it.second, "links setting '" + name + "'"));
+        }
+        return out;
+    }
+    LinkImpairment impairment(const YAML::Node& n, const std::string& what) const {
+        check_map(n, what, {"delay", "jitter", "loss", "rate"});
+        LinkImpairment link;
+        link.where = at(n);
+        auto value = [&](const char* key, const std::string& complaint, auto parse) {
+            auto text = scalar(n[key], std::string(key) + " in " + what);
+            auto v = parse(text);
+            if (!v)
+                fail(n[key],
+                     std::string(key) + " in " + what + " must be " + complaint + ", not '" + text + "'");
+            return *v;
+        };
+        if (n["delay"]) link.delay = value("delay", "a duration like 50ms", parse_duration);
+        if (n["jitter"]) link.jitter = value("jitter", "a duration like 10ms", parse_duration);
+        if (n["loss"]) link.loss = value("loss", "a percentage like 20%", parse_loss);
+        if (n["rate"]) link.rate = value("rate", "a rate like 10mbit", parse_rate);
+        return link;
+    }
+    std::string seconds(const YAML::Node& n, const std::string& what) const {
+        auto text = scalar(n, what);
+        auto d = parse_duration(text);
+        if (!d || d->count() <= 0 || d->count() > 600'000)
+            fail(n, what + " must be a duration from 1ms to 600s like 1s or 500ms, not '" + text + "'");
+        return std::to_string(d->count() / 1000.0);
+    }
+
+private:
+    std::string file_;
+};
+
+void apply_overrides(const MatrixReader& r, const YAML::Node& expect, Matrix& m) {
+    r.check_map(expect, "matrix expect", {});
+    std::vector<std::string> keys;
+    for (auto& c : m.cells) keys.push_back(c.key);
+    // "A x B" names the cell under every links setting; "A x B @ v" one of them.
+    auto base = [](const std::string& key) { return key.substr(0, key.find(" @ ")); };
+    for (auto it : expect) {
+        auto key = r.scalar(it.first, "a cell");
+        auto outcome = r.scalar(it.second, "an outcome");
+        if (std::find(kOutcomes.begin(), kOutcomes.end(), outcome) == kOutcomes.end())
+            r.fail(it.second, "unknown outcome '" + outcome + "' (expected one of: " + join(kOutcomes) + ")");
+        bool found = false;
+        for (auto& c : m.cells) {
+            if (c.key != key && base(c.key) != key) continue;
+            found = true;
+            c.expected = outcome;
+            c.overridden = true;
+        }
+        if (!found) r.fail(it.first, "no cell '" + key + "' in this matrix (cells: " + join(keys) + ")");
+    }
+}
+
+Matrix read_matrix(const MatrixReader& r, const std::string& path, const YAML::Node& root) {
+    r.check_map(root, "the matrix file", {"matrix"});
+    auto spec = root["matrix"];
+    r.check_map(spec, "matrix",
+                {"name", "description", "a", "b", "same_nat", "hairpin", "links", "punch_timeout", "timeout",
+                 "expect"});
+    Matrix m;
+    m.file = path;
+    if (!spec["name"]) r.fail(spec, "matrix needs a name");
+    m.name = r.scalar(spec["name"], "name");
+    static const std::regex re("^[a-z][a-z0-9_-]{0,23}$");
+    if (!std::regex_match(m.name, re))
+        r.fail(spec["name"],
+               "matrix name '" + m.name +
+                   "' must start with a lowercase letter and use only a-z, 0-9, '-', '_' (at most 24)");
+    if (spec["description"]) m.description = r.scalar(spec["description"], "description");
+    if (!spec["a"]) r.fail(spec, "matrix needs `a`: the NAT types alice is behind");
+    m.rows = r.types(spec["a"], "a");
+    m.columns = spec["b"] ? r.types(spec["b"], "b") : m.rows;
+    PeerTiming t;
+    if (spec["punch_timeout"]) t.punch = r.seconds(spec["punch_timeout"], "punch_timeout");
+    if (spec["timeout"]) t.timeout = r.seconds(spec["timeout"], "timeout");
+    if (std::stod(t.punch) > std::stod(t.timeout))
+        r.fail(spec["punch_timeout"] ? spec["punch_timeout"] : spec, "punch_timeout must not exceed timeout");
+    auto where = r.at(spec);
+    for (auto& a : m.rows)
+        for (auto& b : m.columns) m.cells.push_back(pair_cell(a, b, t, where));
+    if (spec["same_nat"])
+        for (auto& type : r.types(spec["same_nat"], "same_nat"))
+            m.cells.push_back(same_nat_cell(type, t, where));
+    if (spec["hairpin"])
+        for (bool on : r.switches(spec["hairpin"])) m.cells.push_back(hairpin_cell(on, t, where));
+    if (spec["links"]) {
+        auto links = r.links(spec["links"]);
+        for (auto& [variant, link] : links) m.variants.push_back(variant);
+        m.cells = with_links(m.cells, links);
+    }
+    if (spec["expect"]) apply_overrides(r, spec["expect"], m);
+    finish(m);
+    return m;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw ScenarioError({path, 1, 1}, "cannot read the file");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+YAML::Node parse(const std::string& path) {
+    try {
+        return YAML::Load(read_file(path));
+    } catch (const YAML::ParserException& e) {
+        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
+    }
+}
+
+// ---- judging and showing ----------------------------------------------------
+
+const PeerResult* find(const std::map<std::string, PeerResult>& peers, const std::string& name) {
+    auto it = peers.find(name);
+    return it == peers.end() ? nullptr : &it->second;
+}
+
+bool matches(const std::string& expected, const std::string& seen) {
+    if (expected == "connected") return seen == "local" || seen == "public" || seen == "peer-reflexive";
+    return expected == seen;
+}
+
+std::string cell_text(const MatrixCell& c, const std::map<std::string, std::string>& observed) {
+    auto it = observed.find(c.name);
+    if (it == observed.end()) return "(not run)";
+    if (matches(c.expected, it->second)) return it->second;
+    return it->second + " != " + c.expected;
+}
+
+}  // namespace
+
+bool is_matrix_file(const std::string& path) {
+    try {
+        auto root = YAML::Load(read_file(path));
+        return root.IsMap() && root["matrix"];
+    } catch (const std::exception&) {
+        return false;  // load_scenario reports what is wrong with it
+    }
+}
+
+Matrix load_matrix(const std::string& path) {
+    MatrixReader reader(path);
+    auto root = parse(path);
+    try {
+        return read_matrix(reader, path, root);
+    } catch (const YAML::Exception& e) {
+        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);
+    }
+}
+
+Matrix classic_matrix() {
+    Matrix m;
+    m.name = "nat_types";
+    m.description = "the four classic NAT types against each other, same NAT, hairpin on and off";
+    m.rows = m.columns = presets();
+    Location where{"(built-in matrix)", 1, 1};
+    PeerTiming t;
+    for (auto& a : m.rows)
+        for (auto& b : m.columns) m.cells.push_back(pair_cell(a, b, t, where));
+    m.cells.push_back(same_nat_cell("port-restricted", t, where));
+    m.cells.push_back(hairpin_cell(true, t, where));
+    m.cells.push_back(hairpin_cell(false, t, where));
+    finish(m);
+    return m;
+}
+
+// A symmetric NAT gives each destination its own mapping (RFC 4787 section
+// 4.1, address and port dependent): the public endpoint the server saw is
+// useless to the partner. A partner whose NAT filters by port as well
+// (port-restricted, symmetric) never lets the probes from the new mapping
+// in: no path. A cone partner does (its filter was opened toward the
+// symmetric NAT's address, or never closed), learns the new endpoint from
+// the probe and answers it: connected peer-reflexive. Between cone NATs the
+// server-reflexive endpoints work both ways: public.
+std::string expected_outcome(const std::string& a, const std::string& b) {
+    auto port_filtering = [](const std::string& t) { return t == "port-restricted" || t == "symmetric"; };
+    if (a == "symmetric" || b == "symmetric") {
+        auto& other = a == "symmetric" ? b : a;
+        return port_filtering(other) ? "not-connected" : "peer-reflexive";
+    }
+    return "public";
+}
+
+std::string observed_outcome(const std::map<std::string, PeerResult>& peers) {
+    auto* a = find(peers, "alice");
+    auto* b = find(peers, "bob");
+    bool a_up = a && a->connected && a->partner == "bob";
+    bool b_up = b && b->connected && b->partner == "alice";
+    if (!a_up && !b_up) return "not-connected";
+    if (!a_up || !b_up) return "one-sided";
+    if (a->path == "peer-reflexive" || b->path == "peer-reflexive") return "peer-reflexive";
+    if (a->path == b->path) return a->path;
+    return a->path + "/" + b->path;
+}
+
+Verdict judge_cell(const MatrixCell& cell, const std::map<std::string, PeerResult>& peers) {
+    auto seen = observed_outcome(peers);
+    Verdict v{
+        "outcome " + cell.expected + (cell.overridden ? " (set by the matrix file)" : " (outcome table)"),
+        matches(cell.expected, seen),
+        {}};
+    if (!v.held) v.detail = "outcome was " + seen;
+    return v;
+}
+
+namespace {
+
+// One grid (and its extra cells) for one links setting.
+std::string grid_text(const Matrix& m, const std::string& variant,
+                      const std::map<std::string, std::string>& observed) {
+    std::size_t width = 16;
+    for (auto& c : m.cells) width = std::max(width, cell_text(c, observed).size() + 2);
+    auto pad = [&](const std::string& s) {
+        return s + std::string(width > s.size() ? width - s.size() : 1, ' ');
+    };
+    auto in_grid = [&](const MatrixCell& c) {
+        return std::find(m.rows.begin(), m.rows.end(), c.row) != m.rows.end();
+    };
+    std::ostringstream out;
+    if (!variant.empty()) out << "links " << variant << ":\n";
+    out << pad("alice \\ bob");
+    for (auto& col : m.columns) out << pad(col);
+    out << "\n";
+    for (auto& row : m.rows) {
+        out << pad(row);
+        for (auto& col : m.columns)
+            for (auto& c : m.cells)
+                if (c.variant == variant && c.row == row && c.column == col)
+                    out << pad(cell_text(c, observed));
+        out << "\n";
+    }
+    for (auto& c : m.cells)
+        if (c.variant == variant && !in_grid(c))
+            out << pad(c.row + " " + c.column) << cell_text(c, observed) << "\n";
+    return out.str();
+}
+
+}  // namespace
+
+std::string render_matrix_text(const Matrix& m, const std::map<std::string, std::string>& observed) {
+    if (m.variants.empty()) return grid_text(m, "", observed);
+    std::string out;
+    for (auto& v : m.variants) out += (out.empty() ? "" : "\n") + grid_text(m, v, observed);
+    return out;
+}
+
+std::string render_matrix_html(const Matrix& m, const std::map<std::string, std::string>& observed) {
+    auto td = [&](const MatrixCell& c) {
+        auto it = observed.find(c.name);
+        bool ok = it != observed.end() && matches(c.expected, it->second);
+        return "<td class=\"" + std::string(ok ? "pass" : "fail") + "\"><a href=\"" + html::escape(c.name) +
+               "/report.html\">" + html::escape(cell_text(c, observed)) +
+               "</a><br><span class=\"muted\">expected " + html::escape(c.expected) +
+               (c.overridden ? " (file)" : "") + "</span></td>";
+    };
+    auto in_grid = [&](const MatrixCell& c) {
+        return std::find(m.rows.begin(), m.rows.end(), c.row) != m.rows.end();
+    };
+    std::string body = html::element("h1", "nat-lab matrix: " + m.name);
+    if (!m.description.empty()) body += html::element("p", m.description) + "\n";
+    auto variants = m.variants.empty() ? std::vector<std::string>{""} : m.variants;
+    for (auto& v : variants) {
+        if (!v.empty()) body += html::element("h2", "links " + v) + "\n";
+        body += "<table><tr><th>alice \\ bob</th>";
+        for (auto& col : m.columns) body += html::element("th", col);
+        body += "</tr>\n";
+        for (auto& row : m.rows) {
+            body += "<tr>" + html::element("th", row);
+            for (auto& col : m.columns)
+                for (auto& c : m.cells)
+                    if (c.variant == v && c.row == row && c.column == col) body += td(c);
+            body += "</tr>\n";
+        }
+        body += "</table>\n<table>\n";
+        for (auto& c : m.cells)
+            if (c.variant == v && !in_grid(c))
+                body += "<tr>" + html::element("th", c.scenario.description) + td(c) + "</tr>\n";
+        body += "</table>\n";
+    }
+    body +=
+        "<p class=\"muted\">Peers run with relay off; each cell links to its run's report, captures and "
+        "logs.</p>\n";
+    return html::page("nat-lab matrix " + m.name, body);
+}
+
+}  // namespace natlab::harness
