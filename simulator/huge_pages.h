@@ -8,28 +8,57 @@
 // Backed by 2 MiB transparent huge pages the record array needs a handful of
 // TLB entries.
 //
-// The allocator takes memory from operator new as usual (nothing extra is
-// allocated, and the memory benchmark still sees every byte) and, for arrays
-// of kMinBytes and more, advises the kernel (madvise MADV_HUGEPAGE) to back
-// the aligned 2 MiB pages that lie inside the array with huge pages. The
-// advice is only advice: where transparent huge pages are off, nothing
-// changes but speed.
+// Arrays of one huge page (2 MiB) and more get a private anonymous mapping
+// of their own, aligned to 2 MiB (mmap, then the unaligned head and tail
+// given back), and the kernel is advised (madvise MADV_HUGEPAGE) to back its
+// whole huge pages with huge pages. The hash indexes are exactly 2 MiB at
+// 100 000 mappings: taken from malloc, unaligned, they would hold no whole
+// huge page at all. Nothing is over-allocated; since malloc does not see
+// these arrays, huge_page_array_bytes() counts them for the memory
+// benchmark. Smaller arrays are allocated as by std::allocator. The advice
+// is only advice: where transparent huge pages are off, nothing changes but
+// speed.
 #pragma once
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <new>
 
 namespace natlab::nat {
 
+inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+// Bytes held now in the huge-page arrays of every HugePageAllocator.
+inline std::atomic<std::size_t> huge_page_array_bytes_held{0};
+inline std::size_t huge_page_array_bytes() { return huge_page_array_bytes_held.load(); }
+
+// A mapping of `bytes` (a multiple of the page size) aligned to kHugePage.
+inline void* map_huge_page_array(std::size_t bytes) {
+    void* raw = ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc{};
+    auto first = reinterpret_cast<std::uintptr_t>(raw);
+    auto start = (first + kHugePage - 1) & ~std::uintptr_t{kHugePage - 1};
+    if (start > first) ::munmap(raw, start - first);
+    std::size_t tail = first + bytes + kHugePage - (start + bytes);
+    if (tail) ::munmap(reinterpret_cast<void*>(start + bytes), tail);
+    ::madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
+    huge_page_array_bytes_held += bytes;
+    return reinterpret_cast<void*>(start);
+}
+
+inline void unmap_huge_page_array(void* array, std::size_t bytes) noexcept {
+    ::munmap(array, bytes);
+    huge_page_array_bytes_held -= bytes;
+}
+
 template <class T>
 struct HugePageAllocator {
     using value_type = T;
-    static constexpr std::uintptr_t kHugePage = 2u << 20;
-    static constexpr std::size_t kMinBytes = 2 * kHugePage;
-    // As std::allocator: the aligned operator new only when alignof(T) needs it.
+    // As std::allocator below a huge page: the aligned operator new only
+    // when alignof(T) needs it.
     static constexpr bool kOverAligned = alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 
     HugePageAllocator() = default;
@@ -38,13 +67,14 @@ struct HugePageAllocator {
 
     T* allocate(std::size_t n) {
         std::size_t bytes = n * sizeof(T);
-        auto* array = static_cast<T*>(kOverAligned ? ::operator new (bytes, std::align_val_t{alignof(T)})
-                                                   : ::operator new(bytes));
-        if (bytes >= kMinBytes) advise(reinterpret_cast<std::uintptr_t>(array), bytes);
-        return array;
+        if (bytes >= kHugePage) return static_cast<T*>(map_huge_page_array(page_rounded(bytes)));
+        return static_cast<T*>(kOverAligned ? ::operator new (bytes, std::align_val_t{alignof(T)})
+                                            : ::operator new(bytes));
     }
-    void deallocate(T* p, std::size_t) noexcept {
-        if constexpr (kOverAligned)
+    void deallocate(T* p, std::size_t n) noexcept {
+        if (n * sizeof(T) >= kHugePage)
+            unmap_huge_page_array(p, page_rounded(n * sizeof(T)));
+        else if constexpr (kOverAligned)
             ::operator delete (p, std::align_val_t{alignof(T)});
         else
             ::operator delete(p);
@@ -56,10 +86,9 @@ struct HugePageAllocator {
     }
 
 private:
-    static void advise(std::uintptr_t start, std::size_t bytes) {
-        std::uintptr_t first = (start + kHugePage - 1) & ~(kHugePage - 1);
-        std::uintptr_t end = (start + bytes) & ~(kHugePage - 1);
-        if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);
+    static std::size_t page_rounded(std::size_t bytes) {
+        constexpr std::size_t kPage = 4096;
+        return (bytes + kPage - 1) & ~(kPage - 1);
     }
 };
 
