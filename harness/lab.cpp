@@ -666,7 +666,7 @@ int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::ti
         private_run(opts.out_dir);
         lab.build();
         timing("build", lab.elapsed_ms());
-        lab.start_capture();
+        if (topo.capture) lab.start_capture();
         timing("capture", lab.elapsed_ms());
         lab.start_stages();
         timing("stages", lab.elapsed_ms());

@@ -109,7 +109,8 @@ std::string render_report(const RunRecord& run) {
         out << "\n";
     }
     out << "  " << held << " of " << run.verdicts.size()
-        << " expectations held: " << (all_held(run.verdicts) ? "PASS" : "FAIL") << "; captures and logs in "
+        << " expectations held: " << (all_held(run.verdicts) ? "PASS" : "FAIL")
+        << (run.topology.capture ? "; captures and logs in " : "; logs (no captures: capture: false) in ")
         << run.out_dir << "/\n";
     return out.str();
 }
@@ -138,7 +139,7 @@ std::string render_result_json(const RunRecord& run) {
         links.push_back({{"segment", l.segment},
                          {"node", l.node},
                          {"interface", l.node_ifname},
-                         {"capture", l.capture_file}});
+                         {"capture", run.topology.capture ? json(l.capture_file) : json(nullptr)}});
     json j = {{"scenario", run.scenario.name},
               {"label", run.label.empty() ? run.scenario.name : run.label},
               {"file", run.scenario.file},
@@ -209,6 +210,8 @@ std::string timeline_html(const RunRecord& run) {
 }
 
 std::string links_html(const RunRecord& run) {
+    if (!run.topology.capture)
+        return "<h2>Captures</h2>\n<p class=\"muted\">None: the scenario says <code>capture: false</code>.</p>\n";
     std::string out =
         "<h2>Captures</h2>\n<p class=\"muted\">One pcap per link, taken on the switch side; "
         "<code>tshark -r FILE</code> decodes the rendezvous traffic as STUN. "

@@ -604,13 +604,14 @@ void for_each_entry(const Reader& r, const YAML::Node& node, const std::string& 
 Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Node& root) {
     if (root.IsNull()) r.fail(root, "scenario is empty");
     r.check_map(root, "scenario",
-                {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat"});
+                {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture"});
     Scenario s;
     s.file = path;
     s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
     if (auto n = root["description"]) s.description = r.text(n, "description");
     if (auto n = root["timeout"]) s.timeout = r.duration(n, "timeout");
     if (auto n = root["repeat"]) s.repeat = r.integer(n, "repeat", 1, 10000);
+    if (auto n = root["capture"]) s.capture = r.boolean(n, "capture");
     if (auto n = root["nats"]; n && !n.IsNull())
         for_each_entry(r, n, "nats", [&](auto& k, auto& v) { s.nats.push_back(read_nat(r, k, v)); });
     if (!root["hosts"]) r.fail(root, "scenario has no 'hosts'");

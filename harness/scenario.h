@@ -131,6 +131,7 @@ struct Scenario {
     std::vector<Expectation> expectations;
     std::vector<TimelineStep> timeline;  // sorted by time (file order among equals)
     int repeat = 1;                      // runs of this scenario
+    bool capture = true;                 // one pcap per link
 
     const NatSpec* find_nat(const std::string& name) const;
     const HostSpec* find_host(const std::string& name) const;

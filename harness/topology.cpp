@@ -159,6 +159,7 @@ public:
     explicit Planner(const Scenario& s) : s_(s) {}
 
     Topology plan() {
+        topo_.capture = s_.capture;
         topo_.segments.push_back({"internet", "br0", kInternet});
         segments_.emplace("internet", SegmentPlan{kInternet, AddressPool(kInternet), std::nullopt});
         auto order = outer_first();

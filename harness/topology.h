@@ -110,6 +110,7 @@ struct Topology {
     std::vector<NodePlan> nodes;  // NATs first (outer before inner), then hosts, in file order
     std::vector<Link> links;
     std::vector<PlannedStep> timeline;  // by time
+    bool capture = true;                // a pcap per link (the scenario's `capture`)
 
     const NodePlan* find_node(const std::string& name) const;
     std::vector<const Link*> links_of(const std::string& node) const;

@@ -177,6 +177,7 @@ const BadCase kBad[] = {
     {"lossless not a bool", with("within: 5s", "within: 5s\n    lossless: sure"), 19, 15,
      "lossless must be true or false"},
     {"repeat zero", std::string(kGood) + "repeat: 0\n", 20, 9, "repeat must be between 1 and 10000"},
+    {"capture not a bool", std::string(kGood) + "capture: maybe\n", 20, 10, "capture must be true or false"},
     {"address listed twice",
      with("type: full-cone", "type: full-cone\n    addresses: [100.64.0.9, 100.64.0.9]", kNested), 7, 16,
      "address 100.64.0.9 for NAT 'home' is already taken"},
@@ -219,6 +220,16 @@ TEST(Scenario, GoodOneLoads) {
     ASSERT_EQ(s.expectations.size(), 2u);
     EXPECT_EQ(s.expectations[0].via, "local");
     EXPECT_EQ(s.expectations[0].within, Duration(5000));
+    EXPECT_TRUE(s.capture);
+    EXPECT_TRUE(plan_topology(s).capture);
+    std::remove(path.c_str());
+}
+
+TEST(Scenario, CaptureCanBeTurnedOff) {
+    auto path = write_temp(std::string(kGood) + "capture: false\n");
+    auto s = load_scenario(path);
+    EXPECT_FALSE(s.capture);
+    EXPECT_FALSE(plan_topology(s).capture);
     std::remove(path.c_str());
 }
 
