@@ -307,21 +307,31 @@ int cmd_run(RunFlags f) {
     return exit_code(outcomes);
 }
 
+// Everything `run` checks before it builds a lab: the file, the topology,
+// and that every program is found.
+void check_buildable(const Scenario& scenario, const std::string& bin_dir) {
+    auto topo = plan_topology(scenario);
+    resolve_programs(scenario, topo, bin_dir);
+}
+
 int cmd_validate(const std::vector<std::string>& files) {
     int rc = kExitHeld;
+    auto bin_dir = own_bin_dir();
     for (auto& file : files) {
         try {
             if (is_matrix_file(file)) {
                 auto m = load_matrix(file);
-                for (auto& c : m.cells) plan_topology(c.scenario);
+                for (auto& c : m.cells) check_buildable(c.scenario, bin_dir);
                 std::cout << file << ": ok (matrix " << m.name << ", " << m.cells.size() << " cells)\n";
                 continue;
             }
-            auto scenario = load_scenario(file);
-            plan_topology(scenario);
+            check_buildable(load_scenario(file), bin_dir);
             std::cout << file << ": ok\n";
         } catch (const ScenarioError& e) {
             std::cerr << e.what() << "\n";
+            rc = kExitBadInput;
+        } catch (const SetupError& e) {
+            std::cerr << file << ": " << e.what() << "\n";
             rc = kExitBadInput;
         }
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every bad scenario stops the run before anything is built: exit 2, one
-# line FILE:LINE:COL: reason on stderr, no output directory, nothing left.
+# line FILE:LINE:COL: reason on stderr, no output directory, nothing left;
+# `validate` reports the same line.
 source "$(dirname "$0")/lib.sh"
 out=$(scratch_dir)
 trap 'rm -rf "$out"' EXIT
@@ -20,6 +21,10 @@ for file in "$SOURCE_DIR"/tests/scenarios/bad/*.yaml; do
   line=$(cat "$out/stderr")
   [[ "$line" == "$file:$want"* ]] || fail "$file: got '$line', want '$file:$want...'"
   [[ ! -e "$out/run" ]] || fail "$file: output directory was created"
+  # validate finds the same fault, with the same line, and builds nothing either
+  if "$NATLAB" validate "$file" >"$out/stdout" 2>"$out/stderr"; then fail "validate accepted $file"; else rc=$?; fi
+  ((rc == 2)) || fail "validate $file: exit $rc, want 2"
+  [[ "$(cat "$out/stderr")" == "$line" ]] || fail "validate $file: got '$(cat "$out/stderr")', run said '$line'"
   echo "ok  ${line#"$SOURCE_DIR"/}"
   count=$((count + 1))
 done
