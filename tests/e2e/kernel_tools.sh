@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ping and iperf3 (UDP and TCP, 1 s each) through every NAT preset and the
+# ping, iperf3 (UDP and TCP, 1 s each) and an HTTP download through every NAT preset and the
 # Linux kernel's NAT: scenarios/kernel_tools.yaml must pass. When it does
 # not, each failing NAT's event log is read: `unsupported-protocol` drops
 # name the IP protocols nat-emu did not translate, which is said plainly.
@@ -18,7 +18,7 @@ rc=0
 # Which NATs had a failing tool, and what their emulators dropped.
 for events in "$out"/run/*.events.jsonl; do
   nat=$(basename "$events" .events.jsonl)
-  failed=$(awk -v want="^(ping|udp|tcp)-$nat\$" '$1 == "FAIL" && $2 ~ want {print $2}' \
+  failed=$(awk -v want="^(ping|udp|tcp|http)-$nat\$" '$1 == "FAIL" && $2 ~ want {print $2}' \
     "$out/report" | tr '\n' ' ')
   [[ -n $failed ]] || continue
   unsupported=$(grep -c '"code":"unsupported-protocol"' "$events" || true)
