@@ -32,6 +32,42 @@ std::vector<std::string> presets() {
     }
 }
 
+// One entry of an axis (`a`, `b`, `same_nat`): a preset, the kernel's NAT,
+// or an explicit NAT. Its name stands for it in keys, cell names and the grid.
+struct AxisEntry {
+    std::string name;
+    NatSpec nat;  // the behaviour; the cell names and places it
+    Location where, name_where;
+    bool is_explicit = false;
+};
+
+AxisEntry type_entry(const std::string& type, const Location& where) {
+    AxisEntry e;
+    e.name = e.nat.type = type;
+    e.where = e.name_where = where;
+    return e;
+}
+
+std::vector<AxisEntry> named_entries(const std::vector<std::string>& types, const Location& where) {
+    std::vector<AxisEntry> out;
+    for (auto& t : types) out.push_back(type_entry(t, where));
+    return out;
+}
+
+std::vector<std::string> names_of(const std::vector<AxisEntry>& entries) {
+    std::vector<std::string> out;
+    for (auto& e : entries) out.push_back(e.name);
+    return out;
+}
+
+// Two entries of one name must be one NAT: a name means one behaviour in a file.
+bool same_behaviour(const NatSpec& x, const NatSpec& y) {
+    return x.type == y.type && x.mapping == y.mapping && x.filtering == y.filtering &&
+           x.port_allocation == y.port_allocation && x.mapping_timeout == y.mapping_timeout &&
+           x.port_range == y.port_range && x.refresh_on_inbound == y.refresh_on_inbound &&
+           x.hairpin == y.hairpin;
+}
+
 std::string short_name(const std::string& type) {
     static const std::map<std::string, std::string> abbrev = {
         {"full-cone", "fc"}, {"restricted", "r"}, {"port-restricted", "pr"}, {"symmetric", "sym"}};
@@ -46,6 +82,33 @@ std::string join(const std::vector<std::string>& words) {
 }
 
 // ---- building a cell's scenario ---------------------------------------------
+
+// The cell's own copy of an entry's NAT, under the cell's name for it.
+NatSpec placed(const AxisEntry& e, const std::string& name) {
+    NatSpec n = e.nat;
+    n.name = name;
+    n.where = n.type_where = n.lan_where = n.address_where = n.behind_where = e.where;
+    return n;
+}
+
+// "eim-adf (mapping endpoint-independent, filtering address-dependent)".
+std::string describe_entry(const AxisEntry& e) {
+    if (!e.is_explicit) return e.name;
+    std::vector<std::string> keys;
+    auto& n = e.nat;
+    if (n.type != "port-restricted") keys.push_back("type " + n.type);
+    if (n.mapping) keys.push_back("mapping " + *n.mapping);
+    if (n.filtering) keys.push_back("filtering " + *n.filtering);
+    if (n.port_allocation) keys.push_back("port_allocation " + *n.port_allocation);
+    return keys.empty() ? e.name : e.name + " (" + join(keys) + ")";
+}
+
+// The table's outcome between two NATs, when both behave as classic types.
+std::optional<std::string> table_outcome(const NatSpec& a, const NatSpec& b) {
+    auto ta = classic_type(a), tb = classic_type(b);
+    if (!ta || !tb) return std::nullopt;
+    return expected_outcome(*ta, *tb);
+}
 
 NatSpec nat(const std::string& name, const std::string& type, const Location& where) {
     NatSpec n;
@@ -95,29 +158,30 @@ Scenario cell_scenario(const std::string& name, const std::string& a_nat, const 
     return s;
 }
 
-MatrixCell pair_cell(const std::string& a, const std::string& b, const PeerTiming& t, const Location& where) {
+// `expected` is left empty when the table has no outcome for the pair.
+MatrixCell pair_cell(const AxisEntry& a, const AxisEntry& b, const PeerTiming& t, const Location& where) {
     MatrixCell c;
-    c.name = short_name(a) + "-" + short_name(b);
-    c.key = a + " x " + b;
-    c.row = a;
-    c.column = b;
-    c.expected = expected_outcome(a, b);
+    c.name = short_name(a.name) + "-" + short_name(b.name);
+    c.key = a.name + " x " + b.name;
+    c.row = a.name;
+    c.column = b.name;
+    c.expected = table_outcome(a.nat, b.nat).value_or("");
     c.scenario = cell_scenario(c.name, "nat-a", "nat-b", t, where);
-    c.scenario.description = "alice behind " + a + ", bob behind " + b;
-    c.scenario.nats = {nat("nat-a", a, where), nat("nat-b", b, where)};
+    c.scenario.description = "alice behind " + describe_entry(a) + ", bob behind " + describe_entry(b);
+    c.scenario.nats = {placed(a, "nat-a"), placed(b, "nat-b")};
     return c;
 }
 
-MatrixCell same_nat_cell(const std::string& type, const PeerTiming& t, const Location& where) {
+MatrixCell same_nat_cell(const AxisEntry& e, const PeerTiming& t, const Location& where) {
     MatrixCell c;
-    c.name = "same-" + short_name(type);
-    c.key = "same " + type;
+    c.name = "same-" + short_name(e.name);
+    c.key = "same " + e.name;
     c.row = "same NAT";
-    c.column = type;
+    c.column = e.name;
     c.expected = "local";
     c.scenario = cell_scenario(c.name, "home", "home", t, where);
-    c.scenario.description = "alice and bob behind one " + type + " NAT";
-    c.scenario.nats = {nat("home", type, where)};
+    c.scenario.description = "alice and bob behind one " + describe_entry(e) + " NAT";
+    c.scenario.nats = {placed(e, "home")};
     return c;
 }
 
@@ -200,20 +264,61 @@ public:
         if (!n.IsScalar()) fail(n, what + " must be a plain value");
         return n.Scalar();
     }
-    std::vector<std::string> types(const YAML::Node& n, const std::string& what) const {
+    // A list of NAT entries: preset names, `linux`, or explicit NATs.
+    std::vector<AxisEntry> entries(const YAML::Node& n, const std::string& what) const {
         if (!n.IsSequence() || n.size() == 0) fail(n, what + " must be a non-empty list of NAT types");
-        auto known = presets();
-        std::vector<std::string> out;
+        std::vector<AxisEntry> out;
         for (auto item : n) {
-            auto t = scalar(item, what + " entries");
-            if (std::find(known.begin(), known.end(), t) == known.end())
-                fail(item,
-                     "unknown NAT type '" + t + "' in " + what + " (expected one of: " + join(known) + ")");
-            if (std::find(out.begin(), out.end(), t) != out.end())
-                fail(item, "NAT type '" + t + "' twice in " + what);
-            out.push_back(t);
+            auto e = item.IsMap() ? explicit_entry(item, what) : named_entry(item, what);
+            for (auto& seen : out)
+                if (seen.name == e.name)
+                    throw ScenarioError(e.name_where, std::string(e.is_explicit ? "NAT '" : "NAT type '") +
+                                                          e.name + "' twice in " + what);
+            out.push_back(e);
         }
         return out;
+    }
+    // `full-cone`, ..., `symmetric`, or `linux`: the kernel's NAT.
+    AxisEntry named_entry(const YAML::Node& n, const std::string& what) const {
+        if (!n.IsScalar())
+            fail(n, "entries of " + what +
+                        " must be NAT types or NATs like {name: eim-adf, filtering: address-dependent}");
+        auto known = presets();
+        known.push_back("linux");
+        auto t = n.Scalar();
+        if (std::find(known.begin(), known.end(), t) == known.end())
+            fail(n, "unknown NAT type '" + t + "' in " + what + " (expected one of: " + join(known) +
+                        ", or a NAT like {name: eim-adf, filtering: address-dependent})");
+        return type_entry(t, at(n));
+    }
+    // `{name: SHORT, type: ..., mapping: ..., ...}`: the NAT keys a scenario
+    // takes, read by the scenario's own reader.
+    AxisEntry explicit_entry(const YAML::Node& n, const std::string& what) const {
+        check_map(n, "NAT in " + what,
+                  {"name", "type", "mapping", "filtering", "port_allocation", "mapping_timeout",
+                   "refresh_on_inbound", "hairpin", "port_range"});
+        if (!n["name"]) fail(n, "NAT in " + what + " needs name: (a short name for its cells, like eim-adf)");
+        AxisEntry e;
+        e.name = e.nat.name = entry_name(n["name"]);
+        e.where = at(n);
+        e.name_where = at(n["name"]);
+        e.is_explicit = true;
+        read_nat_behaviour(file_, n, e.nat);
+        return e;
+    }
+    std::string entry_name(const YAML::Node& n) const {
+        static const std::regex re("^[a-z][a-z0-9-]{0,15}$");
+        static const std::set<std::string> taken = {
+            "full-cone", "restricted", "port-restricted", "symmetric", "fc",     "r",
+            "pr",        "sym",        "linux",           "same",      "hairpin"};
+        auto name = scalar(n, "name");
+        if (!std::regex_match(name, re))
+            fail(n, "NAT name '" + name +
+                        "' must start with a lowercase letter and use only a-z, 0-9, '-' (at most 16)");
+        if (taken.count(name))
+            fail(n, "NAT name '" + name + "' is taken (presets, their short forms, linux, same and hairpin " +
+                        "already name cells)");
+        return name;
     }
     std::vector<bool> switches(const YAML::Node& n) const {
         if (!n.IsSequence() || n.size() == 0) fail(n, "hairpin must be a non-empty list of on/off");
@@ -276,12 +381,15 @@ private:
     std::string file_;
 };
 
+// "A x B" names the cell under every links setting; "A x B @ v" one of them.
+std::string base_key(const std::string& key) {
+    return key.substr(0, key.find(" @ "));
+}
+
 void apply_overrides(const MatrixReader& r, const YAML::Node& expect, Matrix& m) {
     r.check_map(expect, "matrix expect", {});
     std::vector<std::string> keys;
     for (auto& c : m.cells) keys.push_back(c.key);
-    // "A x B" names the cell under every links setting; "A x B @ v" one of them.
-    auto base = [](const std::string& key) { return key.substr(0, key.find(" @ ")); };
     for (auto it : expect) {
         auto key = r.scalar(it.first, "a cell");
         auto outcome = r.scalar(it.second, "an outcome");
@@ -289,13 +397,49 @@ void apply_overrides(const MatrixReader& r, const YAML::Node& expect, Matrix& m)
             r.fail(it.second, "unknown outcome '" + outcome + "' (expected one of: " + join(kOutcomes) + ")");
         bool found = false;
         for (auto& c : m.cells) {
-            if (c.key != key && base(c.key) != key) continue;
+            if (c.key != key && base_key(c.key) != key) continue;
             found = true;
             c.expected = outcome;
             c.overridden = true;
         }
         if (!found) r.fail(it.first, "no cell '" + key + "' in this matrix (cells: " + join(keys) + ")");
     }
+}
+
+// One name, one NAT: an explicit name used in two axes describes the same NAT.
+void check_one_nat_per_name(const std::vector<std::vector<AxisEntry>>& axes) {
+    std::map<std::string, const AxisEntry*> first;
+    for (auto& axis : axes)
+        for (auto& e : axis) {
+            auto [it, fresh] = first.emplace(e.name, &e);
+            if (!fresh && !same_behaviour(it->second->nat, e.nat))
+                throw ScenarioError(e.name_where, "NAT '" + e.name + "' is not the NAT of that name at " +
+                                                      it->second->name_where.to_string() +
+                                                      ": one name, one NAT");
+        }
+}
+
+// Cell names are run directories: two cells must not share one.
+void check_cell_names(const Matrix& m, const Location& where) {
+    std::map<std::string, std::string> keys;
+    for (auto& c : m.cells) {
+        auto [it, fresh] = keys.emplace(c.name, c.key);
+        if (!fresh)
+            throw ScenarioError(where, "cells '" + it->second + "' and '" + c.key +
+                                           "' would both be named '" + c.name + "': rename a NAT");
+    }
+}
+
+// A pair cell with a NAT outside the classic types has no row in the
+// table; the file must say what to expect of it. `open` maps such cells'
+// keys to the entry that leaves them open.
+void require_outcomes(const Matrix& m, const std::map<std::string, Location>& open) {
+    for (auto& c : m.cells)
+        if (c.expected.empty())
+            throw ScenarioError(open.at(base_key(c.key)),
+                                "no expected outcome for cell '" + c.key +
+                                    "' in the outcome table (mapping/filtering not a classic type): "
+                                    "give it under expect:");
 }
 
 Matrix read_matrix(const MatrixReader& r, const std::string& path, const YAML::Node& root) {
@@ -315,27 +459,36 @@ Matrix read_matrix(const MatrixReader& r, const std::string& path, const YAML::N
                    "' must start with a lowercase letter and use only a-z, 0-9, '-', '_' (at most 24)");
     if (spec["description"]) m.description = r.scalar(spec["description"], "description");
     if (!spec["a"]) r.fail(spec, "matrix needs `a`: the NAT types alice is behind");
-    m.rows = r.types(spec["a"], "a");
-    m.columns = spec["b"] ? r.types(spec["b"], "b") : m.rows;
+    auto a = r.entries(spec["a"], "a");
+    auto b = spec["b"] ? r.entries(spec["b"], "b") : a;
+    auto same = spec["same_nat"] ? r.entries(spec["same_nat"], "same_nat") : std::vector<AxisEntry>{};
+    check_one_nat_per_name({a, b, same});
+    m.rows = names_of(a);
+    m.columns = names_of(b);
     PeerTiming t;
     if (spec["punch_timeout"]) t.punch = r.seconds(spec["punch_timeout"], "punch_timeout");
     if (spec["timeout"]) t.timeout = r.seconds(spec["timeout"], "timeout");
     if (std::stod(t.punch) > std::stod(t.timeout))
         r.fail(spec["punch_timeout"] ? spec["punch_timeout"] : spec, "punch_timeout must not exceed timeout");
     auto where = r.at(spec);
-    for (auto& a : m.rows)
-        for (auto& b : m.columns) m.cells.push_back(pair_cell(a, b, t, where));
-    if (spec["same_nat"])
-        for (auto& type : r.types(spec["same_nat"], "same_nat"))
-            m.cells.push_back(same_nat_cell(type, t, where));
+    std::map<std::string, Location> open;
+    for (auto& x : a)
+        for (auto& y : b) {
+            auto c = pair_cell(x, y, t, where);
+            if (c.expected.empty()) open[c.key] = classic_type(x.nat) ? y.where : x.where;
+            m.cells.push_back(std::move(c));
+        }
+    for (auto& e : same) m.cells.push_back(same_nat_cell(e, t, where));
     if (spec["hairpin"])
         for (bool on : r.switches(spec["hairpin"])) m.cells.push_back(hairpin_cell(on, t, where));
+    check_cell_names(m, r.at(spec["a"]));
     if (spec["links"]) {
         auto links = r.links(spec["links"]);
         for (auto& [variant, link] : links) m.variants.push_back(variant);
         m.cells = with_links(m.cells, links);
     }
     if (spec["expect"]) apply_overrides(r, spec["expect"], m);
+    require_outcomes(m, open);
     finish(m);
     return m;
 }
@@ -403,9 +556,10 @@ Matrix classic_matrix() {
     m.rows = m.columns = presets();
     Location where{"(built-in matrix)", 1, 1};
     PeerTiming t;
-    for (auto& a : m.rows)
-        for (auto& b : m.columns) m.cells.push_back(pair_cell(a, b, t, where));
-    m.cells.push_back(same_nat_cell("port-restricted", t, where));
+    auto types = named_entries(m.rows, where);
+    for (auto& a : types)
+        for (auto& b : types) m.cells.push_back(pair_cell(a, b, t, where));
+    m.cells.push_back(same_nat_cell(type_entry("port-restricted", where), t, where));
     m.cells.push_back(hairpin_cell(true, t, where));
     m.cells.push_back(hairpin_cell(false, t, where));
     finish(m);
@@ -427,6 +581,30 @@ std::string expected_outcome(const std::string& a, const std::string& b) {
         return port_filtering(other) ? "not-connected" : "peer-reflexive";
     }
     return "public";
+}
+
+// The table is written for the four presets; other NATs take a preset's row
+// when they map and filter as it does (RFC 4787 sections 4.1 and 5). Port
+// allocation, timeouts and hairpinning do not change a punch between two
+// homes with relay off and no port prediction.
+std::optional<std::string> classic_type(const NatSpec& nat) {
+    // The kernel's masquerade maps endpoint-independently and keeps the
+    // source port; conntrack admits only replies from the exact address and
+    // port a flow went to: address-and-port-dependent filtering. RFC 5780's
+    // classifier (coturn's natdiscovery, scenarios/classifier.yaml, checked
+    // by tests/e2e/classifier.sh) reports "Endpoint Independent Mapping,
+    // Address and Port Dependent Filtering" for it: port-restricted.
+    if (nat.is_linux()) return "port-restricted";
+    auto base = nat::parse_nat_type(nat.type);
+    if (!base) return std::nullopt;
+    auto config = nat::NatConfig::preset(*base);
+    auto mapping = nat.mapping ? nat::parse_mapping_behaviour(*nat.mapping) : config.mapping;
+    auto filtering = nat.filtering ? nat::parse_filtering_behaviour(*nat.filtering) : config.filtering;
+    for (auto& name : presets()) {
+        auto preset = nat::NatConfig::preset(*nat::parse_nat_type(name));
+        if (preset.mapping == mapping && preset.filtering == filtering) return name;
+    }
+    return std::nullopt;
 }
 
 std::string observed_outcome(const std::map<std::string, PeerResult>& peers) {

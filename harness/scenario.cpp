@@ -361,14 +361,8 @@ void check_linux_nat(const Reader& r, const YAML::Node& body, const NatSpec& nat
                                       std::to_string(nat.addresses.size()));
 }
 
-NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
-    NatSpec nat;
-    nat.name = r.name(key, "NAT name");
-    nat.where = nat.type_where = nat.lan_where = nat.address_where = nat.behind_where = r.at(key);
-    if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
-    r.check_map(body, "NAT '" + nat.name + "'",
-                {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan",
-                 "address", "addresses", "behind", "port_range", "refresh_on_inbound", "link"});
+// The keys that say how a NAT behaves (a matrix file's NAT entries take them too).
+void read_behaviour(const Reader& r, const YAML::Node& body, NatSpec& nat) {
     if (auto n = body["type"]) {
         nat.type = r.word(n, "NAT type", kTypes);
         nat.type_where = r.at(n);
@@ -380,6 +374,17 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
     if (auto n = body["port_range"]) nat.port_range = port_range(r, n);
     if (auto n = body["refresh_on_inbound"]) nat.refresh_on_inbound = r.boolean(n, "refresh_on_inbound");
     if (auto n = body["hairpin"]) nat.hairpin = r.boolean(n, "hairpin");
+}
+
+NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
+    NatSpec nat;
+    nat.name = r.name(key, "NAT name");
+    nat.where = nat.type_where = nat.lan_where = nat.address_where = nat.behind_where = r.at(key);
+    if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
+    r.check_map(body, "NAT '" + nat.name + "'",
+                {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan",
+                 "address", "addresses", "behind", "port_range", "refresh_on_inbound", "link"});
+    read_behaviour(r, body, nat);
     if (auto n = body["lan"]) {
         nat.lan = r.subnet(n, "lan");
         nat.lan_where = r.at(n);
@@ -732,6 +737,12 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
 }
 
 }  // namespace
+
+void read_nat_behaviour(const std::string& file, const YAML::Node& body, NatSpec& nat) {
+    Reader r(file);
+    read_behaviour(r, body, nat);
+    if (nat.is_linux()) check_linux_nat(r, body, nat);
+}
 
 Scenario load_scenario(const std::string& path) {
     auto content = read_file(path);

@@ -44,6 +44,7 @@ gtest_discover_tests(test_commands)
 natlab_e2e(e2e.commands ${E2E}/commands.sh)
 natlab_e2e(e2e.concurrent_runs ${E2E}/concurrent_runs.sh)
 natlab_e2e(e2e.matrix ${E2E}/matrix.sh)
+natlab_e2e(e2e.matrix_behaviours ${E2E}/matrix_behaviours.sh)
 natlab_e2e(e2e.interrupt_runs ${E2E}/interrupt_runs.sh)
 # The lab runtime: timeline steps act, Ctrl-C still writes the captures,
 # impaired links really lose, --keep holds a failed lab open.

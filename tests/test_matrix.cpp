@@ -35,7 +35,7 @@ const MatrixCell* cell(const Matrix& m, const std::string& name) {
 
 }  // namespace
 
-// DESIGN.md's table, relay off: {A, B, expected}.
+// The classic table of punching outcomes (docs/commands.md), relay off: {A, B, expected}.
 TEST(MatrixTable, ClassicOutcomes) {
     struct Row {
         const char *a, *b, *want;
@@ -225,4 +225,184 @@ TEST(MatrixFile, BadLinks) {
     EXPECT_EQ(error_of(bad_key).rfind(bad_key + ":5:12: unknown key 'latency' in links setting 'slow'", 0),
               0u)
         << error_of(bad_key);
+}
+
+// ---- axes over NAT behaviours: presets, linux, explicit NATs ----------------
+
+// The table knows a NAT by its (mapping, filtering) pair: {type, mapping, filtering, want}.
+TEST(MatrixTable, ClassicTypeByMappingAndFiltering) {
+    struct Row {
+        const char *type, *mapping, *filtering, *want;  // "" = not given; want "" = no classic type
+    } rows[] = {
+        {"full-cone", "", "", "full-cone"},
+        {"symmetric", "", "", "symmetric"},
+        {"linux", "", "", "port-restricted"},  // masquerade + conntrack: EIM + APDF
+        {"port-restricted", "", "endpoint-independent", "full-cone"},
+        {"port-restricted", "", "address-dependent", "restricted"},
+        {"symmetric", "endpoint-independent", "", "port-restricted"},
+        {"port-restricted", "address-and-port-dependent", "", "symmetric"},
+        {"full-cone", "address-and-port-dependent", "address-and-port-dependent", "symmetric"},
+        {"port-restricted", "address-dependent", "address-dependent", ""},
+        {"symmetric", "", "endpoint-independent", ""},
+        {"restricted", "address-dependent", "", ""},
+    };
+    for (auto& r : rows) {
+        NatSpec n;
+        n.type = r.type;
+        if (*r.mapping) n.mapping = r.mapping;
+        if (*r.filtering) n.filtering = r.filtering;
+        EXPECT_EQ(classic_type(n).value_or(""), r.want) << r.type << " " << r.mapping << " " << r.filtering;
+    }
+}
+
+TEST(MatrixFile, ExplicitEntryIsTheScenarioNat) {
+    auto m = load_matrix(write_temp("explicit", R"(matrix:
+  name: behaviours
+  a:
+    - &seq
+      name: eim-adf-seq
+      mapping: endpoint-independent
+      filtering: address-dependent
+      port_allocation: sequential
+      mapping_timeout: 30s
+      refresh_on_inbound: true
+      hairpin: on
+      port_range: 20000-20999
+  b: [linux, symmetric]
+  same_nat: [*seq, linux]  # a YAML alias repeats the entry
+)"));
+    EXPECT_EQ(m.rows, (std::vector<std::string>{"eim-adf-seq"}));
+    EXPECT_EQ(m.columns, (std::vector<std::string>{"linux", "symmetric"}));
+    ASSERT_EQ(m.cells.size(), 4u);
+    auto* to_linux = cell(m, "eim-adf-seq-linux");
+    auto* to_sym = cell(m, "eim-adf-seq-sym");
+    ASSERT_TRUE(to_linux && to_sym);
+    EXPECT_EQ(to_linux->key, "eim-adf-seq x linux");
+    EXPECT_EQ(to_linux->expected, "public");        // restricted x port-restricted
+    EXPECT_EQ(to_sym->expected, "peer-reflexive");  // restricted x symmetric
+    auto& nat = to_sym->scenario.nats[0];
+    EXPECT_EQ(nat.name, "nat-a");
+    EXPECT_EQ(nat.type, "port-restricted");
+    EXPECT_EQ(nat.mapping, "endpoint-independent");
+    EXPECT_EQ(nat.filtering, "address-dependent");
+    EXPECT_EQ(nat.port_allocation, "sequential");
+    EXPECT_EQ(nat.mapping_timeout, Duration(30'000));
+    EXPECT_EQ(nat.refresh_on_inbound, true);
+    EXPECT_TRUE(nat.hairpin);
+    EXPECT_EQ(nat.port_range, "20000-20999");
+    EXPECT_EQ(nat.where.line, 4);  // the entry (its anchor), for the planner's errors
+    EXPECT_TRUE(to_linux->scenario.nats[1].is_linux());
+    EXPECT_FALSE(to_linux->scenario.nats[1].mapping);
+    EXPECT_EQ(cell(m, "same-eim-adf-seq")->expected, "local");
+    EXPECT_EQ(cell(m, "same-eim-adf-seq")->scenario.nats[0].filtering, "address-dependent");
+    EXPECT_TRUE(cell(m, "same-linux")->scenario.nats[0].is_linux());
+    for (auto& c : m.cells) EXPECT_FALSE(plan_topology(c.scenario).nodes.empty()) << c.name;
+    auto text = render_matrix_text(m, {{"eim-adf-seq-sym", "peer-reflexive"}});
+    EXPECT_NE(text.find("eim-adf-seq     (not run)       peer-reflexive"), std::string::npos) << text;
+}
+
+// An entry that maps and filters as a preset takes the preset's row: {a, b, want}.
+TEST(MatrixFile, EntriesTakeTheRowOfTheirBehaviour) {
+    struct Row {
+        const char *a, *b, *want;
+    } rows[] = {
+        {"linux", "symmetric", "not-connected"},
+        {"linux", "full-cone", "public"},
+        {"linux", "linux", "public"},
+        {"{name: apdm, mapping: address-and-port-dependent, port_allocation: preserve}", "restricted",
+         "peer-reflexive"},
+        {"{name: cone, type: symmetric, mapping: endpoint-independent, filtering: endpoint-independent}",
+         "symmetric", "peer-reflexive"},
+        {"{name: kernel, type: linux}", "symmetric", "not-connected"},
+        {"{name: pr2, hairpin: on}", "port-restricted", "public"},
+    };
+    int i = 0;
+    for (auto& r : rows) {
+        auto path = write_temp("row" + std::to_string(i++),
+                               std::string("matrix:\n  name: m\n  a: [") + r.a + "]\n  b: [" + r.b + "]\n");
+        auto m = load_matrix(path);
+        ASSERT_EQ(m.cells.size(), 1u) << r.a;
+        EXPECT_EQ(m.cells[0].expected, r.want) << r.a << " x " << r.b;
+        EXPECT_FALSE(m.cells[0].overridden);
+    }
+}
+
+// No classic type, no row in the table: the file must say what to expect.
+TEST(MatrixFile, NonClassicPairNeedsExpect) {
+    auto no_expect = write_temp("no_expect", R"(matrix:
+  name: m
+  a: [symmetric]
+  b: [full-cone, {name: adm, mapping: address-dependent, filtering: address-dependent}]
+)");
+    EXPECT_EQ(error_of(no_expect),
+              no_expect +
+                  ":4:18: no expected outcome for cell 'symmetric x adm' in the outcome table "
+                  "(mapping/filtering not a classic type): give it under expect:");
+    auto with_expect = write_temp("with_expect", R"(matrix:
+  name: m
+  a: [symmetric]
+  b: [full-cone, &adm {name: adm, mapping: address-dependent, filtering: address-dependent}]
+  same_nat: [*adm]
+  expect:
+    symmetric x adm: not-connected
+)");
+    auto m = load_matrix(with_expect);
+    ASSERT_EQ(m.cells.size(), 3u);
+    EXPECT_EQ(cell(m, "sym-fc")->expected, "peer-reflexive");
+    EXPECT_EQ(cell(m, "sym-adm")->expected, "not-connected");
+    EXPECT_TRUE(cell(m, "sym-adm")->overridden);
+    EXPECT_EQ(cell(m, "same-adm")->expected, "local");  // same NAT: always local
+    // With links, every setting's cell needs its outcome.
+    auto one_setting = write_temp("one_setting", R"(matrix:
+  name: m
+  a: [{name: adm, mapping: address-dependent}]
+  b: [symmetric]
+  links:
+    clean: {}
+    lossy: {loss: 10%}
+  expect:
+    adm x symmetric @ clean: not-connected
+)");
+    EXPECT_EQ(error_of(one_setting)
+                  .rfind(one_setting + ":3:7: no expected outcome for cell 'adm x symmetric @ lossy'", 0),
+              0u)
+        << error_of(one_setting);
+}
+
+// Every bad entry: exactly where, and what.
+TEST(MatrixFile, RejectsBadEntriesWithFileLineColumn) {
+    struct Case {
+        const char* name;
+        const char* axes;  // after "matrix:\n  name: m\n"
+        const char* want;  // after "FILE:"
+    } cases[] = {
+        {"e_unknown_key", "  a: [{name: x, colour: red}]\n", "3:17: unknown key 'colour' in NAT in a"},
+        {"e_no_name", "  a: [{mapping: address-dependent}]\n", "3:7: NAT in a needs name:"},
+        {"e_bad_name", "  a: [{name: Big}]\n", "3:14: NAT name 'Big' must start with a lowercase letter"},
+        {"e_long_name", "  a: [{name: abcdefghijklmnopq}]\n",
+         "3:14: NAT name 'abcdefghijklmnopq' must start"},
+        {"e_taken_name", "  a: [{name: pr}]\n", "3:14: NAT name 'pr' is taken"},
+        {"e_bad_mapping", "  a: [{name: x, mapping: sideways}]\n",
+         "3:26: unknown mapping behaviour 'sideways'"},
+        {"e_bad_type", "  a: [{name: x, type: funnel}]\n", "3:23: unknown NAT type 'funnel'"},
+        {"e_bad_timeout", "  a: [{name: x, mapping_timeout: soon}]\n",
+         "3:34: mapping_timeout must be a duration"},
+        {"e_bad_range", "  a: [{name: x, port_range: 9-1}]\n", "3:29: port_range must be LO-HI"},
+        {"e_bad_bool", "  a: [{name: x, hairpin: maybe}]\n", "3:26: hairpin must be true or false"},
+        {"e_linux_keys", "  a: [{name: k, type: linux, mapping: address-dependent}]\n",
+         "3:30: 'mapping' does not apply to NAT 'k' of type linux"},
+        {"e_dup_name", "  a: [{name: x}, {name: x}]\n", "3:25: NAT 'x' twice in a"},
+        {"e_dup_linux", "  a: [linux, linux]\n", "3:14: NAT type 'linux' twice in a"},
+        {"e_two_meanings", "  a: [{name: x}]\n  b: [{name: x, filtering: address-dependent}]\n",
+         "4:14: NAT 'x' is not the NAT of that name at "},
+        {"e_list_entry", "  a: [[full-cone]]\n", "3:7: entries of a must be NAT types or NATs"},
+        {"e_kernel", "  a: [Linux]\n", "3:7: unknown NAT type 'Linux' in a"},
+        {"e_same_cell_name", "  a: [{name: x}, {name: x-y}]\n  b: [{name: y-z}, {name: z}]\n",
+         "3:6: cells 'x x y-z' and 'x-y x z' would both be named 'x-y-z'"},
+    };
+    for (auto& c : cases) {
+        auto path = write_temp(c.name, std::string("matrix:\n  name: m\n") + c.axes);
+        auto got = error_of(path);
+        EXPECT_EQ(got.rfind(path + ":" + c.want, 0), 0u) << c.name << ": " << got;
+    }
 }
