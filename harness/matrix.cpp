@@ -3,13 +3,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "behaviour.h"
 #include "html.h"
+#include "yaml_reader.h"
 
 namespace natlab::harness {
 namespace {
@@ -236,34 +236,11 @@ void finish(Matrix& m) {
 
 // ---- reading a matrix file --------------------------------------------------
 
-class MatrixReader {
+// The scenario's strict reader, with what only matrix files have.
+class MatrixReader : public YamlReader {
 public:
-    explicit MatrixReader(std::string file) : file_(std::move(file)) {}
+    using YamlReader::YamlReader;
 
-    Location at(const YAML::Node& n) const {
-        auto mark = n.Mark();
-        if (mark.is_null()) return {file_, 1, 1};
-        return {file_, mark.line + 1, mark.column + 1};
-    }
-    [[noreturn]] void fail(const YAML::Node& n, const std::string& what) const {
-        throw ScenarioError(at(n), what);
-    }
-
-    void check_map(const YAML::Node& n, const std::string& what, const std::set<std::string>& allowed) const {
-        if (!n.IsMap()) fail(n, what + " must be a mapping");
-        std::set<std::string> seen;
-        for (auto it : n) {
-            auto key = scalar(it.first, "a key");
-            if (!seen.insert(key).second) fail(it.first, "duplicate key '" + key + "' in " + what);
-            if (!allowed.empty() && !allowed.count(key))
-                fail(it.first, "unknown key '" + key + "' in " + what +
-                                   " (expected one of: " + join({allowed.begin(), allowed.end()}) + ")");
-        }
-    }
-    std::string scalar(const YAML::Node& n, const std::string& what) const {
-        if (!n.IsScalar()) fail(n, what + " must be a plain value");
-        return n.Scalar();
-    }
     // A list of NAT entries: preset names, `linux`, or explicit NATs.
     std::vector<AxisEntry> entries(const YAML::Node& n, const std::string& what) const {
         if (!n.IsSequence() || n.size() == 0) fail(n, what + " must be a non-empty list of NAT types");
@@ -303,7 +280,7 @@ public:
         e.where = at(n);
         e.name_where = at(n["name"]);
         e.is_explicit = true;
-        read_nat_behaviour(file_, n, e.nat);
+        read_nat_behaviour(*this, n, e.nat);
         return e;
     }
     std::string entry_name(const YAML::Node& n) const {
@@ -311,7 +288,7 @@ public:
         static const std::set<std::string> taken = {
             "full-cone", "restricted", "port-restricted", "symmetric", "fc",     "r",
             "pr",        "sym",        "linux",           "same",      "hairpin"};
-        auto name = scalar(n, "name");
+        auto name = text(n, "name");
         if (!std::regex_match(name, re))
             fail(n, "NAT name '" + name +
                         "' must start with a lowercase letter and use only a-z, 0-9, '-' (at most 16)");
@@ -324,7 +301,7 @@ public:
         if (!n.IsSequence() || n.size() == 0) fail(n, "hairpin must be a non-empty list of on/off");
         std::vector<bool> out;
         for (auto item : n) {
-            auto v = scalar(item, "hairpin entries");
+            auto v = text(item, "hairpin entries");
             bool on = v == "on" || v == "true" || v == "yes";
             if (!on && v != "off" && v != "false" && v != "no")
                 fail(item, "hairpin entries must be on or off, not '" + v + "'");
@@ -347,38 +324,24 @@ public:
                 fail(it.first, "links setting '" + name +
                                    "' must start with a lowercase letter and use a-z, 0-9, "
                                    "'-', '_' (at most 16)");
-            out.emplace_back(name, impairment(it.second, "links setting '" + name + "'"));
+            auto what = "links setting '" + name + "'";
+            if (it.second.IsMap() && it.second.size() == 0) {  // {}: a clean link
+                LinkImpairment clean;
+                clean.where = at(it.second);
+                out.emplace_back(name, clean);
+            } else {
+                out.emplace_back(name, read_impairment(*this, it.second, what, " in " + what));
+            }
         }
         return out;
     }
-    LinkImpairment impairment(const YAML::Node& n, const std::string& what) const {
-        check_map(n, what, {"delay", "jitter", "loss", "rate"});
-        LinkImpairment link;
-        link.where = at(n);
-        auto value = [&](const char* key, const std::string& complaint, auto parse) {
-            auto text = scalar(n[key], std::string(key) + " in " + what);
-            auto v = parse(text);
-            if (!v)
-                fail(n[key],
-                     std::string(key) + " in " + what + " must be " + complaint + ", not '" + text + "'");
-            return *v;
-        };
-        if (n["delay"]) link.delay = value("delay", "a duration like 50ms", parse_duration);
-        if (n["jitter"]) link.jitter = value("jitter", "a duration like 10ms", parse_duration);
-        if (n["loss"]) link.loss = value("loss", "a percentage like 20%", parse_loss);
-        if (n["rate"]) link.rate = value("rate", "a rate like 10mbit", parse_rate);
-        return link;
-    }
     std::string seconds(const YAML::Node& n, const std::string& what) const {
-        auto text = scalar(n, what);
-        auto d = parse_duration(text);
+        auto value = text(n, what);
+        auto d = parse_duration(value);
         if (!d || d->count() <= 0 || d->count() > 600'000)
-            fail(n, what + " must be a duration from 1ms to 600s like 1s or 500ms, not '" + text + "'");
+            fail(n, what + " must be a duration from 1ms to 600s like 1s or 500ms, not '" + value + "'");
         return std::to_string(d->count() / 1000.0);
     }
-
-private:
-    std::string file_;
 };
 
 // "A x B" names the cell under every links setting; "A x B @ v" one of them.
@@ -391,8 +354,8 @@ void apply_overrides(const MatrixReader& r, const YAML::Node& expect, Matrix& m)
     std::vector<std::string> keys;
     for (auto& c : m.cells) keys.push_back(c.key);
     for (auto it : expect) {
-        auto key = r.scalar(it.first, "a cell");
-        auto outcome = r.scalar(it.second, "an outcome");
+        auto key = r.text(it.first, "a cell");
+        auto outcome = r.text(it.second, "an outcome");
         if (std::find(kOutcomes.begin(), kOutcomes.end(), outcome) == kOutcomes.end())
             r.fail(it.second, "unknown outcome '" + outcome + "' (expected one of: " + join(kOutcomes) + ")");
         bool found = false;
@@ -451,13 +414,13 @@ Matrix read_matrix(const MatrixReader& r, const std::string& path, const YAML::N
     Matrix m;
     m.file = path;
     if (!spec["name"]) r.fail(spec, "matrix needs a name");
-    m.name = r.scalar(spec["name"], "name");
+    m.name = r.text(spec["name"], "name");
     static const std::regex re("^[a-z][a-z0-9_-]{0,23}$");
     if (!std::regex_match(m.name, re))
         r.fail(spec["name"],
                "matrix name '" + m.name +
                    "' must start with a lowercase letter and use only a-z, 0-9, '-', '_' (at most 24)");
-    if (spec["description"]) m.description = r.scalar(spec["description"], "description");
+    if (spec["description"]) m.description = r.text(spec["description"], "description");
     if (!spec["a"]) r.fail(spec, "matrix needs `a`: the NAT types alice is behind");
     auto a = r.entries(spec["a"], "a");
     auto b = spec["b"] ? r.entries(spec["b"], "b") : a;
@@ -493,22 +456,6 @@ Matrix read_matrix(const MatrixReader& r, const std::string& path, const YAML::N
     return m;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw ScenarioError({path, 1, 1}, "cannot read the file");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-YAML::Node parse(const std::string& path) {
-    try {
-        return YAML::Load(read_file(path));
-    } catch (const YAML::ParserException& e) {
-        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
-    }
-}
-
 // ---- judging and showing ----------------------------------------------------
 
 const PeerResult* find(const std::map<std::string, PeerResult>& peers, const std::string& name) {
@@ -532,7 +479,7 @@ std::string cell_text(const MatrixCell& c, const std::map<std::string, std::stri
 
 bool is_matrix_file(const std::string& path) {
     try {
-        auto root = YAML::Load(read_file(path));
+        auto root = load_yaml_file(path);
         return root.IsMap() && root["matrix"];
     } catch (const std::exception&) {
         return false;  // load_scenario reports what is wrong with it
@@ -541,7 +488,7 @@ bool is_matrix_file(const std::string& path) {
 
 Matrix load_matrix(const std::string& path) {
     MatrixReader reader(path);
-    auto root = parse(path);
+    auto root = load_yaml_file(path);
     try {
         return read_matrix(reader, path, root);
     } catch (const YAML::Exception& e) {

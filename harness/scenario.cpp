@@ -6,15 +6,12 @@
 
 #include "behaviour.h"
 #include "drop_reason.h"
+#include "yaml_reader.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <cmath>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 namespace natlab::harness {
 
@@ -130,124 +127,9 @@ const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
 const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
 const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "relay"};
 
-std::string join(const std::set<std::string>& words) {
-    std::string out;
-    for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
-    return out;
-}
+using Reader = YamlReader;
 
-// Reads YAML nodes of one file, turning every problem into a ScenarioError
-// that points at the offending node.
-class Reader {
-public:
-    explicit Reader(std::string file) : file_(std::move(file)) {}
 
-    Location at(const YAML::Node& node) const {
-        auto mark = node.Mark();
-        if (mark.is_null()) return {file_, 1, 1};
-        return {file_, mark.line + 1, mark.column + 1};
-    }
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const {
-        throw ScenarioError(at(node), what);
-    }
-
-    // Checks a mapping: every key known and no key twice.
-    void check_map(const YAML::Node& node, const std::string& what,
-                   const std::set<std::string>& allowed) const {
-        if (!node.IsMap()) fail(node, what + " must be a mapping");
-        std::set<std::string> seen;
-        for (auto it : node) {
-            auto key = key_of(it.first);
-            if (!seen.insert(key).second) fail(it.first, "duplicate key '" + key + "' in " + what);
-            if (!allowed.empty() && !allowed.count(key))
-                fail(it.first, "unknown key '" + key + "' in " + what + " (expected one of: " +
-                                   join(allowed) + ")");
-        }
-    }
-    std::string key_of(const YAML::Node& key) const {
-        if (!key.IsScalar()) fail(key, "keys must be plain words");
-        return key.Scalar();
-    }
-    std::string text(const YAML::Node& node, const std::string& what) const {
-        if (!node.IsScalar()) fail(node, what + " must be a string");
-        return node.Scalar();
-    }
-    std::string word(const YAML::Node& node, const std::string& what,
-                     const std::set<std::string>& allowed) const {
-        auto value = text(node, what);
-        if (!allowed.count(value))
-            fail(node, "unknown " + what + " '" + value + "' (expected one of: " + join(allowed) + ")");
-        return value;
-    }
-    std::string name(const YAML::Node& node, const std::string& what) const {
-        static const std::regex re("^[a-z][a-z0-9_-]{0,23}$");
-        auto value = text(node, what);
-        if (!std::regex_match(value, re))
-            fail(node, what + " '" + value +
-                           "' must start with a lowercase letter and use only a-z, 0-9, '-', '_' (at most 24)");
-        return value;
-    }
-    bool boolean(const YAML::Node& node, const std::string& what) const {
-        auto value = plain(node, what + " must be true or false");
-        if (value == "true" || value == "on" || value == "yes") return true;
-        if (value == "false" || value == "off" || value == "no") return false;
-        fail(node, what + " must be true or false, not '" + value + "'");
-    }
-    int integer(const YAML::Node& node, const std::string& what, int lo, int hi) const {
-        auto value = plain(node, what + " must be an integer");
-        static const std::regex re("^-?[0-9]{1,9}$");
-        if (!std::regex_match(value, re)) fail(node, what + " must be an integer, not '" + value + "'");
-        int n = std::stoi(value);
-        if (n < lo || n > hi)
-            fail(node, what + " must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-        return n;
-    }
-    Duration duration(const YAML::Node& node, const std::string& what) const {
-        auto value = plain(node, what + " must be a duration like 10s or 500ms");
-        auto d = parse_duration(value);
-        if (!d) fail(node, what + " must be a duration like 10s or 500ms, not '" + value + "'");
-        return *d;
-    }
-    Ipv4 address(const YAML::Node& node, const std::string& what) const {
-        auto value = plain(node, what + " must be an IPv4 address");
-        auto ip = Ipv4::parse(value);
-        if (!ip) fail(node, "bad address '" + value + "' for " + what + " (expected a.b.c.d)");
-        return *ip;
-    }
-    double loss(const YAML::Node& node) const {
-        auto value = plain(node, "loss must be a percentage like 20% or 0.5%");
-        auto pct = parse_loss(value);
-        if (!pct) fail(node, "loss must be a percentage from 0% to 100%, like 20% or 0.5%, not '" + value + "'");
-        return *pct;
-    }
-    std::uint64_t rate(const YAML::Node& node) const {
-        auto value = plain(node, "rate must be a rate like 10mbit");
-        auto bits = parse_rate(value);
-        if (!bits)
-            fail(node, "rate must be <n>kbit, <n>mbit, <n>gbit or bits per second (1 bit/s to 100gbit), not '" +
-                           value + "'");
-        return *bits;
-    }
-    std::int64_t count(const YAML::Node& node, const std::string& what) const {
-        auto value = plain(node, what + " must be an integer");
-        static const std::regex re("^-?[0-9]{1,18}$");
-        if (!std::regex_match(value, re)) fail(node, what + " must be an integer, not '" + value + "'");
-        return std::stoll(value);
-    }
-    Cidr subnet(const YAML::Node& node, const std::string& what) const {
-        auto value = plain(node, what + " must be a subnet like 10.0.1.0/24");
-        auto cidr = Cidr::parse(value);
-        if (!cidr) fail(node, "bad subnet '" + value + "' for " + what + " (expected a.b.c.d/len, host bits zero)");
-        return *cidr;
-    }
-
-private:
-    std::string plain(const YAML::Node& node, const std::string& complaint) const {
-        if (!node.IsScalar()) fail(node, complaint);
-        return node.Scalar();
-    }
-    std::string file_;
-};
 
 // Splits "peer --name a 'two words'" into argv; quotes group, no other shell syntax.
 std::vector<std::string> split_command(const Reader& r, const YAML::Node& node) {
@@ -288,18 +170,6 @@ std::vector<std::string> read_command(const Reader& r, const YAML::Node& node) {
     return argv;
 }
 
-// `link: {delay: 50ms, jitter: 10ms, loss: 20%, rate: 10mbit}`; at least one key.
-LinkImpairment read_impairment(const Reader& r, const YAML::Node& node, const std::string& what) {
-    r.check_map(node, what, {"delay", "jitter", "loss", "rate"});
-    if (node.size() == 0) r.fail(node, what + " must set at least one of: delay, jitter, loss, rate");
-    LinkImpairment link;
-    link.where = r.at(node);
-    if (auto n = node["delay"]) link.delay = r.duration(n, "delay");
-    if (auto n = node["jitter"]) link.jitter = r.duration(n, "jitter");
-    if (auto n = node["loss"]) link.loss = r.loss(n);
-    if (auto n = node["rate"]) link.rate = r.rate(n);
-    return link;
-}
 
 // `env: {NAME: value}`: names as a shell takes them, values strings.
 std::vector<std::pair<std::string, std::string>> read_env(const Reader& r, const YAML::Node& node) {
@@ -564,31 +434,6 @@ std::vector<TimelineStep> read_timeline(const Reader& r, const YAML::Node& node)
     return steps;
 }
 
-// YAML forbids tabs in indentation; yaml-cpp's own message for them is obscure.
-void reject_tabs(const std::string& path, const std::string& content) {
-    int line = 1, column = 1;
-    bool indent = true;
-    for (char c : content) {
-        if (c == '\n') {
-            ++line;
-            column = 1;
-            indent = true;
-            continue;
-        }
-        if (indent && c == '\t')
-            throw ScenarioError({path, line, column}, "tab character in indentation (YAML allows spaces only)");
-        if (c != ' ') indent = false;
-        ++column;
-    }
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ScenarioError({path, 1, 1}, "cannot open scenario: " + std::string(std::strerror(errno)));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
 
 std::string default_name(const std::string& path) {
     auto slash = path.find_last_of('/');
@@ -738,22 +583,14 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
 
 }  // namespace
 
-void read_nat_behaviour(const std::string& file, const YAML::Node& body, NatSpec& nat) {
-    Reader r(file);
+void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
     read_behaviour(r, body, nat);
     if (nat.is_linux()) check_linux_nat(r, body, nat);
 }
 
 Scenario load_scenario(const std::string& path) {
-    auto content = read_file(path);
-    reject_tabs(path, content);
+    auto root = load_yaml_file(path);
     Reader reader(path);
-    YAML::Node root;
-    try {
-        root = YAML::Load(content);
-    } catch (const YAML::ParserException& e) {
-        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
-    }
     try {
         return read_scenario(reader, path, root);
     } catch (const YAML::Exception& e) {

@@ -18,10 +18,6 @@
 
 #include "endpoint.h"
 
-namespace YAML {
-class Node;
-}
-
 namespace natlab::harness {
 
 using Duration = std::chrono::milliseconds;
@@ -143,13 +139,6 @@ struct Scenario {
 
 // Throws ScenarioError.
 Scenario load_scenario(const std::string& path);
-
-// The keys of a `nats:` entry that say how the NAT behaves (type, mapping,
-// filtering, port_allocation, mapping_timeout, port_range,
-// refresh_on_inbound, hairpin), checked as a scenario checks them, into
-// `nat`; type: linux refuses the others. The caller checks which keys
-// `body` may have. Throws ScenarioError (FILE:LINE:COL of the value).
-void read_nat_behaviour(const std::string& file, const YAML::Node& body, NatSpec& nat);
 
 // "10s", "250ms", "1.5s", or a bare number of seconds.
 std::optional<Duration> parse_duration(const std::string& text);
