@@ -391,11 +391,9 @@ std::string scenarios_dir(const std::string& bin_dir) {
 int cmd_list() {
     namespace nat = natlab::nat;
     std::cout << "NAT presets (type: in a scenario or matrix):\n";
-    for (int i = 0;; ++i) {
-        auto type = static_cast<nat::NatType>(i);
-        if (nat::to_string(type) == "?") break;
-        auto c = nat::NatConfig::preset(type);
-        std::printf("  %-16s mapping %s, filtering %s, ports %s\n", std::string(nat::to_string(type)).c_str(),
+    for (auto& name : nat::names_of<nat::NatType>()) {
+        auto c = nat::NatConfig::preset(*nat::parse_nat_type(name));
+        std::printf("  %-16s mapping %s, filtering %s, ports %s\n", name.c_str(),
                     std::string(nat::to_string(c.mapping)).c_str(),
                     std::string(nat::to_string(c.filtering)).c_str(),
                     std::string(nat::to_string(c.port_allocation)).c_str());

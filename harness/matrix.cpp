@@ -24,12 +24,7 @@ struct PeerTiming {
 };
 
 std::vector<std::string> presets() {
-    std::vector<std::string> names;
-    for (int i = 0;; ++i) {
-        auto text = nat::to_string(static_cast<nat::NatType>(i));
-        if (text == "?") return names;
-        names.emplace_back(text);
-    }
+    return nat::names_of<nat::NatType>();
 }
 
 // One entry of an axis (`a`, `b`, `same_nat`): a preset, the kernel's NAT,

@@ -108,12 +108,8 @@ namespace {
 // Every spelling the NAT emulator accepts for an enum, from its own name table.
 template <typename E>
 std::set<std::string> names_of() {
-    std::set<std::string> names;
-    for (int i = 0;; ++i) {
-        auto text = nat::to_string(static_cast<E>(i));
-        if (text == "?") return names;
-        names.emplace(text);
-    }
+    auto names = nat::names_of<E>();
+    return {names.begin(), names.end()};
 }
 
 const std::set<std::string> kPresets = names_of<nat::NatType>();

@@ -45,6 +45,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace natlab::nat {
 
@@ -63,6 +64,18 @@ std::string_view to_string(FilteringBehaviour b);
 std::string_view to_string(PortAllocation a);
 std::string_view to_string(NatType t);
 std::string_view to_string(AddressPooling p);
+
+// The names of every value of one of the enums above, in declaration order
+// (to_string names each value and answers "?" past the last).
+template <typename E>
+std::vector<std::string> names_of() {
+    std::vector<std::string> names;
+    for (int i = 0;; ++i) {
+        auto text = to_string(static_cast<E>(i));
+        if (text == "?") return names;
+        names.emplace_back(text);
+    }
+}
 
 std::optional<MappingBehaviour> parse_mapping_behaviour(std::string_view text);
 std::optional<FilteringBehaviour> parse_filtering_behaviour(std::string_view text);
