@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "builder.h"
-#include "nat.h"
+#include "simulator/wire/builder.h"
+#include "simulator/nat/nat.h"
 
 namespace natlab::nat::bench {
 

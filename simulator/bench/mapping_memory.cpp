@@ -24,8 +24,8 @@
 #include <new>
 #include <string>
 
-#include "bench_flows.h"
-#include "huge_pages.h"
+#include "simulator/bench/bench_flows.h"
+#include "simulator/nat/huge_pages.h"
 
 namespace {
 
@@ -93,6 +93,7 @@ void operator delete[](void* p, std::size_t, std::align_val_t a) noexcept {
 }
 
 int main(int argc, char** argv) {
+    using namespace natlab;
     using namespace natlab::nat;
     using namespace natlab::nat::bench;
     const std::uint32_t mappings = argc > 1 ? static_cast<std::uint32_t>(std::stoul(argv[1])) : 100000;

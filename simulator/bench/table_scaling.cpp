@@ -35,10 +35,11 @@
 #include <random>
 #include <string>
 
-#include "bench_flows.h"
+#include "simulator/bench/bench_flows.h"
 
 namespace {
 
+using namespace natlab;
 using namespace natlab::nat;
 using namespace natlab::nat::bench;
 using natlab::Endpoint;

@@ -16,12 +16,13 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "bytes.h"
-#include "checksum.h"
-#include "fuzz_input.h"
+#include "simulator/wire/bytes.h"
+#include "simulator/wire/checksum.h"
+#include "simulator/fuzz/fuzz_input.h"
 
 namespace {
 
+using namespace natlab;
 using namespace natlab::nat;
 
 void check_sent(Datapath& path, Side side, const MacAddress& ours) {

@@ -21,7 +21,7 @@
 #include <span>
 #include <vector>
 
-#include "datapath.h"
+#include "simulator/router/datapath.h"
 
 namespace natlab::nat::fuzz {
 

@@ -9,12 +9,12 @@
 #include <fstream>
 #include <string>
 
-#include "arp.h"
-#include "builder.h"
-#include "bytes.h"
-#include "checksum.h"
-#include "fuzz_input.h"
-#include "icmp.h"
+#include "simulator/router/arp.h"
+#include "simulator/wire/builder.h"
+#include "simulator/wire/bytes.h"
+#include "simulator/wire/checksum.h"
+#include "simulator/fuzz/fuzz_input.h"
+#include "simulator/wire/icmp.h"
 
 namespace {
 

@@ -36,10 +36,10 @@
 #include <thread>
 #include <vector>
 
-#include "clock.h"
-#include "endpoint.h"
-#include "stun_codec.h"
-#include "udp_batch.h"
+#include "src/net/clock.h"
+#include "src/net/endpoint.h"
+#include "src/stun/stun_codec.h"
+#include "src/shell/udp_batch.h"
 
 namespace natlab {
 namespace {

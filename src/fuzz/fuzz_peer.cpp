@@ -13,9 +13,9 @@
 #include <memory>
 #include <span>
 
-#include "invariant.h"
-#include "peer_session.h"
-#include "rendezvous_protocol.h"
+#include "src/net/invariant.h"
+#include "src/peer/peer_session.h"
+#include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {
 namespace {

@@ -26,9 +26,9 @@
 #include <memory>
 #include <span>
 
-#include "invariant.h"
-#include "rendezvous_protocol.h"
-#include "rendezvous_server.h"
+#include "src/net/invariant.h"
+#include "src/stun/rendezvous_protocol.h"
+#include "src/server/rendezvous_server.h"
 
 namespace natlab {
 namespace {

@@ -1,0 +1,511 @@
+// nat-lab: runs YAML scenarios in private labs of network namespaces.
+//
+//   nat-lab run FILE... [--out DIR] [-j N] [--filter PATTERN] [--json]
+//                       [--junit FILE] [--keep] [--repeat N]
+//   nat-lab validate FILE...      check scenarios and matrices, build nothing
+//   nat-lab matrix [FILE]         the NAT-type grid, outcome against expected
+//   nat-lab review OUTDIR         the ladder of a run's punch, from its captures
+//   nat-lab list                  NAT presets and shipped scenarios
+//
+// Every command plans everything first: a bad file is one FILE:LINE:COL
+// line and exit 2 before any lab is built. Runs then go to worker
+// processes (run.h), reports come back, and the command sums them up.
+// docs/commands.md documents every command and flag.
+//
+// Exit codes: 0 every expectation held; 1 an expectation failed;
+// 2 bad input or a set-up error (one line on stderr says what and where).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "simulator/nat/behaviour.h"
+#include "harness/report/junit.h"
+#include "harness/cli/matrix.h"
+#include "harness/lab/process.h"
+#include "harness/report/report.h"
+#include "harness/report/review.h"
+#include "harness/cli/run.h"
+#include "harness/plan/scenario.h"
+#include "src/net/setup_error.h"
+#include "harness/plan/topology.h"
+
+namespace fs = std::filesystem;
+using namespace natlab;
+using namespace natlab::harness;
+using nlohmann::json;
+
+namespace {
+
+struct RunFlags {
+    std::vector<std::string> files;
+    std::string out;
+    int jobs = 1;
+    std::string filter;
+    bool json = false;
+    std::string junit;
+    bool keep = false;
+    int repeat = 0;  // 0: as the scenario says
+};
+
+// ---- planning: files into jobs -----------------------------------------------
+
+RunJob plan_job(std::string label, Scenario scenario, const std::string& bin_dir) {
+    auto topo = plan_topology(scenario);
+    resolve_programs(scenario, topo, bin_dir);
+    return {std::move(label), std::move(scenario), std::move(topo), {}, {}};
+}
+
+void add_matrix_jobs(const Matrix& m, std::vector<RunJob>& jobs, const std::string& bin_dir) {
+    for (auto& cell : m.cells) {
+        auto job = plan_job(m.name + "/" + cell.name, cell.scenario, bin_dir);
+        job.extra = [cell](const std::map<std::string, PeerResult>& peers) {
+            return std::vector<Verdict>{judge_cell(cell, peers)};
+        };
+        jobs.push_back(std::move(job));
+    }
+}
+
+void add_scenario_jobs(const std::string& file, int repeat, std::vector<RunJob>& jobs,
+                       const std::string& bin_dir) {
+    auto scenario = load_scenario(file);
+    int n = repeat > 0 ? repeat : std::max(1, scenario.repeat);
+    if (n == 1) {
+        jobs.push_back(plan_job(scenario.name, scenario, bin_dir));
+        return;
+    }
+    for (int i = 1; i <= n; ++i)
+        jobs.push_back(plan_job(scenario.name + "/" + std::to_string(i), scenario, bin_dir));
+}
+
+std::vector<RunJob> plan_files(const RunFlags& f, const std::string& bin_dir) {
+    std::vector<RunJob> jobs;
+    for (auto& file : f.files) {
+        if (is_matrix_file(file))
+            add_matrix_jobs(load_matrix(file), jobs, bin_dir);
+        else
+            add_scenario_jobs(file, f.repeat, jobs, bin_dir);
+    }
+    std::set<std::string> seen;
+    for (auto& j : jobs)
+        if (!seen.insert(j.label).second)
+            throw SetupError("two runs are both named '" + j.label +
+                             "' (the same scenario name in two files?)");
+    return jobs;
+}
+
+std::vector<RunJob> apply_filter(std::vector<RunJob> jobs, const std::string& pattern) {
+    if (pattern.empty()) return jobs;
+    std::vector<RunJob> kept;
+    for (auto& j : jobs)
+        if (label_matches(j.label, pattern)) kept.push_back(std::move(j));
+    if (kept.empty()) throw SetupError("--filter '" + pattern + "' matches no run");
+    return kept;
+}
+
+std::string root_of(const std::string& label) {
+    return label.substr(0, label.find('/'));
+}
+
+// Where each run writes: one run alone goes straight into its directory
+// (--out, default out/<name>); the runs of one scenario or matrix go to
+// subdirectories of it named after the rest of their label (out/lossy/3,
+// out/nat_types/pr-sym); runs of several files under --out go to
+// DIR/<label>. Returns the prepared base directories.
+std::vector<std::string> assign_dirs(std::vector<RunJob>& jobs, const std::string& out) {
+    std::set<std::string> roots;
+    for (auto& j : jobs) roots.insert(root_of(j.label));
+    auto sub = [](const RunJob& j) { return j.label.substr(root_of(j.label).size() + 1); };
+    std::vector<std::string> bases;
+    if (!out.empty()) {
+        bases.push_back(prepare_out_dir(out));
+        for (auto& j : jobs) {
+            bool bare = j.label == root_of(j.label);
+            if (roots.size() == 1)
+                j.out_dir = bare ? bases[0] : make_run_dir(bases[0], sub(j));
+            else
+                j.out_dir = make_run_dir(bases[0], j.label);
+        }
+        return bases;
+    }
+    std::map<std::string, std::string> base_of;
+    for (auto& j : jobs) {
+        auto root = root_of(j.label);
+        if (!base_of.count(root)) bases.push_back(base_of[root] = prepare_out_dir("out/" + root));
+        j.out_dir = j.label == root ? base_of[root] : make_run_dir(base_of[root], sub(j));
+    }
+    return bases;
+}
+
+// ---- progress and summaries --------------------------------------------------
+
+class Progress {
+public:
+    Progress(std::size_t total, bool quiet) : total_(total), tty_(!quiet && ::isatty(STDERR_FILENO)) {}
+    void started(const RunJob& j) {
+        running_.insert(j.label);
+        draw();
+    }
+    void done(const RunOutcome& o) {
+        running_.erase(o.label);
+        ++done_;
+        (o.code == kExitHeld ? passed_ : failed_)++;
+        clear();
+    }
+    void clear() const {
+        if (tty_) std::cerr << "\r\033[K" << std::flush;
+    }
+    void draw() const {
+        if (!tty_) return;
+        std::string names;
+        for (auto& n : running_) names += (names.empty() ? "" : ", ") + n;
+        if (names.size() > 60) names = names.substr(0, 57) + "...";
+        std::cerr << "\r\033[K[" << done_ << "/" << total_ << "] " << passed_ << " passed, " << failed_
+                  << " failed; running " << names << std::flush;
+    }
+
+private:
+    std::size_t total_, done_ = 0, passed_ = 0, failed_ = 0;
+    bool tty_;
+    std::set<std::string> running_;
+};
+
+std::string one_line(const RunOutcome& o) {
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.2f s", o.wall_ms / 1000.0);
+    if (!o.error.empty()) return "ERROR " + o.label + ": " + o.error;
+    std::string line = (o.code == kExitHeld ? "PASS  " : "FAIL  ") + o.label + " (" + secs + ")";
+    for (auto& v : o.verdicts)
+        if (!v.held) return line + ": " + v.expectation + ": " + v.detail + "; see " + o.out_dir + "/";
+    return line;
+}
+
+struct RepeatStats {
+    std::string scenario;
+    int runs = 0, passed = 0;
+    std::vector<double> ttc;
+};
+
+std::vector<RepeatStats> repeat_stats(const std::vector<RunJob>& jobs,
+                                      const std::vector<RunOutcome>& outcomes) {
+    std::map<std::string, RepeatStats> by_root;
+    std::vector<std::string> order;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        auto& label = jobs[i].label;
+        auto slash = label.find('/');
+        if (slash == std::string::npos ||
+            label.find_first_not_of("0123456789", slash + 1) != std::string::npos)
+            continue;  // not a repetition
+        auto root = root_of(label);
+        if (!by_root.count(root)) order.push_back(root);
+        auto& s = by_root[root];
+        s.scenario = root;
+        ++s.runs;
+        s.passed += outcomes[i].code == kExitHeld;
+        s.ttc.insert(s.ttc.end(), outcomes[i].time_to_connect_ms.begin(),
+                     outcomes[i].time_to_connect_ms.end());
+    }
+    std::vector<RepeatStats> out;
+    for (auto& r : order) out.push_back(by_root[r]);
+    return out;
+}
+
+std::string ms(double v) {
+    return std::to_string(static_cast<long>(v + 0.5)) + " ms";
+}
+
+std::string repeat_line(const RepeatStats& s) {
+    auto d = distribution(s.ttc);
+    std::string line = s.scenario + ": " + std::to_string(s.passed) + "/" + std::to_string(s.runs) +
+                       " passed (" + std::to_string(s.runs ? 100 * s.passed / s.runs : 0) + "%)";
+    if (d.count == 0) return line + "; no peer connected";
+    return line + "; time to connect p50 " + ms(d.p50) + ", p90 " + ms(d.p90) + ", max " + ms(d.max) + " (" +
+           std::to_string(d.count) + " peers)";
+}
+
+json repeat_json(const RepeatStats& s) {
+    auto d = distribution(s.ttc);
+    return {{"scenario", s.scenario},
+            {"runs", s.runs},
+            {"passed", s.passed},
+            {"success_rate", s.runs ? double(s.passed) / s.runs : 0.0},
+            {"time_to_connect_ms", {{"samples", d.count}, {"p50", d.p50}, {"p90", d.p90}, {"max", d.max}}}};
+}
+
+int exit_code(const std::vector<RunOutcome>& outcomes) {
+    int code = kExitHeld;
+    for (auto& o : outcomes) code = std::max(code, o.error.empty() ? o.code : kExitBadInput);
+    return code;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Runs the planned jobs and reports them; returns the outcomes.
+std::vector<RunOutcome> execute(std::vector<RunJob>& jobs, const RunFlags& f, const std::string& bin_dir) {
+    Progress progress(jobs.size(), f.json);
+    RunCallbacks callbacks;
+    callbacks.on_start = [&](const RunJob& j) { progress.started(j); };
+    callbacks.on_done = [&](const RunOutcome& o) {
+        progress.done(o);
+        if (!f.json && jobs.size() == 1) std::cout << o.report << std::flush;
+        if (!f.json && jobs.size() == 1 && !o.error.empty()) std::cerr << "nat-lab: " << o.error << "\n";
+        if (!f.json && jobs.size() > 1) std::cout << one_line(o) << "\n" << std::flush;
+        progress.draw();
+    };
+    auto outcomes = run_jobs(jobs, f.jobs, {bin_dir, f.keep}, callbacks);
+    progress.clear();
+    if (!f.junit.empty()) std::ofstream(f.junit) << render_junit(outcomes);
+    return outcomes;
+}
+
+void summarize(const std::vector<RunJob>& jobs, const std::vector<RunOutcome>& outcomes, const RunFlags& f,
+               double wall_s, const json& extra = {}) {
+    auto stats = repeat_stats(jobs, outcomes);
+    int passed = 0, errors = 0;
+    for (auto& o : outcomes) passed += o.code == kExitHeld, errors += !o.error.empty();
+    if (f.json) {
+        json runs = json::array(), repeats = json::array();
+        for (auto& o : outcomes) runs.push_back(to_json(o));
+        for (auto& s : stats) repeats.push_back(repeat_json(s));
+        json doc = {{"runs", runs},
+                    {"repeats", repeats},
+                    {"summary",
+                     {{"runs", outcomes.size()},
+                      {"passed", passed},
+                      {"errors", errors},
+                      {"failed", int(outcomes.size()) - passed - errors},
+                      {"wall_s", wall_s},
+                      {"exit_code", exit_code(outcomes)}}}};
+        if (!extra.is_null()) doc["matrix"] = extra;
+        std::cout << doc.dump(2) << "\n";
+        return;
+    }
+    for (auto& s : stats) std::cout << repeat_line(s) << "\n";
+    if (outcomes.size() <= 1) return;
+    char wall[32];
+    std::snprintf(wall, sizeof wall, "%.1f s", wall_s);
+    std::cout << outcomes.size() << " runs: " << passed << " passed, " << outcomes.size() - passed
+              << " did not; wall " << wall << "\n";
+}
+
+// ---- commands ----------------------------------------------------------------
+
+int cmd_run(RunFlags f) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto bin_dir = own_bin_dir();
+    auto jobs = apply_filter(plan_files(f, bin_dir), f.filter);
+    assign_dirs(jobs, f.out);
+    auto outcomes = execute(jobs, f, bin_dir);
+    summarize(jobs, outcomes, f, seconds_since(t0));
+    return exit_code(outcomes);
+}
+
+// Everything `run` checks before it builds a lab: the file, the topology,
+// and that every program is found.
+void check_buildable(const Scenario& scenario, const std::string& bin_dir) {
+    auto topo = plan_topology(scenario);
+    resolve_programs(scenario, topo, bin_dir);
+}
+
+int cmd_validate(const std::vector<std::string>& files) {
+    int rc = kExitHeld;
+    auto bin_dir = own_bin_dir();
+    for (auto& file : files) {
+        try {
+            if (is_matrix_file(file)) {
+                auto m = load_matrix(file);
+                for (auto& c : m.cells) check_buildable(c.scenario, bin_dir);
+                std::cout << file << ": ok (matrix " << m.name << ", " << m.cells.size() << " cells)\n";
+                continue;
+            }
+            check_buildable(load_scenario(file), bin_dir);
+            std::cout << file << ": ok\n";
+        } catch (const ScenarioError& e) {
+            std::cerr << e.what() << "\n";
+            rc = kExitBadInput;
+        } catch (const SetupError& e) {
+            std::cerr << file << ": " << e.what() << "\n";
+            rc = kExitBadInput;
+        }
+    }
+    return rc;
+}
+
+// Each cell's outcome word, from the peers in its result.json.
+std::map<std::string, std::string> observed_outcomes(const Matrix& m,
+                                                     const std::vector<RunOutcome>& outcomes) {
+    std::map<std::string, std::string> observed;
+    for (auto& o : outcomes) {
+        if (!o.error.empty() || !o.result.is_object()) continue;
+        std::map<std::string, PeerResult> peers;
+        auto reported = o.result.value("peers", json::object());
+        for (auto& [name, p] : reported.items()) {
+            PeerResult r;
+            r.partner = p.value("partner", "");
+            r.connected = p.value("connected", false);
+            r.path = p.value("path", "");
+            peers[name] = r;
+        }
+        observed[o.label.substr(m.name.size() + 1)] = observed_outcome(peers);
+    }
+    return observed;
+}
+
+int cmd_matrix(RunFlags f) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto bin_dir = own_bin_dir();
+    auto m = f.files.empty() ? classic_matrix() : load_matrix(f.files[0]);
+    std::vector<RunJob> jobs;
+    add_matrix_jobs(m, jobs, bin_dir);
+    jobs = apply_filter(std::move(jobs), f.filter);
+    auto base = prepare_out_dir(f.out.empty() ? "out/" + m.name : f.out);
+    for (auto& j : jobs) j.out_dir = make_run_dir(base, j.label.substr(m.name.size() + 1));
+    auto outcomes = execute(jobs, f, bin_dir);
+    auto observed = observed_outcomes(m, outcomes);
+    std::ofstream(base + "/matrix.html") << render_matrix_html(m, observed);
+    if (!f.json)
+        std::cout << "\n"
+                  << render_matrix_text(m, observed)
+                  << "(each cell: the outcome seen; 'seen != expected' marks a mismatch)\n\n";
+    json extra = {{"name", m.name}, {"html", base + "/matrix.html"}, {"observed", observed}};
+    summarize(jobs, outcomes, f, seconds_since(t0), f.json ? extra : json());
+    if (!f.json) std::cout << "grid: " << base << "/matrix.html\n";
+    return exit_code(outcomes);
+}
+
+std::string scenarios_dir(const std::string& bin_dir) {
+    if (auto* env = std::getenv("NATLAB_SCENARIOS")) return env;
+    for (auto candidate : {fs::path(bin_dir) / "../../scenarios",
+                           fs::path(bin_dir) / "../share/nat-lab/scenarios", fs::path("scenarios")})
+        if (fs::is_directory(candidate)) return fs::canonical(candidate).string();
+    return "scenarios";
+}
+
+int cmd_list() {
+    namespace nat = natlab::nat;
+    std::cout << "NAT presets (type: in a scenario or matrix):\n";
+    for (auto& name : nat::names_of<nat::NatType>()) {
+        auto c = nat::NatConfig::preset(*nat::parse_nat_type(name));
+        std::printf("  %-16s mapping %s, filtering %s, ports %s\n", name.c_str(),
+                    std::string(nat::to_string(c.mapping)).c_str(),
+                    std::string(nat::to_string(c.filtering)).c_str(),
+                    std::string(nat::to_string(c.port_allocation)).c_str());
+    }
+    std::printf("  %-16s the Linux kernel's own nftables masquerade\n", "linux");
+    auto dir = scenarios_dir(own_bin_dir());
+    std::cout << "\nShipped scenarios (" << dir << "):\n" << std::flush;
+    std::vector<fs::path> files;
+    for (auto& e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".yaml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (auto& file : files) {
+        try {
+            auto s = load_scenario(file.string());
+            std::printf("  %-24s %s\n", s.name.c_str(), s.description.c_str());
+        } catch (const ScenarioError& e) {
+            std::printf("  %-24s (invalid: %s)\n", file.stem().c_str(), e.what());
+        }
+    }
+    return kExitHeld;
+}
+
+// Every failure becomes one line and exit 2.
+template <typename F>
+int guarded(F body) {
+    try {
+        return body();
+    } catch (const ScenarioError& e) {
+        std::cerr << e.what() << "\n";
+    } catch (const SetupError& e) {
+        std::cerr << "nat-lab: " << e.what() << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "nat-lab: " << e.what() << "\n";
+    }
+    return kExitBadInput;
+}
+
+void run_options(CLI::App* cmd, RunFlags& f, bool files_required) {
+    auto* files = cmd->add_option(
+        "FILE", f.files,
+        files_required ? "Scenario or matrix files (YAML)" : "Matrix file (YAML; default: the classic grid)");
+    if (files_required)
+        files->required();
+    else
+        files->expected(0, 1);
+    cmd->add_option("--out", f.out,
+                    "Output directory (default out/<name>); several runs get one subdirectory each");
+    cmd->add_option("-j,--jobs", f.jobs, "Labs to run at once (each lab is fully private)")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    cmd->add_option("--filter", f.filter,
+                    "Only runs whose name matches: a glob if PATTERN has * ? or [, else a substring "
+                    "(names: scenario, scenario/N for repeats, matrix/cell)");
+    cmd->add_flag("--json", f.json, "Print one JSON document on stdout instead of the human report");
+    cmd->add_option("--junit", f.junit, "Write JUnit XML (one testcase per run) to FILE");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"nat-lab: a NAT simulator and test harness for UDP hole punching"};
+    app.require_subcommand(1);
+    app.footer(
+        "Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or a set-up error.\n"
+        "Each command has --help; docs/commands.md documents them all.");
+
+    RunFlags run_flags;
+    auto* run = app.add_subcommand(
+        "run", "Run scenarios (and matrix files) in private labs and check their expectations");
+    run_options(run, run_flags, true);
+    run->add_flag("--keep", run_flags.keep,
+                  "Leave a failed lab up, print how to enter each namespace, tear down on Ctrl-C");
+    run->add_option("--repeat", run_flags.repeat,
+                    "Run each scenario N times (overrides `repeat:`); "
+                    "reports success rate and time-to-connect p50/p90/max")
+        ->check(CLI::Range(1, 10000));
+
+    std::vector<std::string> files;
+    auto* check =
+        app.add_subcommand("validate", "Check scenarios and matrix files without building anything");
+    check->add_option("FILE", files, "Scenario or matrix files (YAML)")->required();
+
+    RunFlags matrix_flags;
+    // A cell's lab mostly waits (for punches, for deadlines): three per CPU.
+    matrix_flags.jobs = std::clamp(3 * static_cast<int>(std::thread::hardware_concurrency()), 4, 16);
+    auto* matrix = app.add_subcommand(
+        "matrix",
+        "Run the NAT-type grid (default: 4x4 presets, same NAT, hairpin on/off); exit 0 when every cell "
+        "matches its expected outcome");
+    run_options(matrix, matrix_flags, false);
+
+    std::string review_dir;
+    bool review_quiet = false;
+    auto* review = app.add_subcommand("review",
+                                      "The ladder of a run's punch from its captures and NAT event logs; "
+                                      "text on stdout, review.html with a sequence diagram");
+    review->add_option("OUTDIR", review_dir, "A run's output directory")->required();
+    review->add_flag("--html-only", review_quiet, "Write review.html only, print nothing");
+
+    auto* list = app.add_subcommand("list", "NAT presets and shipped scenarios");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : kExitBadInput;
+    }
+    if (*run) return guarded([&] { return cmd_run(run_flags); });
+    if (*check) return guarded([&] { return cmd_validate(files); });
+    if (*matrix) return guarded([&] { return cmd_matrix(matrix_flags); });
+    if (*review) return guarded([&] { return review_run(review_dir, !review_quiet); });
+    if (*list) return guarded([&] { return cmd_list(); });
+    return kExitBadInput;
+}

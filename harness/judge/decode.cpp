@@ -1,0 +1,162 @@
+#include "harness/judge/decode.h"
+
+#include <array>
+#include <cstdio>
+
+namespace natlab::harness {
+namespace {
+
+using Bytes = std::span<const std::byte>;
+
+unsigned u8(Bytes b, std::size_t at) {
+    return at < b.size() ? std::to_integer<unsigned>(b[at]) : 0;
+}
+unsigned u16(Bytes b, std::size_t at) {
+    return u8(b, at) << 8 | u8(b, at + 1);
+}
+std::uint32_t u32(Bytes b, std::size_t at) {
+    return std::uint32_t(u16(b, at)) << 16 | u16(b, at + 2);
+}
+
+std::string ip_text(std::uint32_t ip) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    return buf;
+}
+
+// FNV-1a: enough to tell payloads apart within one run.
+std::uint64_t hash(Bytes b) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (auto c : b) h = (h ^ std::to_integer<unsigned>(c)) * 1099511628211ull;
+    return h;
+}
+
+// RFC 8489 section 5: the class bits C1 (0x100) and C0 (0x010) sit between
+// the method bits M11..M7, M6..M4 and M3..M0.
+struct StunType {
+    unsigned method;
+    unsigned klass;  // 0 request, 1 indication, 2 success, 3 error
+};
+
+StunType split_type(unsigned type) {
+    unsigned method = (type & 0x000F) | ((type & 0x00E0) >> 1) | ((type & 0x3E00) >> 2);
+    unsigned klass = ((type & 0x0010) >> 4) | ((type & 0x0100) >> 7);
+    return {method, klass};
+}
+
+std::string method_name(unsigned method) {
+    switch (method) {  // docs/protocol.md, "Methods"
+        case 0x001:
+            return "Binding";
+        case 0x071:
+            return "Register";
+        case 0x072:
+            return "Connect";
+        case 0x073:
+            return "Introduce";
+        case 0x074:
+            return "Probe";
+        case 0x075:
+            return "Data";
+        case 0x076:
+            return "List";
+        case 0x077:
+            return "Relay";
+    }
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "method 0x%03x", method);
+    return buf;
+}
+
+std::string icmp_name(unsigned type, unsigned code) {
+    switch (type) {
+        case 0:
+            return "ICMP echo reply";
+        case 3:
+            return code == 3 ? "ICMP port unreachable"
+                             : "ICMP unreachable (code " + std::to_string(code) + ")";
+        case 8:
+            return "ICMP echo request";
+        case 11:
+            return "ICMP time exceeded";
+    }
+    return "ICMP type " + std::to_string(type) + " code " + std::to_string(code);
+}
+
+std::string tcp_flags(unsigned flags) {
+    static const std::array<const char*, 6> names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (flags & (1u << i)) out += (out.empty() ? "" : ",") + std::string(names[i]);
+    return out;
+}
+
+void decode_udp(Bytes l4, Frame& f) {
+    f.src += ":" + std::to_string(u16(l4, 0));
+    f.dst += ":" + std::to_string(u16(l4, 2));
+    auto payload = l4.size() > 8 ? l4.subspan(8) : Bytes{};
+    f.payload_hash = hash(payload);
+    auto stun = stun_name(payload);
+    f.what = stun.empty() ? "UDP " + std::to_string(payload.size()) + " bytes" : "STUN " + stun;
+}
+
+void decode_tcp(Bytes l4, Frame& f) {
+    f.src += ":" + std::to_string(u16(l4, 0));
+    f.dst += ":" + std::to_string(u16(l4, 2));
+    std::size_t offset = (u8(l4, 12) >> 4) * 4;
+    f.payload_hash = hash(l4.size() > offset ? l4.subspan(offset) : Bytes{}) ^ u32(l4, 4);
+    f.what = "TCP " + tcp_flags(u8(l4, 13)) + " seq " + std::to_string(u32(l4, 4));
+}
+
+void decode_icmp(Bytes l4, Frame& f) {
+    f.what = icmp_name(u8(l4, 0), u8(l4, 1));
+    f.payload_hash = hash(l4.size() > 8 ? l4.subspan(8) : Bytes{}) ^ u8(l4, 0);
+}
+
+}  // namespace
+
+std::string stun_name(Bytes p) {
+    // RFC 8489 section 6: two zero bits, a length that is a multiple of 4
+    // and matches, and the magic cookie 0x2112A442.
+    if (p.size() < 20 || (u8(p, 0) & 0xC0) != 0 || u32(p, 4) != 0x2112A442u) return {};
+    if (u16(p, 2) % 4 != 0 || u16(p, 2) + 20u != p.size()) return {};
+    static const std::array<const char*, 4> classes = {"request", "indication", "success", "error"};
+    auto t = split_type(u16(p, 0));
+    return method_name(t.method) + " " + classes[t.klass];
+}
+
+std::optional<Frame> decode_frame(Bytes frame) {
+    if (frame.size() < 14 + 20 || u16(frame, 12) != 0x0800) return std::nullopt;
+    auto ip = frame.subspan(14);
+    std::size_t ihl = (u8(ip, 0) & 0x0F) * 4;
+    if ((u8(ip, 0) >> 4) != 4 || ihl < 20 || ip.size() < ihl) return std::nullopt;
+    Frame f;
+    f.length = u16(ip, 2);
+    f.ip_id = static_cast<std::uint16_t>(u16(ip, 4));
+    f.ttl = static_cast<std::uint8_t>(u8(ip, 8));
+    f.src = f.src_ip = ip_text(u32(ip, 12));
+    f.dst = f.dst_ip = ip_text(u32(ip, 16));
+    auto end = std::min<std::size_t>(ip.size(), std::max<std::size_t>(f.length, ihl));
+    auto l4 = ip.subspan(ihl, end - ihl);
+    switch (u8(ip, 9)) {
+        case 17:
+            f.protocol = "udp";
+            decode_udp(l4, f);
+            break;
+        case 6:
+            f.protocol = "tcp";
+            decode_tcp(l4, f);
+            break;
+        case 1:
+            f.protocol = "icmp";
+            decode_icmp(l4, f);
+            break;
+        default:
+            f.protocol = "ip-" + std::to_string(u8(ip, 9));
+            f.what = "IP protocol " + std::to_string(u8(ip, 9));
+            f.payload_hash = hash(l4);
+    }
+    return f;
+}
+
+}  // namespace natlab::harness

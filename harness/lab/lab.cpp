@@ -1,0 +1,717 @@
+// The lab init's work: build, capture, run, stop. See lab.h.
+#include "harness/lab/lab.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <thread>
+#include <nlohmann/json.hpp>
+
+#include "harness/lab/capture.h"
+#include "harness/lab/isolation.h"
+#include "harness/lab/link_stage.h"
+#include "harness/lab/netlink.h"
+#include "harness/lab/netns.h"
+#include "harness/lab/parallel.h"
+#include "harness/lab/process.h"
+#include "src/net/setup_error.h"
+
+namespace natlab::harness {
+
+const ProcessFacts* LabFacts::find(const std::string& node) const {
+    auto it = std::find_if(processes.begin(), processes.end(), [&](auto& p) { return p.node == node; });
+    return it == processes.end() ? nullptr : &*it;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+constexpr auto kNatReadyTimeout = std::chrono::seconds(5);
+constexpr auto kStopGrace = std::chrono::milliseconds(1500);
+
+// NATLAB_TIMING=1: each phase of the lab's set-up on stderr.
+void timing(const char* phase, double ms) {
+    static const bool on = [] {
+        auto* v = std::getenv("NATLAB_TIMING");
+        return v && *v && std::string(v) != "0";
+    }();
+    if (on) std::fprintf(stderr, "nat-lab timing: %-8s %7.1f ms\n", phase, ms);
+}
+
+// Forwarding is set explicitly either way: a new namespace may inherit the
+// machine's setting.
+void set_forwarding(const char* on) {
+    write_sysctl("net/ipv4/ip_forward", on);
+    write_sysctl("net/ipv4/conf/all/forwarding", on);
+    write_sysctl("net/ipv4/conf/default/forwarding", on);
+}
+
+void quiet_kernel(const NodePlan* node) {
+    write_sysctl("net/ipv6/conf/all/disable_ipv6", "1");
+    write_sysctl("net/ipv6/conf/default/disable_ipv6", "1");
+    write_sysctl("net/ipv4/igmp_link_local_mcast_reports", "0");
+    if (!node || !node->is_nat) return;
+    // An emulated NAT's behaviour comes from nat-emu alone: the kernel must
+    // not forward. A type linux NAT is the kernel's: it forwards, in this
+    // namespace only, under the ruleset loaded before anything starts.
+    set_forwarding(node->kernel_nat ? "1" : "0");
+}
+
+// br_netfilter, where loaded, would show bridged frames to the switch
+// namespace's netfilter (and drop malformed IPv4 before a NAT sees it).
+void plain_bridges() {
+    for (const char* family : {"iptables", "ip6tables", "arptables"}) {
+        try {
+            write_sysctl(std::string("net/bridge/bridge-nf-call-") + family, "0");
+        } catch (const SetupError&) {
+            // no br_netfilter: nothing to switch off
+        }
+    }
+}
+
+// The lab gets its own empty /run (its mount namespace is private), so
+// what its programs leave there stays in the run: turnserver, run as root,
+// writes /var/run/turnserver.pid. Skipped when the output directory itself
+// lives under /run, which the new mount would hide.
+void private_run(const std::string& out_dir) {
+    if (out_dir.rfind("/run/", 0) == 0 || out_dir.rfind("/var/run/", 0) == 0) return;
+    if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
+        throw_errno("mount a private /run in the lab");
+}
+
+class Lab {
+public:
+    Lab(const Topology& topo, const LabOptions& opts) : topo_(topo), opts_(opts), switch_ns_(NetNs::current()) {
+        t0_ = Clock::now();
+        sigemptyset(&signals_);
+        for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals_, sig);
+        ::sigprocmask(SIG_BLOCK, &signals_, nullptr);
+        ::signal(SIGPIPE, SIG_IGN);  // a stage gone while we write it a command: an error, not our death
+        for (auto& node : topo_.nodes) {
+            ProcessFacts p;
+            p.node = node.name;
+            p.is_nat = node.is_nat;
+            facts_.processes.push_back(p);
+        }
+    }
+
+    void build();
+    void start_capture();
+    void start_stages();
+    void start_nats();
+    void run_hosts();
+    bool should_hold();
+    void hold(int out_fd);
+    void stop_all();
+    LabFacts& facts() { return facts_; }
+    double elapsed_ms() const {
+        return std::chrono::duration<double, std::milli>(Clock::now() - t0_).count();
+    }
+
+private:
+    NetNs build_node(const NodePlan& node);
+    void configure_node(const NodePlan& node);
+    const Segment& segment(const std::string& name) const;
+    pid_t start(std::size_t index, int pass_fd, std::vector<std::string> extra_args);
+    void wait_ready(const NodePlan& nat, int fd);
+    int start_emulator(std::size_t index);
+    void load_ruleset(const NodePlan& nat);
+    bool waiting_for_hosts() const;
+    bool due(std::size_t index, double hosts_ms) const;
+    void wait_signal(std::chrono::milliseconds timeout);
+    void reap();
+    void record_end(std::size_t index, int status);
+    std::optional<pid_t> pid_of(std::size_t index) const;
+    std::size_t index_of(const std::string& node) const;
+    void run_step(const PlannedStep& step);
+    void restart(std::size_t index);
+    void flush(std::size_t index);
+    pid_t spawn_holder(const NetNs& ns);
+    void signal_running(bool nats, int sig);
+    void wait_until_gone(bool nats, Clock::time_point deadline);
+    void stop_stages(Clock::time_point deadline);
+    std::string path(const std::string& file) const { return opts_.out_dir + "/" + file; }
+
+    const Topology& topo_;
+    const LabOptions& opts_;
+    NetNs switch_ns_;
+    std::map<std::string, NetNs> ns_;
+    Capture capture_;
+    LinkStages stages_;
+    std::optional<Netlink> switch_nl_;      // the timeline's link steps
+    std::map<pid_t, std::size_t> running_;  // pid -> index in facts_.processes
+    Clock::time_point t0_;
+    sigset_t signals_;
+    bool stop_requested_ = false;           // SIGINT, SIGTERM or SIGHUP arrived
+    LabFacts facts_;
+};
+
+const Segment& Lab::segment(const std::string& name) const {
+    for (auto& seg : topo_.segments)
+        if (seg.name == name) return seg;
+    throw SetupError("no segment " + name);  // the planner guarantees it exists
+}
+
+NetNs Lab::build_node(const NodePlan& node) {
+    auto ns = NetNs::create();
+    EnterNetNs inside(ns);
+    quiet_kernel(&node);
+    Netlink().set_up("lo");
+    return ns;
+}
+
+void Lab::configure_node(const NodePlan& node) {
+    EnterNetNs inside(ns_.at(node.name));
+    Netlink nl;
+    for (auto* link : topo_.links_of(node.name)) {
+        nl.set_up(link->node_ifname);
+        for (auto& address : link->addresses) nl.add_address(link->node_ifname, address);
+    }
+    if (node.gateway) nl.add_default_route(*node.gateway, node.route_ifname);
+}
+
+// Namespaces are created and configured in parallel (each costs the
+// kernel grace periods that then overlap); links are made from the switch
+// namespace, one netlink socket, one request per veth pair.
+void Lab::build() {
+    quiet_kernel(nullptr);
+    plain_bridges();
+    Netlink sw;
+    sw.set_up("lo");
+    std::vector<std::optional<NetNs>> made(topo_.nodes.size());
+    parallel_for(made.size(), [&](std::size_t i) { made[i].emplace(build_node(topo_.nodes[i])); });
+    for (std::size_t i = 0; i < made.size(); ++i) ns_.emplace(topo_.nodes[i].name, std::move(*made[i]));
+    timing("b-netns", elapsed_ms());
+    for (auto& seg : topo_.segments) sw.add_bridge(seg.bridge);
+    for (auto& link : topo_.links) {
+        auto& bridge = segment(link.segment).bridge;
+        if (!link.stage) {
+            sw.add_veth(link.switch_ifname, bridge, link.node_ifname, ns_.at(link.node).fd());
+            continue;
+        }
+        // node ==veth== sN <-link-emu-> lN ==veth== bN on the bridge
+        sw.add_veth(link.switch_ifname, "", link.node_ifname, ns_.at(link.node).fd());
+        sw.add_veth(link.stage->bridge_ifname, bridge, link.stage->stage_ifname, -1);
+        sw.set_up(link.stage->stage_ifname);
+    }
+    timing("b-veths", elapsed_ms());
+    parallel_for(topo_.nodes.size(), [&](std::size_t i) { configure_node(topo_.nodes[i]); });
+}
+
+void Lab::start_capture() {
+    std::vector<std::pair<std::string, std::string>> taps;
+    for (auto& link : topo_.links) taps.emplace_back(link.switch_ifname, path(link.capture_file));
+    capture_.open(taps);
+    capture_.start();
+}
+
+void Lab::start_stages() {
+    if (std::none_of(topo_.links.begin(), topo_.links.end(), [](auto& l) { return l.stage.has_value(); })) return;
+    auto program = resolve_program("link-emu", opts_.bin_dir);
+    if (program.empty()) throw SetupError("cannot find the link emulator 'link-emu' in " + opts_.bin_dir + " or on PATH");
+    stages_.start(topo_, program, switch_ns_.fd(), opts_.out_dir);
+}
+
+pid_t Lab::start(std::size_t index, int pass_fd, std::vector<std::string> extra_args) {
+    auto& node = topo_.nodes[index];
+    SpawnSpec spec{node.name, node.argv, ns_.at(node.name).fd(), path(node.name + ".log"), pass_fd, -1, node.env};
+    spec.argv.insert(spec.argv.end(), extra_args.begin(), extra_args.end());
+    pid_t pid = spawn(spec);
+    running_[pid] = index;
+    auto& p = facts_.processes[index];
+    p.started = true;
+    p.started_ms = elapsed_ms();
+    return pid;
+}
+
+void Lab::wait_ready(const NodePlan& nat, int fd) {
+    pollfd pfd{fd, POLLIN, 0};
+    char buf[16] = {};
+    int timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kNatReadyTimeout).count();
+    bool ready = ::poll(&pfd, 1, timeout) == 1 && ::read(fd, buf, sizeof buf - 1) > 0 &&
+                 std::string(buf).rfind("ready", 0) == 0;
+    ::close(fd);
+    if (!ready)
+        throw SetupError("NAT '" + nat.name + "': emulator did not start: " +
+                         last_line(path(nat.name + ".log")));
+}
+
+// Starts the emulator; returns the read end of its ready pipe.
+int Lab::start_emulator(std::size_t index) {
+    auto& node = topo_.nodes[index];
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) throw_errno("pipe");
+    try {
+        start(index, ready[1], {"--events", path(node.name + ".events.jsonl"), "--ready-fd", "3"});
+    } catch (...) {
+        ::close(ready[0]);
+        ::close(ready[1]);
+        throw;
+    }
+    ::close(ready[1]);
+    return ready[0];
+}
+
+// A type linux NAT: its ruleset goes to <nat>.nft in the output directory
+// (for the reader) and `nft -f` loads it in the NAT's namespace; the NAT is
+// up when nft has exited 0.
+void Lab::load_ruleset(const NodePlan& nat) {
+    auto file = path(nat.name + ".nft");
+    std::ofstream(file) << nat.ruleset;
+    SpawnSpec spec{nat.name, nat.setup_argv, ns_.at(nat.name).fd(), path(nat.name + ".log"), -1, -1, {}};
+    spec.argv.push_back(file);
+    pid_t pid = spawn(spec);
+    int status = 0;
+    for (auto deadline = Clock::now() + kNatReadyTimeout; ::waitpid(pid, &status, WNOHANG) == 0;) {
+        if (Clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            throw SetupError("NAT '" + nat.name + "': nft did not finish loading " + file);
+        }
+        ::usleep(5000);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw SetupError("NAT '" + nat.name + "': nft -f " + file + " failed: " + last_line(path(nat.name + ".log")));
+}
+
+// Every NAT is up before any host starts. Emulators start all at once and
+// are then awaited (each opens its packet sockets meanwhile); they move no
+// traffic until hosts send some, so an inner NAT needs nothing from its
+// outer one to start. Kernel NATs load their rulesets in plan order (outer
+// first).
+void Lab::start_nats() {
+    std::vector<std::pair<std::size_t, int>> starting;
+    try {
+        for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
+            if (topo_.nodes[i].is_nat && !topo_.nodes[i].kernel_nat) starting.emplace_back(i, start_emulator(i));
+        for (auto& node : topo_.nodes)
+            if (node.kernel_nat) load_ruleset(node);
+    } catch (...) {
+        for (auto& [index, fd] : starting) ::close(fd);
+        throw;
+    }
+    for (std::size_t k = 0; k < starting.size(); ++k) {
+        try {
+            wait_ready(topo_.nodes[starting[k].first], starting[k].second);
+        } catch (...) {
+            for (auto j = k + 1; j < starting.size(); ++j) ::close(starting[j].second);
+            throw;
+        }
+    }
+}
+
+bool Lab::waiting_for_hosts() const {
+    for (std::size_t i = 0; i < topo_.nodes.size(); ++i) {
+        auto& node = topo_.nodes[i];
+        auto& p = facts_.processes[i];
+        if (node.waited && (!p.started || (!p.exit_code && !p.signal))) return true;
+    }
+    return false;
+}
+
+// Sleeps until a child changes state, nat-lab is asked to stop (noted in
+// stop_requested_), or the timeout passes.
+void Lab::wait_signal(std::chrono::milliseconds timeout) {
+    timespec ts{static_cast<time_t>(timeout.count() / 1000), static_cast<long>(timeout.count() % 1000) * 1'000'000};
+    int sig = ::sigtimedwait(&signals_, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) stop_requested_ = true;
+}
+
+void Lab::record_end(std::size_t index, int status) {
+    auto& p = facts_.processes[index];
+    p.ended_ms = elapsed_ms();
+    if (WIFEXITED(status)) p.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) p.signal = WTERMSIG(status);
+}
+
+void Lab::reap() {
+    int status = 0;
+    for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) {
+        if (stages_.reaped(pid)) continue;
+        auto it = running_.find(pid);
+        if (it == running_.end()) continue;  // an orphan adopted by the lab init, or a holder
+        record_end(it->second, status);
+        running_.erase(it);
+    }
+}
+
+std::optional<pid_t> Lab::pid_of(std::size_t index) const {
+    for (auto& [pid, i] : running_)
+        if (i == index) return pid;
+    return std::nullopt;
+}
+
+std::size_t Lab::index_of(const std::string& node) const {
+    for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
+        if (topo_.nodes[i].name == node) return i;
+    throw SetupError("no node " + node);  // the planner guarantees it exists
+}
+
+// A host starts `delay` after the NATs are up, or `delay` after the host it
+// comes `after` started.
+bool Lab::due(std::size_t index, double hosts_ms) const {
+    auto& node = topo_.nodes[index];
+    if (!node.after) return hosts_ms >= node.delay.count();
+    auto& first = facts_.processes[index_of(*node.after)];
+    return first.started && elapsed_ms() - first.started_ms >= node.delay.count();
+}
+
+// SIGTERM to the program's group, its exit awaited (SIGKILL after the
+// grace period), then the same command again; its log goes on.
+void Lab::restart(std::size_t index) {
+    if (auto pid = pid_of(index)) {
+        ::kill(-*pid, SIGTERM);
+        ::kill(*pid, SIGTERM);
+        int status = 0;
+        auto deadline = Clock::now() + kStopGrace;
+        while (::waitpid(*pid, &status, WNOHANG) == 0) {
+            if (Clock::now() >= deadline) {
+                ::kill(-*pid, SIGKILL);
+                ::kill(*pid, SIGKILL);
+                ::waitpid(*pid, &status, 0);
+                break;
+            }
+            wait_signal(std::chrono::milliseconds(5));
+        }
+        record_end(index, status);
+        running_.erase(*pid);
+    }
+    auto& p = facts_.processes[index];
+    p.exit_code.reset();
+    p.signal.reset();
+    p.stopped_by_lab = false;
+    ++p.restarts;
+    start(index, -1, {});
+}
+
+// nat-emu forgets every mapping on SIGUSR2; the kernel's NAT forgets its
+// conntrack entries.
+void Lab::flush(std::size_t index) {
+    auto& node = topo_.nodes[index];
+    if (node.kernel_nat) {
+        EnterNetNs inside(ns_.at(node.name));
+        flush_conntrack();
+        return;
+    }
+    auto pid = pid_of(index);
+    if (!pid) throw SetupError("NAT '" + node.name + "' is not running");
+    ::kill(*pid, SIGUSR2);
+}
+
+void Lab::run_step(const PlannedStep& step) {
+    StepFacts done{static_cast<double>(step.at.count()), 0, step.description, {}};
+    try {
+        auto* link = step.link >= 0 ? &topo_.links[step.link] : nullptr;
+        switch (step.kind) {
+        case StepKind::LinkDown: switch_nl_->set_down(link->stage->bridge_ifname); break;
+        case StepKind::LinkUp: switch_nl_->set_up(link->stage->bridge_ifname); break;
+        case StepKind::LinkSet: stages_.command(step.link, step.command); break;
+        case StepKind::Restart: restart(index_of(step.node)); break;
+        case StepKind::Flush: flush(index_of(step.node)); break;
+        }
+    } catch (const std::exception& e) {
+        done.error = e.what();
+    }
+    done.done_ms = elapsed_ms();
+    facts_.timeline.push_back(std::move(done));
+}
+
+void Lab::run_hosts() {
+    std::vector<std::size_t> pending;
+    for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
+        if (!topo_.nodes[i].is_nat && !topo_.nodes[i].argv.empty()) pending.push_back(i);
+    if (!topo_.timeline.empty()) switch_nl_.emplace();
+    std::size_t next_step = 0;
+    auto start_ms = elapsed_ms();
+    for (;;) {
+        auto now = elapsed_ms() - start_ms;
+        std::erase_if(pending, [&](std::size_t i) {
+            if (!due(i, now)) return false;
+            start(i, -1, {});
+            return true;
+        });
+        for (; next_step < topo_.timeline.size() && topo_.timeline[next_step].at.count() <= now; ++next_step)
+            run_step(topo_.timeline[next_step]);
+        reap();
+        if (!waiting_for_hosts()) break;
+        if (now >= opts_.timeout.count()) {
+            facts_.timed_out = true;
+            break;
+        }
+        wait_signal(std::chrono::milliseconds(10));
+        if (stop_requested_) {
+            facts_.interrupted = true;
+            break;
+        }
+    }
+}
+
+bool Lab::should_hold() {
+    if (!opts_.hold_if || stop_requested_) return false;
+    facts_.run_ms = elapsed_ms() - facts_.setup_ms;
+    return opts_.hold_if(facts_);
+}
+
+// A process that only sits in a namespace, so nsenter has a PID to follow
+// even where nothing else runs (or ran and exited).
+pid_t Lab::spawn_holder(const NetNs& ns) {
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork a holder");
+    if (pid > 0) return pid;
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (::setns(ns.fd(), CLONE_NEWNET) != 0) ::_exit(1);
+    ::setpgid(0, 0);
+    for (;;) ::pause();
+}
+
+// Tells nat-lab (one JSON line on the facts pipe) which process holds each
+// node's namespace; nat-lab turns lab PIDs into its own and prints the
+// commands. Then waits for Ctrl-C.
+void Lab::hold(int out_fd) {
+    facts_.held = true;
+    json nodes = json::array();
+    for (auto& node : topo_.nodes) nodes.push_back({{"node", node.name}, {"pid", spawn_holder(ns_.at(node.name))}});
+    auto line = json{{"hold", nodes}}.dump() + "\n";
+    if (::write(out_fd, line.data(), line.size()) < 0) return;
+    while (!stop_requested_) {
+        reap();
+        wait_signal(std::chrono::milliseconds(1000));
+    }
+}
+
+void Lab::signal_running(bool nats, int sig) {
+    for (auto& [pid, index] : running_) {
+        if (facts_.processes[index].is_nat != nats) continue;
+        facts_.processes[index].stopped_by_lab = true;
+        ::kill(-pid, sig);  // its process group: the program and its children
+        ::kill(pid, sig);
+    }
+}
+
+void Lab::wait_until_gone(bool nats, Clock::time_point deadline) {
+    auto any = [&] {
+        return std::any_of(running_.begin(), running_.end(),
+                           [&](auto& r) { return facts_.processes[r.second].is_nat == nats; });
+    };
+    while (any() && Clock::now() < deadline) {
+        reap();
+        if (any()) wait_signal(std::chrono::milliseconds(10));
+    }
+}
+
+// Waits for the stages, already sent SIGTERM.
+void Lab::stop_stages(Clock::time_point deadline) {
+    while (stages_.any_running() && Clock::now() < deadline) {
+        reap();
+        if (stages_.any_running()) wait_signal(std::chrono::milliseconds(10));
+    }
+}
+
+// Hosts first, so the NATs and link stages see their last packets; then
+// the NATs and the stages, which write their counters on SIGTERM; then
+// anything left, by SIGKILL. Once the hosts are gone no program makes new
+// traffic, so the captures are drained and closed meanwhile, on their own
+// thread: closing the packet socket waits for the kernel (an RCU grace
+// period), and so does each NAT's exit; the waits overlap.
+void Lab::stop_all() {
+    auto begin = elapsed_ms();
+    signal_running(false, SIGTERM);
+    wait_until_gone(false, Clock::now() + kStopGrace);
+    timing("stop-hst", elapsed_ms() - begin);
+    signal_running(true, SIGTERM);
+    stages_.signal_all(SIGTERM);
+    std::thread closing([this] { capture_.stop(); });
+    wait_until_gone(true, Clock::now() + kStopGrace);
+    stop_stages(Clock::now() + kStopGrace);
+    timing("stop-nat", elapsed_ms() - begin);
+    ::kill(-1, SIGKILL);  // as PID 1: every other process of the lab
+    while (::waitpid(-1, nullptr, 0) > 0) {}
+    for (auto& [pid, index] : running_) facts_.processes[index].signal = SIGKILL;
+    running_.clear();
+    closing.join();
+    facts_.captured_packets = capture_.packets();
+    facts_.teardown_ms = elapsed_ms() - begin;
+}
+
+json to_json(const LabFacts& f) {
+    json processes = json::array();
+    for (auto& p : f.processes) {
+        json j = {{"node", p.node}, {"is_nat", p.is_nat}, {"started", p.started},
+                  {"stopped_by_lab", p.stopped_by_lab}, {"started_ms", p.started_ms}, {"ended_ms", p.ended_ms},
+                  {"restarts", p.restarts}};
+        j["exit_code"] = p.exit_code ? json(*p.exit_code) : json(nullptr);
+        j["signal"] = p.signal ? json(*p.signal) : json(nullptr);
+        processes.push_back(j);
+    }
+    json timeline = json::array();
+    for (auto& step : f.timeline)
+        timeline.push_back({{"at_ms", step.at_ms}, {"done_ms", step.done_ms}, {"what", step.what}, {"error", step.error}});
+    return {{"error", f.error},       {"timed_out", f.timed_out},   {"interrupted", f.interrupted},
+            {"held", f.held},         {"setup_ms", f.setup_ms},     {"run_ms", f.run_ms},
+            {"teardown_ms", f.teardown_ms}, {"captured_packets", f.captured_packets},
+            {"processes", processes}, {"timeline", timeline}};
+}
+
+template <typename T>
+std::optional<T> optional_of(const json& j) {
+    if (j.is_null()) return std::nullopt;
+    return j.get<T>();
+}
+
+LabFacts from_json(const json& j) {
+    LabFacts f;
+    f.error = j.at("error");
+    f.timed_out = j.at("timed_out");
+    f.interrupted = j.at("interrupted");
+    f.setup_ms = j.at("setup_ms");
+    f.run_ms = j.at("run_ms");
+    f.held = j.at("held");
+    f.teardown_ms = j.at("teardown_ms");
+    f.captured_packets = j.at("captured_packets");
+    for (auto& p : j.at("processes"))
+        f.processes.push_back({p.at("node"), p.at("is_nat"), p.at("started"), optional_of<int>(p.at("exit_code")),
+                               optional_of<int>(p.at("signal")), p.at("stopped_by_lab"), p.at("started_ms"),
+                               p.at("ended_ms"), p.at("restarts")});
+    for (auto& t : j.at("timeline")) f.timeline.push_back({t.at("at_ms"), t.at("done_ms"), t.at("what"), t.at("error")});
+    return f;
+}
+
+void write_all(int fd, const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+        auto n = ::write(fd, text.data() + done, text.size() - done);
+        if (n <= 0 && errno != EINTR) return;
+        if (n > 0) done += n;
+    }
+}
+
+// The lab's PIDs are those of its own PID namespace: the process whose
+// innermost PID (last of NSpid) is `inner`, in the lab init's namespace, is
+// found in our /proc.
+std::optional<pid_t> outer_pid(pid_t lab_init, pid_t inner) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto lab_ns = fs::read_symlink("/proc/" + std::to_string(lab_init) + "/ns/pid", ec);
+    if (ec) return std::nullopt;
+    for (auto& entry : fs::directory_iterator("/proc", ec)) {
+        auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (fs::read_symlink(entry.path() / "ns" / "pid", ec) != lab_ns || ec) continue;
+        std::ifstream status(entry.path() / "status");
+        for (std::string line; std::getline(status, line);) {
+            if (line.rfind("NSpid:", 0) != 0) continue;
+            auto last = line.substr(line.find_last_of(" \t") + 1);
+            if (last == std::to_string(inner)) return std::stoi(name);
+        }
+    }
+    return std::nullopt;
+}
+
+// How to enter each node's namespace while the lab is held.
+void print_hold(const json& hold, pid_t lab_init) {
+    bool root = ::geteuid() == 0;
+    std::string flags = root ? "--net --mount" : "--user --preserve-credentials --net --mount";
+    std::fprintf(stderr, "nat-lab: the lab is held; enter a node's namespace with:\n");
+    for (auto& entry : hold.at("hold")) {
+        auto pid = outer_pid(lab_init, entry.at("pid").get<pid_t>());
+        std::string node = entry.at("node");
+        if (pid)
+            std::fprintf(stderr, "  %-12s nsenter --target %d %s\n", node.c_str(), *pid, flags.c_str());
+        else
+            std::fprintf(stderr, "  %-12s (its holder process is not visible here)\n", node.c_str());
+    }
+    std::fprintf(stderr, "nat-lab: press Ctrl-C to tear the lab down\n");
+}
+
+// Lines from the lab init: any number of {"hold":...} lines, then the facts.
+std::string read_facts(int fd, pid_t lab_init) {
+    std::string buffer;
+    char chunk[4096];
+    for (;;) {
+        auto n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        buffer.append(chunk, n);
+        for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+            auto line = buffer.substr(0, nl);
+            auto j = json::parse(line, nullptr, false);
+            if (!j.is_object() || !j.contains("hold")) break;  // the facts: read on to EOF
+            print_hold(j, lab_init);
+            buffer.erase(0, nl + 1);
+        }
+    }
+    return buffer;
+}
+
+// The lab init's whole life; what it learned goes out through `out_fd`.
+int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::time_point begin) {
+    timing("init", std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
+    Lab lab(topo, opts);
+    try {
+        private_run(opts.out_dir);
+        lab.build();
+        timing("build", lab.elapsed_ms());
+        if (topo.capture) lab.start_capture();
+        timing("capture", lab.elapsed_ms());
+        lab.start_stages();
+        timing("stages", lab.elapsed_ms());
+        lab.start_nats();
+        timing("nats", lab.elapsed_ms());
+        lab.facts().setup_ms = lab.elapsed_ms();
+        lab.run_hosts();
+        lab.facts().run_ms = lab.elapsed_ms() - lab.facts().setup_ms;
+        if (lab.should_hold()) lab.hold(out_fd);
+    } catch (const std::exception& e) {
+        lab.facts().error = e.what();
+    }
+    lab.stop_all();
+    timing("stop", lab.facts().teardown_ms);
+    write_all(out_fd, to_json(lab.facts()).dump() + "\n");
+    return 0;
+}
+
+}  // namespace
+
+LabFacts run_lab(const Topology& topology, const LabOptions& options) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_errno("pipe");
+    auto begin = Clock::now();
+    pid_t pid = start_lab_init([&] {
+        ::close(pipe_fds[0]);
+        return lab_main(topology, options, pipe_fds[1], begin);
+    });
+    ::close(pipe_fds[1]);
+    auto text = read_facts(pipe_fds[0], pid);
+    ::close(pipe_fds[0]);
+    auto eof = Clock::now();
+    int rc = wait_lab_init(pid);
+    auto exit_ms = std::chrono::duration<double, std::milli>(Clock::now() - eof).count();
+    auto j = json::parse(text, nullptr, false);
+    if (text.empty() || !j.is_object()) {
+        LabFacts facts;
+        facts.error = "the lab ended unexpectedly (status " + std::to_string(rc) + ")";
+        return facts;
+    }
+    auto facts = from_json(j);
+    facts.teardown_ms += exit_ms;
+    timing("exit", exit_ms);
+    timing("total", std::chrono::duration<double, std::milli>(Clock::now() - begin).count() - facts.run_ms);
+    return facts;
+}
+
+}  // namespace natlab::harness

@@ -1,0 +1,167 @@
+#include "harness/lab/netlink.h"
+
+#include <arpa/inet.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+
+#include <memory>
+
+#include "src/net/setup_error.h"
+
+namespace natlab::harness {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, int err) {
+    throw SetupError("netlink: " + what + ": " + nl_geterror(err));
+}
+
+void check(int err, const std::string& what) {
+    if (err < 0) fail(what, err);
+}
+
+struct LinkDeleter {
+    void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct AddrDeleter {
+    void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct RouteDeleter {
+    void operator()(rtnl_route* r) const { rtnl_route_put(r); }
+};
+struct NlAddrDeleter {
+    void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
+using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDeleter>;
+
+NlAddrPtr make_addr(Ipv4 ip, int prefix) {
+    std::uint32_t net = htonl(ip.value);
+    NlAddrPtr addr(nl_addr_build(AF_INET, &net, sizeof net));
+    if (!addr) throw SetupError("netlink: out of memory building an address");
+    nl_addr_set_prefixlen(addr.get(), prefix);
+    return addr;
+}
+
+}  // namespace
+
+Netlink::Netlink() {
+    sock_ = nl_socket_alloc();
+    if (!sock_) throw SetupError("netlink: cannot allocate a socket");
+    int err = nl_connect(sock_, NETLINK_ROUTE);
+    if (err < 0) {
+        nl_socket_free(sock_);
+        fail("connect", err);
+    }
+}
+
+Netlink::~Netlink() { nl_socket_free(sock_); }
+
+int Netlink::ifindex(const std::string& name) {
+    rtnl_link* raw = nullptr;
+    check(rtnl_link_get_kernel(sock_, 0, name.c_str(), &raw), "find device " + name);
+    LinkPtr link(raw);
+    return rtnl_link_get_ifindex(link.get());
+}
+
+void Netlink::add_bridge(const std::string& name) {
+    LinkPtr link(rtnl_link_bridge_alloc());
+    if (!link) throw SetupError("netlink: cannot allocate bridge " + name);
+    rtnl_link_set_name(link.get(), name.c_str());
+    check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL), "create bridge " + name);
+    set_up(name);
+}
+
+void Netlink::add_veth(const std::string& name, const std::string& bridge, const std::string& peer_name,
+                       int peer_ns_fd) {
+    LinkPtr link(rtnl_link_veth_alloc());
+    if (!link) throw SetupError("netlink: cannot allocate veth " + name);
+    rtnl_link_set_name(link.get(), name.c_str());
+    if (!bridge.empty()) rtnl_link_set_master(link.get(), ifindex(bridge));
+    rtnl_link_set_flags(link.get(), IFF_UP);
+    rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
+    rtnl_link_set_name(peer, peer_name.c_str());
+    if (peer_ns_fd >= 0) rtnl_link_set_ns_fd(peer, peer_ns_fd);
+    rtnl_link_put(peer);
+    check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL), "create veth " + name + "/" + peer_name);
+}
+
+void Netlink::set_up(const std::string& name) { set_flags(name, true); }
+void Netlink::set_down(const std::string& name) { set_flags(name, false); }
+
+void Netlink::set_flags(const std::string& name, bool up) {
+    LinkPtr change(rtnl_link_alloc());
+    rtnl_link_set_ifindex(change.get(), ifindex(name));
+    if (up) rtnl_link_set_flags(change.get(), IFF_UP);
+    else rtnl_link_unset_flags(change.get(), IFF_UP);
+    check(rtnl_link_change(sock_, change.get(), change.get(), 0), (up ? "bring up " : "bring down ") + name);
+}
+
+void Netlink::add_address(const std::string& ifname, const Address& address) {
+    std::unique_ptr<rtnl_addr, AddrDeleter> addr(rtnl_addr_alloc());
+    rtnl_addr_set_ifindex(addr.get(), ifindex(ifname));
+    auto local = make_addr(address.ip, address.prefix);
+    check(rtnl_addr_set_local(addr.get(), local.get()), "address " + address.to_string());
+    check(rtnl_addr_add(sock_, addr.get(), 0), "add " + address.to_string() + " to " + ifname);
+}
+
+void Netlink::add_default_route(Ipv4 gateway, const std::string& ifname) {
+    std::unique_ptr<rtnl_route, RouteDeleter> route(rtnl_route_alloc());
+    auto any = make_addr(Ipv4{0}, 0);
+    check(rtnl_route_set_dst(route.get(), any.get()), "default route");
+    rtnl_route_set_family(route.get(), AF_INET);
+    rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+    rtnl_route_set_scope(route.get(), RT_SCOPE_UNIVERSE);
+    rtnl_route_set_protocol(route.get(), RTPROT_STATIC);
+    rtnl_nexthop* hop = rtnl_route_nh_alloc();
+    auto via = make_addr(gateway, 32);
+    rtnl_route_nh_set_gateway(hop, via.get());
+    rtnl_route_nh_set_ifindex(hop, ifindex(ifname));
+    rtnl_route_add_nexthop(route.get(), hop);  // the route owns the hop now
+    check(rtnl_route_add(sock_, route.get(), NLM_F_CREATE), "default route via " + gateway.to_string());
+}
+
+}  // namespace natlab::harness
+
+namespace natlab::harness {
+
+// One request, one acknowledgement: nlmsghdr + nfgenmsg, no attributes.
+void flush_conntrack() {
+    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    if (fd < 0) throw_errno("open a ctnetlink socket");
+    struct {
+        nlmsghdr header;
+        nfgenmsg body;
+    } request{};
+    request.header.nlmsg_len = sizeof request;
+    request.header.nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    request.header.nlmsg_seq = 1;
+    request.body.nfgen_family = AF_INET;
+    request.body.version = NFNETLINK_V0;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    char reply[512];
+    int err = 0;
+    if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0 ||
+        ::recv(fd, reply, sizeof reply, 0) < 0)
+        err = errno;
+    ::close(fd);
+    if (err) throw_errno("flush conntrack", err);
+    auto* answer = reinterpret_cast<nlmsghdr*>(reply);
+    if (answer->nlmsg_type == NLMSG_ERROR) {
+        int code = -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(answer))->error;
+        if (code != 0) throw_errno("flush conntrack", code);
+    }
+}
+
+}  // namespace natlab::harness

@@ -1,0 +1,48 @@
+// Link, address and route configuration through libnl (rtnetlink).
+//
+// Theory of operation: a Netlink object is one rtnetlink socket, bound for
+// life to the network namespace of the thread that created it. The lab keeps
+// one per namespace it configures. Every call either succeeds or throws a
+// SetupError naming the device and libnl's reason; there is no partial
+// state to undo because the whole namespace tree dies with the lab.
+#pragma once
+
+#include <string>
+
+#include "harness/plan/topology.h"
+
+struct nl_sock;
+
+namespace natlab::harness {
+
+class Netlink {
+public:
+    Netlink();  // in the calling thread's current network namespace
+    ~Netlink();
+    Netlink(const Netlink&) = delete;
+    Netlink& operator=(const Netlink&) = delete;
+
+    void add_bridge(const std::string& name);
+    // A veth pair: `name` stays here, enslaved to `bridge` (none if empty);
+    // `peer_name` is created directly in the namespace held by `peer_ns_fd`
+    // (here if -1). Both ends are brought up.
+    void add_veth(const std::string& name, const std::string& bridge, const std::string& peer_name,
+                  int peer_ns_fd);
+    void set_up(const std::string& name);
+    void set_down(const std::string& name);
+    void add_address(const std::string& ifname, const Address& address);
+    void add_default_route(Ipv4 gateway, const std::string& ifname);
+    int ifindex(const std::string& name);
+
+private:
+    void set_flags(const std::string& name, bool up);
+    nl_sock* sock_ = nullptr;
+};
+
+// Forgets every connection the kernel tracks in the calling thread's
+// network namespace (ctnetlink IPCTNL_MSG_CT_DELETE without a tuple: what
+// `conntrack -F` sends). A type linux NAT's mappings are its conntrack
+// entries, so this is its `flush`.
+void flush_conntrack();
+
+}  // namespace natlab::harness

@@ -1,0 +1,597 @@
+// Scenario loading and validation. See scenario.h for the theory of operation;
+// docs/scenarios.md documents every key accepted here.
+#include "harness/plan/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include "simulator/nat/behaviour.h"
+#include "simulator/wire/drop_reason.h"
+#include "harness/plan/yaml_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace natlab::harness {
+
+std::string Location::to_string() const {
+    return file + ':' + std::to_string(line) + ':' + std::to_string(column);
+}
+
+ScenarioError::ScenarioError(const Location& where, const std::string& what)
+    : std::runtime_error(where.to_string() + ": " + what) {}
+
+const NatSpec* Scenario::find_nat(const std::string& n) const {
+    auto it = std::find_if(nats.begin(), nats.end(), [&](auto& x) { return x.name == n; });
+    return it == nats.end() ? nullptr : &*it;
+}
+
+const HostSpec* Scenario::find_host(const std::string& n) const {
+    auto it = std::find_if(hosts.begin(), hosts.end(), [&](auto& x) { return x.name == n; });
+    return it == hosts.end() ? nullptr : &*it;
+}
+
+std::optional<Millis> parse_duration(const std::string& text) {
+    static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)(ms|s|m)?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, re)) return std::nullopt;
+    double value = std::stod(m[1].str());
+    std::string unit = m[3].str();
+    double ms = unit == "ms" ? value : unit == "m" ? value * 60000 : value * 1000;
+    if (ms > 24.0 * 3600 * 1000) return std::nullopt;
+    return Millis{static_cast<long>(std::llround(ms))};
+}
+
+std::optional<std::uint64_t> parse_rate(const std::string& text) {
+    static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)([kmg]?bit)?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, re)) return std::nullopt;
+    double value = std::stod(m[1].str());
+    auto unit = m[3].str();
+    double scale = unit == "kbit" ? 1e3 : unit == "mbit" ? 1e6 : unit == "gbit" ? 1e9 : 1;
+    double bits = value * scale;
+    if (bits < 1 || bits > 100e9) return std::nullopt;
+    return static_cast<std::uint64_t>(std::llround(bits));
+}
+
+std::optional<double> parse_loss(const std::string& text) {
+    static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)%?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, re)) return std::nullopt;
+    double pct = std::stod(m[1].str());
+    if (pct > 100) return std::nullopt;
+    return pct;
+}
+
+std::string substitute_refs(const std::string& word, const std::function<std::string(const std::string&)>& value) {
+    static const std::regex re(R"(\$\{([^}]*)\})");
+    std::string out;
+    auto last = word.cbegin();
+    for (std::sregex_iterator it(word.begin(), word.end(), re), end; it != end; ++it) {
+        out.append(last, (*it)[0].first);
+        out += value((*it)[1].str());
+        last = (*it)[0].second;
+    }
+    out.append(last, word.cend());
+    return out;
+}
+
+const std::vector<std::string>& nat_counter_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n = {"translated_out", "translated_in", "hairpinned", "mappings_created",
+                                      "mappings_expired", "mappings_flushed", "mappings_live", "refreshes", "icmp_errors_translated",
+                                      "icmp_errors_sent", "echo_replies_sent", "arp.requests_sent",
+                                      "arp.replies_sent", "dropped_total"};
+        for (auto* per_link : {"frames_in", "frames_out", "link_errors"})
+            for (auto* side : {".inside", ".outside"}) n.push_back(std::string(per_link) + side);
+        for (std::size_t i = 0; i < nat::kDropCodeCount; ++i)
+            n.push_back("dropped." + std::string(nat::to_string(static_cast<nat::DropCode>(i))));
+        return n;
+    }();
+    return names;
+}
+
+std::string describe(const TimelineStep& step) {
+    switch (step.kind) {
+    case StepKind::LinkDown: return "link " + step.target + " down";
+    case StepKind::LinkUp: return "link " + step.target + " up";
+    case StepKind::LinkSet: return "link " + step.target + " set";
+    case StepKind::Restart: return "restart " + step.target;
+    case StepKind::Flush: return "flush " + step.target;
+    }
+    return {};
+}
+
+namespace {
+
+// Every spelling the NAT emulator accepts for an enum, from its own name table.
+template <typename E>
+std::set<std::string> names_of() {
+    auto names = nat::names_of<E>();
+    return {names.begin(), names.end()};
+}
+
+const std::set<std::string> kPresets = names_of<nat::NatType>();
+// The emulator's presets, plus the kernel's own NAT.
+const std::set<std::string> kTypes = [] {
+    auto types = kPresets;
+    types.insert("linux");
+    return types;
+}();
+const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
+const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
+const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "relay"};
+
+using Reader = YamlReader;
+
+
+
+// Splits "peer --name a 'two words'" into argv; quotes group, no other shell syntax.
+std::vector<std::string> split_command(const Reader& r, const YAML::Node& node) {
+    std::vector<std::string> argv;
+    std::string current;
+    bool in_word = false;
+    char quote = 0;
+    for (char c : node.Scalar()) {
+        if (quote) {
+            if (c == quote) quote = 0; else current += c;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (c == ' ' || c == '\t') {
+            if (in_word) argv.push_back(current);
+            current.clear();
+            in_word = false;
+        } else {
+            current += c;
+            in_word = true;
+        }
+    }
+    if (quote) r.fail(node, "unterminated quote in run command");
+    if (in_word) argv.push_back(current);
+    return argv;
+}
+
+std::vector<std::string> read_command(const Reader& r, const YAML::Node& node) {
+    std::vector<std::string> argv;
+    if (node.IsScalar()) {
+        argv = split_command(r, node);
+    } else if (node.IsSequence()) {
+        for (auto item : node) argv.push_back(r.text(item, "each word of run"));
+    } else {
+        r.fail(node, "run must be a command line or a list of words");
+    }
+    if (argv.empty()) r.fail(node, "run must not be empty");
+    return argv;
+}
+
+
+// `env: {NAME: value}`: names as a shell takes them, values strings.
+std::vector<std::pair<std::string, std::string>> read_env(const Reader& r, const YAML::Node& node) {
+    static const std::regex re("^[A-Za-z_][A-Za-z0-9_]*$");
+    r.check_map(node, "env", {});
+    std::vector<std::pair<std::string, std::string>> env;
+    for (auto it : node) {
+        auto name = it.first.Scalar();
+        if (!std::regex_match(name, re))
+            r.fail(it.first, "environment variable name '" + name + "' must be letters, digits and '_'");
+        env.emplace_back(name, r.text(it.second, "environment variable " + name));
+    }
+    return env;
+}
+
+// Keys that configure the emulator; the kernel's NAT (type: linux) has its
+// own fixed behaviour, so they are refused there rather than ignored.
+const std::set<std::string> kEmulatorKeys = {"mapping", "filtering", "port_allocation", "mapping_timeout",
+                                             "hairpin", "port_range", "refresh_on_inbound"};
+
+// "LO-HI" with 1 <= LO <= HI <= 65535, as nat-emu's --port-range takes it.
+std::string port_range(const Reader& r, const YAML::Node& node) {
+    static const std::regex re("^([0-9]{1,5})-([0-9]{1,5})$");
+    auto value = r.text(node, "port_range");
+    std::smatch m;
+    bool ok = std::regex_match(value, m, re);
+    int lo = ok ? std::stoi(m[1].str()) : 0, hi = ok ? std::stoi(m[2].str()) : 0;
+    if (!ok || lo < 1 || lo > hi || hi > 65535)
+        r.fail(node, "port_range must be LO-HI with 1 <= LO <= HI <= 65535, not '" + value + "'");
+    return value;
+}
+
+std::vector<Ipv4> read_address_list(const Reader& r, const YAML::Node& node, const std::string& what) {
+    if (!node.IsSequence() || node.size() == 0) r.fail(node, "addresses must be a non-empty list of IPv4 addresses");
+    std::vector<Ipv4> list;
+    for (auto item : node) list.push_back(r.address(item, what));
+    return list;
+}
+
+void read_nat_addresses(const Reader& r, const YAML::Node& body, NatSpec& nat) {
+    auto one = body["address"], many = body["addresses"];
+    if (one && many) r.fail(many, "NAT '" + nat.name + "': give either address or addresses, not both");
+    if (one) nat.addresses = {r.address(one, "NAT address")};
+    if (many) nat.addresses = read_address_list(r, many, "NAT '" + nat.name + "'");
+    if (one || many) nat.address_where = r.at(one ? one : many);
+}
+
+// type: linux is the kernel's masquerade: one address, no emulator keys.
+void check_linux_nat(const Reader& r, const YAML::Node& body, const NatSpec& nat) {
+    for (auto it : body) {
+        auto key = it.first.Scalar();
+        if (kEmulatorKeys.count(key))
+            r.fail(it.first, "'" + key + "' does not apply to NAT '" + nat.name +
+                                 "' of type linux (the kernel's masquerade: endpoint-independent mapping, "
+                                 "port preservation, address-and-port-dependent filtering)");
+    }
+    if (nat.addresses.size() > 1)
+        r.fail(body["addresses"], "NAT '" + nat.name + "' of type linux takes one address, not " +
+                                      std::to_string(nat.addresses.size()));
+}
+
+// The keys that say how a NAT behaves (a matrix file's NAT entries take them too).
+void read_behaviour(const Reader& r, const YAML::Node& body, NatSpec& nat) {
+    if (auto n = body["type"]) {
+        nat.type = r.word(n, "NAT type", kTypes);
+        nat.type_where = r.at(n);
+    }
+    if (auto n = body["mapping"]) nat.mapping = r.word(n, "mapping behaviour", kBehaviours);
+    if (auto n = body["filtering"]) nat.filtering = r.word(n, "filtering behaviour", kBehaviours);
+    if (auto n = body["port_allocation"]) nat.port_allocation = r.word(n, "port allocation", kAllocations);
+    if (auto n = body["mapping_timeout"]) nat.mapping_timeout = r.duration(n, "mapping_timeout");
+    if (auto n = body["port_range"]) nat.port_range = port_range(r, n);
+    if (auto n = body["refresh_on_inbound"]) nat.refresh_on_inbound = r.boolean(n, "refresh_on_inbound");
+    if (auto n = body["hairpin"]) nat.hairpin = r.boolean(n, "hairpin");
+}
+
+NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
+    NatSpec nat;
+    nat.name = r.name(key, "NAT name");
+    nat.where = nat.type_where = nat.lan_where = nat.address_where = nat.behind_where = r.at(key);
+    if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
+    r.check_map(body, "NAT '" + nat.name + "'",
+                {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan",
+                 "address", "addresses", "behind", "port_range", "refresh_on_inbound", "link"});
+    read_behaviour(r, body, nat);
+    if (auto n = body["lan"]) {
+        nat.lan = r.subnet(n, "lan");
+        nat.lan_where = r.at(n);
+    }
+    read_nat_addresses(r, body, nat);
+    if (auto n = body["behind"]) {
+        nat.behind = r.text(n, "behind");
+        nat.behind_where = r.at(n);
+    }
+    if (auto n = body["link"]) nat.link = read_impairment(r, n, "link of NAT '" + nat.name + "'");
+    if (nat.is_linux()) check_linux_nat(r, body, nat);
+    return nat;
+}
+
+void read_addresses(const Reader& r, const YAML::Node& node, HostSpec& host) {
+    host.address_where = r.at(node);
+    if (node.IsSequence()) {
+        for (auto item : node) host.addresses.push_back(r.address(item, "host '" + host.name + "'"));
+        if (host.addresses.empty()) r.fail(node, "address list must not be empty");
+    } else {
+        host.addresses.push_back(r.address(node, "host '" + host.name + "'"));
+    }
+}
+
+HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
+    HostSpec host;
+    host.name = r.name(key, "host name");
+    host.where = r.at(key);
+    host.behind_where = host.where;
+    if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
+    if (body.IsNull()) return host;
+    r.check_map(body, "host '" + host.name + "'", {"behind", "address", "run", "delay", "env", "after", "link"});
+    if (auto n = body["behind"]) {
+        host.behind = r.text(n, "behind");
+        host.behind_where = r.at(n);
+    }
+    if (auto n = body["address"]) read_addresses(r, n, host);
+    if (auto n = body["run"]) {
+        host.run = read_command(r, n);
+        host.run_where = r.at(n);
+    }
+    if (auto n = body["delay"]) host.delay = r.duration(n, "delay");
+    if (auto n = body["env"]) host.env = read_env(r, n);
+    if (auto n = body["after"]) {
+        host.after = r.text(n, "after");
+        host.after_where = r.at(n);
+    }
+    if (auto n = body["link"]) host.link = read_impairment(r, n, "link of host '" + host.name + "'");
+    return host;
+}
+
+std::vector<std::string> read_pair(const Reader& r, const YAML::Node& node, const std::string& what) {
+    if (!node.IsSequence() || node.size() != 2) r.fail(node, what + " must name two hosts, like [alice, bob]");
+    auto a = r.text(node[0], "host name");
+    auto b = r.text(node[1], "host name");
+    if (a == b) r.fail(node, what + " must name two different hosts");
+    return {a, b};
+}
+
+// An ECMAScript regular expression, compiled once here so a bad one is a
+// FILE:LINE:COL error.
+std::string read_regex(const Reader& r, const YAML::Node& node) {
+    auto pattern = r.text(node, "pattern");
+    try {
+        std::regex compiled(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        r.fail(node, "bad regular expression '" + pattern + "': " + e.what());
+    }
+    return pattern;
+}
+
+void read_output(const Reader& r, const YAML::Node& node, Expectation& e) {
+    r.check_map(node, "expectation", {"output", "matches", "not_matches"});
+    e.kind = ExpectKind::Output;
+    e.hosts = {r.text(node["output"], "output")};
+    e.hosts_where = r.at(node["output"]);
+    auto yes = node["matches"], no = node["not_matches"];
+    if (yes && no) r.fail(no, "output takes either matches or not_matches, not both");
+    if (!yes && !no) r.fail(node, "output needs matches: REGEX or not_matches: REGEX");
+    e.negate = static_cast<bool>(no);
+    e.pattern = read_regex(r, yes ? yes : no);
+}
+
+void read_counter(const Reader& r, const YAML::Node& node, Expectation& e) {
+    r.check_map(node, "expectation", {"counter", "name", "above", "below", "equals"});
+    e.kind = ExpectKind::Counter;
+    e.hosts = {r.text(node["counter"], "counter")};
+    e.hosts_where = r.at(node["counter"]);
+    if (!node["name"]) r.fail(node, "counter needs name: (a counter of nat-emu, like dropped.filtered)");
+    e.counter = r.text(node["name"], "counter name");
+    auto& names = nat_counter_names();
+    if (std::find(names.begin(), names.end(), e.counter) == names.end())
+        r.fail(node["name"], "unknown NAT counter '" + e.counter + "' (docs/scenarios.md lists them)");
+    int given = 0;
+    for (auto [key, cmp] : {std::pair{"above", Comparison::Above}, std::pair{"below", Comparison::Below},
+                            std::pair{"equals", Comparison::Equals}}) {
+        if (!node[key]) continue;
+        ++given;
+        e.comparison = cmp;
+        e.value = r.count(node[key], key);
+    }
+    if (given != 1) r.fail(node, "counter needs exactly one of: above, below, equals");
+}
+
+Expectation read_expectation(const Reader& r, const YAML::Node& node) {
+    Expectation e;
+    e.where = r.at(node);
+    if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
+    if (node["connected"]) {
+        r.check_map(node, "expectation", {"connected", "via", "within", "lossless"});
+        e.kind = ExpectKind::Connected;
+        e.hosts = read_pair(r, node["connected"], "connected");
+        e.hosts_where = r.at(node["connected"]);
+        if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
+        if (auto n = node["within"]) e.within = r.duration(n, "within");
+        if (auto n = node["lossless"]) e.lossless = r.boolean(n, "lossless");
+    } else if (node["not_connected"]) {
+        r.check_map(node, "expectation", {"not_connected"});
+        e.kind = ExpectKind::NotConnected;
+        e.hosts = read_pair(r, node["not_connected"], "not_connected");
+        e.hosts_where = r.at(node["not_connected"]);
+    } else if (node["exit"]) {
+        r.check_map(node, "expectation", {"exit", "code"});
+        e.kind = ExpectKind::Exit;
+        e.hosts = {r.text(node["exit"], "exit")};
+        e.hosts_where = r.at(node["exit"]);
+        if (auto n = node["code"]) e.code = r.integer(n, "code", 0, 255);
+    } else if (node["output"]) {
+        read_output(r, node, e);
+    } else if (node["counter"]) {
+        read_counter(r, node, e);
+    } else {
+        r.check_map(node, "expectation", {"connected", "not_connected", "exit", "output", "counter"});
+        r.fail(node, "expectation must have one of: connected, not_connected, exit, output, counter");
+    }
+    return e;
+}
+
+// `link: NAME` with exactly one of `down: true`, `up: true`, `set: {...}`.
+void read_link_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    r.check_map(node, "timeline step", {"at", "link", "down", "up", "set"});
+    int given = !!node["down"] + !!node["up"] + !!node["set"];
+    if (given != 1) r.fail(node, "a link step needs exactly one of: down: true, up: true, set: {...}");
+    if (auto n = node["down"]; n && !r.boolean(n, "down")) r.fail(n, "write down: true (or up: true)");
+    if (auto n = node["up"]; n && !r.boolean(n, "up")) r.fail(n, "write up: true (or down: true)");
+    step.kind = node["down"] ? StepKind::LinkDown : node["up"] ? StepKind::LinkUp : StepKind::LinkSet;
+    if (auto n = node["set"]) step.set = read_impairment(r, n, "set");
+}
+
+TimelineStep read_step(const Reader& r, const YAML::Node& node) {
+    TimelineStep step;
+    step.where = r.at(node);
+    if (!node.IsMap()) r.fail(node, "each timeline step must be a mapping");
+    if (!node["at"]) r.fail(node, "timeline step needs at: (a time like 3s)");
+    step.at = r.duration(node["at"], "at");
+    const char* verb = node["link"] ? "link" : node["restart"] ? "restart" : node["flush"] ? "flush" : nullptr;
+    if (!verb) {
+        r.check_map(node, "timeline step", {"at", "link", "restart", "flush"});
+        r.fail(node, "timeline step needs one of: link, restart, flush");
+    }
+    step.target = r.text(node[verb], verb);
+    step.target_where = r.at(node[verb]);
+    if (node["link"]) {
+        read_link_step(r, node, step);
+    } else {
+        r.check_map(node, "timeline step", {"at", verb});
+        step.kind = node["restart"] ? StepKind::Restart : StepKind::Flush;
+    }
+    return step;
+}
+
+std::vector<TimelineStep> read_timeline(const Reader& r, const YAML::Node& node) {
+    if (!node.IsSequence()) r.fail(node, "timeline must be a list of steps");
+    std::vector<TimelineStep> steps;
+    for (auto item : node) steps.push_back(read_step(r, item));
+    std::stable_sort(steps.begin(), steps.end(), [](auto& a, auto& b) { return a.at < b.at; });
+    return steps;
+}
+
+
+std::string default_name(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    auto base = slash == std::string::npos ? path : path.substr(slash + 1);
+    auto dot = base.rfind('.');
+    return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+void check_references(const Reader& r, const Scenario& s, const YAML::Node& root);
+
+template <typename Each>
+void for_each_entry(const Reader& r, const YAML::Node& node, const std::string& what, Each each) {
+    if (!node.IsMap()) r.fail(node, what + " must be a mapping of names");
+    r.check_map(node, what, {});
+    for (auto it : node) each(it.first, it.second);
+}
+
+Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Node& root) {
+    if (root.IsNull()) r.fail(root, "scenario is empty");
+    r.check_map(root, "scenario",
+                {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture"});
+    Scenario s;
+    s.file = path;
+    s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
+    if (auto n = root["description"]) s.description = r.text(n, "description");
+    if (auto n = root["timeout"]) s.timeout = r.duration(n, "timeout");
+    if (auto n = root["repeat"]) s.repeat = r.integer(n, "repeat", 1, 10000);
+    if (auto n = root["capture"]) s.capture = r.boolean(n, "capture");
+    if (auto n = root["nats"]; n && !n.IsNull())
+        for_each_entry(r, n, "nats", [&](auto& k, auto& v) { s.nats.push_back(read_nat(r, k, v)); });
+    if (!root["hosts"]) r.fail(root, "scenario has no 'hosts'");
+    for_each_entry(r, root["hosts"], "hosts", [&](auto& k, auto& v) { s.hosts.push_back(read_host(r, k, v)); });
+    if (auto n = root["expect"]; n && !n.IsNull()) {
+        if (!n.IsSequence()) r.fail(n, "expect must be a list");
+        for (auto item : n) s.expectations.push_back(read_expectation(r, item));
+    }
+    if (auto n = root["timeline"]; n && !n.IsNull()) s.timeline = read_timeline(r, n);
+    check_references(r, s, root);
+    return s;
+}
+
+void check_host_ref(const Scenario& s, const Location& where, const std::string& name, bool needs_run) {
+    auto* host = s.find_host(name);
+    if (!host) throw ScenarioError(where, "no host named '" + name + "'");
+    if (needs_run && host->run.empty())
+        throw ScenarioError(where, "host '" + name + "' has nothing to run");
+}
+
+// ${name} in a command must name a host.
+void check_command_refs(const Scenario& s, const HostSpec& host) {
+    for (auto& word : host.run)
+        substitute_refs(word, [&](const std::string& name) {
+            if (!s.find_host(name)) throw ScenarioError(host.run_where, "'${" + name + "}' does not name a host");
+            return std::string();
+        });
+}
+
+// `after` names another host that runs something, and following it never
+// comes back: no host waits for itself.
+void check_after(const Scenario& s, const HostSpec& host) {
+    if (!host.after) return;
+    if (host.run.empty()) throw ScenarioError(host.after_where, "host '" + host.name + "' has nothing to run after");
+    check_host_ref(s, host.after_where, *host.after, true);
+    std::string path = host.name;
+    std::size_t steps = 0;
+    for (auto* at = &host; at && at->after && steps <= s.hosts.size(); ++steps) {
+        at = s.find_host(*at->after);  // a dangling name is reported for its own host
+        if (!at) break;
+        path += " -> " + at->name;
+        if (at == &host)
+            throw ScenarioError(host.after_where, "host '" + host.name + "' starts after itself: " + path);
+    }
+}
+
+// A counter belongs to an emulated NAT: the kernel's NAT has none.
+void check_counter_ref(const Scenario& s, const Expectation& e) {
+    auto* nat = s.find_nat(e.hosts[0]);
+    if (!nat) throw ScenarioError(e.hosts_where, "no NAT named '" + e.hosts[0] + "'");
+    if (nat->is_linux())
+        throw ScenarioError(e.hosts_where, "NAT '" + nat->name + "' of type linux keeps no counters");
+}
+
+void check_step(const Scenario& s, const TimelineStep& step) {
+    auto& name = step.target;
+    switch (step.kind) {
+    case StepKind::LinkDown:
+    case StepKind::LinkUp:
+    case StepKind::LinkSet:
+        if (!s.find_host(name) && !s.find_nat(name))
+            throw ScenarioError(step.target_where, "no host or NAT named '" + name + "'");
+        break;
+    case StepKind::Restart: check_host_ref(s, step.target_where, name, true); break;
+    case StepKind::Flush:
+        if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
+        break;
+    }
+    if (step.at >= s.timeout)
+        throw ScenarioError(step.where, "step at " + std::to_string(step.at.count()) +
+                                            " ms comes after the scenario's timeout (" +
+                                            std::to_string(s.timeout.count()) + " ms)");
+}
+
+// A NAT's `behind` names the internet or another NAT, and following the
+// chain always reaches the internet: no NAT behind itself, no cycle.
+void check_nat_chain(const Scenario& s, const NatSpec& nat) {
+    if (nat.behind == nat.name)
+        throw ScenarioError(nat.behind_where, "NAT '" + nat.name + "' cannot be behind itself");
+    std::vector<std::string> chain = {nat.name};
+    for (auto* at = &nat; at->behind != "internet";) {
+        auto* outer = s.find_nat(at->behind);
+        if (!outer)
+            throw ScenarioError(at->behind_where, "NAT '" + at->name + "' is behind '" + at->behind +
+                                                      "', which is neither 'internet' nor a NAT");
+        chain.push_back(outer->name);
+        if (outer->name == nat.name) {
+            std::string path;
+            for (auto& n : chain) path += (path.empty() ? "" : " -> ") + n;
+            throw ScenarioError(nat.behind_where, "NAT '" + nat.name + "' is behind itself through a cycle: " + path);
+        }
+        if (chain.size() > s.nats.size() + 1) break;  // a cycle not through `nat`: reported for its members
+        at = outer;
+    }
+}
+
+void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
+    std::set<std::string> names;
+    for (auto& nat : s.nats) {
+        names.insert(nat.name);
+        check_nat_chain(s, nat);
+    }
+    for (auto& host : s.hosts) {
+        if (names.count(host.name))
+            throw ScenarioError(host.where, "host '" + host.name + "' has the same name as a NAT");
+        if (host.behind != "internet" && !s.find_nat(host.behind))
+            throw ScenarioError(host.behind_where, "host '" + host.name + "' is behind '" + host.behind +
+                                                       "', which is neither 'internet' nor a NAT");
+        check_command_refs(s, host);
+    }
+    for (auto& host : s.hosts) check_after(s, host);
+    for (auto& e : s.expectations) {
+        if (e.kind == ExpectKind::Counter) check_counter_ref(s, e);
+        else
+            for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
+    }
+    for (auto& step : s.timeline) check_step(s, step);
+}
+
+}  // namespace
+
+void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
+    read_behaviour(r, body, nat);
+    if (nat.is_linux()) check_linux_nat(r, body, nat);
+}
+
+Scenario load_scenario(const std::string& path) {
+    auto root = load_yaml_file(path);
+    Reader reader(path);
+    try {
+        return read_scenario(reader, path, root);
+    } catch (const YAML::Exception& e) {
+        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);
+    }
+}
+
+}  // namespace natlab::harness

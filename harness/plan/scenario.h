@@ -1,0 +1,161 @@
+// The scenario: what a YAML file says, checked, before anything is built.
+//
+// Theory of operation: load_scenario() reads the file, rejects anything that
+// is not a well-formed scenario (syntax, tabs in indentation, duplicate or
+// unknown keys, wrong types, bad addresses, dangling references) with a
+// ScenarioError that carries FILE:LINE:COL, and returns plain values. Nothing
+// here touches the system; the topology planner turns a Scenario into
+// namespaces, links and addresses.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "src/net/endpoint.h"
+#include "src/net/clock.h"
+
+namespace natlab::harness {
+
+// Where in the file a value came from (1-based, as printed).
+struct Location {
+    std::string file;
+    int line = 1;
+    int column = 1;
+    std::string to_string() const;
+};
+
+class ScenarioError : public std::runtime_error {
+public:
+    ScenarioError(const Location& where, const std::string& what);
+};
+
+// Impairments of one link (`link:` on a host or a NAT, `set:` in the
+// timeline), as link-emu takes them (docs/scenarios.md). Unset fields are
+// left as they are: no delay, no jitter, no loss, no rate limit at first.
+struct LinkImpairment {
+    Location where;
+    std::optional<Millis> delay;
+    std::optional<Millis> jitter;
+    std::optional<double> loss;          // percent, 0..100
+    std::optional<std::uint64_t> rate;   // bits per second
+};
+
+// A NAT, as the file says it. `type` is one of nat-emu's presets or "linux":
+// the kernel's own nftables masquerade (no emulator; see docs/scenarios.md).
+struct NatSpec {
+    std::string name;
+    Location where;
+    std::string type = "port-restricted";  // preset, see docs/scenarios.md
+    Location type_where;
+    std::optional<std::string> mapping;    // overrides the preset
+    std::optional<std::string> filtering;
+    std::optional<std::string> port_allocation;
+    std::optional<Millis> mapping_timeout;
+    std::optional<std::string> port_range;  // "LO-HI", checked
+    std::optional<bool> refresh_on_inbound;
+    bool hairpin = false;
+    std::optional<Cidr> lan;         // default 10.0.<index>.0/24
+    Location lan_where;
+    std::vector<Ipv4> addresses;     // outside addresses; empty: one assigned by the planner
+    Location address_where;
+    std::string behind = "internet";  // "internet" or the NAT whose LAN holds our outside link
+    Location behind_where;
+    std::optional<LinkImpairment> link;  // its outside link
+
+    bool is_linux() const { return type == "linux"; }
+};
+
+struct HostSpec {
+    std::string name;
+    Location where;
+    std::string behind = "internet";  // "internet" or a NAT's name
+    Location behind_where;
+    std::vector<Ipv4> addresses;      // empty: assigned by the planner
+    Location address_where;
+    std::vector<std::string> run;     // argv; empty: no process
+    Location run_where;
+    Millis delay{0};
+    std::vector<std::pair<std::string, std::string>> env;  // added to the program's environment
+    std::optional<std::string> after;  // start `delay` after that host's program started
+    Location after_where;
+    std::optional<LinkImpairment> link;  // its link to its segment
+};
+
+// One step of the timeline: at `at` after the hosts' phase began (when
+// every NAT is up), do one thing to one link, host or NAT.
+enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush };
+
+struct TimelineStep {
+    Location where;
+    Millis at{0};
+    StepKind kind = StepKind::LinkDown;
+    std::string target;      // the host or NAT whose link, program or mappings
+    Location target_where;
+    LinkImpairment set;      // for LinkSet
+};
+
+std::string describe(const TimelineStep& step);
+
+enum class ExpectKind { Connected, NotConnected, Exit, Output, Counter };
+enum class Comparison { Above, Below, Equals };
+
+struct Expectation {
+    ExpectKind kind = ExpectKind::Exit;
+    Location where;
+    std::vector<std::string> hosts;      // a pair, or one host for Exit
+    Location hosts_where;
+    std::optional<std::string> via;      // local | public | peer-reflexive
+    std::optional<Millis> within;
+    bool lossless = false;               // Connected: every data message acknowledged, both ways
+    int code = 0;                        // for Exit
+    std::string pattern;                 // Output: ECMAScript regex
+    bool negate = false;                 // Output: not_matches
+    std::string counter;                 // Counter: dotted path, e.g. dropped.filtered
+    Comparison comparison = Comparison::Above;
+    std::int64_t value = 0;              // Counter: the bound
+};
+
+struct Scenario {
+    std::string file;
+    std::string name;
+    std::string description;
+    Millis timeout{30'000};
+    std::vector<NatSpec> nats;
+    std::vector<HostSpec> hosts;
+    std::vector<Expectation> expectations;
+    std::vector<TimelineStep> timeline;  // sorted by time (file order among equals)
+    int repeat = 1;                      // runs of this scenario
+    bool capture = true;                 // one pcap per link
+
+    const NatSpec* find_nat(const std::string& name) const;
+    const HostSpec* find_host(const std::string& name) const;
+};
+
+// Throws ScenarioError.
+Scenario load_scenario(const std::string& path);
+
+// "10s", "250ms", "1.5s", or a bare number of seconds.
+std::optional<Millis> parse_duration(const std::string& text);
+
+// "10mbit", "512kbit", "1gbit", "64000bit" or a bare number of bits/s.
+std::optional<std::uint64_t> parse_rate(const std::string& text);
+
+// "20%", "0.5%", "20" (percent, 0..100).
+std::optional<double> parse_loss(const std::string& text);
+
+// ${name} references in a command word: each is replaced by what `value`
+// returns for its name (the loader checks the names, the planner expands).
+std::string substitute_refs(const std::string& word,
+                            const std::function<std::string(const std::string&)>& value);
+
+// Every NAT counter name an expectation may use: the keys of the last
+// "counters" line of nat-emu's event log, nested objects as dotted paths
+// (translated_out, dropped.filtered, frames_in.outside, ...).
+const std::vector<std::string>& nat_counter_names();
+
+}  // namespace natlab::harness

@@ -1,0 +1,423 @@
+// Topology planning: addresses, links, capture names. See topology.h.
+#include "harness/plan/topology.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace natlab::harness {
+
+const NodePlan* Topology::find_node(const std::string& name) const {
+    auto it = std::find_if(nodes.begin(), nodes.end(), [&](auto& n) { return n.name == name; });
+    return it == nodes.end() ? nullptr : &*it;
+}
+
+std::vector<const Link*> Topology::links_of(const std::string& node) const {
+    std::vector<const Link*> out;
+    for (auto& link : links)
+        if (link.node == node) out.push_back(&link);
+    return out;
+}
+
+namespace {
+
+std::string ms_text(Millis d) { return std::to_string(d.count()) + "ms"; }
+
+std::string percent_text(double pct) {
+    std::ostringstream out;
+    out << pct;
+    return out.str();
+}
+
+// (key, value) pairs of the impairments given, in link-emu's spelling.
+std::vector<std::pair<std::string, std::string>> impairment_words(const LinkImpairment& link) {
+    std::vector<std::pair<std::string, std::string>> words;
+    if (link.delay) words.emplace_back("delay", ms_text(*link.delay));
+    if (link.jitter) words.emplace_back("jitter", ms_text(*link.jitter));
+    if (link.loss) words.emplace_back("loss", percent_text(*link.loss));
+    if (link.rate) words.emplace_back("rate", std::to_string(*link.rate));
+    return words;
+}
+
+}  // namespace
+
+std::vector<std::string> impairment_flags(const LinkImpairment& link) {
+    std::vector<std::string> flags;
+    for (auto& [key, value] : impairment_words(link)) flags.insert(flags.end(), {"--" + key, value});
+    return flags;
+}
+
+std::string impairment_command(const LinkImpairment& link) {
+    std::string command = "set";
+    for (auto& [key, value] : impairment_words(link)) command += " " + key + "=" + value;
+    return command;
+}
+
+namespace {
+
+// Where a LAN may lie: RFC 1918 space, and RFC 6598 shared address space
+// for carrier-grade NATs.
+const Cidr kLanSpaces[] = {
+    {Ipv4{10u << 24}, 8},
+    {Ipv4{(192u << 24) | (168u << 16)}, 16},
+    {Ipv4{(100u << 24) | (64u << 16)}, 10},
+};
+
+bool overlaps(const Cidr& a, const Cidr& b) { return a.contains(b.base) || b.contains(a.base); }
+
+// Addresses handed out on one segment: explicit ones are checked, open ones
+// are taken in order from `next`, skipping what is already used.
+class AddressPool {
+public:
+    explicit AddressPool(Cidr subnet) : subnet_(subnet) {}
+
+    void reserve(Ipv4 ip, const Location& where, const std::string& what) {
+        if (!subnet_.contains(ip))
+            throw ScenarioError(where, "bad address " + ip.to_string() + " for " + what + ": not in " +
+                                           subnet_.to_string());
+        auto offset = ip.value - subnet_.base.value;
+        auto last = subnet_.mask() == ~0u ? 0 : ~subnet_.mask();
+        if (offset == 0 || offset == last)
+            throw ScenarioError(where, "bad address " + ip.to_string() + " for " + what +
+                                           ": network or broadcast address of " + subnet_.to_string());
+        if (!used_.insert(ip.value).second)
+            throw ScenarioError(where, "address " + ip.to_string() + " for " + what + " is already taken");
+    }
+    // The first free address at or after offset `from` in the subnet.
+    Ipv4 take(std::uint32_t from, const Location& where, const std::string& what) {
+        for (auto n = from; n < ~subnet_.mask(); ++n)
+            if (used_.insert(subnet_.base.value + n).second) return Ipv4{subnet_.base.value + n};
+        throw ScenarioError(where, "no free address left in " + subnet_.to_string() + " for " + what);
+    }
+
+private:
+    Cidr subnet_;
+    std::set<std::uint32_t> used_;
+};
+
+// Open addresses: hosts from .2 of their segment (198.18.0.2, 10.0.1.2, ...),
+// NAT public addresses from 198.18.1.1, so a capture tells them apart at a
+// glance. A nested NAT's outside address is on a LAN: from .2, like a host.
+constexpr std::uint32_t kHostOffset = 2;
+constexpr std::uint32_t kNatOffset = 257;
+
+std::string lan_name(const std::string& nat) { return nat + "-lan"; }
+
+// The segment a node's outward link is on.
+std::string segment_of(const std::string& behind) { return behind == "internet" ? behind : lan_name(behind); }
+
+Cidr lan_of(const NatSpec& nat, std::size_t index) {
+    if (nat.lan) return *nat.lan;
+    return Cidr{Ipv4{(10u << 24) | (static_cast<std::uint32_t>(index + 1) << 8)}, 24};
+}
+
+void check_lan(const NatSpec& nat, const Cidr& lan) {
+    bool inside = std::any_of(std::begin(kLanSpaces), std::end(kLanSpaces), [&](const Cidr& space) {
+        return space.contains(lan.base) && lan.prefix >= space.prefix;
+    });
+    if (!inside)
+        throw ScenarioError(nat.lan_where, "lan " + lan.to_string() + " of NAT '" + nat.name +
+                                               "' must lie in 10.0.0.0/8, 192.168.0.0/16 or 100.64.0.0/10");
+    if (lan.prefix > 29)
+        throw ScenarioError(nat.lan_where, "lan " + lan.to_string() + " of NAT '" + nat.name +
+                                               "' is too small (at most /29)");
+}
+
+std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std::vector<Address>& outside,
+                                  std::optional<Ipv4> gateway) {
+    std::vector<std::string> argv = {"nat-emu", "--name", nat.name, "--inside", "in0", "--inside-address",
+                                     inside.to_string(), "--outside", "out0"};
+    for (auto& address : outside) argv.insert(argv.end(), {"--outside-address", address.to_string()});
+    if (gateway) argv.insert(argv.end(), {"--outside-gateway", gateway->to_string()});
+    argv.insert(argv.end(), {"--type", nat.type, "--hairpin", nat.hairpin ? "on" : "off"});
+    auto add = [&](const char* flag, const std::optional<std::string>& v) {
+        if (v) argv.insert(argv.end(), {flag, *v});
+    };
+    add("--mapping", nat.mapping);
+    add("--filtering", nat.filtering);
+    add("--port-allocation", nat.port_allocation);
+    add("--port-range", nat.port_range);
+    if (nat.refresh_on_inbound)
+        argv.insert(argv.end(), {"--refresh-on-inbound", *nat.refresh_on_inbound ? "on" : "off"});
+    if (nat.mapping_timeout)
+        argv.insert(argv.end(), {"--mapping-timeout", std::to_string(nat.mapping_timeout->count() / 1000.0)});
+    return argv;
+}
+
+// One segment while planning: its subnet, its addresses, and the NAT
+// address that is the gateway of everything on it (none on the internet).
+struct SegmentPlan {
+    Cidr subnet;
+    AddressPool pool;
+    std::optional<Ipv4> gateway;
+};
+
+class Planner {
+public:
+    explicit Planner(const Scenario& s) : s_(s) {}
+
+    Topology plan() {
+        topo_.capture = s_.capture;
+        topo_.segments.push_back({"internet", "br0", kInternet});
+        segments_.emplace("internet", SegmentPlan{kInternet, AddressPool(kInternet), std::nullopt});
+        auto order = outer_first();
+        for (std::size_t i = 0; i < s_.nats.size(); ++i) open_lan(s_.nats[i], i);
+        for (auto* nat : order) check_nesting(*nat);
+        reserve_explicit();
+        for (auto* nat : order) plan_nat(*nat);
+        for (auto& host : s_.hosts) plan_host(host);
+        expand_commands();
+        mark_waited();
+        plan_stages();
+        plan_timeline();
+        return topo_;
+    }
+
+private:
+    // The NATs a NAT is behind, innermost first; throws on a loop or a
+    // dangling name (the loader reports these too, for files).
+    std::vector<const NatSpec*> outer_nats(const NatSpec& nat) const {
+        std::vector<const NatSpec*> chain;
+        for (auto* at = &nat; at->behind != "internet";) {
+            auto* outer = s_.find_nat(at->behind);
+            if (!outer)
+                throw ScenarioError(at->behind_where, "NAT '" + at->name + "' is behind '" + at->behind +
+                                                          "', which is neither 'internet' nor a NAT");
+            if (outer == &nat || chain.size() >= s_.nats.size())
+                throw ScenarioError(nat.behind_where, "NAT '" + nat.name + "' is behind itself through a cycle");
+            chain.push_back(outer);
+            at = outer;
+        }
+        return chain;
+    }
+
+    // Outer NATs first: by depth, then in file order.
+    std::vector<const NatSpec*> outer_first() const {
+        std::vector<std::pair<std::size_t, const NatSpec*>> ranked;
+        for (auto& nat : s_.nats) ranked.emplace_back(outer_nats(nat).size(), &nat);
+        std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.first < b.first; });
+        std::vector<const NatSpec*> order;
+        order.reserve(ranked.size());
+        for (auto& [depth, nat] : ranked) order.push_back(nat);
+        return order;
+    }
+
+    void open_lan(const NatSpec& nat, std::size_t index) {
+        auto lan = lan_of(nat, index);
+        check_lan(nat, lan);
+        auto gateway = *lan.host(1);
+        auto& seg = segments_.emplace(lan_name(nat.name), SegmentPlan{lan, AddressPool(lan), gateway}).first->second;
+        seg.pool.reserve(gateway, nat.lan_where, "NAT '" + nat.name + "' (gateway)");
+        topo_.segments.push_back({lan_name(nat.name), "br" + std::to_string(index + 1), lan});
+    }
+
+    // Behind a LAN that contains our own, the NAT could not tell inside from outside.
+    void check_nesting(const NatSpec& nat) const {
+        auto& lan = segments_.at(lan_name(nat.name)).subnet;
+        for (auto* outer : outer_nats(nat)) {
+            auto& other = segments_.at(lan_name(outer->name)).subnet;
+            if (overlaps(lan, other))
+                throw ScenarioError(nat.lan_where, "lan " + lan.to_string() + " of NAT '" + nat.name +
+                                                       "' overlaps lan " + other.to_string() + " of NAT '" +
+                                                       outer->name + "', which it is behind");
+        }
+    }
+
+    // Explicit addresses first, so an open one never takes an address the file names later.
+    void reserve_explicit() {
+        for (auto& nat : s_.nats)
+            for (auto ip : nat.addresses)
+                segments_.at(segment_of(nat.behind)).pool.reserve(ip, nat.address_where, "NAT '" + nat.name + "'");
+        for (auto& host : s_.hosts)
+            for (auto ip : host.addresses)
+                segments_.at(segment_of(host.behind)).pool.reserve(ip, host.address_where, "host '" + host.name + "'");
+    }
+
+    // The NAT's outside addresses: the file's, or the next free one of the
+    // segment it is behind (from 198.18.1.1 on the internet, .2 on a LAN).
+    std::vector<Address> outside_addresses(const NatSpec& nat, SegmentPlan& outer) {
+        std::vector<Address> outside;
+        for (auto ip : nat.addresses) outside.push_back({ip, outer.subnet.prefix});
+        if (!outside.empty()) return outside;
+        auto offset = outer.gateway ? kHostOffset : kNatOffset;
+        return {{outer.pool.take(offset, nat.where, "NAT '" + nat.name + "'"), outer.subnet.prefix}};
+    }
+
+    void plan_nat(const NatSpec& nat) {
+        auto outer_segment = segment_of(nat.behind);
+        auto& outer = segments_.at(outer_segment);
+        auto outside = outside_addresses(nat, outer);
+        auto& lan = segments_.at(lan_name(nat.name));
+        Address inside{*lan.gateway, lan.subnet.prefix};
+        NodePlan node;
+        node.name = nat.name;
+        node.is_nat = true;
+        node.kernel_nat = nat.is_linux();
+        if (node.kernel_nat) {
+            node.gateway = outer.gateway;
+            node.route_ifname = "out0";
+            node.setup_argv = {"nft", "-f"};
+            node.ruleset = linux_nat_ruleset(nat.name);
+        } else {
+            node.argv = nat_argv(nat, inside, outside, outer.gateway);
+        }
+        topo_.nodes.push_back(node);
+        // The kernel's NAT owns its addresses; nat-emu's links carry none.
+        std::vector<Address> none;
+        add_link(outer_segment, nat.name, "out0", node.kernel_nat ? outside : none);
+        add_link(lan_name(nat.name), nat.name, "in0", node.kernel_nat ? std::vector<Address>{inside} : none);
+    }
+
+    void plan_host(const HostSpec& host) {
+        auto segment = segment_of(host.behind);
+        auto& seg = segments_.at(segment);
+        std::vector<Address> addresses;
+        for (auto ip : host.addresses) addresses.push_back({ip, seg.subnet.prefix});
+        if (addresses.empty()) {
+            auto ip = seg.pool.take(kHostOffset, host.where, "host '" + host.name + "'");
+            addresses.push_back({ip, seg.subnet.prefix});
+        }
+        NodePlan node;
+        node.name = host.name;
+        node.gateway = seg.gateway;
+        node.argv = host.run;
+        node.delay = host.delay;
+        node.env = host.env;
+        node.after = host.after;
+        topo_.nodes.push_back(node);
+        add_link(segment, host.name, "eth0", addresses);
+    }
+
+    void add_link(const std::string& segment, const std::string& node, const std::string& ifname,
+                  std::vector<Address> addresses) {
+        auto index = topo_.links.size() + 1;
+        topo_.links.push_back({segment, node, ifname, "s" + std::to_string(index), std::move(addresses),
+                               segment + "." + node + ".pcap", std::nullopt});
+    }
+
+    // ${host} becomes that host's first address.
+    void expand_commands() {
+        for (auto& node : topo_.nodes) {
+            if (node.is_nat) continue;
+            for (auto& word : node.argv)
+                word = substitute_refs(word, [&](const std::string& host) { return first_address(host); });
+        }
+    }
+
+    // A node's link the scenario means by its name: a host's only link, a
+    // NAT's outside link.
+    int outward_link(const std::string& node) const {
+        for (std::size_t i = 0; i < topo_.links.size(); ++i) {
+            auto& link = topo_.links[i];
+            if (link.node == node && link.node_ifname != "in0") return static_cast<int>(i);
+        }
+        return -1;
+    }
+
+    const std::optional<LinkImpairment>& impairment_of(const std::string& node) const {
+        if (auto* host = s_.find_host(node)) return host->link;
+        return s_.find_nat(node)->link;
+    }
+
+    // Every link with impairments or named by a link step gets link-emu.
+    void plan_stages() {
+        std::set<std::string> staged;
+        for (auto& host : s_.hosts)
+            if (host.link) staged.insert(host.name);
+        for (auto& nat : s_.nats)
+            if (nat.link) staged.insert(nat.name);
+        for (auto& step : s_.timeline)
+            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp || step.kind == StepKind::LinkSet)
+                staged.insert(step.target);
+        for (auto& node : staged) add_stage(outward_link(node), impairment_of(node));
+    }
+
+    void add_stage(int index, const std::optional<LinkImpairment>& impairment) {
+        auto& link = topo_.links[index];
+        auto n = std::to_string(index + 1);
+        LinkStage stage{"l" + n, "b" + n, {"link-emu", "--a", link.switch_ifname, "--b", "l" + n}, link.node + ".link.log",
+                        link.node + ".link.jsonl"};
+        if (impairment) {
+            auto flags = impairment_flags(*impairment);
+            stage.argv.insert(stage.argv.end(), flags.begin(), flags.end());
+        }
+        // A fixed seed per link: a run's losses are the same every time.
+        stage.argv.insert(stage.argv.end(), {"--seed", n});
+        link.stage = std::move(stage);
+    }
+
+    void plan_timeline() {
+        for (auto& step : s_.timeline) {
+            PlannedStep planned{step.at, step.kind, step.target, -1, {}, describe(step)};
+            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp || step.kind == StepKind::LinkSet)
+                planned.link = outward_link(step.target);
+            if (step.kind == StepKind::LinkSet) {
+                planned.command = impairment_command(step.set);
+                planned.description = "link " + step.target + " " + planned.command;
+            }
+            topo_.timeline.push_back(std::move(planned));
+        }
+    }
+
+    std::string first_address(const std::string& host) const {
+        for (auto& link : topo_.links)
+            if (link.node == host && !link.addresses.empty()) return link.addresses.front().ip.to_string();
+        return {};
+    }
+
+    // Hosts named by an expectation are waited for; with none named, all are.
+    void mark_waited() {
+        std::set<std::string> named;
+        for (auto& e : s_.expectations)
+            if (e.kind != ExpectKind::Counter) named.insert(e.hosts.begin(), e.hosts.end());  // counters name NATs
+        for (auto& node : topo_.nodes)
+            if (!node.is_nat && !node.argv.empty()) node.waited = named.empty() || named.count(node.name);
+    }
+
+    const Scenario& s_;
+    Topology topo_;
+    std::map<std::string, SegmentPlan> segments_;  // by segment name
+};
+
+}  // namespace
+
+Topology plan_topology(const Scenario& scenario) { return Planner(scenario).plan(); }
+
+// Linux masquerade (nf_nat): a new flow from inside gets the outside
+// address and keeps its source port unless that 5-tuple is taken, so the
+// mapping is endpoint-independent (RFC 4787 section 4.1) with port
+// preservation (4.2). Inbound packets pass only as replies of a conntrack
+// entry, i.e. from the exact remote address and port the flow went to:
+// address-and-port-dependent filtering (section 5). Nothing is hairpinned:
+// a packet to the NAT's own address is delivered to its (empty) stack.
+//
+// The input chain matters for hole punching: a peer's probe that arrives
+// before our own outbound probe is unsolicited. Accepted into the local
+// stack, it would leave a conntrack entry (remote -> our address:port) that
+// takes the very tuple our peer's outbound flow needs, and masquerade would
+// then pick another source port: the NAT would behave as if symmetric.
+// Dropped in the input hook, the entry is never confirmed, as on a home
+// router whose firewall drops unsolicited traffic from the WAN.
+std::string linux_nat_ruleset(const std::string& nat) {
+    return "# nat-lab: NAT '" + nat + "', type linux: the kernel's own NAT\n"
+           "table ip natlab {\n"
+           "    chain postrouting {\n"
+           "        type nat hook postrouting priority srcnat; policy accept;\n"
+           "        oifname \"out0\" masquerade\n"
+           "    }\n"
+           "    chain forward {\n"
+           "        type filter hook forward priority filter; policy drop;\n"
+           "        iifname \"in0\" oifname \"out0\" accept\n"
+           "        iifname \"out0\" oifname \"in0\" ct state established,related accept\n"
+           "    }\n"
+           "    chain input {\n"
+           "        type filter hook input priority filter; policy accept;\n"
+           "        iifname \"out0\" ct state established,related accept\n"
+           "        iifname \"out0\" drop\n"
+           "    }\n"
+           "}\n";
+}
+
+}  // namespace natlab::harness

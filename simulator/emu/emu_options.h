@@ -1,0 +1,59 @@
+// nat-emu's command line.
+//
+//   nat-emu --name NAME --inside IFNAME --inside-address 10.0.1.1/24
+//           --outside IFNAME --outside-address 198.18.1.1/15 [--outside-address 198.18.1.2 ...]
+//           [--outside-gateway IP] [--type full-cone|restricted|port-restricted|symmetric]
+//           [--mapping B] [--filtering B] [--port-allocation preserve|sequential|random]
+//           [--pooling paired|arbitrary] [--port-range LO-HI] [--mapping-timeout SECONDS]
+//           [--icmp-timeout SECONDS] [--tcp-established-timeout SECONDS]
+//           [--tcp-transitory-timeout SECONDS] [--hairpin on|off] [--refresh-on-inbound on|off]
+//           [--icmp-errors on|off] [--events FILE] [--ready-fd N]
+//
+// --type picks a preset (default port-restricted); --mapping, --filtering and
+// --port-allocation, when given, override the preset's choice. --outside-address
+// may repeat: every address is external, all in the subnet of the first (later
+// ones may leave the prefix out). Values are checked here, before any socket
+// is opened, and a bad one is a SetupError naming the flag.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "simulator/nat/behaviour.h"
+#include "src/net/endpoint.h"
+#include "simulator/router/route.h"
+
+namespace natlab::nat {
+
+// An interface address with its prefix, "10.0.1.1/24": the address the
+// emulator answers ARP for, and the subnet that is on-link.
+struct InterfaceAddress {
+    Ipv4 address;
+    Cidr subnet;
+
+    static std::optional<InterfaceAddress> parse(std::string_view text);
+    std::string to_string() const;
+};
+
+struct EmuOptions {
+    std::string name;
+    std::string inside_interface;
+    InterfaceAddress inside;
+    std::string outside_interface;
+    InterfaceAddress outside;        // the first external address; its subnet is on-link
+    std::vector<Ipv4> outside_more;  // further external addresses, in the same subnet
+    std::optional<Ipv4> gateway;
+    NatType type = NatType::PortRestricted;
+    NatConfig nat;
+    std::string events_path;  // empty: standard output
+    std::optional<int> ready_fd;
+
+    Routes routes() const { return {inside.subnet, outside.subnet, gateway}; }
+    std::vector<Ipv4> outside_addresses() const;  // outside.address, then outside_more
+};
+
+// Parses the arguments after the program name. Throws SetupError or HelpRequested.
+EmuOptions parse_options(const std::vector<std::string>& args);
+
+}  // namespace natlab::nat

@@ -1,0 +1,154 @@
+#include "simulator/emu/event_log.h"
+
+#include <cmath>
+#include <type_traits>
+
+#include "src/net/setup_error.h"
+
+namespace natlab::nat {
+namespace {
+
+Json mapping_json(const MappingEvent& e, TimePoint start) {
+    return {{"t", seconds_between(start, e.at)}, {"event", to_string(e.change)},
+            {"protocol", to_string(e.protocol)}, {"inside", e.inside.to_string()},
+            {"outside", e.outside.to_string()},  {"remote", e.remote.to_string()}};
+}
+
+Json drop_json(const DropEvent& e, TimePoint start) {
+    Json line{{"t", seconds_between(start, e.at)}, {"event", "drop"}, {"direction", to_string(e.direction)}};
+    if (e.flow) line["packet"] = e.flow->to_string();
+    line["code"] = to_string(e.reason.code);
+    line["reason"] = e.reason.text;
+    return line;
+}
+
+Json link_json(const LinkCounters& inside, const LinkCounters& outside, std::uint64_t LinkCounters::*field) {
+    return {{"inside", inside.*field}, {"outside", outside.*field}};
+}
+
+Json arp_json(const CountersSnapshot& c) {
+    return {{"requests_sent", c.inside.arp.requests_sent + c.outside.arp.requests_sent},
+            {"replies_sent", c.inside.arp.replies_sent + c.outside.arp.replies_sent}};
+}
+
+double seconds(Millis d) {
+    return static_cast<double>(d.count()) / 1000;
+}
+
+Json addresses_json(const std::vector<Ipv4>& addresses) {
+    Json list = Json::array();
+    for (Ipv4 a : addresses) list.push_back(a.to_string());
+    return list;
+}
+
+Json dropped_json(const DropCounters& dropped) {
+    Json by_code = Json::object();
+    for (std::size_t i = 0; i < kDropCodeCount; ++i)
+        by_code[std::string{to_string(static_cast<DropCode>(i))}] = dropped.by_code[i];
+    return by_code;
+}
+
+}  // namespace
+
+double seconds_between(TimePoint start, TimePoint at) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at - start).count();
+    return static_cast<double>(micros) / 1e6;
+}
+
+Json started_json(const EmuOptions& o) {
+    const NatConfig& c = o.nat;
+    return {{"t", 0},
+            {"event", "started"},
+            {"name", o.name},
+            {"type", to_string(o.type)},
+            {"mapping", to_string(c.mapping)},
+            {"filtering", to_string(c.filtering)},
+            {"port_allocation", to_string(c.port_allocation)},
+            {"pooling", to_string(c.pooling)},
+            {"port_range", c.ports.to_string()},
+            {"mapping_timeout", seconds(c.mapping_timeout)},
+            {"icmp_timeout", seconds(c.icmp_timeout)},
+            {"tcp_established_timeout", seconds(c.tcp_established_timeout)},
+            {"tcp_transitory_timeout", seconds(c.tcp_transitory_timeout)},
+            {"hairpin", c.hairpin},
+            {"refresh_on_inbound", c.refresh_on_inbound},
+            {"icmp_errors", c.icmp_errors},
+            {"inside", o.inside.to_string()},
+            {"outside", o.outside.to_string()},
+            {"outside_addresses", addresses_json(o.outside_addresses())},
+            {"gateway", o.gateway ? Json(o.gateway->to_string()) : Json(nullptr)}};
+}
+
+namespace {
+
+Json flush_json(const FlushEvent& e, TimePoint start) {
+    return {{"t", seconds_between(start, e.at)},
+            {"event", "flushed"},
+            {"mappings", e.total()},
+            {"udp", e.udp},
+            {"tcp", e.tcp},
+            {"icmp", e.icmp}};
+}
+
+}  // namespace
+
+Json event_json(const NatEvent& event, TimePoint start) {
+    return std::visit(
+        [&](const auto& e) {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, MappingEvent>)
+                return mapping_json(e, start);
+            else if constexpr (std::is_same_v<E, FlushEvent>)
+                return flush_json(e, start);
+            else
+                return drop_json(e, start);
+        },
+        event);
+}
+
+Json counters_json(const CountersSnapshot& c, TimePoint start, TimePoint now) {
+    DropCounters dropped = c.nat.dropped;
+    dropped += c.shell_dropped;
+    return {{"t", seconds_between(start, now)},
+            {"event", "counters"},
+            {"translated_out", c.nat.translated_out},
+            {"translated_in", c.nat.translated_in},
+            {"hairpinned", c.nat.hairpinned},
+            {"mappings_created", c.nat.mappings_created},
+            {"mappings_expired", c.nat.mappings_expired},
+            {"mappings_flushed", c.nat.mappings_flushed},
+            {"mappings_live", c.mappings_live},
+            {"refreshes", c.nat.refreshes},
+            {"icmp_errors_translated", c.nat.icmp_errors_translated},
+            {"icmp_errors_sent", c.nat.icmp_errors_sent},
+            {"echo_replies_sent", c.nat.echo_replies_sent},
+            {"frames_in", link_json(c.inside, c.outside, &LinkCounters::frames_in)},
+            {"frames_out", link_json(c.inside, c.outside, &LinkCounters::frames_out)},
+            {"link_errors", link_json(c.inside, c.outside, &LinkCounters::link_errors)},
+            {"arp", arp_json(c)},
+            {"dropped_total", dropped.total()},
+            {"dropped", dropped_json(dropped)}};
+}
+
+EventLog::EventLog(const std::string& path, TimePoint start)
+    : out_(path.empty() ? stdout : std::fopen(path.c_str(), "w")), owned_(!path.empty()), start_(start) {
+    if (!out_) throw system_error("--events " + path);
+}
+
+EventLog::~EventLog() {
+    if (owned_)
+        std::fclose(out_);
+    else
+        std::fflush(out_);
+}
+
+// One line, flushed, so a reader following the file sees each event at once.
+// A failing write (disk full, reader gone) is not fatal: the NAT keeps working.
+void EventLog::write(const Json& line) {
+    std::string text = line.dump();
+    text += '\n';
+    std::fwrite(text.data(), 1, text.size(), out_);
+    std::fflush(out_);
+}
+
+}  // namespace natlab::nat

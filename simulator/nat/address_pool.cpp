@@ -1,0 +1,106 @@
+#include "simulator/nat/address_pool.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace natlab::nat {
+namespace {
+
+// UDP and TCP ports come from the configured range; ICMP identifiers from all
+// 65536 values (there are no well-known identifiers to stay clear of).
+std::array<PortAllocator, kProtocolCount> allocators(PortAllocation policy, PortRange range,
+                                                     std::uint64_t seed) {
+    return {PortAllocator{policy, range, seed}, PortAllocator{policy, range, seed + 1},
+            PortAllocator{policy, PortRange{0, 65535}, seed + 2}};
+}
+
+}  // namespace
+
+AddressPool::AddressPool(std::vector<Ipv4> addresses, AddressPooling pooling, PortAllocation policy,
+                         PortRange range, std::uint64_t seed)
+    : addresses_(std::move(addresses)), pooling_(pooling), range_(range) {
+    assert(!addresses_.empty() && "a NAT needs an external address");
+    externals_.reserve(addresses_.size());
+    for (std::size_t i = 0; i < addresses_.size(); ++i)
+        externals_.push_back({allocators(policy, range, seed + 3 * i), 0});
+}
+
+std::optional<Endpoint> AddressPool::allocate(Protocol protocol, Endpoint inside, DropReason& why) {
+    return pooling_ == AddressPooling::Paired ? allocate_paired(protocol, inside, why)
+                                              : allocate_arbitrary(protocol, inside, why);
+}
+
+std::optional<Endpoint> AddressPool::allocate_paired(Protocol protocol, Endpoint inside, DropReason& why) {
+    auto [it, added] = pairs_.try_emplace(inside.addr.value, Pairing{least_paired(), 0});
+    Pairing& pair = it->second;
+    auto port = ports(pair.index, protocol).allocate(inside.port);
+    if (!port) {
+        why = exhausted(protocol, addresses_.size() == 1
+                                      ? std::string{}
+                                      : "on " + addresses_[pair.index].to_string() + " (paired with " +
+                                            inside.addr.to_string() + ")");
+        if (added) pairs_.erase(it);
+        return std::nullopt;
+    }
+    if (added) ++externals_[pair.index].hosts;
+    ++pair.mappings;
+    return Endpoint{addresses_[pair.index], *port};
+}
+
+std::optional<Endpoint> AddressPool::allocate_arbitrary(Protocol protocol, Endpoint inside, DropReason& why) {
+    for (std::size_t tried = 0; tried < addresses_.size(); ++tried) {
+        std::size_t index = next_;
+        next_ = (next_ + 1) % addresses_.size();
+        if (auto port = ports(index, protocol).allocate(inside.port))
+            return Endpoint{addresses_[index], *port};
+    }
+    why = exhausted(protocol, addresses_.size() == 1 ? "" : "on any external address");
+    return std::nullopt;
+}
+
+void AddressPool::release(Protocol protocol, Endpoint external, Ipv4 inside) {
+    auto index = index_of(external.addr);
+    assert(index && "releasing an endpoint of an address the pool does not own");
+    ports(*index, protocol).release(external.port);
+    if (pooling_ != AddressPooling::Paired) return;
+    auto it = pairs_.find(inside.value);
+    assert(it != pairs_.end() && it->second.index == *index && "releasing a mapping of an unpaired host");
+    if (--it->second.mappings > 0) return;
+    --externals_[*index].hosts;
+    pairs_.erase(it);
+}
+
+bool AddressPool::owns(Ipv4 address) const {
+    return index_of(address).has_value();
+}
+
+std::optional<Ipv4> AddressPool::paired_with(Ipv4 inside) const {
+    auto it = pairs_.find(inside.value);
+    if (it == pairs_.end()) return std::nullopt;
+    return addresses_[it->second.index];
+}
+
+std::size_t AddressPool::least_paired() const {
+    auto it = std::min_element(externals_.begin(), externals_.end(),
+                               [](const External& a, const External& b) { return a.hosts < b.hosts; });
+    return static_cast<std::size_t>(it - externals_.begin());
+}
+
+std::optional<std::size_t> AddressPool::index_of(Ipv4 address) const {
+    auto it = std::find(addresses_.begin(), addresses_.end(), address);
+    if (it == addresses_.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - addresses_.begin());
+}
+
+PortAllocator& AddressPool::ports(std::size_t index, Protocol protocol) {
+    return externals_[index].ports[static_cast<std::size_t>(protocol)];
+}
+
+DropReason AddressPool::exhausted(Protocol protocol, const std::string& where) const {
+    std::string text = "ports exhausted: no free external " + std::string{to_string(protocol)} + " port ";
+    if (!where.empty()) text += where + " ";
+    return {DropCode::PortsExhausted,
+            text + "in " + (protocol == Protocol::Icmp ? "0-65535" : range_.to_string())};
+}
+
+}  // namespace natlab::nat

@@ -1,0 +1,313 @@
+#include "simulator/nat/nat.h"
+
+#include <string>
+
+#include "simulator/wire/icmp.h"
+
+namespace natlab::nat {
+namespace {
+
+bool is_echo_request(const Ipv4Packet& p) {
+    return p.protocol() == Protocol::Icmp && icmp_kind(p.icmp_type()) == IcmpKind::EchoRequest;
+}
+
+DropReason to_the_nat(Ipv4 address) {
+    return {DropCode::NotOurAddress,
+            "not our address: " + address.to_string() + " is the NAT itself, which answers only pings"};
+}
+
+DropReason unsupported_icmp(const Ipv4Packet& p) {
+    if (icmp_kind(p.icmp_type()) == IcmpKind::EchoReply)
+        return {DropCode::UnsupportedIcmp,
+                "unsupported icmp: an echo reply from inside answers no request "
+                "the NAT let in"};
+    return {DropCode::UnsupportedIcmp, "unsupported icmp: type " + std::to_string(p.icmp_type()) + " code " +
+                                           std::to_string(p.icmp_code()) + " is not translated"};
+}
+
+DropReason tcp_not_syn(Flow flow) {
+    return {DropCode::TcpNotSyn,
+            "tcp not syn: " + flow.to_string() + " has no mapping, and only a SYN may create one"};
+}
+
+}  // namespace
+
+Nat::Nat(NatConfig config, NatAddresses addresses, std::uint64_t seed, EventSink sink)
+    : config_(config),
+      addresses_(std::move(addresses)),
+      table_(config.mapping, Timeouts::of(config)),
+      pool_(addresses_.external, config.pooling, config.port_allocation, config.ports, seed),
+      sink_(std::move(sink)) {}
+
+std::optional<Ipv4Packet> Nat::handle(Ipv4Packet packet, Direction from, TimePoint now) {
+    if (addressed_to_us(packet, from)) return answer(packet, from, now);
+    if (packet.ttl() <= 1) return ttl_expired(packet, from, now);
+    packet.decrement_ttl();
+    if (from == Direction::Inbound) return inbound(packet, now);
+    if (pool_.owns(packet.destination().addr)) return hairpin(packet, now);
+    return outbound(packet, now);
+}
+
+// Inbound packets (and hairpinned ones, whose second lookup is inbound) are
+// found by their destination, outbound ones by their source and remote.
+void Nat::prefetch(const Flow& flow, Direction from, Prefetch step) const {
+    if (from == Direction::Inbound)
+        table_.prefetch_inbound(flow.protocol, flow.destination, step);
+    else
+        table_.prefetch_outbound(flow.protocol, flow.source, flow.destination, step);
+}
+
+void Nat::expire(TimePoint now) {
+    for (const auto& mapping : table_.sweep(now)) retire(mapping, now);
+}
+
+std::size_t Nat::flush(TimePoint now) {
+    FlushEvent event{now};
+    for (const auto& mapping : table_.clear()) {
+        pool_.release(mapping.protocol, mapping.outside, mapping.inside.addr);
+        switch (mapping.protocol) {
+            case Protocol::Udp:
+                ++event.udp;
+                break;
+            case Protocol::Tcp:
+                ++event.tcp;
+                break;
+            case Protocol::Icmp:
+                ++event.icmp;
+                break;
+        }
+    }
+    counters_.mappings_flushed += event.total();
+    if (sink_) sink_(event);
+    return event.total();
+}
+
+// Echo requests to any of our addresses, and anything from inside to our LAN address.
+bool Nat::addressed_to_us(const Ipv4Packet& packet, Direction from) const {
+    Ipv4 to = packet.destination().addr;
+    if (from == Direction::Outbound && to == addresses_.inside) return true;
+    return is_echo_request(packet) && pool_.owns(to);
+}
+
+std::optional<Ipv4Packet> Nat::answer(Ipv4Packet packet, Direction from, TimePoint now) {
+    if (!is_echo_request(packet))
+        return drop(from, packet.flow(), to_the_nat(packet.destination().addr), now);
+    answer_echo(packet);
+    ++counters_.echo_replies_sent;
+    return packet;
+}
+
+std::optional<Ipv4Packet> Nat::ttl_expired(Ipv4Packet packet, Direction from, TimePoint now) {
+    send_error(packet, kIcmpTimeExceeded, kIcmpTtlExceededInTransit, router_address(packet, from));
+    return drop(from, packet.flow(), {DropCode::TtlExpired, "ttl expired"}, now);
+}
+
+std::optional<Ipv4Packet> Nat::outbound(Ipv4Packet packet, TimePoint now) {
+    const Flow original = packet.flow();
+    DropReason why;
+    if (!translate_out(packet, now, why)) return refuse(packet, original, std::move(why), now);
+    ++counters_.translated_out;
+    return packet;
+}
+
+std::optional<Ipv4Packet> Nat::inbound(Ipv4Packet packet, TimePoint now) {
+    const Flow original = packet.flow();
+    DropReason why;
+    if (!translate_in(packet, now, why)) return drop(Direction::Inbound, original, std::move(why), now);
+    ++counters_.translated_in;
+    return packet;
+}
+
+// RFC 4787 §6: the looped-back packet must carry the sender's external
+// endpoint as its source, and is then treated like any inbound packet.
+std::optional<Ipv4Packet> Nat::hairpin(Ipv4Packet packet, TimePoint now) {
+    const Flow original = packet.flow();
+    if (!config_.hairpin)
+        return drop(Direction::Outbound, original, {DropCode::HairpinOff, "hairpinning is off"}, now);
+    DropReason why;
+    if (!translate_out(packet, now, why) || !translate_in(packet, now, why))
+        return refuse(packet, original, std::move(why), now);
+    ++counters_.hairpinned;
+    return packet;
+}
+
+// An outbound packet that goes no further. RFC 5508 REQ-8: when the reason is
+// a lack of ports, the sender hears it as "administratively prohibited".
+std::nullopt_t Nat::refuse(const Ipv4Packet& packet, Flow original, DropReason why, TimePoint now) {
+    if (why.code == DropCode::PortsExhausted)
+        send_error(packet, kIcmpDestinationUnreachable, kIcmpAdministrativelyProhibited,
+                   router_address(packet, Direction::Outbound));
+    return drop(Direction::Outbound, original, std::move(why), now);
+}
+
+Nat::Role Nat::role_of(const Ipv4Packet& packet, Direction from) {
+    if (packet.protocol() != Protocol::Icmp) return Role::Session;
+    switch (icmp_kind(packet.icmp_type())) {
+        case IcmpKind::Error:
+            return Role::Error;
+        case IcmpKind::EchoRequest:
+            return Role::Session;  // inbound: not to us (that was answered), so "not our address"
+        case IcmpKind::EchoReply:
+            return from == Direction::Inbound ? Role::Session : Role::Unsupported;
+        case IcmpKind::Other:
+            return Role::Unsupported;
+    }
+    return Role::Unsupported;
+}
+
+bool Nat::translate_out(Ipv4Packet& packet, TimePoint now, DropReason& why) {
+    switch (role_of(packet, Direction::Outbound)) {
+        case Role::Session:
+            return session_out(packet, now, why);
+        case Role::Error:
+            return error_out(packet, now, why);
+        case Role::Unsupported:
+            break;
+    }
+    why = unsupported_icmp(packet);
+    return false;
+}
+
+bool Nat::translate_in(Ipv4Packet& packet, TimePoint now, DropReason& why) {
+    switch (role_of(packet, Direction::Inbound)) {
+        case Role::Session:
+            return session_in(packet, now, why);
+        case Role::Error:
+            return error_in(packet, now, why);
+        case Role::Unsupported:
+            break;
+    }
+    why = unsupported_icmp(packet);
+    return false;
+}
+
+bool Nat::session_out(Ipv4Packet& packet, TimePoint now, DropReason& why) {
+    Mapping* mapping = mapping_for_outbound(packet.flow(), packet.tcp_flags(), now, why);
+    if (!mapping) return false;
+    packet.set_source(mapping->outside);
+    return true;
+}
+
+bool Nat::session_in(Ipv4Packet& packet, TimePoint now, DropReason& why) {
+    const Flow flow = packet.flow();
+    Mapping* mapping = admit_inbound(flow, now, why);
+    if (!mapping) return false;
+    note_inbound(*mapping, flow.source, packet.tcp_flags(), now);
+    packet.set_destination(mapping->inside);
+    return true;
+}
+
+// The live mapping for this flow, created if needed; nullptr (with `why`)
+// when none may be made.
+Mapping* Nat::mapping_for_outbound(Flow flow, std::uint8_t tcp_flags, TimePoint now, DropReason& why) {
+    Mapping* mapping =
+        live_or_retire(table_.find_outbound(flow.protocol, flow.source, flow.destination), now);
+    if (!mapping) return create_mapping(flow, tcp_flags, now, why);
+    note_outbound(*mapping, flow.destination, tcp_flags, now);
+    return mapping;
+}
+
+Mapping* Nat::create_mapping(Flow flow, std::uint8_t tcp_flags, TimePoint now, DropReason& why) {
+    if (flow.protocol == Protocol::Tcp && !(tcp_flags & kTcpSyn)) {
+        why = tcp_not_syn(flow);
+        return nullptr;
+    }
+    auto external = pool_.allocate(flow.protocol, flow.source, why);
+    if (!external) return nullptr;
+    Mapping& mapping = table_.insert({flow.source, *external, flow.destination, now, {}, flow.protocol});
+    mapping.sent_to.record(flow.destination, now, table_.timeout(mapping));
+    ++counters_.mappings_created;
+    report(MappingChange::Created, mapping, flow.destination, now);
+    return &mapping;
+}
+
+// §4.3: outbound traffic refreshes (TCP: unless its state says otherwise).
+// §5: the destination may now answer.
+void Nat::note_outbound(Mapping& mapping, Endpoint remote, std::uint8_t tcp_flags, TimePoint now) {
+    bool refresh = true;
+    if (mapping.protocol == Protocol::Tcp) {
+        auto step = tcp_step(mapping.tcp, Direction::Outbound, tcp_flags);
+        mapping.tcp = step.next;
+        refresh = step.refresh;
+    }
+    if (refresh) {
+        mapping.last_used = now;
+        ++counters_.refreshes;
+    }
+    if (mapping.sent_to.record(remote, now, table_.timeout(mapping)))
+        report(MappingChange::Refreshed, mapping, remote, now);
+}
+
+// The mapping an inbound packet (or the second half of a hairpin) may use,
+// after the filter (§5) has admitted its source.
+Mapping* Nat::admit_inbound(Flow flow, TimePoint now, DropReason& why) {
+    Mapping* mapping = mapping_addressed(flow.protocol, flow.destination, now, why);
+    if (!mapping) return nullptr;
+    auto refused =
+        filter_inbound(config_.filtering, mapping->sent_to, flow.source, now, table_.timeout(*mapping));
+    if (refused) {
+        why = std::move(*refused);
+        return nullptr;
+    }
+    return mapping;
+}
+
+Mapping* Nat::mapping_addressed(Protocol protocol, Endpoint destination, TimePoint now, DropReason& why) {
+    if (!pool_.owns(destination.addr)) {
+        std::string ours = addresses_.external.size() == 1 ? addresses_.external[0].to_string()
+                                                           : "one of our external addresses";
+        why = {DropCode::NotOurAddress,
+               "not our address: " + destination.addr.to_string() + " is not " + ours};
+        return nullptr;
+    }
+    Mapping* mapping = live_or_retire(table_.find_inbound(protocol, destination), now);
+    if (!mapping) {
+        std::string what = protocol == Protocol::Udp ? "" : std::string{to_string(protocol)} + " ";
+        why = {DropCode::NoMapping, "no mapping for " + what + destination.to_string()};
+    }
+    return mapping;
+}
+
+// TCP follows its state machine both ways; UDP and ICMP refresh on inbound
+// traffic only when configured to (§4.3).
+void Nat::note_inbound(Mapping& mapping, Endpoint remote, std::uint8_t tcp_flags, TimePoint now) {
+    if (mapping.protocol == Protocol::Tcp) {
+        auto step = tcp_step(mapping.tcp, Direction::Inbound, tcp_flags);
+        mapping.tcp = step.next;
+        if (step.refresh) refresh_inbound(mapping, remote, now);
+        return;
+    }
+    if (config_.refresh_on_inbound) refresh_inbound(mapping, remote, now);
+}
+
+// An inbound refresh also keeps the sender's permission alive.
+void Nat::refresh_inbound(Mapping& mapping, Endpoint remote, TimePoint now) {
+    mapping.last_used = now;
+    mapping.sent_to.renew(remote, now);
+    ++counters_.refreshes;
+}
+
+Mapping* Nat::live_or_retire(Mapping* mapping, TimePoint now) {
+    if (!mapping || table_.live(*mapping, now)) return mapping;
+    retire(table_.remove(*mapping), now);
+    return nullptr;
+}
+
+void Nat::retire(const Mapping& mapping, TimePoint now) {
+    pool_.release(mapping.protocol, mapping.outside, mapping.inside.addr);
+    ++counters_.mappings_expired;
+    report(MappingChange::Expired, mapping, mapping.first_remote, now);
+}
+
+std::nullopt_t Nat::drop(Direction from, Flow flow, DropReason why, TimePoint now) {
+    counters_.dropped.add(why.code);
+    last_drop_ = std::move(why);
+    if (sink_) sink_(DropEvent{now, from, flow, last_drop_});
+    return std::nullopt;
+}
+
+void Nat::report(MappingChange change, const Mapping& mapping, Endpoint remote, TimePoint now) {
+    if (sink_) sink_(MappingEvent{change, now, mapping.inside, mapping.outside, remote, mapping.protocol});
+}
+
+}  // namespace natlab::nat

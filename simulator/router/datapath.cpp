@@ -1,0 +1,245 @@
+#include "simulator/router/datapath.h"
+
+#include <algorithm>
+#include <array>
+
+#include "simulator/wire/bytes.h"
+
+namespace natlab::nat {
+namespace {
+
+constexpr std::size_t kDestinationAddress = 16;  // in the IPv4 header
+
+Direction arrived_from(Side side) {
+    return side == Side::Inside ? Direction::Outbound : Direction::Inbound;
+}
+
+// The direction a frame leaving by `side` was travelling (for drops after routing).
+Direction leaving_by(Side side) {
+    return side == Side::Outside ? Direction::Outbound : Direction::Inbound;
+}
+
+std::optional<Flow> flow_of(std::vector<std::byte>& frame) {
+    if (frame.size() < kEthernetHeaderSize) return std::nullopt;
+    DropReason ignored;
+    auto packet = Ipv4Packet::parse(std::span{frame}.subspan(kEthernetHeaderSize), ignored);
+    return packet ? std::optional{packet->flow()} : std::nullopt;
+}
+
+// An IPv4 datagram in a new frame, Ethernet header still blank.
+Frame framed(const std::vector<std::byte>& datagram) {
+    Frame frame{std::vector<std::byte>(kEthernetHeaderSize + datagram.size()), {}};
+    std::copy(datagram.begin(), datagram.end(), frame.bytes.begin() + kEthernetHeaderSize);
+    return frame;
+}
+
+}  // namespace
+
+void TxBatch::add(Frame frame) {
+    entries_.push_back({frame.bytes, frame.meta});  // the vector's buffer survives the move below
+    owned_.push_back(std::move(frame.bytes));
+}
+
+void Datapath::prefetch(Side side, std::span<const std::span<std::byte>> frames) const {
+    constexpr std::size_t kMax = 64;
+    std::array<Flow, kMax> flows;
+    std::size_t n = 0;
+    DropReason why;
+    for (auto frame : frames.first(std::min(frames.size(), kMax))) {
+        auto ethernet = parse_ethernet(frame);
+        if (!ethernet || ethernet->ethertype != kEtherTypeIpv4) continue;
+        auto packet = Ipv4Packet::parse(frame.subspan(kEthernetHeaderSize), why);
+        if (packet) flows[n++] = packet->flow();
+    }
+    Direction from = side == Side::Inside ? Direction::Outbound : Direction::Inbound;
+    for (std::size_t i = 0; i < n; ++i) nat_.prefetch(flows[i], from, Nat::Prefetch::Index);
+    for (std::size_t i = 0; i < n; ++i) nat_.prefetch(flows[i], from, Nat::Prefetch::Record);
+}
+
+void TxBatch::clear() {
+    entries_.clear();
+    owned_.clear();
+}
+
+Datapath::Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink sink)
+    : trace_(config.name, config.trace),
+      routes_(config.routes),
+      sink_(std::move(sink)),
+      inside_(Side::Inside, {config.inside_address}, config.inside_mac),
+      outside_(Side::Outside, config.outside_addresses, config.outside_mac),
+      nat_(config.nat, {config.outside_addresses, config.inside_address}, seed, sink_) {}
+
+void Datapath::receive(Side side, std::span<std::byte> frame, const RxInfo& info, TimePoint now) {
+    Port& in = port(side);
+    ++in.counters.frames_in;
+    auto ethernet = parse_ethernet(frame);
+    if (!ethernet || info.truncated) return ignore(in, DropCode::Malformed);
+    if (info.vlan_tagged) return ignore(in, DropCode::UnsupportedEthertype);
+    if (ethernet->ethertype == kEtherTypeArp)
+        return on_arp(in, *ethernet, frame.subspan(kEthernetHeaderSize), now);
+    if (ethernet->destination != in.mac) return ignore(in, DropCode::NotOurMac);
+    if (ethernet->ethertype != kEtherTypeIpv4) return ignore(in, DropCode::UnsupportedEthertype);
+    on_ipv4(in, frame, info.meta, now);
+}
+
+void Datapath::tick(TimePoint now) {
+    nat_.expire(now);
+    for (Port* p : {&inside_, &outside_}) {
+        ArpOutput output;
+        p->arp.tick(now, output);
+        apply(*p, output, now);
+    }
+}
+
+void Datapath::sent(Side side, std::size_t accepted) {
+    Port& p = port(side);
+    p.counters.frames_out += accepted;
+    for (std::size_t i = accepted; i < p.tx.entries().size(); ++i) shell_dropped_.add(DropCode::SendFailed);
+    p.tx.clear();
+}
+
+CountersSnapshot Datapath::counters() const {
+    CountersSnapshot snapshot{nat_.counters(), nat_.mappings_live(), inside_.counters, outside_.counters,
+                              shell_dropped_};
+    snapshot.inside.arp = inside_.arp.counters();
+    snapshot.outside.arp = outside_.arp.counters();
+    return snapshot;
+}
+
+void Datapath::on_arp(Port& in, const EthernetHeader& ethernet, std::span<const std::byte> payload,
+                      TimePoint now) {
+    if (ethernet.destination != in.mac && ethernet.destination != MacAddress::broadcast())
+        return ignore(in, DropCode::NotOurMac);
+    auto message = parse_arp(payload);
+    if (!message) return ignore(in, DropCode::Malformed);
+    trace_([&] {
+        return std::string{to_string(in.side)} + " arp " +
+               (message->op == ArpOp::Request ? "request" : "reply") + " from " +
+               message->sender_ip.to_string() + " (" + message->sender_mac.to_string() + ") for " +
+               message->target_ip.to_string();
+    });
+    ArpOutput output;
+    in.arp.handle(*message, now, output);
+    apply(in, output, now);
+}
+
+void Datapath::on_ipv4(Port& in, std::span<std::byte> frame, FrameMeta meta, TimePoint now) {
+    DropReason why;
+    auto packet = Ipv4Packet::parse(frame.subspan(kEthernetHeaderSize), why);
+    if (!packet) return drop(arrived_from(in.side), std::nullopt, std::move(why), now);
+    if (!accept_offload(*packet, meta, why))
+        return drop(arrived_from(in.side), packet->flow(), std::move(why), now);
+    trace_([&] {
+        return std::string{to_string(in.side)} + " rx " + packet->flow().to_string() + " ttl " +
+               std::to_string(packet->ttl()) + (meta.gso_type ? " gso " + std::to_string(meta.gso_size) : "");
+    });
+    translate(in, *packet, frame, meta, now);
+}
+
+// A frame whose sender left its checksum to offload must say where that
+// checksum is, and it must be the transport checksum: the NAT patches only
+// the pseudo-header part of it (checksum.h). ICMP is finished here instead.
+bool Datapath::accept_offload(Ipv4Packet& packet, FrameMeta& meta, DropReason& why) const {
+    if (!meta.checksum_partial) return true;
+    std::size_t start = kEthernetHeaderSize + packet.header_size();
+    std::size_t offset = transport_checksum_offset(packet.protocol());
+    if (meta.checksum_start != start || meta.checksum_offset != offset) {
+        why = {DropCode::Malformed, "malformed: checksum offload points at byte " +
+                                        std::to_string(meta.checksum_start + meta.checksum_offset) +
+                                        ", not at the transport checksum (byte " +
+                                        std::to_string(start + offset) + ")"};
+        return false;
+    }
+    if (packet.protocol() != Protocol::Icmp) {
+        packet.set_checksum_partial(true);
+        return true;
+    }
+    packet.finish_transport_checksum();
+    meta.checksum_partial = false;
+    return true;
+}
+
+void Datapath::translate(Port& in, Ipv4Packet packet, std::span<std::byte> frame, FrameMeta meta,
+                         TimePoint now) {
+    Direction from = arrived_from(in.side);
+    std::optional<Flow> before;
+    if (trace_.on()) before = packet.flow();
+    auto out = nat_.handle(packet, from, now);
+    send_generated(now);
+    if (!out) return;  // the NAT has reported the drop
+    trace_([&] {
+        return "nat " + std::string{to_string(from)} + " " + before->to_string() + " => " +
+               out->flow().to_string();
+    });
+    forward(*out, frame.first(kEthernetHeaderSize + out->bytes().size()), meta, from, now);
+}
+
+void Datapath::forward(const Ipv4Packet& packet, std::span<std::byte> frame, FrameMeta meta, Direction from,
+                       TimePoint now) {
+    auto hop = next_hop(routes_, packet.destination().addr);
+    if (!hop) return drop(from, packet.flow(), no_route(packet.destination().addr), now);
+    transmit(port(hop->side), hop->address, frame, meta, now);
+}
+
+// ICMP errors the NAT originated: framed and routed like the rest.
+void Datapath::send_generated(TimePoint now) {
+    for (auto& datagram : nat_.take_generated()) {
+        Ipv4 to{load32(datagram, kDestinationAddress)};
+        auto hop = next_hop(routes_, to);
+        if (!hop) {
+            drop(Direction::Outbound, std::nullopt, no_route(to), now);
+            continue;
+        }
+        trace_([&] { return "sent icmp error to " + to.to_string(); });
+        transmit(port(hop->side), hop->address, framed(datagram), now);
+    }
+}
+
+// The next hop's MAC if known (the frame's Ethernet header is written either way).
+std::optional<MacAddress> Datapath::resolve(Port& out, Ipv4 next_hop, std::span<std::byte> frame,
+                                            TimePoint now, ArpOutput& output) {
+    auto mac = out.arp.lookup(next_hop, now, output);
+    write_ethernet(frame, {mac.value_or(MacAddress{}), out.mac, kEtherTypeIpv4});
+    trace_([&] {
+        return std::string{to_string(out.side)} + " tx to " + next_hop.to_string() +
+               (mac ? " at " + mac->to_string() : std::string{" (waiting for ARP)"});
+    });
+    return mac;
+}
+
+void Datapath::transmit(Port& out, Ipv4 next_hop, std::span<std::byte> frame, FrameMeta meta, TimePoint now) {
+    ArpOutput output;
+    if (resolve(out, next_hop, frame, now, output))
+        out.tx.add(std::span<const std::byte>{frame}, meta);
+    else
+        out.arp.enqueue(next_hop, Frame{{frame.begin(), frame.end()}, meta}, now, output);
+    apply(out, output, now);
+}
+
+void Datapath::transmit(Port& out, Ipv4 next_hop, Frame frame, TimePoint now) {
+    ArpOutput output;
+    if (resolve(out, next_hop, frame.bytes, now, output))
+        out.tx.add(std::move(frame));
+    else
+        out.arp.enqueue(next_hop, std::move(frame), now, output);
+    apply(out, output, now);
+}
+
+void Datapath::apply(Port& port, ArpOutput& output, TimePoint now) {
+    for (auto& frame : output.send) port.tx.add(std::move(frame));
+    for (auto& dropped : output.dropped)
+        drop(leaving_by(port.side), flow_of(dropped.frame), std::move(dropped.reason), now);
+}
+
+void Datapath::ignore(Port& in, DropCode code) {
+    shell_dropped_.add(code);
+    trace_(
+        [&] { return std::string{to_string(in.side)} + " ignored frame: " + std::string{to_string(code)}; });
+}
+
+void Datapath::drop(Direction from, std::optional<Flow> flow, DropReason why, TimePoint now) {
+    shell_dropped_.add(why.code);
+    if (sink_) sink_(DropEvent{now, from, flow, std::move(why)});
+}
+
+}  // namespace natlab::nat

@@ -1,0 +1,163 @@
+// One frame's path through the emulator, from link to link, without sockets.
+//
+// Theory of operation
+// -------------------
+// The emulator is a router with two links. The shell (emulator.cpp) reads
+// frames from the links and hands each to `receive(side, frame, info, now)`;
+// the frames to transmit collect in one TxBatch per link, which the shell
+// writes out and clears. In between, everything is here and pure: the
+// fuzzer (simulator/fuzz) and the tests drive it with byte vectors.
+//
+//   Ethernet  - for our MAC (ARP may also be broadcast), else counted and ignored;
+//               VLAN-tagged, non-IPv4 and truncated frames likewise;
+//   ARP       - arp.cpp answers for our addresses on that link (the LAN
+//               address inside, every external address outside) and learns
+//               neighbours;
+//   IPv4      - packet.cpp checks it; offload metadata must point at the
+//               transport checksum (ICMP is finished here, it is small);
+//               nat.cpp translates it, or drops it, or answers it;
+//   routing   - route.cpp picks the egress link and next hop, arp.cpp
+//               resolves the next hop's MAC (or queues the frame until it
+//               can), and the frame, rewritten in place with our MAC as
+//               source, joins that link's transmit batch with its offload
+//               metadata, so the kernel finishes checksums and segmentation
+//               on the way out;
+//   generated - ICMP errors the NAT originated are framed and routed the
+//               same way.
+//
+// Translated frames are sent from where they were received: a TxBatch may
+// point into the caller's receive buffers, so it must be written out before
+// those are reused. Frames the datapath builds itself are owned by the batch.
+//
+// Drops of IPv4 packets are reported to the EventSink (the event log);
+// Ethernet-level noise (other stations' frames, IPv6, VLANs) is only counted.
+// `tick` (every second or so) sweeps expired mappings and drives ARP retries.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "simulator/router/arp.h"
+#include "simulator/wire/ethernet.h"
+#include "simulator/nat/nat.h"
+#include "simulator/router/route.h"
+#include "simulator/wire/trace.h"
+
+namespace natlab::nat {
+
+struct LinkCounters {
+    std::uint64_t frames_in = 0;
+    std::uint64_t frames_out = 0;
+    std::uint64_t link_errors = 0;
+    ArpCounters arp;
+};
+
+// Everything counted by one run: the NAT's own counters and the datapath's.
+struct CountersSnapshot {
+    NatCounters nat;
+    std::size_t mappings_live = 0;
+    LinkCounters inside;
+    LinkCounters outside;
+    DropCounters shell_dropped;  // Ethernet, ARP, routing and output drops
+};
+
+// What the link says about a received frame besides its bytes.
+struct RxInfo {
+    FrameMeta meta;
+    bool truncated = false;
+    bool vlan_tagged = false;  // the kernel stripped a VLAN tag into metadata
+};
+
+// Frames waiting to be written to one link.
+class TxBatch {
+public:
+    struct Entry {
+        std::span<const std::byte> bytes;
+        FrameMeta meta;
+    };
+    // A frame that lives elsewhere (a receive buffer) until it is sent.
+    void add(std::span<const std::byte> frame, FrameMeta meta) { entries_.push_back({frame, meta}); }
+    // A frame the batch keeps alive itself (ARP, released queues, ICMP errors).
+    void add(Frame frame);
+    std::span<const Entry> entries() const { return entries_; }
+    bool empty() const { return entries_.empty(); }
+    void clear();
+
+private:
+    std::vector<Entry> entries_;
+    std::vector<std::vector<std::byte>> owned_;
+};
+
+struct DatapathConfig {
+    std::string name;  // for traces
+    Routes routes;
+    Ipv4 inside_address;
+    std::vector<Ipv4> outside_addresses;  // the first is the primary
+    MacAddress inside_mac;
+    MacAddress outside_mac;
+    NatConfig nat;
+    bool trace = false;
+};
+
+class Datapath {
+public:
+    Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink sink);
+
+    void receive(Side side, std::span<std::byte> frame, const RxInfo& info, TimePoint now);
+    // Before receive()ing a batch: warms the NAT table's memory for every
+    // IPv4 frame of it (Nat::prefetch). Changes nothing but speed.
+    void prefetch(Side side, std::span<const std::span<std::byte>> frames) const;
+    void tick(TimePoint now);
+    // Forgets every NAT mapping (nat.h); returns how many there were.
+    std::size_t flush(TimePoint now) { return nat_.flush(now); }
+    TxBatch& outgoing(Side side) { return port(side).tx; }
+    // The shell wrote `accepted` of the batch's frames and the kernel refused the rest.
+    void sent(Side side, std::size_t accepted);
+    void link_error(Side side) { ++port(side).counters.link_errors; }
+    void count_drop(DropCode code) { shell_dropped_.add(code); }
+
+    CountersSnapshot counters() const;
+    const Nat& nat() const { return nat_; }
+    const Trace& trace() const { return trace_; }
+
+private:
+    struct Port {
+        Port(Side side, std::vector<Ipv4> addresses, MacAddress mac)
+            : side(side), mac(mac), arp(std::move(addresses), mac) {}
+        Side side;
+        MacAddress mac;
+        Arp arp;
+        TxBatch tx;
+        LinkCounters counters;
+    };
+
+    Port& port(Side side) { return side == Side::Inside ? inside_ : outside_; }
+    void on_arp(Port& in, const EthernetHeader& ethernet, std::span<const std::byte> payload, TimePoint now);
+    void on_ipv4(Port& in, std::span<std::byte> frame, FrameMeta meta, TimePoint now);
+    bool accept_offload(Ipv4Packet& packet, FrameMeta& meta, DropReason& why) const;
+    void translate(Port& in, Ipv4Packet packet, std::span<std::byte> frame, FrameMeta meta, TimePoint now);
+    void forward(const Ipv4Packet& packet, std::span<std::byte> frame, FrameMeta meta, Direction from,
+                 TimePoint now);
+    void send_generated(TimePoint now);
+    std::optional<MacAddress> resolve(Port& out, Ipv4 next_hop, std::span<std::byte> frame, TimePoint now,
+                                      ArpOutput& output);
+    void transmit(Port& out, Ipv4 next_hop, std::span<std::byte> frame, FrameMeta meta, TimePoint now);
+    void transmit(Port& out, Ipv4 next_hop, Frame frame, TimePoint now);
+    void apply(Port& port, ArpOutput& output, TimePoint now);
+
+    void ignore(Port& in, DropCode code);
+    void drop(Direction from, std::optional<Flow> flow, DropReason why, TimePoint now);
+
+    Trace trace_;
+    Routes routes_;
+    EventSink sink_;
+    Port inside_;
+    Port outside_;
+    Nat nat_;
+    DropCounters shell_dropped_;
+};
+
+}  // namespace natlab::nat

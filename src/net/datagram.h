@@ -1,0 +1,16 @@
+// A datagram a pure core wants sent, and where to. The I/O shells turn a
+// list of these into sendto() calls; tests route them in memory.
+#pragma once
+
+#include "src/net/endpoint.h"
+#include "src/stun/stun_codec.h"
+
+namespace natlab {
+
+struct Outgoing {
+    stun::Bytes bytes;
+    Endpoint destination;
+    Endpoint origin{};  // the local endpoint to send from (RFC 5780 answers); zero: the usual socket
+};
+
+}  // namespace natlab

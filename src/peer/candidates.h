@@ -1,0 +1,80 @@
+// The remote candidates one peer probes: where its partner might be reached.
+//
+// A candidate list is born from an introduction: the partner's local
+// endpoints (kind "local") and its public endpoint (kind "public"). An
+// endpoint listed as both is one candidate, kind local. A valid probe from
+// an endpoint not on the list adds it as kind "peer-reflexive" (RFC 8445
+// section 7.3.1.3): the partner's NAT gave it a mapping the server never
+// saw, and answering there is what lets restricted meet symmetric.
+//
+// With port prediction (peer --predict-ports N), the N ports above the
+// partner's public port on its public address are added as kind
+// "predicted": a symmetric NAT that allocates ports in sequence gives the
+// partner's next mapping (the one towards us) one of those ports.
+//
+// A candidate has succeeded once a probe sent to it was answered from it;
+// its rtt is the smallest round trip seen. The best candidate prefers kind
+// (local > public > peer-reflexive > predicted), then rtt, then list order.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "src/net/clock.h"
+#include "src/net/endpoint.h"
+
+namespace natlab {
+
+enum class CandidateKind { local, public_endpoint, peer_reflexive, predicted };
+std::string_view to_string(CandidateKind kind);
+int priority(CandidateKind kind);
+
+struct Candidate {
+    Endpoint remote;
+    CandidateKind kind = CandidateKind::local;
+    bool succeeded = false;
+    std::optional<Duration> rtt;  // smallest round trip of an answered probe
+};
+
+class Candidates {
+public:
+    static constexpr std::size_t kMaxCandidates = 32;  // not counting predicted ones
+    static constexpr std::size_t kMaxPredicted = 64;
+
+    Candidates() = default;
+    Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local);
+
+    const std::vector<Candidate>& all() const { return list_; }
+    const Candidate* find(Endpoint remote) const;
+
+    // Adds `remote` as a peer-reflexive candidate if it is new and there is
+    // room; true when it was added.
+    bool learn(Endpoint remote);
+    // Adds the `count` ports above the partner's public port (kind predicted).
+    void predict(std::size_t count);
+    // A later introduction of the same partner: adds endpoints it did not
+    // have (the partner's NAT mapping moved) and classifies by the new ones.
+    void update(Endpoint partner_public, const std::vector<Endpoint>& partner_local);
+    void record_success(Endpoint remote, Duration rtt, TimePoint now);
+
+    const Candidate* best() const;  // best succeeded candidate, or nullptr
+    std::optional<TimePoint> first_success() const { return first_success_; }
+
+    // What `remote` is to the partner: one of its local endpoints, its public
+    // endpoint, or neither (peer-reflexive). Local is checked first.
+    CandidateKind classify(Endpoint remote) const;
+    // True when `remote` was added by port prediction.
+    bool predicted(Endpoint remote) const;
+
+private:
+    Candidate* find_mutable(Endpoint remote);
+
+    Endpoint public_;
+    std::vector<Endpoint> local_;
+    std::vector<Candidate> list_;
+    std::size_t learned_or_listed_ = 0;  // candidates that are not predicted
+    std::optional<TimePoint> first_success_;
+};
+
+}  // namespace natlab

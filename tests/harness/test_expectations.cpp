@@ -1,0 +1,217 @@
+// Judging: peers' own reports and exit codes against the expectations.
+#include <gtest/gtest.h>
+
+#include "harness/judge/expectations.h"
+
+using namespace natlab;
+using namespace natlab::harness;
+
+namespace {
+
+// What a peer reports when its data went through the server: no punched
+// path, the relay as its path.
+PeerResult relayed(const std::string& name, const std::string& partner) {
+    PeerResult r;
+    r.name = name;
+    r.partner = partner;
+    r.path = "relay";
+    r.reason = "no probe was answered";
+    return r;
+}
+
+PeerResult connected(const std::string& name, const std::string& partner, const std::string& path, double ms) {
+    PeerResult r;
+    r.name = name;
+    r.partner = partner;
+    r.connected = true;
+    r.path = path;
+    r.time_to_connect_ms = ms;
+    return r;
+}
+
+Evidence of_peers(std::map<std::string, PeerResult> peers) {
+    Evidence evidence;
+    evidence.peers = std::move(peers);
+    return evidence;
+}
+
+Expectation pair(ExpectKind kind, std::optional<std::string> via = {}, std::optional<Millis> within = {}) {
+    Expectation e;
+    e.kind = kind;
+    e.hosts = {"alice", "bob"};
+    e.via = via;
+    e.within = within;
+    return e;
+}
+
+TEST(ParsePeerResult, TakesTheLastResultLine) {
+    auto out = std::string("{\"event\":\"registered\"}\nnoise\n") +
+               R"({"event":"result","name":"alice","partner":"bob","connected":true,"path":"local",)" +
+               R"("remote":"10.0.1.3:4000","rtt_ms":0.5,"time_to_connect_ms":80,"sent":10,"acked":10,"received":10})" +
+               "\n";
+    auto r = parse_peer_result(out);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->connected);
+    EXPECT_EQ(r->path, "local");
+    EXPECT_EQ(r->acked, 10);
+    EXPECT_FALSE(parse_peer_result("{\"event\":\"connected\"}\n{broken\n"));
+}
+
+TEST(Judge, Table) {
+    struct Case {
+        const char* what;
+        Expectation e;
+        std::map<std::string, PeerResult> peers;
+        bool want;
+    } cases[] = {
+        {"both local", pair(ExpectKind::Connected, "local"),
+         {{"alice", connected("alice", "bob", "local", 50)}, {"bob", connected("bob", "alice", "local", 60)}}, true},
+        {"one side public", pair(ExpectKind::Connected, "local"),
+         {{"alice", connected("alice", "bob", "local", 50)}, {"bob", connected("bob", "alice", "public", 60)}}, false},
+        {"too slow", pair(ExpectKind::Connected, {}, Millis(100)),
+         {{"alice", connected("alice", "bob", "local", 50)}, {"bob", connected("bob", "alice", "local", 160)}}, false},
+        {"wrong partner", pair(ExpectKind::Connected),
+         {{"alice", connected("alice", "carol", "local", 50)}, {"bob", connected("bob", "alice", "local", 60)}}, false},
+        {"one result missing", pair(ExpectKind::Connected), {{"alice", connected("alice", "bob", "local", 5)}}, false},
+        {"expected failure held", pair(ExpectKind::NotConnected), {{"alice", PeerResult{}}, {"bob", PeerResult{}}}, true},
+        {"expected failure but connected", pair(ExpectKind::NotConnected),
+         {{"alice", connected("alice", "bob", "public", 5)}, {"bob", PeerResult{}}}, false},
+        {"relayed, relay expected", pair(ExpectKind::Connected, "relay"),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, true},
+        {"relayed, any path expected", pair(ExpectKind::Connected),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, false},
+        {"relayed, public expected", pair(ExpectKind::Connected, "public"),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, false},
+        {"relayed is not a punched path", pair(ExpectKind::NotConnected),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, true},
+        {"relay expected, punched instead", pair(ExpectKind::Connected, "relay"),
+         {{"alice", connected("alice", "bob", "public", 5)}, {"bob", connected("bob", "alice", "public", 6)}}, false},
+    };
+    for (auto& c : cases) {
+        Scenario s;
+        s.expectations = {c.e};
+        auto v = judge(s, LabFacts{}, of_peers(c.peers));
+        ASSERT_EQ(v.size(), 1u);
+        EXPECT_EQ(v[0].held, c.want) << c.what << ": " << v[0].detail;
+    }
+}
+
+TEST(Judge, ExitCodes) {
+    LabFacts facts;
+    ProcessFacts done;
+    done.node = "alice";
+    done.started = true;
+    done.exit_code = 0;
+    ProcessFacts stopped;
+    stopped.node = "bob";
+    stopped.started = true;
+    stopped.stopped_by_lab = true;
+    stopped.exit_code = 0;
+    facts.processes = {done, stopped};
+    Scenario s;
+    Expectation e;
+    e.kind = ExpectKind::Exit;
+    e.hosts = {"alice"};
+    s.expectations = {e};
+    e.hosts = {"bob"};
+    s.expectations.push_back(e);
+    auto v = judge(s, facts, Evidence{});
+    EXPECT_TRUE(v[0].held);
+    EXPECT_FALSE(v[1].held) << "a process the lab had to stop did not exit by itself";
+}
+
+Expectation output(const std::string& pattern, bool negate) {
+    Expectation e;
+    e.kind = ExpectKind::Output;
+    e.hosts = {"bob"};
+    e.pattern = pattern;
+    e.negate = negate;
+    return e;
+}
+
+Expectation counter(const std::string& name, Comparison cmp, std::int64_t value) {
+    Expectation e;
+    e.kind = ExpectKind::Counter;
+    e.hosts = {"home"};
+    e.counter = name;
+    e.comparison = cmp;
+    e.value = value;
+    return e;
+}
+
+TEST(Judge, OutputAndCounters) {
+    Evidence evidence;
+    evidence.outputs["bob"] = "{\"event\":\"path\",\"paths_lost\":2}\nbye\n";
+    evidence.counters["home"] = nlohmann::json::parse(
+        R"({"event":"counters","translated_out":30,"dropped_total":4,"dropped":{"filtered":3,"no-mapping":1}})");
+    struct Case {
+        const char* what;
+        Expectation e;
+        bool want;
+    } cases[] = {
+        {"matches", output(R"("paths_lost":[1-9])", false), true},
+        {"does not match", output("paths_lost\":0", false), false},
+        {"not_matches held", output("panic", true), true},
+        {"not_matches broken", output("^bye$", true), false},
+        {"filtered above 0", counter("dropped.filtered", Comparison::Above, 0), true},
+        {"filtered below 3", counter("dropped.filtered", Comparison::Below, 3), false},
+        {"total equals 4", counter("dropped_total", Comparison::Equals, 4), true},
+        {"absent counter", counter("dropped.fragment", Comparison::Equals, 0), false},
+    };
+    for (auto& c : cases) {
+        Scenario s;
+        s.expectations = {c.e};
+        auto v = judge(s, LabFacts{}, evidence);
+        ASSERT_EQ(v.size(), 1u);
+        EXPECT_EQ(v[0].held, c.want) << c.what << ": " << v[0].detail;
+    }
+    Scenario s;
+    s.expectations = {output("x", false), counter("dropped_total", Comparison::Above, 0)};
+    auto v = judge(s, LabFacts{}, Evidence{});
+    EXPECT_FALSE(v[0].held) << "no log, no match";
+    EXPECT_FALSE(v[1].held) << "no counters, nothing to compare";
+}
+
+TEST(Judge, Lossless) {
+    auto full = [](const std::string& a, const std::string& b, int sent, int acked) {
+        auto r = connected(a, b, "public", 50);
+        r.sent = sent;
+        r.acked = acked;
+        return r;
+    };
+    auto e = pair(ExpectKind::Connected);
+    e.lossless = true;
+    Scenario s;
+    s.expectations = {e};
+    Evidence all, one_missing, nothing_sent;
+    all.peers = {{"alice", full("alice", "bob", 20, 20)}, {"bob", full("bob", "alice", 20, 20)}};
+    one_missing.peers = {{"alice", full("alice", "bob", 20, 20)}, {"bob", full("bob", "alice", 20, 19)}};
+    nothing_sent.peers = {{"alice", full("alice", "bob", 0, 0)}, {"bob", full("bob", "alice", 20, 20)}};
+    EXPECT_TRUE(judge(s, LabFacts{}, all)[0].held);
+    EXPECT_FALSE(judge(s, LabFacts{}, one_missing)[0].held);
+    EXPECT_FALSE(judge(s, LabFacts{}, nothing_sent)[0].held);
+}
+
+TEST(LastCounters, TakesTheLastCountersLine) {
+    auto log = std::string(R"({"event":"started"})") + "\n" + R"({"event":"counters","translated_out":1})" + "\n" +
+               R"({"event":"flushed","mappings":2})" + "\n" + R"({"event":"counters","translated_out":7,"arp":{"replies_sent":2}})" +
+               "\n";
+    auto c = last_counters(log);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(counter_value(*c, "translated_out"), 7);
+    EXPECT_EQ(counter_value(*c, "arp.replies_sent"), 2);
+    EXPECT_FALSE(counter_value(*c, "arp.nothing"));
+    EXPECT_FALSE(last_counters("{\"event\":\"started\"}\n"));
+}
+
+TEST(Judge, TimelineStepsThatFailedAreVerdicts) {
+    LabFacts facts;
+    facts.timeline = {{3000, 3001, "flush home", ""}, {4000, 4002, "link alice down", "netlink: bring down b3: No such device"}};
+    auto v = judge(Scenario{}, facts, Evidence{});
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_FALSE(v[0].held);
+    EXPECT_EQ(v[0].expectation, "timeline step link alice down was done");
+    EXPECT_EQ(v[0].detail, "netlink: bring down b3: No such device");
+}
+
+}  // namespace

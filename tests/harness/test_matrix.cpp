@@ -1,0 +1,409 @@
+// Matrix files and the outcome table: tables of cells, expected outcomes,
+// and every kind of bad file with its FILE:LINE:COL.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/cli/matrix.h"
+#include "harness/plan/topology.h"
+
+using namespace natlab;
+using namespace natlab::harness;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    auto path = std::filesystem::temp_directory_path() / ("natlab-matrix-" + name + ".yaml");
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+std::string error_of(const std::string& path) {
+    try {
+        load_matrix(path);
+    } catch (const ScenarioError& e) {
+        return e.what();
+    }
+    return "accepted";
+}
+
+const MatrixCell* cell(const Matrix& m, const std::string& name) {
+    for (auto& c : m.cells)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+}  // namespace
+
+// The classic table of punching outcomes (docs/commands.md), relay off: {A, B, expected}.
+TEST(MatrixTable, ClassicOutcomes) {
+    struct Row {
+        const char *a, *b, *want;
+    } rows[] = {
+        {"full-cone", "full-cone", "public"},
+        {"full-cone", "symmetric", "peer-reflexive"},
+        {"restricted", "restricted", "public"},
+        {"restricted", "symmetric", "peer-reflexive"},
+        {"port-restricted", "restricted", "public"},
+        {"port-restricted", "symmetric", "not-connected"},
+        {"symmetric", "full-cone", "peer-reflexive"},
+        {"symmetric", "restricted", "peer-reflexive"},
+        {"symmetric", "port-restricted", "not-connected"},
+        {"symmetric", "symmetric", "not-connected"},
+    };
+    for (auto& r : rows) EXPECT_EQ(expected_outcome(r.a, r.b), r.want) << r.a << " x " << r.b;
+}
+
+TEST(MatrixClassic, SixteenPairsSameNatAndHairpin) {
+    auto m = classic_matrix();
+    ASSERT_EQ(m.cells.size(), 19u);
+    EXPECT_EQ(cell(m, "pr-sym")->expected, "not-connected");
+    EXPECT_EQ(cell(m, "same-pr")->expected, "local");
+    EXPECT_EQ(cell(m, "hairpin-on")->expected, "public");
+    EXPECT_EQ(cell(m, "hairpin-off")->expected, "not-connected");
+    for (auto& c : m.cells) {
+        auto topo = plan_topology(c.scenario);  // every cell is a plannable lab
+        EXPECT_FALSE(topo.nodes.empty()) << c.name;
+        ASSERT_EQ(c.scenario.expectations.size(), 1u);
+    }
+    // The hairpin cells nest two homes behind one outer NAT.
+    auto& hairpin = cell(m, "hairpin-on")->scenario;
+    ASSERT_EQ(hairpin.nats.size(), 3u);
+    EXPECT_TRUE(hairpin.nats[0].hairpin);
+    EXPECT_EQ(hairpin.nats[1].behind, "outer");
+}
+
+TEST(MatrixOutcome, FromBothPeersResults) {
+    auto result = [](const char* name, const char* partner, bool up, const char* path) {
+        PeerResult r;
+        r.name = name, r.partner = partner, r.connected = up, r.path = path;
+        return r;
+    };
+    std::map<std::string, PeerResult> prflx = {{"alice", result("alice", "bob", true, "peer-reflexive")},
+                                               {"bob", result("bob", "alice", true, "public")}};
+    EXPECT_EQ(observed_outcome(prflx), "peer-reflexive");
+    std::map<std::string, PeerResult> pub = {{"alice", result("alice", "bob", true, "public")},
+                                             {"bob", result("bob", "alice", true, "public")}};
+    EXPECT_EQ(observed_outcome(pub), "public");
+    std::map<std::string, PeerResult> half = {{"alice", result("alice", "bob", true, "public")},
+                                              {"bob", result("bob", "alice", false, "")}};
+    EXPECT_EQ(observed_outcome(half), "one-sided");
+    EXPECT_EQ(observed_outcome({}), "not-connected");
+    auto m = classic_matrix();
+    EXPECT_TRUE(judge_cell(*cell(m, "fc-sym"), prflx).held);
+    auto v = judge_cell(*cell(m, "sym-sym"), pub);
+    EXPECT_FALSE(v.held);
+    EXPECT_EQ(v.detail, "outcome was public");
+}
+
+TEST(MatrixFile, ExpandsAxesAndOverrides) {
+    auto path = write_temp("ok", R"(matrix:
+  name: small
+  a: [full-cone, symmetric]
+  b: [port-restricted]
+  same_nat: [symmetric]
+  hairpin: [off]
+  punch_timeout: 500ms
+  timeout: 1s
+  expect:
+    symmetric x port-restricted: connected
+)");
+    auto m = load_matrix(path);
+    ASSERT_EQ(m.cells.size(), 4u);
+    EXPECT_EQ(m.cells[0].key, "full-cone x port-restricted");
+    EXPECT_EQ(m.cells[0].expected, "public");
+    EXPECT_FALSE(m.cells[0].overridden);
+    EXPECT_EQ(m.cells[1].expected, "connected");
+    EXPECT_TRUE(m.cells[1].overridden);
+    EXPECT_EQ(m.cells[2].name, "same-sym");
+    EXPECT_EQ(m.cells[3].name, "hairpin-off");
+    EXPECT_TRUE(is_matrix_file(path));
+    // The peers got the short punch.
+    auto& argv = m.cells[0].scenario.hosts[1].run;
+    EXPECT_NE(std::find(argv.begin(), argv.end(), "0.500000"), argv.end());
+}
+
+// Every bad file: exactly where, and what.
+TEST(MatrixFile, RejectsWithFileLineColumn) {
+    struct Case {
+        const char* name;
+        const char* text;
+        const char* want;  // after "FILE:"
+    } cases[] = {
+        {"unknown_key", "matrix:\n  name: m\n  a: [full-cone]\n  colour: red\n",
+         "4:3: unknown key 'colour' in matrix"},
+        {"bad_type", "matrix:\n  name: m\n  a: [full-cone, funnel]\n",
+         "3:18: unknown NAT type 'funnel' in a"},
+        {"no_a", "matrix:\n  name: m\n", "2:3: matrix needs `a`"},
+        {"bad_cell", "matrix:\n  name: m\n  a: [full-cone]\n  expect:\n    full-cone x moon: public\n",
+         "5:5: no cell 'full-cone x moon' in this matrix"},
+        {"bad_outcome", "matrix:\n  name: m\n  a: [full-cone]\n  expect:\n    full-cone x full-cone: maybe\n",
+         "5:28: unknown outcome 'maybe'"},
+        {"dup_type", "matrix:\n  name: m\n  a: [symmetric, symmetric]\n",
+         "3:18: NAT type 'symmetric' twice in a"},
+        {"bad_hairpin", "matrix:\n  name: m\n  a: [symmetric]\n  hairpin: [sometimes]\n",
+         "4:13: hairpin entries must be on or off"},
+        {"bad_duration", "matrix:\n  name: m\n  a: [symmetric]\n  timeout: soon\n",
+         "4:12: timeout must be a duration"},
+        {"punch_longer", "matrix:\n  name: m\n  a: [symmetric]\n  punch_timeout: 3s\n  timeout: 1s\n",
+         "4:18: punch_timeout must not exceed timeout"},
+        {"bad_name", "matrix:\n  name: Big Grid\n  a: [symmetric]\n", "2:9: matrix name 'Big Grid'"},
+        {"top_level", "matrix:\n  name: m\n  a: [symmetric]\nhosts: {}\n",
+         "4:1: unknown key 'hosts' in the matrix file"},
+        {"syntax", "matrix:\n  name: [m\n", "YAML syntax error"},
+    };
+    for (auto& c : cases) {
+        auto path = write_temp(c.name, c.text);
+        auto got = error_of(path);
+        auto want = std::string(c.want);
+        if (want.rfind("YAML", 0) == 0)
+            EXPECT_NE(got.find(want), std::string::npos) << c.name << ": " << got;
+        else
+            EXPECT_EQ(got.rfind(path + ":" + want, 0), 0u) << c.name << ": " << got;
+    }
+}
+
+// docs/commands.md: the classic grid is the same as this file.
+TEST(MatrixClassic, SameAsItsFile) {
+    auto m = load_matrix(write_temp("classic", R"(matrix:
+  name: nat_types
+  a: [full-cone, restricted, port-restricted, symmetric]
+  same_nat: [port-restricted]
+  hairpin: [on, off]
+)"));
+    auto classic = classic_matrix();
+    ASSERT_EQ(m.cells.size(), classic.cells.size());
+    for (std::size_t i = 0; i < m.cells.size(); ++i) {
+        EXPECT_EQ(m.cells[i].name, classic.cells[i].name);
+        EXPECT_EQ(m.cells[i].expected, classic.cells[i].expected);
+        EXPECT_EQ(m.cells[i].scenario.hosts[1].run, classic.cells[i].scenario.hosts[1].run);
+    }
+}
+
+// The product of NAT behaviours and link impairments.
+TEST(MatrixFile, LinksMultiplyTheCells) {
+    auto m = load_matrix(write_temp("links", R"(matrix:
+  name: impaired
+  a: [port-restricted]
+  b: [port-restricted, symmetric]
+  links:
+    clean: {}
+    lossy: {loss: 20%, delay: 10ms}
+  expect:
+    port-restricted x port-restricted @ lossy: connected
+    port-restricted x symmetric: connected
+)"));
+    ASSERT_EQ(m.cells.size(), 4u);
+    EXPECT_EQ(m.variants, (std::vector<std::string>{"clean", "lossy"}));
+    auto* clean = cell(m, "pr-pr@clean");
+    auto* lossy = cell(m, "pr-pr@lossy");
+    ASSERT_TRUE(clean && lossy);
+    EXPECT_EQ(clean->expected, "public");
+    EXPECT_EQ(lossy->expected, "connected");
+    EXPECT_EQ(lossy->key, "port-restricted x port-restricted @ lossy");
+    EXPECT_EQ(cell(m, "pr-sym@clean")->expected, "connected");  // the bare key overrides every setting
+    EXPECT_EQ(cell(m, "pr-sym@lossy")->expected, "connected");
+    EXPECT_FALSE(clean->scenario.hosts[1].link);
+    auto& link = lossy->scenario.hosts[1].link;  // alice
+    ASSERT_TRUE(link);
+    EXPECT_EQ(*link->loss, 20.0);
+    EXPECT_EQ(link->delay->count(), 10);
+    EXPECT_FALSE(lossy->scenario.hosts[0].link);  // the server's link stays clean
+    auto text = render_matrix_text(m, {{"pr-pr@lossy", "public"}});
+    EXPECT_NE(text.find("links lossy:"), std::string::npos) << text;
+}
+
+TEST(MatrixFile, BadLinks) {
+    auto bad_loss =
+        write_temp("bad_loss", "matrix:\n  name: m\n  a: [symmetric]\n  links:\n    lossy: {loss: lots}\n");
+    EXPECT_EQ(
+        error_of(bad_loss).rfind(bad_loss + ":5:19: loss in links setting 'lossy' must be a percentage", 0),
+        0u)
+        << error_of(bad_loss);
+    auto bad_key =
+        write_temp("bad_key", "matrix:\n  name: m\n  a: [symmetric]\n  links:\n    slow: {latency: 5ms}\n");
+    EXPECT_EQ(error_of(bad_key).rfind(bad_key + ":5:12: unknown key 'latency' in links setting 'slow'", 0),
+              0u)
+        << error_of(bad_key);
+}
+
+// ---- axes over NAT behaviours: presets, linux, explicit NATs ----------------
+
+// The table knows a NAT by its (mapping, filtering) pair: {type, mapping, filtering, want}.
+TEST(MatrixTable, ClassicTypeByMappingAndFiltering) {
+    struct Row {
+        const char *type, *mapping, *filtering, *want;  // "" = not given; want "" = no classic type
+    } rows[] = {
+        {"full-cone", "", "", "full-cone"},
+        {"symmetric", "", "", "symmetric"},
+        {"linux", "", "", "port-restricted"},  // masquerade + conntrack: EIM + APDF
+        {"port-restricted", "", "endpoint-independent", "full-cone"},
+        {"port-restricted", "", "address-dependent", "restricted"},
+        {"symmetric", "endpoint-independent", "", "port-restricted"},
+        {"port-restricted", "address-and-port-dependent", "", "symmetric"},
+        {"full-cone", "address-and-port-dependent", "address-and-port-dependent", "symmetric"},
+        {"port-restricted", "address-dependent", "address-dependent", ""},
+        {"symmetric", "", "endpoint-independent", ""},
+        {"restricted", "address-dependent", "", ""},
+    };
+    for (auto& r : rows) {
+        NatSpec n;
+        n.type = r.type;
+        if (*r.mapping) n.mapping = r.mapping;
+        if (*r.filtering) n.filtering = r.filtering;
+        EXPECT_EQ(classic_type(n).value_or(""), r.want) << r.type << " " << r.mapping << " " << r.filtering;
+    }
+}
+
+TEST(MatrixFile, ExplicitEntryIsTheScenarioNat) {
+    auto m = load_matrix(write_temp("explicit", R"(matrix:
+  name: behaviours
+  a:
+    - &seq
+      name: eim-adf-seq
+      mapping: endpoint-independent
+      filtering: address-dependent
+      port_allocation: sequential
+      mapping_timeout: 30s
+      refresh_on_inbound: true
+      hairpin: on
+      port_range: 20000-20999
+  b: [linux, symmetric]
+  same_nat: [*seq, linux]  # a YAML alias repeats the entry
+)"));
+    EXPECT_EQ(m.rows, (std::vector<std::string>{"eim-adf-seq"}));
+    EXPECT_EQ(m.columns, (std::vector<std::string>{"linux", "symmetric"}));
+    ASSERT_EQ(m.cells.size(), 4u);
+    auto* to_linux = cell(m, "eim-adf-seq-linux");
+    auto* to_sym = cell(m, "eim-adf-seq-sym");
+    ASSERT_TRUE(to_linux && to_sym);
+    EXPECT_EQ(to_linux->key, "eim-adf-seq x linux");
+    EXPECT_EQ(to_linux->expected, "public");        // restricted x port-restricted
+    EXPECT_EQ(to_sym->expected, "peer-reflexive");  // restricted x symmetric
+    auto& nat = to_sym->scenario.nats[0];
+    EXPECT_EQ(nat.name, "nat-a");
+    EXPECT_EQ(nat.type, "port-restricted");
+    EXPECT_EQ(nat.mapping, "endpoint-independent");
+    EXPECT_EQ(nat.filtering, "address-dependent");
+    EXPECT_EQ(nat.port_allocation, "sequential");
+    EXPECT_EQ(nat.mapping_timeout, Millis(30'000));
+    EXPECT_EQ(nat.refresh_on_inbound, true);
+    EXPECT_TRUE(nat.hairpin);
+    EXPECT_EQ(nat.port_range, "20000-20999");
+    EXPECT_EQ(nat.where.line, 4);  // the entry (its anchor), for the planner's errors
+    EXPECT_TRUE(to_linux->scenario.nats[1].is_linux());
+    EXPECT_FALSE(to_linux->scenario.nats[1].mapping);
+    EXPECT_EQ(cell(m, "same-eim-adf-seq")->expected, "local");
+    EXPECT_EQ(cell(m, "same-eim-adf-seq")->scenario.nats[0].filtering, "address-dependent");
+    EXPECT_TRUE(cell(m, "same-linux")->scenario.nats[0].is_linux());
+    for (auto& c : m.cells) EXPECT_FALSE(plan_topology(c.scenario).nodes.empty()) << c.name;
+    auto text = render_matrix_text(m, {{"eim-adf-seq-sym", "peer-reflexive"}});
+    EXPECT_NE(text.find("eim-adf-seq     (not run)       peer-reflexive"), std::string::npos) << text;
+}
+
+// An entry that maps and filters as a preset takes the preset's row: {a, b, want}.
+TEST(MatrixFile, EntriesTakeTheRowOfTheirBehaviour) {
+    struct Row {
+        const char *a, *b, *want;
+    } rows[] = {
+        {"linux", "symmetric", "not-connected"},
+        {"linux", "full-cone", "public"},
+        {"linux", "linux", "public"},
+        {"{name: apdm, mapping: address-and-port-dependent, port_allocation: preserve}", "restricted",
+         "peer-reflexive"},
+        {"{name: cone, type: symmetric, mapping: endpoint-independent, filtering: endpoint-independent}",
+         "symmetric", "peer-reflexive"},
+        {"{name: kernel, type: linux}", "symmetric", "not-connected"},
+        {"{name: pr2, hairpin: on}", "port-restricted", "public"},
+    };
+    int i = 0;
+    for (auto& r : rows) {
+        auto path = write_temp("row" + std::to_string(i++),
+                               std::string("matrix:\n  name: m\n  a: [") + r.a + "]\n  b: [" + r.b + "]\n");
+        auto m = load_matrix(path);
+        ASSERT_EQ(m.cells.size(), 1u) << r.a;
+        EXPECT_EQ(m.cells[0].expected, r.want) << r.a << " x " << r.b;
+        EXPECT_FALSE(m.cells[0].overridden);
+    }
+}
+
+// No classic type, no row in the table: the file must say what to expect.
+TEST(MatrixFile, NonClassicPairNeedsExpect) {
+    auto no_expect = write_temp("no_expect", R"(matrix:
+  name: m
+  a: [symmetric]
+  b: [full-cone, {name: adm, mapping: address-dependent, filtering: address-dependent}]
+)");
+    EXPECT_EQ(error_of(no_expect),
+              no_expect +
+                  ":4:18: no expected outcome for cell 'symmetric x adm' in the outcome table "
+                  "(mapping/filtering not a classic type): give it under expect:");
+    auto with_expect = write_temp("with_expect", R"(matrix:
+  name: m
+  a: [symmetric]
+  b: [full-cone, &adm {name: adm, mapping: address-dependent, filtering: address-dependent}]
+  same_nat: [*adm]
+  expect:
+    symmetric x adm: not-connected
+)");
+    auto m = load_matrix(with_expect);
+    ASSERT_EQ(m.cells.size(), 3u);
+    EXPECT_EQ(cell(m, "sym-fc")->expected, "peer-reflexive");
+    EXPECT_EQ(cell(m, "sym-adm")->expected, "not-connected");
+    EXPECT_TRUE(cell(m, "sym-adm")->overridden);
+    EXPECT_EQ(cell(m, "same-adm")->expected, "local");  // same NAT: always local
+    // With links, every setting's cell needs its outcome.
+    auto one_setting = write_temp("one_setting", R"(matrix:
+  name: m
+  a: [{name: adm, mapping: address-dependent}]
+  b: [symmetric]
+  links:
+    clean: {}
+    lossy: {loss: 10%}
+  expect:
+    adm x symmetric @ clean: not-connected
+)");
+    EXPECT_EQ(error_of(one_setting)
+                  .rfind(one_setting + ":3:7: no expected outcome for cell 'adm x symmetric @ lossy'", 0),
+              0u)
+        << error_of(one_setting);
+}
+
+// Every bad entry: exactly where, and what.
+TEST(MatrixFile, RejectsBadEntriesWithFileLineColumn) {
+    struct Case {
+        const char* name;
+        const char* axes;  // after "matrix:\n  name: m\n"
+        const char* want;  // after "FILE:"
+    } cases[] = {
+        {"e_unknown_key", "  a: [{name: x, colour: red}]\n", "3:17: unknown key 'colour' in NAT in a"},
+        {"e_no_name", "  a: [{mapping: address-dependent}]\n", "3:7: NAT in a needs name:"},
+        {"e_bad_name", "  a: [{name: Big}]\n", "3:14: NAT name 'Big' must start with a lowercase letter"},
+        {"e_long_name", "  a: [{name: abcdefghijklmnopq}]\n",
+         "3:14: NAT name 'abcdefghijklmnopq' must start"},
+        {"e_taken_name", "  a: [{name: pr}]\n", "3:14: NAT name 'pr' is taken"},
+        {"e_bad_mapping", "  a: [{name: x, mapping: sideways}]\n",
+         "3:26: unknown mapping behaviour 'sideways'"},
+        {"e_bad_type", "  a: [{name: x, type: funnel}]\n", "3:23: unknown NAT type 'funnel'"},
+        {"e_bad_timeout", "  a: [{name: x, mapping_timeout: soon}]\n",
+         "3:34: mapping_timeout must be a duration"},
+        {"e_bad_range", "  a: [{name: x, port_range: 9-1}]\n", "3:29: port_range must be LO-HI"},
+        {"e_bad_bool", "  a: [{name: x, hairpin: maybe}]\n", "3:26: hairpin must be true or false"},
+        {"e_linux_keys", "  a: [{name: k, type: linux, mapping: address-dependent}]\n",
+         "3:30: 'mapping' does not apply to NAT 'k' of type linux"},
+        {"e_dup_name", "  a: [{name: x}, {name: x}]\n", "3:25: NAT 'x' twice in a"},
+        {"e_dup_linux", "  a: [linux, linux]\n", "3:14: NAT type 'linux' twice in a"},
+        {"e_two_meanings", "  a: [{name: x}]\n  b: [{name: x, filtering: address-dependent}]\n",
+         "4:14: NAT 'x' is not the NAT of that name at "},
+        {"e_list_entry", "  a: [[full-cone]]\n", "3:7: entries of a must be NAT types or NATs"},
+        {"e_kernel", "  a: [Linux]\n", "3:7: unknown NAT type 'Linux' in a"},
+        {"e_same_cell_name", "  a: [{name: x}, {name: x-y}]\n  b: [{name: y-z}, {name: z}]\n",
+         "3:6: cells 'x x y-z' and 'x-y x z' would both be named 'x-y-z'"},
+    };
+    for (auto& c : cases) {
+        auto path = write_temp(c.name, std::string("matrix:\n  name: m\n") + c.axes);
+        auto got = error_of(path);
+        EXPECT_EQ(got.rfind(path + ":" + c.want, 0), 0u) << c.name << ": " << got;
+    }
+}

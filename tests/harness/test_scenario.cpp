@@ -1,0 +1,400 @@
+// Scenario validation: every bad input gives FILE:LINE:COL and a reason.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "harness/plan/scenario.h"
+#include "harness/plan/topology.h"
+
+using namespace natlab;
+using namespace natlab::harness;
+
+namespace {
+
+std::string write_temp(const std::string& content) {
+    static int counter = 0;
+    auto path = ::testing::TempDir() + "scenario_" + std::to_string(::getpid()) + "_" +
+                std::to_string(counter++) + ".yaml";
+    std::ofstream(path) << content;
+    return path;
+}
+
+const char* kGood = R"(name: good
+nats:
+  home:
+    type: port-restricted
+hosts:
+  server:
+    address: 198.18.0.2
+    run: rendezvous
+  alice:
+    behind: home
+    run: peer --server ${server}:3478 --name alice --connect bob
+  bob:
+    behind: home
+    run: [peer, --server, "${server}:3478", --name, bob]
+expect:
+  - connected: [alice, bob]
+    via: local
+    within: 5s
+  - exit: alice
+)";
+
+// A home NAT behind a carrier-grade NAT.
+const char* kNested = R"(nats:
+  cgnat:
+    lan: 100.64.0.0/24
+    hairpin: true
+  home:
+    type: full-cone
+    behind: cgnat
+hosts:
+  a:
+    behind: home
+)";
+
+struct BadCase {
+    const char* name;
+    std::string yaml;
+    int line, column;
+    const char* says;
+};
+
+std::string with(const std::string& from, const std::string& to, const std::string& base = kGood) {
+    std::string s = base;
+    auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+}
+
+const BadCase kBad[] = {
+    {"empty file", "", 1, 1, "scenario is empty"},
+    {"syntax error", "hosts: [a, b\n", 2, 1, "YAML syntax error"},
+    {"tab indentation", "hosts:\n\ta:\n", 2, 1, "tab character in indentation"},
+    {"duplicate key", with("  bob:\n    behind", "  alice:\n    behind"), 12, 3, "duplicate key 'alice'"},
+    {"unknown top key", "hosts: {}\ncolour: red\n", 2, 1, "unknown key 'colour' in scenario"},
+    {"unknown host key", with("    behind: home\n    run: peer --server ${server}:3478 --name alice",
+                              "    behnid: home\n    run: peer --server ${server}:3478 --name alice"),
+     10, 5, "unknown key 'behnid'"},
+    {"unknown NAT type", with("type: port-restricted", "type: cone"), 4, 11, "unknown NAT type 'cone'"},
+    {"missing NAT", with("    behind: home\n    run: [peer", "    behind: office\n    run: [peer"), 13, 13,
+     "behind 'office', which is neither 'internet' nor a NAT"},
+    {"bad address", with("198.18.0.2", "198.18.0.256"), 7, 14, "bad address '198.18.0.256'"},
+    {"address outside the internet", with("198.18.0.2", "8.8.8.8"), 7, 14, "not in 198.18.0.0/15"},
+    {"wrong type", with("type: port-restricted", "type: port-restricted\n    hairpin: maybe"), 5, 14,
+     "hairpin must be true or false"},
+    {"dangling command reference", with("${server}:3478 --name alice", "${srv}:3478 --name alice"), 11, 10,
+     "'${srv}' does not name a host"},
+    {"expectation on unknown host", with("exit: alice", "exit: carol"), 19, 11, "no host named 'carol'"},
+    {"bad duration", with("within: 5s", "within: soon"), 18, 13, "duration"},
+    {"bad path", with("via: local", "via: telepathy"), 17, 10, "unknown path 'telepathy'"},
+    {"hosts not a map", "hosts: [a, b]\n", 1, 8, "hosts must be a mapping"},
+    // type: linux is the kernel's NAT: the emulator's keys do not apply.
+    {"linux with filtering", with("type: full-cone", "type: linux\n    filtering: endpoint-independent", kNested),
+     7, 5, "'filtering' does not apply to NAT 'home' of type linux"},
+    {"linux with hairpin", with("    lan: 100.64", "    type: linux\n    lan: 100.64", kNested), 5, 5,
+     "'hairpin' does not apply to NAT 'cgnat' of type linux"},
+    {"linux with two addresses",
+     with("type: full-cone", "type: linux\n    addresses: [100.64.0.7, 100.64.0.8]", kNested), 7, 16,
+     "NAT 'home' of type linux takes one address, not 2"},
+    // Nesting: behind names the internet or a NAT, and never loops.
+    {"NAT behind itself", with("behind: cgnat", "behind: home", kNested), 7, 13, "NAT 'home' cannot be behind itself"},
+    {"NAT behind a cycle", with("hairpin: true", "hairpin: true\n    behind: home", kNested), 5, 13,
+     "NAT 'cgnat' is behind itself through a cycle: cgnat -> home -> cgnat"},
+    {"NAT behind nothing", with("behind: cgnat", "behind: isp", kNested), 7, 13,
+     "NAT 'home' is behind 'isp', which is neither 'internet' nor a NAT"},
+    {"LAN overlaps the outer LAN", with("type: full-cone", "type: full-cone\n    lan: 100.64.0.0/26", kNested), 7,
+     10, "lan 100.64.0.0/26 of NAT 'home' overlaps lan 100.64.0.0/24 of NAT 'cgnat', which it is behind"},
+    {"nested address off the outer LAN", with("type: full-cone", "type: full-cone\n    address: 198.18.1.9", kNested),
+     7, 14, "bad address 198.18.1.9 for NAT 'home': not in 100.64.0.0/24"},
+    {"LAN in public space", with("lan: 100.64.0.0/24", "lan: 198.19.0.0/24", kNested), 3, 10,
+     "must lie in 10.0.0.0/8, 192.168.0.0/16 or 100.64.0.0/10"},
+    // Pass-through keys are checked before nat-emu ever sees them.
+    {"port range upside down", with("type: full-cone", "type: full-cone\n    port_range: 9000-8000", kNested), 7,
+     17, "port_range must be LO-HI with 1 <= LO <= HI <= 65535, not '9000-8000'"},
+    {"port range from zero", with("type: full-cone", "type: full-cone\n    port_range: 0-100", kNested), 7, 17,
+     "not '0-100'"},
+    {"port range not a range", with("type: full-cone", "type: full-cone\n    port_range: many", kNested), 7, 17,
+     "not 'many'"},
+    {"refresh_on_inbound not a bool",
+     with("type: full-cone", "type: full-cone\n    refresh_on_inbound: sometimes", kNested), 7, 25,
+     "refresh_on_inbound must be true or false"},
+    {"address and addresses",
+     with("type: full-cone", "type: full-cone\n    address: 100.64.0.9\n    addresses: [100.64.0.10]", kNested),
+     8, 16, "give either address or addresses, not both"},
+    {"empty address list", with("type: full-cone", "type: full-cone\n    addresses: []", kNested), 7, 16,
+     "addresses must be a non-empty list"},
+    // Link impairments.
+    {"loss above 100%", with("    type: port-restricted", "    type: port-restricted\n    link: {loss: 120%}"), 5, 18,
+     "loss must be a percentage from 0% to 100%"},
+    {"unknown link key", with("    type: port-restricted", "    type: port-restricted\n    link: {latency: 5ms}"), 5,
+     12, "unknown key 'latency' in link of NAT 'home'"},
+    {"bad rate", with("    type: port-restricted", "    type: port-restricted\n    link: {rate: fast}"), 5, 18,
+     "rate must be <n>kbit"},
+    {"empty link", with("    type: port-restricted", "    type: port-restricted\n    link: {}"), 5, 11,
+     "must set at least one of: delay, jitter, loss, rate"},
+    {"bad jitter", with("    behind: home\n    run: peer", "    behind: home\n    link: {jitter: lots}\n    run: peer"),
+     11, 20, "jitter must be a duration"},
+    // Environment and start order.
+    {"bad environment name", with("    behind: home\n    run: peer", "    behind: home\n    env: {1X: y}\n    run: peer"),
+     11, 11, "environment variable name '1X'"},
+    {"after an unknown host", with("    behind: home\n    run: peer", "    behind: home\n    after: carol\n    run: peer"),
+     11, 12, "no host named 'carol'"},
+    {"after in a cycle",
+     with("    behind: home\n    run: [peer",
+          "    behind: home\n    after: alice\n    run: [peer",
+          with("    behind: home\n    run: peer", "    behind: home\n    after: bob\n    run: peer")),
+     11, 12, "host 'alice' starts after itself: alice -> bob -> alice"},
+    // The timeline.
+    {"step on an unknown link", std::string(kGood) + "timeline:\n  - at: 1s\n    link: carol\n    down: true\n", 22, 11,
+     "no host or NAT named 'carol'"},
+    {"step both down and up", std::string(kGood) + "timeline:\n  - at: 1s\n    link: alice\n    down: true\n    up: true\n",
+     21, 5, "a link step needs exactly one of: down: true, up: true, set: {...}"},
+    {"step with an unknown verb", std::string(kGood) + "timeline:\n  - at: 1s\n    reboot: alice\n", 22, 5,
+     "unknown key 'reboot' in timeline step"},
+    {"restart a NAT", std::string(kGood) + "timeline:\n  - at: 1s\n    restart: home\n", 22, 14,
+     "no host named 'home'"},
+    {"flush a host", std::string(kGood) + "timeline:\n  - at: 1s\n    flush: alice\n", 22, 12, "no NAT named 'alice'"},
+    {"step after the timeout", std::string(kGood) + "timeline:\n  - at: 40s\n    flush: home\n", 21, 5,
+     "comes after the scenario's timeout"},
+    {"set without impairments", std::string(kGood) + "timeline:\n  - at: 1s\n    link: home\n    set: {}\n", 23, 10,
+     "set must set at least one of"},
+    // The new expectations.
+    {"bad regular expression", std::string(kGood) + "  - output: alice\n    matches: '(['\n", 21, 14,
+     "bad regular expression '(['"},
+    {"output without a pattern", std::string(kGood) + "  - output: alice\n", 20, 5, "output needs matches: REGEX"},
+    {"unknown counter", std::string(kGood) + "  - counter: home\n    name: dropped.bogus\n    above: 0\n", 21, 11,
+     "unknown NAT counter 'dropped.bogus'"},
+    {"counter with two bounds", std::string(kGood) + "  - counter: home\n    name: dropped_total\n    above: 0\n    below: 9\n",
+     20, 5, "counter needs exactly one of: above, below, equals"},
+    {"counter of an unknown NAT", std::string(kGood) + "  - counter: office\n    name: dropped_total\n    above: 0\n", 20,
+     14, "no NAT named 'office'"},
+    {"counter of a linux NAT",
+     with("type: port-restricted", "type: linux") + "  - counter: home\n    name: dropped_total\n    above: 0\n", 20, 14,
+     "NAT 'home' of type linux keeps no counters"},
+    {"lossless not a bool", with("within: 5s", "within: 5s\n    lossless: sure"), 19, 15,
+     "lossless must be true or false"},
+    {"repeat zero", std::string(kGood) + "repeat: 0\n", 20, 9, "repeat must be between 1 and 10000"},
+    {"capture not a bool", std::string(kGood) + "capture: maybe\n", 20, 10, "capture must be true or false"},
+    {"address listed twice",
+     with("type: full-cone", "type: full-cone\n    addresses: [100.64.0.9, 100.64.0.9]", kNested), 7, 16,
+     "address 100.64.0.9 for NAT 'home' is already taken"},
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
+class BadScenario : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadScenario, FailsWithFileLineColumn) {
+    auto& c = GetParam();
+    auto path = write_temp(c.yaml);
+    try {
+        plan_topology(load_scenario(path));
+        FAIL() << c.name << ": accepted";
+    } catch (const ScenarioError& e) {
+        std::string want = path + ":" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ";
+        std::string got = e.what();
+        EXPECT_EQ(got.rfind(want, 0), 0u) << c.name << ": " << got;
+        EXPECT_NE(got.find(c.says), std::string::npos) << c.name << ": " << got;
+        EXPECT_EQ(got.find('\n'), std::string::npos) << "one line only";
+    }
+    std::remove(path.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, BadScenario, ::testing::ValuesIn(kBad),
+                         [](const auto& info) {
+                             std::string n = info.param.name;
+                             for (auto& ch : n) if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                             return n;
+                         });
+
+TEST(Scenario, GoodOneLoads) {
+    auto path = write_temp(kGood);
+    auto s = load_scenario(path);
+    EXPECT_EQ(s.name, "good");
+    ASSERT_EQ(s.hosts.size(), 3u);
+    EXPECT_EQ(s.hosts[1].behind, "home");
+    EXPECT_EQ(s.hosts[2].run.size(), 5u);
+    ASSERT_EQ(s.expectations.size(), 2u);
+    EXPECT_EQ(s.expectations[0].via, "local");
+    EXPECT_EQ(s.expectations[0].within, Millis(5000));
+    EXPECT_TRUE(s.capture);
+    EXPECT_TRUE(plan_topology(s).capture);
+    std::remove(path.c_str());
+}
+
+TEST(Scenario, CaptureCanBeTurnedOff) {
+    auto path = write_temp(std::string(kGood) + "capture: false\n");
+    auto s = load_scenario(path);
+    EXPECT_FALSE(s.capture);
+    EXPECT_FALSE(plan_topology(s).capture);
+    std::remove(path.c_str());
+}
+
+TEST(Scenario, NestedAndPassThroughKeysLoad) {
+    auto path = write_temp(with("type: full-cone",
+                                "type: symmetric\n    port_range: 20000-20999\n    refresh_on_inbound: true\n"
+                                "    addresses: [100.64.0.9, 100.64.0.10]",
+                                kNested));
+    auto s = load_scenario(path);
+    ASSERT_EQ(s.nats.size(), 2u);
+    auto& home = s.nats[1];
+    EXPECT_EQ(home.behind, "cgnat");
+    EXPECT_EQ(home.port_range, "20000-20999");
+    EXPECT_EQ(home.refresh_on_inbound, true);
+    ASSERT_EQ(home.addresses.size(), 2u);
+    EXPECT_EQ(home.addresses[1].to_string(), "100.64.0.10");
+    EXPECT_EQ(s.nats[0].behind, "internet");
+    EXPECT_TRUE(s.nats[0].hairpin);
+    std::remove(path.c_str());
+}
+
+TEST(Scenario, LinuxNatLoads) {
+    auto path = write_temp(with("type: full-cone", "type: linux\n    address: 100.64.0.9", kNested));
+    auto s = load_scenario(path);
+    EXPECT_TRUE(s.nats[1].is_linux());
+    EXPECT_FALSE(s.nats[0].is_linux());
+    std::remove(path.c_str());
+}
+
+// Every key of docs/scenarios.md's link, timeline and expectation sections.
+const char* kFull = R"(nats:
+  home:
+    link: {loss: 5%}
+  kern:
+    type: linux
+hosts:
+  server:
+    run: rendezvous
+    env: {RUST_LOG: debug, MODE: "a b"}
+  alice:
+    behind: home
+    link: {delay: 50ms, jitter: 10ms, loss: 0.5%, rate: 10mbit}
+    after: server
+    delay: 1s
+    run: peer
+  bob:
+    behind: kern
+    run: peer
+timeline:
+  - at: 4s
+    restart: bob
+  - at: 3s
+    link: alice
+    down: true
+  - at: 3500ms
+    link: home
+    set: {loss: 20%, delay: 10ms}
+  - at: 5s
+    flush: kern
+  - at: 3s
+    link: alice
+    up: true
+expect:
+  - connected: [alice, bob]
+    lossless: true
+  - output: bob
+    not_matches: '"paths_lost":[1-9]'
+  - counter: home
+    name: dropped.filtered
+    equals: 0
+repeat: 10
+)";
+
+TEST(Scenario, LinksTimelineAndNewExpectationsLoad) {
+    auto path = write_temp(kFull);
+    auto s = load_scenario(path);
+    EXPECT_EQ(s.repeat, 10);
+    ASSERT_TRUE(s.nats[0].link);
+    EXPECT_EQ(s.nats[0].link->loss, 5.0);
+    auto& alice = s.hosts[1];
+    ASSERT_TRUE(alice.link);
+    EXPECT_EQ(alice.link->delay, Millis(50));
+    EXPECT_EQ(alice.link->jitter, Millis(10));
+    EXPECT_EQ(alice.link->loss, 0.5);
+    EXPECT_EQ(alice.link->rate, 10'000'000u);
+    EXPECT_EQ(alice.after, "server");
+    ASSERT_EQ(s.hosts[0].env.size(), 2u);
+    EXPECT_EQ(s.hosts[0].env[1], (std::pair<std::string, std::string>{"MODE", "a b"}));
+    // Sorted by time, file order among equal times.
+    ASSERT_EQ(s.timeline.size(), 5u);
+    EXPECT_EQ(s.timeline[0].kind, StepKind::LinkDown);
+    EXPECT_EQ(s.timeline[1].kind, StepKind::LinkUp);
+    EXPECT_EQ(s.timeline[2].kind, StepKind::LinkSet);
+    EXPECT_EQ(s.timeline[2].set.loss, 20.0);
+    EXPECT_EQ(s.timeline[3].kind, StepKind::Restart);
+    EXPECT_EQ(s.timeline[4].kind, StepKind::Flush);
+    EXPECT_EQ(s.timeline[4].target, "kern");
+    EXPECT_TRUE(s.expectations[0].lossless);
+    EXPECT_EQ(s.expectations[1].kind, ExpectKind::Output);
+    EXPECT_TRUE(s.expectations[1].negate);
+    EXPECT_EQ(s.expectations[2].kind, ExpectKind::Counter);
+    EXPECT_EQ(s.expectations[2].comparison, Comparison::Equals);
+    EXPECT_EQ(s.expectations[2].counter, "dropped.filtered");
+    std::remove(path.c_str());
+}
+
+TEST(Scenario, RunTakesAStringOrAList) {
+    auto path = write_temp(kGood);
+    auto s = load_scenario(path);
+    EXPECT_EQ(s.hosts[1].run, (std::vector<std::string>{"peer", "--server", "${server}:3478", "--name", "alice",
+                                                         "--connect", "bob"}));
+    EXPECT_EQ(s.hosts[2].run, (std::vector<std::string>{"peer", "--server", "${server}:3478", "--name", "bob"}));
+    EXPECT_EQ(s.repeat, 1);
+    std::remove(path.c_str());
+}
+
+TEST(Rate, Spellings) {
+    EXPECT_EQ(parse_rate("10mbit"), 10'000'000u);
+    EXPECT_EQ(parse_rate("512kbit"), 512'000u);
+    EXPECT_EQ(parse_rate("1gbit"), 1'000'000'000u);
+    EXPECT_EQ(parse_rate("64000"), 64'000u);
+    EXPECT_EQ(parse_rate("1.5mbit"), 1'500'000u);
+    EXPECT_FALSE(parse_rate("10MB"));
+    EXPECT_FALSE(parse_rate("0"));
+}
+
+TEST(Loss, Spellings) {
+    EXPECT_EQ(parse_loss("20%"), 20.0);
+    EXPECT_EQ(parse_loss("0.5%"), 0.5);
+    EXPECT_EQ(parse_loss("20"), 20.0);
+    EXPECT_EQ(parse_loss("100%"), 100.0);
+    EXPECT_FALSE(parse_loss("101%"));
+    EXPECT_FALSE(parse_loss("-1%"));
+}
+
+TEST(HostRefs, OneHelperFindsAndReplaces) {
+    std::vector<std::string> seen;
+    auto out = substitute_refs("${a}:1-${bb}x${}", [&](const std::string& n) {
+        seen.push_back(n);
+        return "<" + n + ">";
+    });
+    EXPECT_EQ(out, "<a>:1-<bb>x<>");
+    EXPECT_EQ(seen, (std::vector<std::string>{"a", "bb", ""}));
+    EXPECT_EQ(substitute_refs("plain", [](auto&) { return std::string("!"); }), "plain");
+}
+
+TEST(Counters, NamesCoverEveryDropCode) {
+    auto& names = nat_counter_names();
+    for (auto* name : {"dropped.filtered", "dropped.unsupported-protocol", "dropped.no-mapping", "translated_out",
+                       "mappings_flushed", "frames_in.outside", "arp.replies_sent", "dropped_total"})
+        EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+}
+
+TEST(Scenario, MissingFileIsAnError) {
+    EXPECT_THROW(load_scenario("/nonexistent/x.yaml"), ScenarioError);
+}
+
+TEST(Millis, Spellings) {
+    EXPECT_EQ(parse_duration("10s"), Millis(10000));
+    EXPECT_EQ(parse_duration("250ms"), Millis(250));
+    EXPECT_EQ(parse_duration("1.5"), Millis(1500));
+    EXPECT_EQ(parse_duration("2m"), Millis(120000));
+    EXPECT_FALSE(parse_duration("-1s"));
+    EXPECT_FALSE(parse_duration("s"));
+}
+
+}  // namespace

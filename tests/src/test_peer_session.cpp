@@ -1,0 +1,763 @@
+// Peer sessions against a rendezvous server core, all in memory.
+//
+// MiniLab is just enough network to exercise the punch: hosts on LANs, each
+// LAN behind a toy NAT (endpoint-independent or address-and-port-dependent
+// mapping and filtering, RFC 4787 sections 4.1 and 5), a server on the
+// "internet", 1 ms per hop, and a fake clock stepping 1 ms at a time. A NAT
+// may forget a mapping that sends nothing for its timeout (RFC 4787 section
+// 4.3, refreshed by outbound traffic only). It is not the simulator; it only
+// decides, per datagram, "delivered from X" or "dropped".
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+#include "src/peer/peer_session.h"
+#include "src/stun/rendezvous_protocol.h"
+#include "src/server/rendezvous_server.h"
+
+namespace natlab {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+Endpoint ep(std::string_view text) {
+    return *Endpoint::parse(text);
+}
+
+RandomSource seeded_random(unsigned seed) {
+    auto rng = std::make_shared<std::mt19937>(seed);
+    return [rng](std::span<std::byte> out) {
+        for (auto& b : out) b = static_cast<std::byte>((*rng)() & 0xff);
+    };
+}
+
+enum class Behaviour { endpoint_independent, address_and_port_dependent };
+
+struct Nat {
+    Ipv4 ip;
+    Behaviour mapping = Behaviour::endpoint_independent;
+    Behaviour filtering = Behaviour::endpoint_independent;
+    bool hairpin = false;
+    Duration timeout = Duration::max();
+    std::map<std::pair<Endpoint, Endpoint>, std::uint16_t> mappings;  // (inside, remote|{})
+    std::map<std::uint16_t, Endpoint> inside_of;                      // public port -> inside
+    std::map<std::uint16_t, TimePoint> last_out;                      // public port -> last outbound
+    std::set<std::pair<std::uint16_t, Endpoint>> permits;             // (public port, remote)
+    std::uint16_t next_port = 40000;
+
+    bool expired(std::uint16_t port, TimePoint now) const {
+        auto it = last_out.find(port);
+        return it == last_out.end() || now - it->second >= timeout;
+    }
+    Endpoint outbound(Endpoint inside, Endpoint remote, TimePoint now) {
+        Endpoint key_remote = mapping == Behaviour::endpoint_independent ? Endpoint{} : remote;
+        auto it = mappings.find({inside, key_remote});
+        if (it != mappings.end() && expired(it->second, now)) {
+            std::erase_if(permits, [&](const auto& p) { return p.first == it->second; });
+            mappings.erase(it);
+            it = mappings.end();
+        }
+        if (it == mappings.end()) {
+            it = mappings.emplace(std::pair{inside, key_remote}, next_port).first;
+            inside_of[next_port++] = inside;
+        }
+        permits.insert({it->second, remote});
+        last_out[it->second] = now;
+        return {ip, it->second};
+    }
+    std::optional<Endpoint> inbound(Endpoint to, Endpoint remote, TimePoint now) const {
+        auto it = inside_of.find(to.port);
+        if (it == inside_of.end() || expired(to.port, now)) return std::nullopt;
+        bool open = filtering == Behaviour::endpoint_independent || permits.count({to.port, remote}) > 0;
+        return open ? std::optional(it->second) : std::nullopt;
+    }
+};
+
+struct Host {
+    Endpoint local;
+    Nat* nat;
+    std::unique_ptr<PeerSession> session;
+    std::vector<PeerEvent> events;
+};
+
+struct InFlight {
+    TimePoint due;
+    stun::Bytes bytes;
+    Endpoint source;  // as the receiver will see it
+    int to;           // host index, or -1 for the server
+};
+
+class MiniLab {
+public:
+    static constexpr Endpoint server_endpoint() { return {Ipv4{0xC6120001}, 3478}; }  // 198.18.0.1
+
+    Nat& add_nat(std::string_view ip, Behaviour mapping, Behaviour filtering) {
+        nats_.push_back(std::make_unique<Nat>());
+        Nat& n = *nats_.back();
+        n.ip = *Ipv4::parse(ip);
+        n.mapping = mapping;
+        n.filtering = filtering;
+        return n;
+    }
+
+    PeerSession& add_peer(Nat& nat, std::string_view local, std::string name,
+                          std::optional<std::string> partner, std::uint32_t messages = 5,
+                          const std::function<void(PeerConfig&)>& tweak = {}) {
+        PeerConfig c;
+        c.name = std::move(name);
+        c.partner = std::move(partner);
+        c.server = server_endpoint();
+        c.local_endpoints = {ep(local)};
+        c.messages = messages;
+        if (tweak) tweak(c);
+        auto seed = static_cast<unsigned>(hosts_.size() + 1);
+        hosts_.push_back({ep(local), &nat, std::make_unique<PeerSession>(c, seeded_random(seed), now_), {}});
+        return *hosts_.back().session;
+    }
+
+    // Drops the next datagram that `rule` matches (by decoded method/class).
+    void drop_once(std::uint16_t method, stun::Class cls, int to_host) {
+        drops_.push_back({method, cls, to_host});
+    }
+
+    void run(Duration limit = seconds(15)) {
+        TimePoint end = now_ + limit;
+        while (now_ < end && !all_finished()) {
+            deliver_due();
+            for (std::size_t i = 0; i < hosts_.size(); ++i)
+                emit(static_cast<int>(i), hosts_[i].session->on_tick(now_));
+            now_ += milliseconds(1);
+        }
+    }
+
+    const Host& host(int i) const { return hosts_[static_cast<std::size_t>(i)]; }
+    TimePoint now() const { return now_; }
+    RendezvousServer& server() { return server_; }
+
+private:
+    struct DropRule {
+        std::uint16_t method;
+        stun::Class cls;
+        int to;
+    };
+
+    bool all_finished() const {
+        for (const auto& h : hosts_)
+            if (!h.session->finished()) return false;
+        return true;
+    }
+
+    void emit(int from, const PeerOutput& out) {
+        auto& h = hosts_[static_cast<std::size_t>(from)];
+        h.events.insert(h.events.end(), out.events.begin(), out.events.end());
+        for (const auto& d : out.datagrams) route(from, d);
+    }
+
+    void route(int from, const Outgoing& d) {
+        Host& h = hosts_[static_cast<std::size_t>(from)];
+        if (d.destination == server_endpoint())
+            return schedule(d.bytes, h.nat->outbound(h.local, d.destination, now_), -1);
+        if (int lan = local_host(d.destination); lan >= 0) {
+            if (host(lan).nat == h.nat) schedule(d.bytes, h.local, lan);
+            return;  // another LAN's private address is not routed
+        }
+        Endpoint source = h.nat->outbound(h.local, d.destination, now_);
+        Nat* target = nat_of(d.destination.addr);
+        if (!target || (target == h.nat && !target->hairpin)) return;
+        if (auto inside = target->inbound(d.destination, source, now_))
+            schedule(d.bytes, source, local_host(*inside));
+    }
+
+    void route_from_server(const Outgoing& d) {
+        Nat* target = nat_of(d.destination.addr);
+        if (!target) return;
+        if (auto inside = target->inbound(d.destination, server_endpoint(), now_))
+            schedule(d.bytes, server_endpoint(), local_host(*inside));
+    }
+
+    void schedule(const stun::Bytes& bytes, Endpoint source, int to) {
+        if (to >= 0 && should_drop(bytes, to)) return;
+        queue_.push_back({now_ + milliseconds(1), bytes, source, to});
+    }
+
+    bool should_drop(const stun::Bytes& bytes, int to) {
+        auto m = stun::decode(bytes).message;
+        for (auto it = drops_.begin(); it != drops_.end(); ++it) {
+            if (m && m->method == it->method && m->cls == it->cls && it->to == to) {
+                drops_.erase(it);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void deliver_due() {
+        while (!queue_.empty() && queue_.front().due <= now_) {
+            InFlight f = std::move(queue_.front());
+            queue_.pop_front();
+            if (f.to < 0) {
+                for (const auto& d : server_.handle(f.bytes, f.source, now_).datagrams) route_from_server(d);
+            } else {
+                emit(f.to,
+                     hosts_[static_cast<std::size_t>(f.to)].session->on_datagram(f.bytes, f.source, now_));
+            }
+        }
+    }
+
+    int local_host(Endpoint e) const {
+        for (std::size_t i = 0; i < hosts_.size(); ++i)
+            if (hosts_[i].local == e) return static_cast<int>(i);
+        return -1;
+    }
+
+    Nat* nat_of(Ipv4 ip) const {
+        for (const auto& n : nats_)
+            if (n->ip == ip) return n.get();
+        return nullptr;
+    }
+
+    TimePoint now_{};
+    RendezvousServer server_{seeded_random(99)};
+    std::vector<std::unique_ptr<Nat>> nats_;
+    std::vector<Host> hosts_;
+    std::deque<InFlight> queue_;
+    std::vector<DropRule> drops_;
+};
+
+constexpr auto EI = Behaviour::endpoint_independent;
+constexpr auto APD = Behaviour::address_and_port_dependent;
+
+// ---- the punch, per NAT combination ----------------------------------------
+
+struct PunchRow {
+    const char* what;
+    Behaviour alice_mapping, alice_filtering;
+    Behaviour bob_mapping, bob_filtering;
+    bool same_nat;
+    bool connected;
+    const char* alice_path;  // alice connects to bob and controls
+    const char* bob_path;
+};
+
+void PrintTo(const PunchRow& row, std::ostream* os) {
+    *os << row.what;
+}
+
+class PunchTable : public ::testing::TestWithParam<PunchRow> {};
+
+TEST_P(PunchTable, ConnectsAsExpected) {
+    const PunchRow& row = GetParam();
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", row.alice_mapping, row.alice_filtering);
+    Nat& b = row.same_nat ? a : lab.add_nat("198.18.2.1", row.bob_mapping, row.bob_filtering);
+    PeerSession& bob = lab.add_peer(b, row.same_nat ? "10.0.1.3:5000" : "10.0.2.3:5000", "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    PeerResult ra = alice.result(), rb = bob.result();
+    ASSERT_EQ(ra.connected, row.connected) << ra.reason;
+    ASSERT_EQ(rb.connected, row.connected) << rb.reason;
+    if (!row.connected) {
+        EXPECT_EQ(ra.reason, "no candidate answered");
+        for (const PeerResult& r : {ra, rb}) {  // the server relayed instead
+            EXPECT_TRUE(r.relayed);
+            EXPECT_EQ(r.acked, 5u);
+            EXPECT_EQ(r.received, 5u);
+        }
+        return;
+    }
+    EXPECT_EQ(to_string(ra.path), row.alice_path);
+    EXPECT_EQ(to_string(rb.path), row.bob_path);
+    for (const PeerResult& r : {ra, rb}) {
+        EXPECT_EQ(r.sent, 5u);
+        EXPECT_EQ(r.acked, 5u);
+        EXPECT_EQ(r.received, 5u);
+        EXPECT_TRUE(r.rtt);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Peer, PunchTable,
+    ::testing::Values(
+        //          alice map/filter  bob map/filter  same  conn   alice path     bob path
+        PunchRow{"same NAT, no hairpin", EI, APD, EI, APD, true, true, "local", "local"},
+        PunchRow{"two full-cone", EI, EI, EI, EI, false, true, "public", "public"},
+        PunchRow{"two port-restricted", EI, APD, EI, APD, false, true, "public", "public"},
+        PunchRow{"symmetric to full-cone", APD, APD, EI, EI, false, true, "public", "peer-reflexive"},
+        PunchRow{"full-cone to symmetric", EI, EI, APD, APD, false, true, "peer-reflexive", "public"},
+        PunchRow{"symmetric to symmetric", APD, APD, APD, APD, false, false, "", ""},
+        PunchRow{"port-restricted to symmetric", EI, APD, APD, APD, false, false, "", ""}),
+    [](const auto& info) {
+        std::string name = info.param.what;
+        for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        return name;
+    });
+
+// ---- events and timing ----------------------------------------------------
+
+TEST(PeerSession, EventsInOrderAndLocalPathIsQuick) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    const std::vector<PeerEvent> want = {PeerEvent::registered, PeerEvent::introduced, PeerEvent::connected,
+                                         PeerEvent::lingering, PeerEvent::finished};
+    EXPECT_EQ(lab.host(1).events, want);
+    EXPECT_EQ(lab.host(0).events, want);
+    PeerResult r = alice.result();
+    EXPECT_EQ(r.remote, ep("10.0.1.3:5000"));
+    EXPECT_EQ(r.public_endpoint, ep("198.18.1.1:40001"));
+    EXPECT_LT(*r.time_to_connect, milliseconds(30));  // local: nominated on first answer
+    EXPECT_EQ(*r.rtt, milliseconds(2));               // 1 ms each way
+}
+
+TEST(PeerSession, LostIntroductionIsRepeated) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt);
+    lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
+    lab.drop_once(proto::method::introduce, stun::Class::indication, 0);  // bob's copy
+    lab.run();
+    EXPECT_TRUE(bob.result().connected) << bob.result().reason;
+}
+
+// Lost Data and lost acknowledgements are retransmitted (every 100 ms);
+// 200 messages pass through the 32-message window.
+TEST(PeerSession, DataSurvivesLossAndFillsTheWindow) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 200);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 200);
+    lab.drop_once(proto::method::data, stun::Class::request, 0);  // alice's first Data to bob
+    lab.drop_once(proto::method::data, stun::Class::success, 1);  // bob's first ack to alice
+    lab.drop_once(proto::method::data, stun::Class::request, 1);  // bob's first Data to alice
+    lab.run();
+    for (const PeerResult& r : {alice.result(), bob.result()}) {
+        EXPECT_TRUE(r.connected);
+        EXPECT_EQ(r.sent, 200u);
+        EXPECT_EQ(r.acked, 200u);
+        EXPECT_EQ(r.received, 200u);
+    }
+}
+
+// Each lost datagram costs one retransmission, and the result counts it:
+// alice lost one Data request and one acknowledgement, bob one Data request.
+TEST(PeerSession, LossIsCountedAsRetransmissions) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 20);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 20);
+    lab.drop_once(proto::method::data, stun::Class::request, 0);  // alice's first Data to bob
+    lab.drop_once(proto::method::data, stun::Class::success, 1);  // bob's first ack to alice
+    lab.drop_once(proto::method::data, stun::Class::request, 1);  // bob's first Data to alice
+    lab.run();
+    PeerResult ra = alice.result(), rb = bob.result();
+    EXPECT_EQ(ra.retransmissions, 2u);
+    EXPECT_EQ(ra.transmissions, 22u);
+    EXPECT_EQ(rb.retransmissions, 1u);
+    EXPECT_EQ(rb.transmissions, 21u);
+}
+
+// Round trips: every acknowledgement of a Data sent once is a sample (1 ms
+// per hop: 2 ms each); a retransmitted one is not (which copy was answered?).
+TEST(PeerSession, RoundTripStatisticsCoverThePath) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 10);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 10);
+    lab.drop_once(proto::method::data, stun::Class::request, 0);
+    lab.run();
+    const RttStats& s = alice.result().rtt_stats;
+    EXPECT_EQ(s.count, 1u + 9u);  // the nominated candidate's probe, then 9 of the 10 Data
+    EXPECT_EQ(s.min, milliseconds(2));
+    EXPECT_EQ(s.max, milliseconds(2));
+    EXPECT_EQ(*s.median(), milliseconds(2));
+    EXPECT_EQ(*s.mean(), milliseconds(2));
+}
+
+// --bytes 2500 with --size 1000: three messages of 1000, 1000 and 500 bytes.
+TEST(PeerSession, ByteCountIsSplitIntoMessages) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    auto bytes = [](PeerConfig& c) {
+        c.message_size = 1000;
+        c.bytes = 2500;
+        c.messages = 3;
+    };
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 3, bytes);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 3, bytes);
+    lab.run();
+    for (const PeerResult& r : {alice.result(), bob.result()}) {
+        EXPECT_EQ(r.acked, 3u);
+        EXPECT_EQ(r.bytes_sent, 2500u);
+        EXPECT_EQ(r.bytes_acked, 2500u);
+        EXPECT_EQ(r.bytes_received, 2500u);
+    }
+}
+
+// Two port-restricted NATs: the public path is the best there is, so the
+// controlling side nominates it a few round trips after its first success,
+// not after the whole 150 ms grace. With 1 ms per hop: introduction to
+// connected well under 20 ms on both sides.
+TEST(PeerSession, PublicPathIsNominatedWithinAFewRoundTrips) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    for (const PeerResult& r : {alice.result(), bob.result()}) {
+        ASSERT_TRUE(r.connected) << r.reason;
+        EXPECT_EQ(to_string(r.path), "public");
+        EXPECT_LT(*r.introduction_to_connect, milliseconds(20));
+    }
+}
+
+TEST(PeerSession, PartnerNeverRegistersMeansNotIntroduced) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob");
+    lab.run();
+    EXPECT_TRUE(alice.finished());
+    EXPECT_FALSE(alice.result().connected);
+    EXPECT_EQ(alice.result().reason, "not introduced");
+    EXPECT_EQ(lab.now() - TimePoint{}, seconds(10) + milliseconds(1));  // default --timeout
+}
+
+TEST(PeerSession, NoServerMeansNotRegistered) {
+    PeerConfig c;
+    c.name = "alice";
+    c.server = ep("198.18.0.1:3478");
+    c.timeout = seconds(1);
+    PeerSession alice(c, seeded_random(1), TimePoint{});
+    std::size_t registers = 0;
+    for (auto t = TimePoint{}; !alice.finished(); t += milliseconds(1))
+        registers += alice.on_tick(t).datagrams.size();
+    EXPECT_EQ(registers, 5u);  // every 200 ms: 0, 200, 400, 600, 800
+    EXPECT_EQ(alice.result().reason, "not registered");
+}
+
+// ---- probes that must be ignored ------------------------------------------
+
+// Alice, introduced to bob by a real server core, with her outgoing probes.
+struct IntroducedAlice {
+    std::unique_ptr<PeerSession> alice;
+    std::vector<Outgoing> probes;
+    proto::Token token{};
+};
+
+IntroducedAlice introduce_alice() {
+    const Endpoint server = ep("198.18.0.1:3478");
+    const Endpoint alice_ep = ep("198.18.1.1:40000"), bob_ep = ep("198.18.2.1:50000");
+    RendezvousServer core(seeded_random(7));
+    PeerConfig c;
+    c.name = "alice";
+    c.partner = "bob";
+    c.server = server;
+    IntroducedAlice out{std::make_unique<PeerSession>(c, seeded_random(1), TimePoint{}), {}, {}};
+    auto to_server = [&](const PeerOutput& o, Endpoint from) {
+        for (const auto& d : o.datagrams)
+            for (const auto& reply : core.handle(d.bytes, from, TimePoint{}).datagrams)
+                if (reply.destination == alice_ep)
+                    for (const auto& p : out.alice->on_datagram(reply.bytes, server, TimePoint{}).datagrams)
+                        out.probes.push_back(p);
+    };
+    auto bob_register = proto::build(proto::RegisterRequest{"bob", {}}, stun::TransactionId{});
+    core.handle(proto::to_wire(bob_register), bob_ep, TimePoint{});
+    to_server(out.alice->on_tick(TimePoint{}), alice_ep);                    // Register
+    to_server(out.alice->on_tick(TimePoint{} + milliseconds(5)), alice_ep);  // Connect
+    EXPECT_EQ(out.alice->phase(), PeerPhase::punching);
+    out.token = out.alice->introduction()->token;
+    return out;
+}
+
+TEST(PeerSession, ProbeWithWrongTokenIsIgnored) {
+    auto lab = introduce_alice();
+    proto::Token wrong = lab.token;
+    wrong[0] ^= std::byte{1};
+    auto probe = proto::build(proto::ProbeRequest{"bob", wrong, true}, stun::TransactionId{});
+    auto before = lab.alice->dropped();
+    auto out =
+        lab.alice->on_datagram(proto::to_wire(probe), ep("198.18.2.1:50000"), TimePoint{} + milliseconds(6));
+    EXPECT_TRUE(out.datagrams.empty());
+    EXPECT_EQ(lab.alice->dropped(), before + 1);
+    EXPECT_EQ(lab.alice->phase(), PeerPhase::punching);   // USE-CANDIDATE did not select
+    EXPECT_EQ(lab.alice->candidates().all().size(), 1u);  // and taught no candidate
+}
+
+TEST(PeerSession, OwnProbeLoopingBackIsIgnored) {
+    auto lab = introduce_alice();
+    ASSERT_FALSE(lab.probes.empty());
+    auto own = lab.probes.front();  // a Probe alice sent, carrying her name and the token
+    auto out = lab.alice->on_datagram(own.bytes, ep("198.18.1.1:40000"), TimePoint{} + milliseconds(6));
+    EXPECT_TRUE(out.datagrams.empty());
+    EXPECT_NE(out.dropped.find("alice"), std::string::npos) << out.dropped;
+}
+
+TEST(PeerSession, ValidProbeIsAnsweredToItsSource) {
+    auto lab = introduce_alice();
+    auto probe = proto::build(proto::ProbeRequest{"bob", lab.token, false}, stun::TransactionId{});
+    const Endpoint prflx = ep("198.18.2.1:50007");  // not bob's registered endpoint
+    auto out = lab.alice->on_datagram(proto::to_wire(probe), prflx, TimePoint{} + milliseconds(6));
+    ASSERT_EQ(out.datagrams.size(), 2u);
+    // 1: the answer, to where the probe came from, saying what that was.
+    EXPECT_EQ(out.datagrams[0].destination, prflx);
+    auto answer = proto::parse_probe_answer(*stun::decode(out.datagrams[0].bytes).message);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->observed, prflx);
+    // 2: a triggered probe of the new peer-reflexive candidate.
+    EXPECT_EQ(out.datagrams[1].destination, prflx);
+    EXPECT_TRUE(proto::parse_probe(*stun::decode(out.datagrams[1].bytes).message));
+    ASSERT_TRUE(lab.alice->candidates().find(prflx));
+    EXPECT_EQ(lab.alice->candidates().find(prflx)->kind, CandidateKind::peer_reflexive);
+}
+
+TEST(PeerSession, GarbageIsDroppedNotFatal) {
+    auto lab = introduce_alice();
+    std::mt19937 rng(5);
+    for (int i = 0; i < 2000; ++i) {
+        stun::Bytes junk(rng() % 200);
+        for (auto& b : junk) b = static_cast<std::byte>(rng());
+        auto out = lab.alice->on_datagram(junk, ep("198.18.2.1:50000"), TimePoint{});
+        EXPECT_TRUE(out.datagrams.empty());
+    }
+    EXPECT_EQ(lab.alice->phase(), PeerPhase::punching);
+}
+
+// ---- relay fallback -------------------------------------------------------
+
+bool has(const std::vector<PeerEvent>& events, PeerEvent e) {
+    return std::find(events.begin(), events.end(), e) != events.end();
+}
+
+TEST(PeerRelay, SymmetricPairRelaysAfterThePunchTimeout) {
+    for (bool relay : {true, false}) {
+        MiniLab lab;
+        Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+        Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+        auto options = [&](PeerConfig& c) {
+            c.relay = relay;
+            c.punch_timeout = seconds(2);
+        };
+        PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, options);
+        PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, options);
+        lab.run(seconds(20));
+        for (const PeerSession* s : {&alice, &bob}) {
+            PeerResult r = s->result();
+            EXPECT_FALSE(r.connected) << relay;
+            EXPECT_EQ(r.reason, "no candidate answered") << relay;
+            EXPECT_EQ(r.relayed, relay);
+            EXPECT_EQ(r.acked, relay ? 5u : 0u);
+            EXPECT_EQ(r.received, relay ? 5u : 0u);
+            if (relay) {
+                EXPECT_EQ(r.remote, MiniLab::server_endpoint());
+            }
+        }
+        EXPECT_EQ(has(lab.host(1).events, PeerEvent::relaying), relay);
+        EXPECT_EQ(lab.server().counters().relayed > 0, relay);
+    }
+}
+
+// Full-size messages (1200 DATA bytes, the most --size allows) fit a Relay
+// whole; the relay's time to connect is when it was taken (the 2 s punch
+// timeout after the introduction).
+TEST(PeerRelay, FullSizeMessagesGoThroughTheRelay) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+    Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+    auto options = [](PeerConfig& c) {
+        c.punch_timeout = seconds(2);
+        c.message_size = proto::kMaxDataBytes;
+        c.bytes = 4 * proto::kMaxDataBytes;
+        c.messages = 4;
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 4, options);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 4, options);
+    lab.run(seconds(20));
+    for (const PeerSession* s : {&alice, &bob}) {
+        PeerResult r = s->result();
+        EXPECT_TRUE(r.relayed);
+        EXPECT_EQ(r.bytes_acked, 4800u);
+        EXPECT_EQ(r.bytes_received, 4800u);
+        ASSERT_TRUE(r.introduction_to_connect);
+        EXPECT_GE(*r.introduction_to_connect, seconds(2));
+        EXPECT_LT(*r.introduction_to_connect, milliseconds(2100));
+    }
+}
+
+// The partner's relayed Data switches a peer to the relay at once.
+TEST(PeerRelay, RelayedDataFromThePartnerIsFollowed) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+    Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5,
+                                    [](PeerConfig& c) { c.punch_timeout = seconds(8); });
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5,
+                                      [](PeerConfig& c) { c.punch_timeout = seconds(1); });
+    lab.run(seconds(6));
+    EXPECT_TRUE(alice.result().relayed);
+    EXPECT_TRUE(bob.result().relayed);  // long before its own 8 s deadline
+    EXPECT_EQ(bob.result().acked, 5u);
+}
+
+TEST(PeerRelay, RelayNotFromThePartnersSessionIsDropped) {
+    auto lab = introduce_alice();
+    const Endpoint server = ep("198.18.0.1:3478");
+    auto data = proto::to_wire(
+        proto::build(proto::DataRequest{lab.token, 1, stun::to_bytes("x")}, stun::TransactionId{}));
+    auto probe =
+        proto::to_wire(proto::build(proto::ProbeRequest{"bob", lab.token, true}, stun::TransactionId{}));
+    proto::Token wrong = lab.token;
+    wrong[3] ^= std::byte{1};
+    struct Row {
+        const char* what;
+        proto::Relay relay;
+        Endpoint from;
+    };
+    const Row rows[] = {
+        {"wrong token", {wrong, "bob", data}, server},
+        {"wrong sender name", {lab.token, "mallory", data}, server},
+        {"not from the server", {lab.token, "bob", data}, ep("198.18.2.1:50000")},
+        {"a relayed Probe", {lab.token, "bob", probe}, server},
+    };
+    for (const auto& r : rows) {
+        auto out = lab.alice->on_datagram(proto::to_wire(proto::build(r.relay, stun::TransactionId{})),
+                                          r.from, TimePoint{} + milliseconds(6));
+        EXPECT_TRUE(out.datagrams.empty()) << r.what;
+        EXPECT_FALSE(out.dropped.empty()) << r.what;
+    }
+    EXPECT_FALSE(lab.alice->relaying());
+    EXPECT_EQ(lab.alice->result().received, 0u);
+}
+
+// ---- keepalive, lost path, re-punch ----------------------------------------
+
+struct KeepaliveRow {
+    const char* what;
+    int keepalive_s;
+    bool path_lost;
+};
+
+void PrintTo(const KeepaliveRow& row, std::ostream* os) {
+    *os << row.what;
+}
+
+class KeepaliveTable : public ::testing::TestWithParam<KeepaliveRow> {};
+
+// Two port-restricted NATs forgetting idle mappings after 5 s; the peers
+// hold the path 30 s after their data.
+TEST_P(KeepaliveTable, KeepaliveAgainstMappingTimeout) {
+    const KeepaliveRow& row = GetParam();
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    a.timeout = b.timeout = seconds(5);
+    auto options = [&](PeerConfig& c) {
+        c.keepalive = seconds(row.keepalive_s);
+        c.hold = seconds(30);
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, options);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, options);
+    lab.run(seconds(45));
+    for (int i = 0; i < 2; ++i) {
+        const PeerSession& s = i == 0 ? bob : alice;
+        PeerResult r = s.result();
+        EXPECT_TRUE(s.finished());
+        EXPECT_TRUE(r.connected);
+        EXPECT_EQ(r.acked, 5u);
+        EXPECT_GT(r.keepalives, 0u);
+        EXPECT_EQ(r.paths_lost > 0, row.path_lost) << s.config().name;
+        EXPECT_EQ(has(lab.host(i).events, PeerEvent::path_lost), row.path_lost) << s.config().name;
+        if (row.path_lost) {
+            EXPECT_GE(r.repunched, 1u) << s.config().name;  // punched again through the server
+            EXPECT_FALSE(r.relayed);
+        }
+        EXPECT_TRUE(has(lab.host(i).events, PeerEvent::holding));
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Peer, KeepaliveTable,
+                         ::testing::Values(KeepaliveRow{"keepalive_2s_under_timeout_5s", 2, false},
+                                           KeepaliveRow{"keepalive_10s_over_timeout_5s", 10, true}),
+                         [](const auto& info) { return std::string(info.param.what); });
+
+// ---- port prediction ----------------------------------------------------------
+
+// Port-restricted meets symmetric: impossible without prediction (see the
+// punch table); with it, alice's probes to the ports above bob's public one
+// open her NAT for the mapping bob's NAT gives his probes to her.
+TEST(PeerPrediction, PredictedPortBeatsSequentialSymmetricNat) {
+    for (std::size_t predict : {0u, 4u}) {
+        MiniLab lab;
+        Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+        Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+        auto no_relay = [](PeerConfig& c) { c.relay = false; };
+        PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, no_relay);
+        PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, [&](PeerConfig& c) {
+            c.relay = false;
+            c.predict_ports = predict;
+        });
+        lab.run();
+        PeerResult ra = alice.result(), rb = bob.result();
+        ASSERT_EQ(ra.connected, predict > 0) << ra.reason;
+        if (!predict) continue;
+        EXPECT_TRUE(ra.predicted);
+        EXPECT_EQ(ra.remote, ep("198.18.2.1:40001"));  // bob's NAT: 40000 to the server, 40001 to alice
+        EXPECT_EQ(to_string(ra.path), "peer-reflexive");
+        EXPECT_EQ(to_string(rb.path), "public");
+        EXPECT_FALSE(rb.predicted);
+        EXPECT_EQ(rb.acked, 5u);
+    }
+}
+
+// ---- ownership ------------------------------------------------------------------
+
+TEST(PeerOwnership, ATakenNameIsTheReason) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    lab.add_peer(a, "10.0.1.2:4000", "alice", std::nullopt);
+    PeerSession& impostor =
+        lab.add_peer(b, "10.0.2.3:5000", "alice", "bob", 5, [](PeerConfig& c) { c.timeout = seconds(2); });
+    lab.run(seconds(3));
+    EXPECT_TRUE(impostor.finished());
+    EXPECT_EQ(impostor.result().reason, "name taken");
+    EXPECT_GE(lab.server().counters().name_conflicts, 5u);
+}
+
+// ---- List -----------------------------------------------------------------------
+
+// 40 peers in a room, 3 in another: --list pages through its own room.
+TEST(PeerList, ListsTheWholeRoomPageByPage) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, EI);
+    for (int i = 0; i < 43; ++i) {
+        std::string local = "10.0.1." + std::to_string(10 + i) + ":5000";
+        lab.add_peer(nat, local, "peer" + std::to_string(100 + i), std::nullopt, 5, [&](PeerConfig& c) {
+            c.group = i < 40 ? "lab" : "other";
+            c.timeout = seconds(3);
+        });
+    }
+    PeerSession& lister = lab.add_peer(nat, "10.0.1.2:4000", "zoe", std::nullopt, 5, [](PeerConfig& c) {
+        c.group = "lab";
+        c.list = true;
+        c.timers.register_retry = milliseconds(500);  // register after the others
+    });
+    lab.run(seconds(4));
+    ASSERT_TRUE(lister.list_complete());
+    EXPECT_EQ(lister.listed().size(), 40u);  // three pages of at most 16
+    EXPECT_TRUE(std::is_sorted(lister.listed().begin(), lister.listed().end()));
+    EXPECT_EQ(lister.result().reason, "listed");
+    EXPECT_TRUE(has(lab.host(43).events, PeerEvent::listed));
+    EXPECT_EQ(lab.server().counters().lists, 3u);
+}
+
+}  // namespace
+}  // namespace natlab
