@@ -25,16 +25,16 @@
 #include <sstream>
 #include <thread>
 
-#include "simulator/nat/behaviour.h"
-#include "harness/report/junit.h"
 #include "harness/cli/matrix.h"
+#include "harness/cli/run.h"
 #include "harness/lab/process.h"
+#include "harness/plan/scenario.h"
+#include "harness/plan/topology.h"
+#include "harness/report/junit.h"
 #include "harness/report/report.h"
 #include "harness/report/review.h"
-#include "harness/cli/run.h"
-#include "harness/plan/scenario.h"
+#include "simulator/nat/behaviour.h"
 #include "src/net/setup_error.h"
-#include "harness/plan/topology.h"
 
 namespace fs = std::filesystem;
 using namespace natlab;

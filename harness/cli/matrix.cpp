@@ -7,9 +7,9 @@
 #include <set>
 #include <sstream>
 
-#include "simulator/nat/behaviour.h"
-#include "harness/report/html.h"
 #include "harness/plan/yaml_reader.h"
+#include "harness/report/html.h"
+#include "simulator/nat/behaviour.h"
 
 namespace natlab::harness {
 namespace {

@@ -27,10 +27,10 @@
 #include <vector>
 
 #include "harness/judge/expectations.h"
-#include "harness/report/outcome.h"
 #include "harness/lab/lab.h"
 #include "harness/plan/scenario.h"
 #include "harness/plan/topology.h"
+#include "harness/report/outcome.h"
 
 namespace natlab::harness {
 

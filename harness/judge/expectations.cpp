@@ -43,19 +43,21 @@ std::string seconds(Millis d) {
 
 std::string describe(const Expectation& e) {
     switch (e.kind) {
-    case ExpectKind::Connected:
-        return e.hosts[0] + " <-> " + e.hosts[1] + " connected" + (e.via ? " via " + *e.via : "") +
-               (e.within ? " within " + seconds(*e.within) : "") + (e.lossless ? ", lossless" : "");
-    case ExpectKind::NotConnected:
-        return e.hosts[0] + " <-> " + e.hosts[1] + " not connected";
-    case ExpectKind::Exit:
-        return e.hosts[0] + " exits with " + std::to_string(e.code);
-    case ExpectKind::Output:
-        return e.hosts[0] + " output " + (e.negate ? "does not match /" : "matches /") + e.pattern + "/";
-    case ExpectKind::Counter: {
-        const char* cmp = e.comparison == Comparison::Above ? " > " : e.comparison == Comparison::Below ? " < " : " = ";
-        return e.hosts[0] + " " + e.counter + cmp + std::to_string(e.value);
-    }
+        case ExpectKind::Connected:
+            return e.hosts[0] + " <-> " + e.hosts[1] + " connected" + (e.via ? " via " + *e.via : "") +
+                   (e.within ? " within " + seconds(*e.within) : "") + (e.lossless ? ", lossless" : "");
+        case ExpectKind::NotConnected:
+            return e.hosts[0] + " <-> " + e.hosts[1] + " not connected";
+        case ExpectKind::Exit:
+            return e.hosts[0] + " exits with " + std::to_string(e.code);
+        case ExpectKind::Output:
+            return e.hosts[0] + " output " + (e.negate ? "does not match /" : "matches /") + e.pattern + "/";
+        case ExpectKind::Counter: {
+            const char* cmp = e.comparison == Comparison::Above   ? " > "
+                              : e.comparison == Comparison::Below ? " < "
+                                                                  : " = ";
+            return e.hosts[0] + " " + e.counter + cmp + std::to_string(e.value);
+        }
     }
     return {};
 }
@@ -77,7 +79,8 @@ std::string side_problem(const Expectation& e, const std::string& a, const std::
     if (e.within && r.time_to_connect_ms > e.within->count())
         return a + " took " + std::to_string(static_cast<int>(r.time_to_connect_ms)) + " ms";
     if (e.lossless && (r.sent == 0 || r.acked != r.sent))
-        return a + " had " + std::to_string(r.acked) + " of " + std::to_string(r.sent) + " messages acknowledged";
+        return a + " had " + std::to_string(r.acked) + " of " + std::to_string(r.sent) +
+               " messages acknowledged";
     return {};
 }
 
@@ -110,11 +113,16 @@ Verdict judge_not_connected(const Expectation& e, const std::map<std::string, Pe
 Verdict judge_exit(const Expectation& e, const LabFacts& facts) {
     Verdict v{describe(e), false, {}};
     auto* p = facts.find(e.hosts[0]);
-    if (!p || !p->started) v.detail = "it never started";
-    else if (p->stopped_by_lab) v.detail = "it was still running when the lab stopped";
-    else if (p->signal) v.detail = "it was killed by signal " + std::to_string(*p->signal);
-    else if (p->exit_code != e.code) v.detail = "it exited with " + std::to_string(p->exit_code.value_or(-1));
-    else v.held = true;
+    if (!p || !p->started)
+        v.detail = "it never started";
+    else if (p->stopped_by_lab)
+        v.detail = "it was still running when the lab stopped";
+    else if (p->signal)
+        v.detail = "it was killed by signal " + std::to_string(*p->signal);
+    else if (p->exit_code != e.code)
+        v.detail = "it exited with " + std::to_string(p->exit_code.value_or(-1));
+    else
+        v.held = true;
     return v;
 }
 
@@ -127,7 +135,8 @@ Verdict judge_output(const Expectation& e, const Evidence& evidence) {
         v.detail = "no output from " + e.hosts[0];
         return v;
     }
-    bool found = std::regex_search(it->second, std::regex(e.pattern, std::regex::ECMAScript | std::regex::multiline));
+    bool found =
+        std::regex_search(it->second, std::regex(e.pattern, std::regex::ECMAScript | std::regex::multiline));
     v.held = found != e.negate;
     if (!v.held) v.detail = found ? "the output matches" : "no line of the output matches";
     return v;
@@ -142,9 +151,15 @@ Verdict judge_counter(const Expectation& e, const Evidence& evidence) {
         return v;
     }
     switch (e.comparison) {
-    case Comparison::Above: v.held = *value > e.value; break;
-    case Comparison::Below: v.held = *value < e.value; break;
-    case Comparison::Equals: v.held = *value == e.value; break;
+        case Comparison::Above:
+            v.held = *value > e.value;
+            break;
+        case Comparison::Below:
+            v.held = *value < e.value;
+            break;
+        case Comparison::Equals:
+            v.held = *value == e.value;
+            break;
     }
     if (!v.held) v.detail = "it was " + std::to_string(*value);
     return v;
@@ -211,16 +226,27 @@ std::vector<Verdict> judge(const Scenario& scenario, const LabFacts& facts, cons
     std::vector<Verdict> verdicts;
     for (auto& e : scenario.expectations) {
         switch (e.kind) {
-        case ExpectKind::Connected: verdicts.push_back(judge_connected(e, evidence.peers)); break;
-        case ExpectKind::NotConnected: verdicts.push_back(judge_not_connected(e, evidence.peers)); break;
-        case ExpectKind::Exit: verdicts.push_back(judge_exit(e, facts)); break;
-        case ExpectKind::Output: verdicts.push_back(judge_output(e, evidence)); break;
-        case ExpectKind::Counter: verdicts.push_back(judge_counter(e, evidence)); break;
+            case ExpectKind::Connected:
+                verdicts.push_back(judge_connected(e, evidence.peers));
+                break;
+            case ExpectKind::NotConnected:
+                verdicts.push_back(judge_not_connected(e, evidence.peers));
+                break;
+            case ExpectKind::Exit:
+                verdicts.push_back(judge_exit(e, facts));
+                break;
+            case ExpectKind::Output:
+                verdicts.push_back(judge_output(e, evidence));
+                break;
+            case ExpectKind::Counter:
+                verdicts.push_back(judge_counter(e, evidence));
+                break;
         }
     }
     // A timeline step that could not be done leaves the scenario untested.
     for (auto& step : facts.timeline)
-        if (!step.error.empty()) verdicts.push_back({"timeline step " + step.what + " was done", false, step.error});
+        if (!step.error.empty())
+            verdicts.push_back({"timeline step " + step.what + " was done", false, step.error});
     return verdicts;
 }
 

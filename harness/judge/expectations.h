@@ -40,14 +40,14 @@ std::optional<PeerResult> parse_peer_result(const std::string& output);
 struct Verdict {
     std::string expectation;  // "alice <-> bob connected via local within 5s"
     bool held = false;
-    std::string detail;       // what was seen instead, when it did not hold
+    std::string detail;  // what was seen instead, when it did not hold
 };
 
 // What a run left behind, read back from its output directory.
 struct Evidence {
-    std::map<std::string, PeerResult> peers;          // host -> its last result line
-    std::map<std::string, std::string> outputs;       // host -> its log (stdout+stderr)
-    std::map<std::string, nlohmann::json> counters;   // NAT -> its last "counters" event
+    std::map<std::string, PeerResult> peers;         // host -> its last result line
+    std::map<std::string, std::string> outputs;      // host -> its log (stdout+stderr)
+    std::map<std::string, nlohmann::json> counters;  // NAT -> its last "counters" event
 };
 
 // Reads <host>.log of every host that ran something and

@@ -8,11 +8,11 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <sys/time.h>
 
 #include "src/net/setup_error.h"
 
@@ -101,11 +101,13 @@ void Capture::start() {
 void Capture::stop() {
     if (running_.exchange(false)) {
         std::uint64_t one = 1;
-        if (::write(wake_fd_, &one, sizeof one) < 0) {}  // the thread's poll also times out
+        if (::write(wake_fd_, &one, sizeof one) < 0) {
+        }  // the thread's poll also times out
         if (thread_.joinable()) thread_.join();
     }
     if (socket_ >= 0) {
-        while (drain()) {}
+        while (drain()) {
+        }
         ::close(socket_);
         socket_ = -1;
     }
@@ -133,7 +135,8 @@ bool Capture::drain() {
         header.ts = stamp_of(msgs[i].msg_hdr);
         header.caplen = std::min<bpf_u_int32>(msgs[i].msg_len, kSnapLen);
         header.len = msgs[i].msg_len;
-        pcap_dump(reinterpret_cast<u_char*>(it->second->dumper), &header, static_cast<u_char*>(iov[i].iov_base));
+        pcap_dump(reinterpret_cast<u_char*>(it->second->dumper), &header,
+                  static_cast<u_char*>(iov[i].iov_base));
         touched[it->first] = it->second.get();
         ++packets_;
     }
@@ -145,7 +148,8 @@ void Capture::loop() {
     pollfd fds[2] = {{socket_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     while (running_) {
         if (::poll(fds, 2, 1000) <= 0) continue;
-        while (running_ && drain()) {}
+        while (running_ && drain()) {
+        }
     }
 }
 

@@ -104,7 +104,8 @@ pid_t start_lab_init(std::function<int()> body) {
     if (::pipe2(go, O_CLOEXEC) != 0) throw_errno("pipe");
     InitArgs args{&body, go[0], go[1], ::getuid(), ::getgid(), ::geteuid() != 0};
     constexpr std::size_t kStack = 1 << 20;
-    void* stack = ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    void* stack =
+        ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) throw_errno("mmap stack");
     int flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | SIGCHLD | (args.new_user ? CLONE_NEWUSER : 0);
     pid_t pid = ::clone(init_main, static_cast<char*>(stack) + kStack, flags, &args);

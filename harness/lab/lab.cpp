@@ -10,14 +10,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-#include <nlohmann/json.hpp>
 
 #include "harness/lab/capture.h"
 #include "harness/lab/isolation.h"
@@ -95,7 +95,8 @@ void private_run(const std::string& out_dir) {
 
 class Lab {
 public:
-    Lab(const Topology& topo, const LabOptions& opts) : topo_(topo), opts_(opts), switch_ns_(NetNs::current()) {
+    Lab(const Topology& topo, const LabOptions& opts)
+        : topo_(topo), opts_(opts), switch_ns_(NetNs::current()) {
         t0_ = Clock::now();
         sigemptyset(&signals_);
         for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals_, sig);
@@ -156,7 +157,7 @@ private:
     std::map<pid_t, std::size_t> running_;  // pid -> index in facts_.processes
     Clock::time_point t0_;
     sigset_t signals_;
-    bool stop_requested_ = false;           // SIGINT, SIGTERM or SIGHUP arrived
+    bool stop_requested_ = false;  // SIGINT, SIGTERM or SIGHUP arrived
     LabFacts facts_;
 };
 
@@ -220,15 +221,18 @@ void Lab::start_capture() {
 }
 
 void Lab::start_stages() {
-    if (std::none_of(topo_.links.begin(), topo_.links.end(), [](auto& l) { return l.stage.has_value(); })) return;
+    if (std::none_of(topo_.links.begin(), topo_.links.end(), [](auto& l) { return l.stage.has_value(); }))
+        return;
     auto program = resolve_program("link-emu", opts_.bin_dir);
-    if (program.empty()) throw SetupError("cannot find the link emulator 'link-emu' in " + opts_.bin_dir + " or on PATH");
+    if (program.empty())
+        throw SetupError("cannot find the link emulator 'link-emu' in " + opts_.bin_dir + " or on PATH");
     stages_.start(topo_, program, switch_ns_.fd(), opts_.out_dir);
 }
 
 pid_t Lab::start(std::size_t index, int pass_fd, std::vector<std::string> extra_args) {
     auto& node = topo_.nodes[index];
-    SpawnSpec spec{node.name, node.argv, ns_.at(node.name).fd(), path(node.name + ".log"), pass_fd, -1, node.env};
+    SpawnSpec spec{node.name, node.argv, ns_.at(node.name).fd(), path(node.name + ".log"), pass_fd,
+                   -1,        node.env};
     spec.argv.insert(spec.argv.end(), extra_args.begin(), extra_args.end());
     pid_t pid = spawn(spec);
     running_[pid] = index;
@@ -246,8 +250,8 @@ void Lab::wait_ready(const NodePlan& nat, int fd) {
                  std::string(buf).rfind("ready", 0) == 0;
     ::close(fd);
     if (!ready)
-        throw SetupError("NAT '" + nat.name + "': emulator did not start: " +
-                         last_line(path(nat.name + ".log")));
+        throw SetupError("NAT '" + nat.name +
+                         "': emulator did not start: " + last_line(path(nat.name + ".log")));
 }
 
 // Starts the emulator; returns the read end of its ready pipe.
@@ -285,7 +289,8 @@ void Lab::load_ruleset(const NodePlan& nat) {
         ::usleep(5000);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw SetupError("NAT '" + nat.name + "': nft -f " + file + " failed: " + last_line(path(nat.name + ".log")));
+        throw SetupError("NAT '" + nat.name + "': nft -f " + file +
+                         " failed: " + last_line(path(nat.name + ".log")));
 }
 
 // Every NAT is up before any host starts. Emulators start all at once and
@@ -297,7 +302,8 @@ void Lab::start_nats() {
     std::vector<std::pair<std::size_t, int>> starting;
     try {
         for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
-            if (topo_.nodes[i].is_nat && !topo_.nodes[i].kernel_nat) starting.emplace_back(i, start_emulator(i));
+            if (topo_.nodes[i].is_nat && !topo_.nodes[i].kernel_nat)
+                starting.emplace_back(i, start_emulator(i));
         for (auto& node : topo_.nodes)
             if (node.kernel_nat) load_ruleset(node);
     } catch (...) {
@@ -326,7 +332,8 @@ bool Lab::waiting_for_hosts() const {
 // Sleeps until a child changes state, nat-lab is asked to stop (noted in
 // stop_requested_), or the timeout passes.
 void Lab::wait_signal(std::chrono::milliseconds timeout) {
-    timespec ts{static_cast<time_t>(timeout.count() / 1000), static_cast<long>(timeout.count() % 1000) * 1'000'000};
+    timespec ts{static_cast<time_t>(timeout.count() / 1000),
+                static_cast<long>(timeout.count() % 1000) * 1'000'000};
     int sig = ::sigtimedwait(&signals_, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) stop_requested_ = true;
 }
@@ -417,11 +424,21 @@ void Lab::run_step(const PlannedStep& step) {
     try {
         auto* link = step.link >= 0 ? &topo_.links[step.link] : nullptr;
         switch (step.kind) {
-        case StepKind::LinkDown: switch_nl_->set_down(link->stage->bridge_ifname); break;
-        case StepKind::LinkUp: switch_nl_->set_up(link->stage->bridge_ifname); break;
-        case StepKind::LinkSet: stages_.command(step.link, step.command); break;
-        case StepKind::Restart: restart(index_of(step.node)); break;
-        case StepKind::Flush: flush(index_of(step.node)); break;
+            case StepKind::LinkDown:
+                switch_nl_->set_down(link->stage->bridge_ifname);
+                break;
+            case StepKind::LinkUp:
+                switch_nl_->set_up(link->stage->bridge_ifname);
+                break;
+            case StepKind::LinkSet:
+                stages_.command(step.link, step.command);
+                break;
+            case StepKind::Restart:
+                restart(index_of(step.node));
+                break;
+            case StepKind::Flush:
+                flush(index_of(step.node));
+                break;
         }
     } catch (const std::exception& e) {
         done.error = e.what();
@@ -486,7 +503,8 @@ pid_t Lab::spawn_holder(const NetNs& ns) {
 void Lab::hold(int out_fd) {
     facts_.held = true;
     json nodes = json::array();
-    for (auto& node : topo_.nodes) nodes.push_back({{"node", node.name}, {"pid", spawn_holder(ns_.at(node.name))}});
+    for (auto& node : topo_.nodes)
+        nodes.push_back({{"node", node.name}, {"pid", spawn_holder(ns_.at(node.name))}});
     auto line = json{{"hold", nodes}}.dump() + "\n";
     if (::write(out_fd, line.data(), line.size()) < 0) return;
     while (!stop_requested_) {
@@ -541,7 +559,8 @@ void Lab::stop_all() {
     stop_stages(Clock::now() + kStopGrace);
     timing("stop-nat", elapsed_ms() - begin);
     ::kill(-1, SIGKILL);  // as PID 1: every other process of the lab
-    while (::waitpid(-1, nullptr, 0) > 0) {}
+    while (::waitpid(-1, nullptr, 0) > 0) {
+    }
     for (auto& [pid, index] : running_) facts_.processes[index].signal = SIGKILL;
     running_.clear();
     closing.join();
@@ -552,8 +571,12 @@ void Lab::stop_all() {
 json to_json(const LabFacts& f) {
     json processes = json::array();
     for (auto& p : f.processes) {
-        json j = {{"node", p.node}, {"is_nat", p.is_nat}, {"started", p.started},
-                  {"stopped_by_lab", p.stopped_by_lab}, {"started_ms", p.started_ms}, {"ended_ms", p.ended_ms},
+        json j = {{"node", p.node},
+                  {"is_nat", p.is_nat},
+                  {"started", p.started},
+                  {"stopped_by_lab", p.stopped_by_lab},
+                  {"started_ms", p.started_ms},
+                  {"ended_ms", p.ended_ms},
                   {"restarts", p.restarts}};
         j["exit_code"] = p.exit_code ? json(*p.exit_code) : json(nullptr);
         j["signal"] = p.signal ? json(*p.signal) : json(nullptr);
@@ -561,11 +584,18 @@ json to_json(const LabFacts& f) {
     }
     json timeline = json::array();
     for (auto& step : f.timeline)
-        timeline.push_back({{"at_ms", step.at_ms}, {"done_ms", step.done_ms}, {"what", step.what}, {"error", step.error}});
-    return {{"error", f.error},       {"timed_out", f.timed_out},   {"interrupted", f.interrupted},
-            {"held", f.held},         {"setup_ms", f.setup_ms},     {"run_ms", f.run_ms},
-            {"teardown_ms", f.teardown_ms}, {"captured_packets", f.captured_packets},
-            {"processes", processes}, {"timeline", timeline}};
+        timeline.push_back(
+            {{"at_ms", step.at_ms}, {"done_ms", step.done_ms}, {"what", step.what}, {"error", step.error}});
+    return {{"error", f.error},
+            {"timed_out", f.timed_out},
+            {"interrupted", f.interrupted},
+            {"held", f.held},
+            {"setup_ms", f.setup_ms},
+            {"run_ms", f.run_ms},
+            {"teardown_ms", f.teardown_ms},
+            {"captured_packets", f.captured_packets},
+            {"processes", processes},
+            {"timeline", timeline}};
 }
 
 template <typename T>
@@ -585,10 +615,12 @@ LabFacts from_json(const json& j) {
     f.teardown_ms = j.at("teardown_ms");
     f.captured_packets = j.at("captured_packets");
     for (auto& p : j.at("processes"))
-        f.processes.push_back({p.at("node"), p.at("is_nat"), p.at("started"), optional_of<int>(p.at("exit_code")),
-                               optional_of<int>(p.at("signal")), p.at("stopped_by_lab"), p.at("started_ms"),
-                               p.at("ended_ms"), p.at("restarts")});
-    for (auto& t : j.at("timeline")) f.timeline.push_back({t.at("at_ms"), t.at("done_ms"), t.at("what"), t.at("error")});
+        f.processes.push_back({p.at("node"), p.at("is_nat"), p.at("started"),
+                               optional_of<int>(p.at("exit_code")), optional_of<int>(p.at("signal")),
+                               p.at("stopped_by_lab"), p.at("started_ms"), p.at("ended_ms"),
+                               p.at("restarts")});
+    for (auto& t : j.at("timeline"))
+        f.timeline.push_back({t.at("at_ms"), t.at("done_ms"), t.at("what"), t.at("error")});
     return f;
 }
 

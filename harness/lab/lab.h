@@ -69,25 +69,25 @@ struct ProcessFacts {
     bool stopped_by_lab = false;   // still running when the lab stopped it
     double started_ms = 0;
     double ended_ms = 0;
-    int restarts = 0;              // by the timeline
+    int restarts = 0;  // by the timeline
 };
 
 // One timeline step as it was done.
 struct StepFacts {
-    double at_ms = 0;      // when the scenario asked for it, from the hosts' start
-    double done_ms = 0;    // when it was done, on the lab's clock (like started_ms)
-    std::string what;      // "link alice down", "flush home", ...
-    std::string error;     // empty when it worked
+    double at_ms = 0;    // when the scenario asked for it, from the hosts' start
+    double done_ms = 0;  // when it was done, on the lab's clock (like started_ms)
+    std::string what;    // "link alice down", "flush home", ...
+    std::string error;   // empty when it worked
 };
 
 struct LabFacts {
     std::string error;  // set-up failure, if any
     bool timed_out = false;
     bool interrupted = false;
-    bool held = false;            // hold_if kept the lab up after the run
-    double setup_ms = 0;          // lab init start to every NAT up
+    bool held = false;    // hold_if kept the lab up after the run
+    double setup_ms = 0;  // lab init start to every NAT up
     double run_ms = 0;
-    double teardown_ms = 0;       // orderly stop, captures closed, lab init gone
+    double teardown_ms = 0;  // orderly stop, captures closed, lab init gone
     std::uint64_t captured_packets = 0;
     std::vector<ProcessFacts> processes;
     std::vector<StepFacts> timeline;

@@ -31,17 +31,20 @@ LinkStages::~LinkStages() {
     }
 }
 
-void LinkStages::start(const Topology& topo, const std::string& program, int switch_fd, const std::string& out_dir) {
+void LinkStages::start(const Topology& topo, const std::string& program, int switch_fd,
+                       const std::string& out_dir) {
     for (std::size_t i = 0; i < topo.links.size(); ++i) {
         auto& link = topo.links[i];
         if (!link.stage) continue;
         int in[2], ready[2];
         if (::pipe2(in, O_CLOEXEC) != 0) throw_errno("pipe");
         if (::pipe2(ready, O_CLOEXEC) != 0) throw_errno("pipe");
-        Stage stage{static_cast<int>(i), link.node, -1, in[1], ready[0], out_dir + "/" + link.stage->log_file, false};
+        Stage stage{
+            static_cast<int>(i), link.node, -1, in[1], ready[0], out_dir + "/" + link.stage->log_file, false};
         SpawnSpec spec{"link " + link.node, link.stage->argv, switch_fd, stage.log, ready[1], in[0], {}};
         spec.argv[0] = program;
-        spec.argv.insert(spec.argv.end(), {"--ready-fd", "3", "--events", out_dir + "/" + link.stage->events_file});
+        spec.argv.insert(spec.argv.end(),
+                         {"--ready-fd", "3", "--events", out_dir + "/" + link.stage->events_file});
         try {
             stage.pid = spawn(spec);
         } catch (...) {
@@ -66,7 +69,8 @@ void LinkStages::wait_ready(Stage& stage, int timeout_ms) {
     bool ready = ::poll(&pfd, 1, timeout_ms) == 1 && ::read(stage.ready_fd, buf, sizeof buf - 1) > 0 &&
                  std::string(buf).rfind("ready", 0) == 0;
     close_fd(stage.ready_fd);
-    if (!ready) throw SetupError("link of '" + stage.node + "': link-emu did not start: " + last_line(stage.log));
+    if (!ready)
+        throw SetupError("link of '" + stage.node + "': link-emu did not start: " + last_line(stage.log));
 }
 
 bool LinkStages::has(int link) const {
@@ -79,7 +83,8 @@ void LinkStages::command(int link, const std::string& line) {
     for (auto& stage : stages_) {
         if (stage.link != link) continue;
         auto text = line + "\n";
-        if (!stage.running || ::write(stage.stdin_fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        if (!stage.running ||
+            ::write(stage.stdin_fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
             throw SetupError("link of '" + stage.node + "': link-emu is gone");
         return;
     }

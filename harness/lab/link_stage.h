@@ -33,7 +33,8 @@ public:
     // Starts link-emu (`program`, resolved) for every link with a stage, in
     // the namespace `switch_fd`, and waits until all are ready. Throws
     // SetupError naming the link when one is not.
-    void start(const Topology& topology, const std::string& program, int switch_fd, const std::string& out_dir);
+    void start(const Topology& topology, const std::string& program, int switch_fd,
+               const std::string& out_dir);
 
     // Writes one command line to the stage of link `link` ("set loss=20").
     void command(int link, const std::string& line);

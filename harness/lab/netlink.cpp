@@ -5,14 +5,14 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 #include <net/if.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 
@@ -64,7 +64,9 @@ Netlink::Netlink() {
     }
 }
 
-Netlink::~Netlink() { nl_socket_free(sock_); }
+Netlink::~Netlink() {
+    nl_socket_free(sock_);
+}
 
 int Netlink::ifindex(const std::string& name) {
     rtnl_link* raw = nullptr;
@@ -92,17 +94,24 @@ void Netlink::add_veth(const std::string& name, const std::string& bridge, const
     rtnl_link_set_name(peer, peer_name.c_str());
     if (peer_ns_fd >= 0) rtnl_link_set_ns_fd(peer, peer_ns_fd);
     rtnl_link_put(peer);
-    check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL), "create veth " + name + "/" + peer_name);
+    check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL),
+          "create veth " + name + "/" + peer_name);
 }
 
-void Netlink::set_up(const std::string& name) { set_flags(name, true); }
-void Netlink::set_down(const std::string& name) { set_flags(name, false); }
+void Netlink::set_up(const std::string& name) {
+    set_flags(name, true);
+}
+void Netlink::set_down(const std::string& name) {
+    set_flags(name, false);
+}
 
 void Netlink::set_flags(const std::string& name, bool up) {
     LinkPtr change(rtnl_link_alloc());
     rtnl_link_set_ifindex(change.get(), ifindex(name));
-    if (up) rtnl_link_set_flags(change.get(), IFF_UP);
-    else rtnl_link_unset_flags(change.get(), IFF_UP);
+    if (up)
+        rtnl_link_set_flags(change.get(), IFF_UP);
+    else
+        rtnl_link_unset_flags(change.get(), IFF_UP);
     check(rtnl_link_change(sock_, change.get(), change.get(), 0), (up ? "bring up " : "bring down ") + name);
 }
 

@@ -19,7 +19,9 @@ int open_own_netns() {
 
 }  // namespace
 
-NetNs NetNs::current() { return NetNs(open_own_netns()); }
+NetNs NetNs::current() {
+    return NetNs(open_own_netns());
+}
 
 NetNs NetNs::create() {
     NetNs saved = current();
@@ -47,7 +49,9 @@ EnterNetNs::EnterNetNs(const NetNs& target) : saved_(NetNs::current()) {
     if (::setns(target.fd(), CLONE_NEWNET) != 0) throw_errno("setns(CLONE_NEWNET)");
 }
 
-EnterNetNs::~EnterNetNs() { ::setns(saved_.fd(), CLONE_NEWNET); }
+EnterNetNs::~EnterNetNs() {
+    ::setns(saved_.fd(), CLONE_NEWNET);
+}
 
 void write_sysctl(const std::string& key, const std::string& value) {
     auto path = "/proc/sys/" + key;

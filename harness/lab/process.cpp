@@ -27,7 +27,8 @@ std::vector<std::string> environment_of(const SpawnSpec& spec) {
     for (char** e = environ; *e; ++e) {
         std::string entry(*e);
         auto name = entry.substr(0, entry.find('='));
-        bool replaced = std::any_of(spec.env.begin(), spec.env.end(), [&](auto& kv) { return kv.first == name; });
+        bool replaced =
+            std::any_of(spec.env.begin(), spec.env.end(), [&](auto& kv) { return kv.first == name; });
         if (!replaced) env.push_back(std::move(entry));
     }
     for (auto& [name, value] : spec.env) env.push_back(name + "=" + value);

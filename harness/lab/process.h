@@ -18,12 +18,12 @@
 namespace natlab::harness {
 
 struct SpawnSpec {
-    std::string node;                // for error messages
-    std::vector<std::string> argv;   // argv[0] already resolved to a path
+    std::string node;               // for error messages
+    std::vector<std::string> argv;  // argv[0] already resolved to a path
     int netns_fd = -1;
     std::string log_file;
-    int pass_fd = -1;                // handed to the child as fd 3, if set
-    int stdin_fd = -1;               // the child's stdin; -1: /dev/null
+    int pass_fd = -1;                                      // handed to the child as fd 3, if set
+    int stdin_fd = -1;                                     // the child's stdin; -1: /dev/null
     std::vector<std::pair<std::string, std::string>> env;  // set in the child's environment
 };
 

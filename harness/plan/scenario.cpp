@@ -4,14 +4,14 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "simulator/nat/behaviour.h"
-#include "simulator/wire/drop_reason.h"
-#include "harness/plan/yaml_reader.h"
-
 #include <algorithm>
 #include <cmath>
 #include <regex>
 #include <set>
+
+#include "harness/plan/yaml_reader.h"
+#include "simulator/nat/behaviour.h"
+#include "simulator/wire/drop_reason.h"
 
 namespace natlab::harness {
 
@@ -64,7 +64,8 @@ std::optional<double> parse_loss(const std::string& text) {
     return pct;
 }
 
-std::string substitute_refs(const std::string& word, const std::function<std::string(const std::string&)>& value) {
+std::string substitute_refs(const std::string& word,
+                            const std::function<std::string(const std::string&)>& value) {
     static const std::regex re(R"(\$\{([^}]*)\})");
     std::string out;
     auto last = word.cbegin();
@@ -79,8 +80,9 @@ std::string substitute_refs(const std::string& word, const std::function<std::st
 
 const std::vector<std::string>& nat_counter_names() {
     static const std::vector<std::string> names = [] {
-        std::vector<std::string> n = {"translated_out", "translated_in", "hairpinned", "mappings_created",
-                                      "mappings_expired", "mappings_flushed", "mappings_live", "refreshes", "icmp_errors_translated",
+        std::vector<std::string> n = {"translated_out",   "translated_in",     "hairpinned",
+                                      "mappings_created", "mappings_expired",  "mappings_flushed",
+                                      "mappings_live",    "refreshes",         "icmp_errors_translated",
                                       "icmp_errors_sent", "echo_replies_sent", "arp.requests_sent",
                                       "arp.replies_sent", "dropped_total"};
         for (auto* per_link : {"frames_in", "frames_out", "link_errors"})
@@ -94,11 +96,16 @@ const std::vector<std::string>& nat_counter_names() {
 
 std::string describe(const TimelineStep& step) {
     switch (step.kind) {
-    case StepKind::LinkDown: return "link " + step.target + " down";
-    case StepKind::LinkUp: return "link " + step.target + " up";
-    case StepKind::LinkSet: return "link " + step.target + " set";
-    case StepKind::Restart: return "restart " + step.target;
-    case StepKind::Flush: return "flush " + step.target;
+        case StepKind::LinkDown:
+            return "link " + step.target + " down";
+        case StepKind::LinkUp:
+            return "link " + step.target + " up";
+        case StepKind::LinkSet:
+            return "link " + step.target + " set";
+        case StepKind::Restart:
+            return "restart " + step.target;
+        case StepKind::Flush:
+            return "flush " + step.target;
     }
     return {};
 }
@@ -125,8 +132,6 @@ const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "rela
 
 using Reader = YamlReader;
 
-
-
 // Splits "peer --name a 'two words'" into argv; quotes group, no other shell syntax.
 std::vector<std::string> split_command(const Reader& r, const YAML::Node& node) {
     std::vector<std::string> argv;
@@ -135,7 +140,10 @@ std::vector<std::string> split_command(const Reader& r, const YAML::Node& node) 
     char quote = 0;
     for (char c : node.Scalar()) {
         if (quote) {
-            if (c == quote) quote = 0; else current += c;
+            if (c == quote)
+                quote = 0;
+            else
+                current += c;
         } else if (c == '\'' || c == '"') {
             quote = c;
             in_word = true;
@@ -166,7 +174,6 @@ std::vector<std::string> read_command(const Reader& r, const YAML::Node& node) {
     return argv;
 }
 
-
 // `env: {NAME: value}`: names as a shell takes them, values strings.
 std::vector<std::pair<std::string, std::string>> read_env(const Reader& r, const YAML::Node& node) {
     static const std::regex re("^[A-Za-z_][A-Za-z0-9_]*$");
@@ -183,7 +190,7 @@ std::vector<std::pair<std::string, std::string>> read_env(const Reader& r, const
 
 // Keys that configure the emulator; the kernel's NAT (type: linux) has its
 // own fixed behaviour, so they are refused there rather than ignored.
-const std::set<std::string> kEmulatorKeys = {"mapping", "filtering", "port_allocation", "mapping_timeout",
+const std::set<std::string> kEmulatorKeys = {"mapping", "filtering",  "port_allocation",   "mapping_timeout",
                                              "hairpin", "port_range", "refresh_on_inbound"};
 
 // "LO-HI" with 1 <= LO <= HI <= 65535, as nat-emu's --port-range takes it.
@@ -199,7 +206,8 @@ std::string port_range(const Reader& r, const YAML::Node& node) {
 }
 
 std::vector<Ipv4> read_address_list(const Reader& r, const YAML::Node& node, const std::string& what) {
-    if (!node.IsSequence() || node.size() == 0) r.fail(node, "addresses must be a non-empty list of IPv4 addresses");
+    if (!node.IsSequence() || node.size() == 0)
+        r.fail(node, "addresses must be a non-empty list of IPv4 addresses");
     std::vector<Ipv4> list;
     for (auto item : node) list.push_back(r.address(item, what));
     return list;
@@ -282,7 +290,8 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     host.behind_where = host.where;
     if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     if (body.IsNull()) return host;
-    r.check_map(body, "host '" + host.name + "'", {"behind", "address", "run", "delay", "env", "after", "link"});
+    r.check_map(body, "host '" + host.name + "'",
+                {"behind", "address", "run", "delay", "env", "after", "link"});
     if (auto n = body["behind"]) {
         host.behind = r.text(n, "behind");
         host.behind_where = r.at(n);
@@ -303,7 +312,8 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
 }
 
 std::vector<std::string> read_pair(const Reader& r, const YAML::Node& node, const std::string& what) {
-    if (!node.IsSequence() || node.size() != 2) r.fail(node, what + " must name two hosts, like [alice, bob]");
+    if (!node.IsSequence() || node.size() != 2)
+        r.fail(node, what + " must name two hosts, like [alice, bob]");
     auto a = r.text(node[0], "host name");
     auto b = r.text(node[1], "host name");
     if (a == b) r.fail(node, what + " must name two different hosts");
@@ -406,7 +416,10 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
     if (!node.IsMap()) r.fail(node, "each timeline step must be a mapping");
     if (!node["at"]) r.fail(node, "timeline step needs at: (a time like 3s)");
     step.at = r.duration(node["at"], "at");
-    const char* verb = node["link"] ? "link" : node["restart"] ? "restart" : node["flush"] ? "flush" : nullptr;
+    const char* verb = node["link"]      ? "link"
+                       : node["restart"] ? "restart"
+                       : node["flush"]   ? "flush"
+                                         : nullptr;
     if (!verb) {
         r.check_map(node, "timeline step", {"at", "link", "restart", "flush"});
         r.fail(node, "timeline step needs one of: link, restart, flush");
@@ -430,7 +443,6 @@ std::vector<TimelineStep> read_timeline(const Reader& r, const YAML::Node& node)
     return steps;
 }
 
-
 std::string default_name(const std::string& path) {
     auto slash = path.find_last_of('/');
     auto base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -449,8 +461,9 @@ void for_each_entry(const Reader& r, const YAML::Node& node, const std::string& 
 
 Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Node& root) {
     if (root.IsNull()) r.fail(root, "scenario is empty");
-    r.check_map(root, "scenario",
-                {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture"});
+    r.check_map(
+        root, "scenario",
+        {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture"});
     Scenario s;
     s.file = path;
     s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
@@ -461,7 +474,8 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
     if (auto n = root["nats"]; n && !n.IsNull())
         for_each_entry(r, n, "nats", [&](auto& k, auto& v) { s.nats.push_back(read_nat(r, k, v)); });
     if (!root["hosts"]) r.fail(root, "scenario has no 'hosts'");
-    for_each_entry(r, root["hosts"], "hosts", [&](auto& k, auto& v) { s.hosts.push_back(read_host(r, k, v)); });
+    for_each_entry(r, root["hosts"], "hosts",
+                   [&](auto& k, auto& v) { s.hosts.push_back(read_host(r, k, v)); });
     if (auto n = root["expect"]; n && !n.IsNull()) {
         if (!n.IsSequence()) r.fail(n, "expect must be a list");
         for (auto item : n) s.expectations.push_back(read_expectation(r, item));
@@ -474,15 +488,15 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
 void check_host_ref(const Scenario& s, const Location& where, const std::string& name, bool needs_run) {
     auto* host = s.find_host(name);
     if (!host) throw ScenarioError(where, "no host named '" + name + "'");
-    if (needs_run && host->run.empty())
-        throw ScenarioError(where, "host '" + name + "' has nothing to run");
+    if (needs_run && host->run.empty()) throw ScenarioError(where, "host '" + name + "' has nothing to run");
 }
 
 // ${name} in a command must name a host.
 void check_command_refs(const Scenario& s, const HostSpec& host) {
     for (auto& word : host.run)
         substitute_refs(word, [&](const std::string& name) {
-            if (!s.find_host(name)) throw ScenarioError(host.run_where, "'${" + name + "}' does not name a host");
+            if (!s.find_host(name))
+                throw ScenarioError(host.run_where, "'${" + name + "}' does not name a host");
             return std::string();
         });
 }
@@ -491,7 +505,8 @@ void check_command_refs(const Scenario& s, const HostSpec& host) {
 // comes back: no host waits for itself.
 void check_after(const Scenario& s, const HostSpec& host) {
     if (!host.after) return;
-    if (host.run.empty()) throw ScenarioError(host.after_where, "host '" + host.name + "' has nothing to run after");
+    if (host.run.empty())
+        throw ScenarioError(host.after_where, "host '" + host.name + "' has nothing to run after");
     check_host_ref(s, host.after_where, *host.after, true);
     std::string path = host.name;
     std::size_t steps = 0;
@@ -515,16 +530,18 @@ void check_counter_ref(const Scenario& s, const Expectation& e) {
 void check_step(const Scenario& s, const TimelineStep& step) {
     auto& name = step.target;
     switch (step.kind) {
-    case StepKind::LinkDown:
-    case StepKind::LinkUp:
-    case StepKind::LinkSet:
-        if (!s.find_host(name) && !s.find_nat(name))
-            throw ScenarioError(step.target_where, "no host or NAT named '" + name + "'");
-        break;
-    case StepKind::Restart: check_host_ref(s, step.target_where, name, true); break;
-    case StepKind::Flush:
-        if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
-        break;
+        case StepKind::LinkDown:
+        case StepKind::LinkUp:
+        case StepKind::LinkSet:
+            if (!s.find_host(name) && !s.find_nat(name))
+                throw ScenarioError(step.target_where, "no host or NAT named '" + name + "'");
+            break;
+        case StepKind::Restart:
+            check_host_ref(s, step.target_where, name, true);
+            break;
+        case StepKind::Flush:
+            if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
+            break;
     }
     if (step.at >= s.timeout)
         throw ScenarioError(step.where, "step at " + std::to_string(step.at.count()) +
@@ -547,7 +564,8 @@ void check_nat_chain(const Scenario& s, const NatSpec& nat) {
         if (outer->name == nat.name) {
             std::string path;
             for (auto& n : chain) path += (path.empty() ? "" : " -> ") + n;
-            throw ScenarioError(nat.behind_where, "NAT '" + nat.name + "' is behind itself through a cycle: " + path);
+            throw ScenarioError(nat.behind_where,
+                                "NAT '" + nat.name + "' is behind itself through a cycle: " + path);
         }
         if (chain.size() > s.nats.size() + 1) break;  // a cycle not through `nat`: reported for its members
         at = outer;
@@ -570,7 +588,8 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
     }
     for (auto& host : s.hosts) check_after(s, host);
     for (auto& e : s.expectations) {
-        if (e.kind == ExpectKind::Counter) check_counter_ref(s, e);
+        if (e.kind == ExpectKind::Counter)
+            check_counter_ref(s, e);
         else
             for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
     }

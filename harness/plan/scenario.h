@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "src/net/endpoint.h"
 #include "src/net/clock.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::harness {
 
@@ -41,8 +41,8 @@ struct LinkImpairment {
     Location where;
     std::optional<Millis> delay;
     std::optional<Millis> jitter;
-    std::optional<double> loss;          // percent, 0..100
-    std::optional<std::uint64_t> rate;   // bits per second
+    std::optional<double> loss;         // percent, 0..100
+    std::optional<std::uint64_t> rate;  // bits per second
 };
 
 // A NAT, as the file says it. `type` is one of nat-emu's presets or "linux":
@@ -52,16 +52,16 @@ struct NatSpec {
     Location where;
     std::string type = "port-restricted";  // preset, see docs/scenarios.md
     Location type_where;
-    std::optional<std::string> mapping;    // overrides the preset
+    std::optional<std::string> mapping;  // overrides the preset
     std::optional<std::string> filtering;
     std::optional<std::string> port_allocation;
     std::optional<Millis> mapping_timeout;
     std::optional<std::string> port_range;  // "LO-HI", checked
     std::optional<bool> refresh_on_inbound;
     bool hairpin = false;
-    std::optional<Cidr> lan;         // default 10.0.<index>.0/24
+    std::optional<Cidr> lan;  // default 10.0.<index>.0/24
     Location lan_where;
-    std::vector<Ipv4> addresses;     // outside addresses; empty: one assigned by the planner
+    std::vector<Ipv4> addresses;  // outside addresses; empty: one assigned by the planner
     Location address_where;
     std::string behind = "internet";  // "internet" or the NAT whose LAN holds our outside link
     Location behind_where;
@@ -75,13 +75,13 @@ struct HostSpec {
     Location where;
     std::string behind = "internet";  // "internet" or a NAT's name
     Location behind_where;
-    std::vector<Ipv4> addresses;      // empty: assigned by the planner
+    std::vector<Ipv4> addresses;  // empty: assigned by the planner
     Location address_where;
-    std::vector<std::string> run;     // argv; empty: no process
+    std::vector<std::string> run;  // argv; empty: no process
     Location run_where;
     Millis delay{0};
     std::vector<std::pair<std::string, std::string>> env;  // added to the program's environment
-    std::optional<std::string> after;  // start `delay` after that host's program started
+    std::optional<std::string> after;                      // start `delay` after that host's program started
     Location after_where;
     std::optional<LinkImpairment> link;  // its link to its segment
 };
@@ -94,9 +94,9 @@ struct TimelineStep {
     Location where;
     Millis at{0};
     StepKind kind = StepKind::LinkDown;
-    std::string target;      // the host or NAT whose link, program or mappings
+    std::string target;  // the host or NAT whose link, program or mappings
     Location target_where;
-    LinkImpairment set;      // for LinkSet
+    LinkImpairment set;  // for LinkSet
 };
 
 std::string describe(const TimelineStep& step);
@@ -107,17 +107,17 @@ enum class Comparison { Above, Below, Equals };
 struct Expectation {
     ExpectKind kind = ExpectKind::Exit;
     Location where;
-    std::vector<std::string> hosts;      // a pair, or one host for Exit
+    std::vector<std::string> hosts;  // a pair, or one host for Exit
     Location hosts_where;
-    std::optional<std::string> via;      // local | public | peer-reflexive
+    std::optional<std::string> via;  // local | public | peer-reflexive
     std::optional<Millis> within;
-    bool lossless = false;               // Connected: every data message acknowledged, both ways
-    int code = 0;                        // for Exit
-    std::string pattern;                 // Output: ECMAScript regex
-    bool negate = false;                 // Output: not_matches
-    std::string counter;                 // Counter: dotted path, e.g. dropped.filtered
+    bool lossless = false;  // Connected: every data message acknowledged, both ways
+    int code = 0;           // for Exit
+    std::string pattern;    // Output: ECMAScript regex
+    bool negate = false;    // Output: not_matches
+    std::string counter;    // Counter: dotted path, e.g. dropped.filtered
     Comparison comparison = Comparison::Above;
-    std::int64_t value = 0;              // Counter: the bound
+    std::int64_t value = 0;  // Counter: the bound
 };
 
 struct Scenario {

@@ -23,7 +23,9 @@ std::vector<const Link*> Topology::links_of(const std::string& node) const {
 
 namespace {
 
-std::string ms_text(Millis d) { return std::to_string(d.count()) + "ms"; }
+std::string ms_text(Millis d) {
+    return std::to_string(d.count()) + "ms";
+}
 
 std::string percent_text(double pct) {
     std::ostringstream out;
@@ -65,7 +67,9 @@ const Cidr kLanSpaces[] = {
     {Ipv4{(100u << 24) | (64u << 16)}, 10},
 };
 
-bool overlaps(const Cidr& a, const Cidr& b) { return a.contains(b.base) || b.contains(a.base); }
+bool overlaps(const Cidr& a, const Cidr& b) {
+    return a.contains(b.base) || b.contains(a.base);
+}
 
 // Addresses handed out on one segment: explicit ones are checked, open ones
 // are taken in order from `next`, skipping what is already used.
@@ -75,8 +79,8 @@ public:
 
     void reserve(Ipv4 ip, const Location& where, const std::string& what) {
         if (!subnet_.contains(ip))
-            throw ScenarioError(where, "bad address " + ip.to_string() + " for " + what + ": not in " +
-                                           subnet_.to_string());
+            throw ScenarioError(
+                where, "bad address " + ip.to_string() + " for " + what + ": not in " + subnet_.to_string());
         auto offset = ip.value - subnet_.base.value;
         auto last = subnet_.mask() == ~0u ? 0 : ~subnet_.mask();
         if (offset == 0 || offset == last)
@@ -103,10 +107,14 @@ private:
 constexpr std::uint32_t kHostOffset = 2;
 constexpr std::uint32_t kNatOffset = 257;
 
-std::string lan_name(const std::string& nat) { return nat + "-lan"; }
+std::string lan_name(const std::string& nat) {
+    return nat + "-lan";
+}
 
 // The segment a node's outward link is on.
-std::string segment_of(const std::string& behind) { return behind == "internet" ? behind : lan_name(behind); }
+std::string segment_of(const std::string& behind) {
+    return behind == "internet" ? behind : lan_name(behind);
+}
 
 Cidr lan_of(const NatSpec& nat, std::size_t index) {
     if (nat.lan) return *nat.lan;
@@ -127,8 +135,8 @@ void check_lan(const NatSpec& nat, const Cidr& lan) {
 
 std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std::vector<Address>& outside,
                                   std::optional<Ipv4> gateway) {
-    std::vector<std::string> argv = {"nat-emu", "--name", nat.name, "--inside", "in0", "--inside-address",
-                                     inside.to_string(), "--outside", "out0"};
+    std::vector<std::string> argv = {"nat-emu",          "--name",           nat.name,    "--inside", "in0",
+                                     "--inside-address", inside.to_string(), "--outside", "out0"};
     for (auto& address : outside) argv.insert(argv.end(), {"--outside-address", address.to_string()});
     if (gateway) argv.insert(argv.end(), {"--outside-gateway", gateway->to_string()});
     argv.insert(argv.end(), {"--type", nat.type, "--hairpin", nat.hairpin ? "on" : "off"});
@@ -186,7 +194,8 @@ private:
                 throw ScenarioError(at->behind_where, "NAT '" + at->name + "' is behind '" + at->behind +
                                                           "', which is neither 'internet' nor a NAT");
             if (outer == &nat || chain.size() >= s_.nats.size())
-                throw ScenarioError(nat.behind_where, "NAT '" + nat.name + "' is behind itself through a cycle");
+                throw ScenarioError(nat.behind_where,
+                                    "NAT '" + nat.name + "' is behind itself through a cycle");
             chain.push_back(outer);
             at = outer;
         }
@@ -208,7 +217,8 @@ private:
         auto lan = lan_of(nat, index);
         check_lan(nat, lan);
         auto gateway = *lan.host(1);
-        auto& seg = segments_.emplace(lan_name(nat.name), SegmentPlan{lan, AddressPool(lan), gateway}).first->second;
+        auto& seg =
+            segments_.emplace(lan_name(nat.name), SegmentPlan{lan, AddressPool(lan), gateway}).first->second;
         seg.pool.reserve(gateway, nat.lan_where, "NAT '" + nat.name + "' (gateway)");
         topo_.segments.push_back({lan_name(nat.name), "br" + std::to_string(index + 1), lan});
     }
@@ -229,10 +239,12 @@ private:
     void reserve_explicit() {
         for (auto& nat : s_.nats)
             for (auto ip : nat.addresses)
-                segments_.at(segment_of(nat.behind)).pool.reserve(ip, nat.address_where, "NAT '" + nat.name + "'");
+                segments_.at(segment_of(nat.behind))
+                    .pool.reserve(ip, nat.address_where, "NAT '" + nat.name + "'");
         for (auto& host : s_.hosts)
             for (auto ip : host.addresses)
-                segments_.at(segment_of(host.behind)).pool.reserve(ip, host.address_where, "host '" + host.name + "'");
+                segments_.at(segment_of(host.behind))
+                    .pool.reserve(ip, host.address_where, "host '" + host.name + "'");
     }
 
     // The NAT's outside addresses: the file's, or the next free one of the
@@ -329,7 +341,8 @@ private:
         for (auto& nat : s_.nats)
             if (nat.link) staged.insert(nat.name);
         for (auto& step : s_.timeline)
-            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp || step.kind == StepKind::LinkSet)
+            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp ||
+                step.kind == StepKind::LinkSet)
                 staged.insert(step.target);
         for (auto& node : staged) add_stage(outward_link(node), impairment_of(node));
     }
@@ -337,7 +350,10 @@ private:
     void add_stage(int index, const std::optional<LinkImpairment>& impairment) {
         auto& link = topo_.links[index];
         auto n = std::to_string(index + 1);
-        LinkStage stage{"l" + n, "b" + n, {"link-emu", "--a", link.switch_ifname, "--b", "l" + n}, link.node + ".link.log",
+        LinkStage stage{"l" + n,
+                        "b" + n,
+                        {"link-emu", "--a", link.switch_ifname, "--b", "l" + n},
+                        link.node + ".link.log",
                         link.node + ".link.jsonl"};
         if (impairment) {
             auto flags = impairment_flags(*impairment);
@@ -351,7 +367,8 @@ private:
     void plan_timeline() {
         for (auto& step : s_.timeline) {
             PlannedStep planned{step.at, step.kind, step.target, -1, {}, describe(step)};
-            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp || step.kind == StepKind::LinkSet)
+            if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp ||
+                step.kind == StepKind::LinkSet)
                 planned.link = outward_link(step.target);
             if (step.kind == StepKind::LinkSet) {
                 planned.command = impairment_command(step.set);
@@ -371,7 +388,8 @@ private:
     void mark_waited() {
         std::set<std::string> named;
         for (auto& e : s_.expectations)
-            if (e.kind != ExpectKind::Counter) named.insert(e.hosts.begin(), e.hosts.end());  // counters name NATs
+            if (e.kind != ExpectKind::Counter)
+                named.insert(e.hosts.begin(), e.hosts.end());  // counters name NATs
         for (auto& node : topo_.nodes)
             if (!node.is_nat && !node.argv.empty()) node.waited = named.empty() || named.count(node.name);
     }
@@ -383,7 +401,9 @@ private:
 
 }  // namespace
 
-Topology plan_topology(const Scenario& scenario) { return Planner(scenario).plan(); }
+Topology plan_topology(const Scenario& scenario) {
+    return Planner(scenario).plan();
+}
 
 // Linux masquerade (nf_nat): a new flow from inside gets the outside
 // address and keeps its source port unless that 5-tuple is taken, so the
@@ -401,7 +421,8 @@ Topology plan_topology(const Scenario& scenario) { return Planner(scenario).plan
 // Dropped in the input hook, the entry is never confirmed, as on a home
 // router whose firewall drops unsolicited traffic from the WAN.
 std::string linux_nat_ruleset(const std::string& nat) {
-    return "# nat-lab: NAT '" + nat + "', type linux: the kernel's own NAT\n"
+    return "# nat-lab: NAT '" + nat +
+           "', type linux: the kernel's own NAT\n"
            "table ip natlab {\n"
            "    chain postrouting {\n"
            "        type nat hook postrouting priority srcnat; policy accept;\n"

@@ -70,8 +70,8 @@ struct LinkStage {
 struct Link {
     std::string segment;
     std::string node;
-    std::string node_ifname;    // inside the node: eth0, or in0/out0 for a NAT
-    std::string switch_ifname;  // on the segment's bridge
+    std::string node_ifname;         // inside the node: eth0, or in0/out0 for a NAT
+    std::string switch_ifname;       // on the segment's bridge
     std::vector<Address> addresses;  // set by the kernel; empty for NAT links
     std::string capture_file;        // "<segment>.<node>.pcap"
     std::optional<LinkStage> stage;  // impairments, or steps of the timeline
@@ -80,14 +80,14 @@ struct Link {
 struct NodePlan {
     std::string name;
     bool is_nat = false;
-    bool kernel_nat = false;         // type linux: the kernel forwards and masquerades
-    std::optional<Ipv4> gateway;     // default route (hosts behind a NAT, nested linux NATs)
+    bool kernel_nat = false;            // type linux: the kernel forwards and masquerades
+    std::optional<Ipv4> gateway;        // default route (hosts behind a NAT, nested linux NATs)
     std::string route_ifname = "eth0";  // where the default route points
-    std::vector<std::string> argv;   // empty: nothing runs here
+    std::vector<std::string> argv;      // empty: nothing runs here
     Millis delay{0};
-    bool waited = false;             // the run ends when every waited process has exited
+    bool waited = false;  // the run ends when every waited process has exited
     std::vector<std::pair<std::string, std::string>> env;  // added to the environment
-    std::optional<std::string> after;  // start `delay` after this node's program started
+    std::optional<std::string> after;                      // start `delay` after this node's program started
     // Kernel NATs: `setup_argv` + a file holding `ruleset` is run once, to
     // completion, before anything behind the NAT starts (nft -f FILE).
     std::vector<std::string> setup_argv;

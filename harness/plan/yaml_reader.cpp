@@ -21,7 +21,8 @@ void reject_tabs(const std::string& path, const std::string& content) {
             continue;
         }
         if (indent && c == '\t')
-            throw ScenarioError({path, line, column}, "tab character in indentation (YAML allows spaces only)");
+            throw ScenarioError({path, line, column},
+                                "tab character in indentation (YAML allows spaces only)");
         if (c != ' ') indent = false;
         ++column;
     }
@@ -53,15 +54,16 @@ void YamlReader::fail(const YAML::Node& node, const std::string& what) const {
     throw ScenarioError(at(node), what);
 }
 
-void YamlReader::check_map(const YAML::Node& node, const std::string& what, const std::set<std::string>& allowed) const {
+void YamlReader::check_map(const YAML::Node& node, const std::string& what,
+                           const std::set<std::string>& allowed) const {
     if (!node.IsMap()) fail(node, what + " must be a mapping");
     std::set<std::string> seen;
     for (auto it : node) {
         auto key = key_of(it.first);
         if (!seen.insert(key).second) fail(it.first, "duplicate key '" + key + "' in " + what);
         if (!allowed.empty() && !allowed.count(key))
-            fail(it.first, "unknown key '" + key + "' in " + what + " (expected one of: " +
-                               join(allowed) + ")");
+            fail(it.first,
+                 "unknown key '" + key + "' in " + what + " (expected one of: " + join(allowed) + ")");
     }
 }
 
@@ -75,7 +77,8 @@ std::string YamlReader::text(const YAML::Node& node, const std::string& what) co
     return node.Scalar();
 }
 
-std::string YamlReader::word(const YAML::Node& node, const std::string& what, const std::set<std::string>& allowed) const {
+std::string YamlReader::word(const YAML::Node& node, const std::string& what,
+                             const std::set<std::string>& allowed) const {
     auto value = text(node, what);
     if (!allowed.count(value))
         fail(node, "unknown " + what + " '" + value + "' (expected one of: " + join(allowed) + ")");
@@ -125,7 +128,8 @@ Ipv4 YamlReader::address(const YAML::Node& node, const std::string& what) const 
 double YamlReader::loss(const YAML::Node& node, const std::string& what) const {
     auto value = plain(node, what + " must be a percentage like 20% or 0.5%");
     auto pct = parse_loss(value);
-    if (!pct) fail(node, what + " must be a percentage from 0% to 100%, like 20% or 0.5%, not '" + value + "'");
+    if (!pct)
+        fail(node, what + " must be a percentage from 0% to 100%, like 20% or 0.5%, not '" + value + "'");
     return *pct;
 }
 
@@ -133,7 +137,8 @@ std::uint64_t YamlReader::rate(const YAML::Node& node, const std::string& what) 
     auto value = plain(node, what + " must be a rate like 10mbit");
     auto bits = parse_rate(value);
     if (!bits)
-        fail(node, what + " must be <n>kbit, <n>mbit, <n>gbit or bits per second (1 bit/s to 100gbit), not '" +
+        fail(node, what +
+                       " must be <n>kbit, <n>mbit, <n>gbit or bits per second (1 bit/s to 100gbit), not '" +
                        value + "'");
     return *bits;
 }
@@ -148,7 +153,8 @@ std::int64_t YamlReader::count(const YAML::Node& node, const std::string& what) 
 Cidr YamlReader::subnet(const YAML::Node& node, const std::string& what) const {
     auto value = plain(node, what + " must be a subnet like 10.0.1.0/24");
     auto cidr = Cidr::parse(value);
-    if (!cidr) fail(node, "bad subnet '" + value + "' for " + what + " (expected a.b.c.d/len, host bits zero)");
+    if (!cidr)
+        fail(node, "bad subnet '" + value + "' for " + what + " (expected a.b.c.d/len, host bits zero)");
     return *cidr;
 }
 

@@ -22,11 +22,13 @@ public:
 
     // Checks a mapping: every key known (any key when `allowed` is empty)
     // and no key twice.
-    void check_map(const YAML::Node& node, const std::string& what, const std::set<std::string>& allowed) const;
+    void check_map(const YAML::Node& node, const std::string& what,
+                   const std::set<std::string>& allowed) const;
     std::string key_of(const YAML::Node& key) const;
     std::string text(const YAML::Node& node, const std::string& what) const;
     // One of `allowed`.
-    std::string word(const YAML::Node& node, const std::string& what, const std::set<std::string>& allowed) const;
+    std::string word(const YAML::Node& node, const std::string& what,
+                     const std::set<std::string>& allowed) const;
     // A name: a-z0-9_-, starting with a letter, at most 24.
     std::string name(const YAML::Node& node, const std::string& what) const;
     bool boolean(const YAML::Node& node, const std::string& what) const;

@@ -211,7 +211,8 @@ std::string timeline_html(const RunRecord& run) {
 
 std::string links_html(const RunRecord& run) {
     if (!run.topology.capture)
-        return "<h2>Captures</h2>\n<p class=\"muted\">None: the scenario says <code>capture: false</code>.</p>\n";
+        return "<h2>Captures</h2>\n<p class=\"muted\">None: the scenario says <code>capture: "
+               "false</code>.</p>\n";
     std::string out =
         "<h2>Captures</h2>\n<p class=\"muted\">One pcap per link, taken on the switch side; "
         "<code>tshark -r FILE</code> decodes the rendezvous traffic as STUN. "

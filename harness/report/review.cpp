@@ -379,7 +379,8 @@ int review_run(const std::string& out_dir, bool print) {
         auto capture = l.find("capture");
         if (capture == l.end() || !capture->is_string()) continue;  // capture: false
         auto file = dir / capture->get<std::string>();
-        if (fs::is_regular_file(file)) read_pcap(file, l.value("node", ""), l.value("segment", ""), sightings);
+        if (fs::is_regular_file(file))
+            read_pcap(file, l.value("node", ""), l.value("segment", ""), sightings);
     }
     DropEvents drops;
     std::map<std::string, std::string> names;  // ip -> node, "nat NAME" for NATs

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "simulator/wire/builder.h"
 #include "simulator/nat/nat.h"
+#include "simulator/wire/builder.h"
 
 namespace natlab::nat::bench {
 

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
-#include "src/net/endpoint.h"
 #include "simulator/router/route.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::nat {
 

@@ -28,10 +28,10 @@
 
 #include <array>
 
-#include "simulator/router/datapath.h"
 #include "simulator/emu/emu_options.h"
 #include "simulator/emu/event_log.h"
 #include "simulator/io/link.h"
+#include "simulator/router/datapath.h"
 
 namespace natlab::nat {
 

@@ -26,11 +26,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "src/net/clock.h"
-#include "simulator/router/datapath.h"
 #include "simulator/emu/emu_options.h"
 #include "simulator/nat/nat.h"
 #include "simulator/nat/nat_event.h"
+#include "simulator/router/datapath.h"
+#include "src/net/clock.h"
 
 namespace natlab::nat {
 

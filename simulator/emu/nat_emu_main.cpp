@@ -10,8 +10,8 @@
 #include <csignal>
 #include <cstdio>
 
-#include "simulator/io/daemon.h"
 #include "simulator/emu/emulator.h"
+#include "simulator/io/daemon.h"
 #include "src/net/setup_error.h"
 
 namespace {
@@ -33,4 +33,6 @@ int run(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return natlab::nat::run_main("nat-emu", argc, argv, run); }
+int main(int argc, char** argv) {
+    return natlab::nat::run_main("nat-emu", argc, argv, run);
+}

@@ -16,9 +16,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "simulator/fuzz/fuzz_input.h"
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/checksum.h"
-#include "simulator/fuzz/fuzz_input.h"
 
 namespace {
 

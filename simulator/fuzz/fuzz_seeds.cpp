@@ -9,11 +9,11 @@
 #include <fstream>
 #include <string>
 
+#include "simulator/fuzz/fuzz_input.h"
 #include "simulator/router/arp.h"
 #include "simulator/wire/builder.h"
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/checksum.h"
-#include "simulator/fuzz/fuzz_input.h"
 #include "simulator/wire/icmp.h"
 
 namespace {

@@ -47,8 +47,8 @@
 #include <string>
 #include <string_view>
 
-#include "src/net/clock.h"
 #include "simulator/wire/ethernet.h"
+#include "src/net/clock.h"
 
 namespace natlab::nat {
 

@@ -27,8 +27,8 @@
 #include <array>
 #include <string>
 
-#include "simulator/link/impairment.h"
 #include "simulator/io/link.h"
+#include "simulator/link/impairment.h"
 #include "simulator/link/link_emu_options.h"
 
 namespace natlab::nat {

@@ -45,4 +45,6 @@ int run(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return natlab::nat::run_main("link-emu", argc, argv, run); }
+int main(int argc, char** argv) {
+    return natlab::nat::run_main("link-emu", argc, argv, run);
+}

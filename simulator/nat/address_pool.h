@@ -33,10 +33,10 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
-#include "simulator/wire/drop_reason.h"
-#include "src/net/endpoint.h"
-#include "simulator/wire/packet.h"
 #include "simulator/nat/port_allocator.h"
+#include "simulator/wire/drop_reason.h"
+#include "simulator/wire/packet.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::nat {
 

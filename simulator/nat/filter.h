@@ -35,8 +35,8 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
-#include "src/net/clock.h"
 #include "simulator/wire/drop_reason.h"
+#include "src/net/clock.h"
 #include "src/net/endpoint.h"
 
 namespace natlab::nat {

@@ -33,11 +33,14 @@ inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 // Bytes held now in the huge-page arrays of every HugePageAllocator.
 inline std::atomic<std::size_t> huge_page_array_bytes_held{0};
-inline std::size_t huge_page_array_bytes() { return huge_page_array_bytes_held.load(); }
+inline std::size_t huge_page_array_bytes() {
+    return huge_page_array_bytes_held.load();
+}
 
 // A mapping of `bytes` (a multiple of the page size) aligned to kHugePage.
 inline void* map_huge_page_array(std::size_t bytes) {
-    void* raw = ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* raw =
+        ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) throw std::bad_alloc{};
     auto first = reinterpret_cast<std::uintptr_t>(raw);
     auto start = (first + kHugePage - 1) & ~std::uintptr_t{kHugePage - 1};

@@ -75,11 +75,11 @@
 
 #include "simulator/nat/address_pool.h"
 #include "simulator/nat/behaviour.h"
-#include "src/net/clock.h"
-#include "simulator/wire/drop_reason.h"
 #include "simulator/nat/nat_event.h"
 #include "simulator/nat/nat_table.h"
+#include "simulator/wire/drop_reason.h"
 #include "simulator/wire/packet.h"
+#include "src/net/clock.h"
 
 namespace natlab::nat {
 

@@ -27,10 +27,10 @@
 #include <string_view>
 #include <variant>
 
-#include "src/net/clock.h"
 #include "simulator/wire/drop_reason.h"
-#include "src/net/endpoint.h"
 #include "simulator/wire/packet.h"
+#include "src/net/clock.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::nat {
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "simulator/wire/icmp.h"
 #include "simulator/nat/nat.h"
+#include "simulator/wire/icmp.h"
 
 namespace natlab::nat {
 namespace {

@@ -40,13 +40,13 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
-#include "src/net/clock.h"
-#include "src/net/endpoint.h"
 #include "simulator/nat/filter.h"
 #include "simulator/nat/huge_pages.h"
 #include "simulator/nat/mapping_index.h"
-#include "simulator/wire/packet.h"
 #include "simulator/nat/tcp_state.h"
+#include "simulator/wire/packet.h"
+#include "src/net/clock.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::nat {
 

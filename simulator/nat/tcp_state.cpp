@@ -2,8 +2,8 @@
 
 #include <array>
 
-#include "src/net/enum_names.h"
 #include "simulator/wire/packet.h"
+#include "src/net/enum_names.h"
 
 namespace natlab::nat {
 namespace {

@@ -35,10 +35,10 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
-#include "src/net/clock.h"
 #include "simulator/wire/drop_reason.h"
-#include "src/net/endpoint.h"
 #include "simulator/wire/ethernet.h"
+#include "src/net/clock.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::nat {
 

@@ -40,10 +40,10 @@
 #include <string>
 #include <vector>
 
-#include "simulator/router/arp.h"
-#include "simulator/wire/ethernet.h"
 #include "simulator/nat/nat.h"
+#include "simulator/router/arp.h"
 #include "simulator/router/route.h"
+#include "simulator/wire/ethernet.h"
 #include "simulator/wire/trace.h"
 
 namespace natlab::nat {

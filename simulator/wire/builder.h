@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "src/net/endpoint.h"
 #include "simulator/wire/packet.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::nat {
 

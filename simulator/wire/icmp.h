@@ -47,8 +47,8 @@
 #include <vector>
 
 #include "simulator/wire/drop_reason.h"
-#include "src/net/endpoint.h"
 #include "simulator/wire/packet.h"
+#include "src/net/endpoint.h"
 
 namespace natlab::nat {
 

@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "src/stun/rendezvous_protocol.h"
 #include "src/server/rendezvous_server.h"
+#include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {
 namespace {

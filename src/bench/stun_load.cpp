@@ -38,8 +38,8 @@
 
 #include "src/net/clock.h"
 #include "src/net/endpoint.h"
-#include "src/stun/stun_codec.h"
 #include "src/shell/udp_batch.h"
+#include "src/stun/stun_codec.h"
 
 namespace natlab {
 namespace {

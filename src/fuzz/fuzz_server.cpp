@@ -27,8 +27,8 @@
 #include <span>
 
 #include "src/net/invariant.h"
-#include "src/stun/rendezvous_protocol.h"
 #include "src/server/rendezvous_server.h"
+#include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {
 namespace {

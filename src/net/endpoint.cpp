@@ -9,8 +9,7 @@ std::optional<std::uint32_t> parse_number(std::string_view text, std::uint32_t m
     if (text.empty() || text.size() > 10) return std::nullopt;
     std::uint32_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value > max)
-        return std::nullopt;
+    if (ec != std::errc{} || end != text.data() + text.size() || value > max) return std::nullopt;
     return value;
 }
 
@@ -46,7 +45,9 @@ std::optional<Endpoint> Endpoint::parse(std::string_view text) {
     return Endpoint{*addr, static_cast<std::uint16_t>(*port)};
 }
 
-std::string Endpoint::to_string() const { return addr.to_string() + ':' + std::to_string(port); }
+std::string Endpoint::to_string() const {
+    return addr.to_string() + ':' + std::to_string(port);
+}
 
 std::optional<Cidr> Cidr::parse(std::string_view text) {
     auto slash = text.find('/');
@@ -59,13 +60,17 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
     return cidr;
 }
 
-std::string Cidr::to_string() const { return base.to_string() + '/' + std::to_string(prefix); }
+std::string Cidr::to_string() const {
+    return base.to_string() + '/' + std::to_string(prefix);
+}
 
 std::uint32_t Cidr::mask() const {
     return prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
 }
 
-bool Cidr::contains(Ipv4 ip) const { return (ip.value & mask()) == base.value; }
+bool Cidr::contains(Ipv4 ip) const {
+    return (ip.value & mask()) == base.value;
+}
 
 std::optional<Ipv4> Cidr::host(std::uint32_t n) const {
     std::uint64_t size = std::uint64_t{1} << (32 - prefix);

@@ -28,9 +28,9 @@
 #include <iostream>
 
 #include "src/net/clock.h"
-#include "src/shell/interfaces.h"
 #include "src/peer/peer_report.h"
 #include "src/peer/peer_session.h"
+#include "src/shell/interfaces.h"
 #include "src/shell/shell_support.h"
 
 namespace natlab {

@@ -57,12 +57,12 @@
 #include <string>
 #include <vector>
 
-#include "src/peer/candidates.h"
 #include "src/net/clock.h"
 #include "src/net/datagram.h"
 #include "src/net/endpoint.h"
-#include "src/peer/keepalive.h"
 #include "src/net/random_source.h"
+#include "src/peer/candidates.h"
+#include "src/peer/keepalive.h"
 #include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {

@@ -22,12 +22,12 @@
 #include "src/net/clock.h"
 #include "src/net/datagram.h"
 #include "src/net/endpoint.h"
-#include "src/server/pair_sessions.h"
 #include "src/net/random_source.h"
+#include "src/server/pair_sessions.h"
 #include "src/server/rate_limiter.h"
 #include "src/server/registry.h"
-#include "src/stun/stun_codec.h"
 #include "src/server/stun_server.h"
+#include "src/stun/stun_codec.h"
 
 namespace natlab {
 

@@ -19,18 +19,18 @@ std::vector<std::byte> bytes(std::initializer_list<int> values) {
 // Ethernet + IPv4 + UDP carrying a STUN Register request (0x00E1).
 std::vector<std::byte> register_frame() {
     return bytes({
-        0x02, 0, 0, 0, 0, 1,  0x02, 0, 0, 0, 0, 2,  // dst, src MAC
-        0x08, 0x00,                                 // EtherType IPv4
-        0x45, 0x00, 0x00, 0x30,                     // v4, IHL 5; total length 48
-        0xc4, 0x29, 0x40, 0x00,                     // identification 0xc429, DF
-        0x40, 0x11, 0x00, 0x00,                     // TTL 64, UDP, checksum (unchecked)
-        10, 0, 1, 2,                                // source 10.0.1.2
-        198, 18, 0, 2,                              // destination 198.18.0.2
-        0xdb, 0xf2, 0x0d, 0x96,                     // ports 56306 -> 3478
-        0x00, 0x1c, 0x00, 0x00,                     // UDP length 28, checksum
-        0x00, 0xe1, 0x00, 0x00,                     // STUN type Register request, length 0
-        0x21, 0x12, 0xa4, 0x42,                     // magic cookie
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,      // transaction id
+        0x02, 0,    0,    0,    0, 1, 0x02, 0, 0, 0,  0,  2,   // dst, src MAC
+        0x08, 0x00,                                            // EtherType IPv4
+        0x45, 0x00, 0x00, 0x30,                                // v4, IHL 5; total length 48
+        0xc4, 0x29, 0x40, 0x00,                                // identification 0xc429, DF
+        0x40, 0x11, 0x00, 0x00,                                // TTL 64, UDP, checksum (unchecked)
+        10,   0,    1,    2,                                   // source 10.0.1.2
+        198,  18,   0,    2,                                   // destination 198.18.0.2
+        0xdb, 0xf2, 0x0d, 0x96,                                // ports 56306 -> 3478
+        0x00, 0x1c, 0x00, 0x00,                                // UDP length 28, checksum
+        0x00, 0xe1, 0x00, 0x00,                                // STUN type Register request, length 0
+        0x21, 0x12, 0xa4, 0x42,                                // magic cookie
+        1,    2,    3,    4,    5, 6, 7,    8, 9, 10, 11, 12,  // transaction id
     });
 }
 
@@ -51,7 +51,8 @@ TEST(Decode, UdpStunRegister) {
 TEST(Decode, TranslationKeepsIdentity) {
     auto inside = register_frame();
     auto outside = inside;
-    outside[26] = std::byte{198}, outside[27] = std::byte{18}, outside[28] = std::byte{1}, outside[29] = std::byte{1};
+    outside[26] = std::byte{198}, outside[27] = std::byte{18}, outside[28] = std::byte{1},
+    outside[29] = std::byte{1};
     auto a = decode_frame(inside), b = decode_frame(outside);
     ASSERT_TRUE(a && b);
     EXPECT_EQ(b->src, "198.18.1.1:56306");
@@ -64,17 +65,19 @@ TEST(Decode, StunMethodsAndClasses) {
         int type_hi, type_lo;
         const char* want;
     } rows[] = {
-        {0x00, 0x01, "Binding request"},   {0x01, 0x01, "Binding success"},  {0x01, 0xf1, "Register error"},
-        {0x00, 0xf3, "Introduce indication"}, {0x00, 0xe4, "Probe request"}, {0x01, 0xe5, "Data success"},
+        {0x00, 0x01, "Binding request"},      {0x01, 0x01, "Binding success"}, {0x01, 0xf1, "Register error"},
+        {0x00, 0xf3, "Introduce indication"}, {0x00, 0xe4, "Probe request"},   {0x01, 0xe5, "Data success"},
         {0x00, 0xf7, "Relay indication"},
     };
     for (auto& r : rows) {
-        auto msg = bytes({r.type_hi, r.type_lo, 0, 0, 0x21, 0x12, 0xa4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        auto msg =
+            bytes({r.type_hi, r.type_lo, 0, 0, 0x21, 0x12, 0xa4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
         EXPECT_EQ(stun_name(msg), r.want);
     }
     // Not STUN: wrong cookie, top bits set, length that does not match.
     EXPECT_EQ(stun_name(bytes({0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x43, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})), "");
-    EXPECT_EQ(stun_name(bytes({0xc0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})), "");
+    EXPECT_EQ(stun_name(bytes({0xc0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})),
+              "");
     EXPECT_EQ(stun_name(bytes({0, 1, 0, 4, 0x21, 0x12, 0xa4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})), "");
 }
 

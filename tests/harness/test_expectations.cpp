@@ -19,7 +19,8 @@ PeerResult relayed(const std::string& name, const std::string& partner) {
     return r;
 }
 
-PeerResult connected(const std::string& name, const std::string& partner, const std::string& path, double ms) {
+PeerResult connected(const std::string& name, const std::string& partner, const std::string& path,
+                     double ms) {
     PeerResult r;
     r.name = name;
     r.partner = partner;
@@ -45,10 +46,11 @@ Expectation pair(ExpectKind kind, std::optional<std::string> via = {}, std::opti
 }
 
 TEST(ParsePeerResult, TakesTheLastResultLine) {
-    auto out = std::string("{\"event\":\"registered\"}\nnoise\n") +
-               R"({"event":"result","name":"alice","partner":"bob","connected":true,"path":"local",)" +
-               R"("remote":"10.0.1.3:4000","rtt_ms":0.5,"time_to_connect_ms":80,"sent":10,"acked":10,"received":10})" +
-               "\n";
+    auto out =
+        std::string("{\"event\":\"registered\"}\nnoise\n") +
+        R"({"event":"result","name":"alice","partner":"bob","connected":true,"path":"local",)" +
+        R"("remote":"10.0.1.3:4000","rtt_ms":0.5,"time_to_connect_ms":80,"sent":10,"acked":10,"received":10})" +
+        "\n";
     auto r = parse_peer_result(out);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->connected);
@@ -64,28 +66,57 @@ TEST(Judge, Table) {
         std::map<std::string, PeerResult> peers;
         bool want;
     } cases[] = {
-        {"both local", pair(ExpectKind::Connected, "local"),
-         {{"alice", connected("alice", "bob", "local", 50)}, {"bob", connected("bob", "alice", "local", 60)}}, true},
-        {"one side public", pair(ExpectKind::Connected, "local"),
-         {{"alice", connected("alice", "bob", "local", 50)}, {"bob", connected("bob", "alice", "public", 60)}}, false},
-        {"too slow", pair(ExpectKind::Connected, {}, Millis(100)),
-         {{"alice", connected("alice", "bob", "local", 50)}, {"bob", connected("bob", "alice", "local", 160)}}, false},
-        {"wrong partner", pair(ExpectKind::Connected),
-         {{"alice", connected("alice", "carol", "local", 50)}, {"bob", connected("bob", "alice", "local", 60)}}, false},
-        {"one result missing", pair(ExpectKind::Connected), {{"alice", connected("alice", "bob", "local", 5)}}, false},
-        {"expected failure held", pair(ExpectKind::NotConnected), {{"alice", PeerResult{}}, {"bob", PeerResult{}}}, true},
-        {"expected failure but connected", pair(ExpectKind::NotConnected),
-         {{"alice", connected("alice", "bob", "public", 5)}, {"bob", PeerResult{}}}, false},
-        {"relayed, relay expected", pair(ExpectKind::Connected, "relay"),
-         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, true},
-        {"relayed, any path expected", pair(ExpectKind::Connected),
-         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, false},
-        {"relayed, public expected", pair(ExpectKind::Connected, "public"),
-         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, false},
-        {"relayed is not a punched path", pair(ExpectKind::NotConnected),
-         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}}, true},
-        {"relay expected, punched instead", pair(ExpectKind::Connected, "relay"),
-         {{"alice", connected("alice", "bob", "public", 5)}, {"bob", connected("bob", "alice", "public", 6)}}, false},
+        {"both local",
+         pair(ExpectKind::Connected, "local"),
+         {{"alice", connected("alice", "bob", "local", 50)}, {"bob", connected("bob", "alice", "local", 60)}},
+         true},
+        {"one side public",
+         pair(ExpectKind::Connected, "local"),
+         {{"alice", connected("alice", "bob", "local", 50)},
+          {"bob", connected("bob", "alice", "public", 60)}},
+         false},
+        {"too slow",
+         pair(ExpectKind::Connected, {}, Millis(100)),
+         {{"alice", connected("alice", "bob", "local", 50)},
+          {"bob", connected("bob", "alice", "local", 160)}},
+         false},
+        {"wrong partner",
+         pair(ExpectKind::Connected),
+         {{"alice", connected("alice", "carol", "local", 50)},
+          {"bob", connected("bob", "alice", "local", 60)}},
+         false},
+        {"one result missing",
+         pair(ExpectKind::Connected),
+         {{"alice", connected("alice", "bob", "local", 5)}},
+         false},
+        {"expected failure held",
+         pair(ExpectKind::NotConnected),
+         {{"alice", PeerResult{}}, {"bob", PeerResult{}}},
+         true},
+        {"expected failure but connected",
+         pair(ExpectKind::NotConnected),
+         {{"alice", connected("alice", "bob", "public", 5)}, {"bob", PeerResult{}}},
+         false},
+        {"relayed, relay expected",
+         pair(ExpectKind::Connected, "relay"),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}},
+         true},
+        {"relayed, any path expected",
+         pair(ExpectKind::Connected),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}},
+         false},
+        {"relayed, public expected",
+         pair(ExpectKind::Connected, "public"),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}},
+         false},
+        {"relayed is not a punched path",
+         pair(ExpectKind::NotConnected),
+         {{"alice", relayed("alice", "bob")}, {"bob", relayed("bob", "alice")}},
+         true},
+        {"relay expected, punched instead",
+         pair(ExpectKind::Connected, "relay"),
+         {{"alice", connected("alice", "bob", "public", 5)}, {"bob", connected("bob", "alice", "public", 6)}},
+         false},
     };
     for (auto& c : cases) {
         Scenario s;
@@ -193,9 +224,9 @@ TEST(Judge, Lossless) {
 }
 
 TEST(LastCounters, TakesTheLastCountersLine) {
-    auto log = std::string(R"({"event":"started"})") + "\n" + R"({"event":"counters","translated_out":1})" + "\n" +
-               R"({"event":"flushed","mappings":2})" + "\n" + R"({"event":"counters","translated_out":7,"arp":{"replies_sent":2}})" +
-               "\n";
+    auto log = std::string(R"({"event":"started"})") + "\n" + R"({"event":"counters","translated_out":1})" +
+               "\n" + R"({"event":"flushed","mappings":2})" + "\n" +
+               R"({"event":"counters","translated_out":7,"arp":{"replies_sent":2}})" + "\n";
     auto c = last_counters(log);
     ASSERT_TRUE(c);
     EXPECT_EQ(counter_value(*c, "translated_out"), 7);
@@ -206,7 +237,8 @@ TEST(LastCounters, TakesTheLastCountersLine) {
 
 TEST(Judge, TimelineStepsThatFailedAreVerdicts) {
     LabFacts facts;
-    facts.timeline = {{3000, 3001, "flush home", ""}, {4000, 4002, "link alice down", "netlink: bring down b3: No such device"}};
+    facts.timeline = {{3000, 3001, "flush home", ""},
+                      {4000, 4002, "link alice down", "netlink: bring down b3: No such device"}};
     auto v = judge(Scenario{}, facts, Evidence{});
     ASSERT_EQ(v.size(), 1u);
     EXPECT_FALSE(v[0].held);

@@ -2,8 +2,8 @@
 // translations and drops.
 #include <gtest/gtest.h>
 
-#include "harness/report/review.h"
 #include "harness/cli/run.h"
+#include "harness/report/review.h"
 
 using namespace natlab;
 using namespace natlab::harness;

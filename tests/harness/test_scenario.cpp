@@ -76,8 +76,9 @@ const BadCase kBad[] = {
     {"tab indentation", "hosts:\n\ta:\n", 2, 1, "tab character in indentation"},
     {"duplicate key", with("  bob:\n    behind", "  alice:\n    behind"), 12, 3, "duplicate key 'alice'"},
     {"unknown top key", "hosts: {}\ncolour: red\n", 2, 1, "unknown key 'colour' in scenario"},
-    {"unknown host key", with("    behind: home\n    run: peer --server ${server}:3478 --name alice",
-                              "    behnid: home\n    run: peer --server ${server}:3478 --name alice"),
+    {"unknown host key",
+     with("    behind: home\n    run: peer --server ${server}:3478 --name alice",
+          "    behnid: home\n    run: peer --server ${server}:3478 --name alice"),
      10, 5, "unknown key 'behnid'"},
     {"unknown NAT type", with("type: port-restricted", "type: cone"), 4, 11, "unknown NAT type 'cone'"},
     {"missing NAT", with("    behind: home\n    run: [peer", "    behind: office\n    run: [peer"), 13, 13,
@@ -93,88 +94,104 @@ const BadCase kBad[] = {
     {"bad path", with("via: local", "via: telepathy"), 17, 10, "unknown path 'telepathy'"},
     {"hosts not a map", "hosts: [a, b]\n", 1, 8, "hosts must be a mapping"},
     // type: linux is the kernel's NAT: the emulator's keys do not apply.
-    {"linux with filtering", with("type: full-cone", "type: linux\n    filtering: endpoint-independent", kNested),
-     7, 5, "'filtering' does not apply to NAT 'home' of type linux"},
+    {"linux with filtering",
+     with("type: full-cone", "type: linux\n    filtering: endpoint-independent", kNested), 7, 5,
+     "'filtering' does not apply to NAT 'home' of type linux"},
     {"linux with hairpin", with("    lan: 100.64", "    type: linux\n    lan: 100.64", kNested), 5, 5,
      "'hairpin' does not apply to NAT 'cgnat' of type linux"},
     {"linux with two addresses",
      with("type: full-cone", "type: linux\n    addresses: [100.64.0.7, 100.64.0.8]", kNested), 7, 16,
      "NAT 'home' of type linux takes one address, not 2"},
     // Nesting: behind names the internet or a NAT, and never loops.
-    {"NAT behind itself", with("behind: cgnat", "behind: home", kNested), 7, 13, "NAT 'home' cannot be behind itself"},
+    {"NAT behind itself", with("behind: cgnat", "behind: home", kNested), 7, 13,
+     "NAT 'home' cannot be behind itself"},
     {"NAT behind a cycle", with("hairpin: true", "hairpin: true\n    behind: home", kNested), 5, 13,
      "NAT 'cgnat' is behind itself through a cycle: cgnat -> home -> cgnat"},
     {"NAT behind nothing", with("behind: cgnat", "behind: isp", kNested), 7, 13,
      "NAT 'home' is behind 'isp', which is neither 'internet' nor a NAT"},
-    {"LAN overlaps the outer LAN", with("type: full-cone", "type: full-cone\n    lan: 100.64.0.0/26", kNested), 7,
-     10, "lan 100.64.0.0/26 of NAT 'home' overlaps lan 100.64.0.0/24 of NAT 'cgnat', which it is behind"},
-    {"nested address off the outer LAN", with("type: full-cone", "type: full-cone\n    address: 198.18.1.9", kNested),
-     7, 14, "bad address 198.18.1.9 for NAT 'home': not in 100.64.0.0/24"},
+    {"LAN overlaps the outer LAN",
+     with("type: full-cone", "type: full-cone\n    lan: 100.64.0.0/26", kNested), 7, 10,
+     "lan 100.64.0.0/26 of NAT 'home' overlaps lan 100.64.0.0/24 of NAT 'cgnat', which it is behind"},
+    {"nested address off the outer LAN",
+     with("type: full-cone", "type: full-cone\n    address: 198.18.1.9", kNested), 7, 14,
+     "bad address 198.18.1.9 for NAT 'home': not in 100.64.0.0/24"},
     {"LAN in public space", with("lan: 100.64.0.0/24", "lan: 198.19.0.0/24", kNested), 3, 10,
      "must lie in 10.0.0.0/8, 192.168.0.0/16 or 100.64.0.0/10"},
     // Pass-through keys are checked before nat-emu ever sees them.
-    {"port range upside down", with("type: full-cone", "type: full-cone\n    port_range: 9000-8000", kNested), 7,
-     17, "port_range must be LO-HI with 1 <= LO <= HI <= 65535, not '9000-8000'"},
-    {"port range from zero", with("type: full-cone", "type: full-cone\n    port_range: 0-100", kNested), 7, 17,
-     "not '0-100'"},
-    {"port range not a range", with("type: full-cone", "type: full-cone\n    port_range: many", kNested), 7, 17,
-     "not 'many'"},
+    {"port range upside down", with("type: full-cone", "type: full-cone\n    port_range: 9000-8000", kNested),
+     7, 17, "port_range must be LO-HI with 1 <= LO <= HI <= 65535, not '9000-8000'"},
+    {"port range from zero", with("type: full-cone", "type: full-cone\n    port_range: 0-100", kNested), 7,
+     17, "not '0-100'"},
+    {"port range not a range", with("type: full-cone", "type: full-cone\n    port_range: many", kNested), 7,
+     17, "not 'many'"},
     {"refresh_on_inbound not a bool",
      with("type: full-cone", "type: full-cone\n    refresh_on_inbound: sometimes", kNested), 7, 25,
      "refresh_on_inbound must be true or false"},
     {"address and addresses",
-     with("type: full-cone", "type: full-cone\n    address: 100.64.0.9\n    addresses: [100.64.0.10]", kNested),
+     with("type: full-cone", "type: full-cone\n    address: 100.64.0.9\n    addresses: [100.64.0.10]",
+          kNested),
      8, 16, "give either address or addresses, not both"},
     {"empty address list", with("type: full-cone", "type: full-cone\n    addresses: []", kNested), 7, 16,
      "addresses must be a non-empty list"},
     // Link impairments.
-    {"loss above 100%", with("    type: port-restricted", "    type: port-restricted\n    link: {loss: 120%}"), 5, 18,
+    {"loss above 100%",
+     with("    type: port-restricted", "    type: port-restricted\n    link: {loss: 120%}"), 5, 18,
      "loss must be a percentage from 0% to 100%"},
-    {"unknown link key", with("    type: port-restricted", "    type: port-restricted\n    link: {latency: 5ms}"), 5,
-     12, "unknown key 'latency' in link of NAT 'home'"},
-    {"bad rate", with("    type: port-restricted", "    type: port-restricted\n    link: {rate: fast}"), 5, 18,
-     "rate must be <n>kbit"},
+    {"unknown link key",
+     with("    type: port-restricted", "    type: port-restricted\n    link: {latency: 5ms}"), 5, 12,
+     "unknown key 'latency' in link of NAT 'home'"},
+    {"bad rate", with("    type: port-restricted", "    type: port-restricted\n    link: {rate: fast}"), 5,
+     18, "rate must be <n>kbit"},
     {"empty link", with("    type: port-restricted", "    type: port-restricted\n    link: {}"), 5, 11,
      "must set at least one of: delay, jitter, loss, rate"},
-    {"bad jitter", with("    behind: home\n    run: peer", "    behind: home\n    link: {jitter: lots}\n    run: peer"),
-     11, 20, "jitter must be a duration"},
+    {"bad jitter",
+     with("    behind: home\n    run: peer", "    behind: home\n    link: {jitter: lots}\n    run: peer"), 11,
+     20, "jitter must be a duration"},
     // Environment and start order.
-    {"bad environment name", with("    behind: home\n    run: peer", "    behind: home\n    env: {1X: y}\n    run: peer"),
-     11, 11, "environment variable name '1X'"},
-    {"after an unknown host", with("    behind: home\n    run: peer", "    behind: home\n    after: carol\n    run: peer"),
-     11, 12, "no host named 'carol'"},
+    {"bad environment name",
+     with("    behind: home\n    run: peer", "    behind: home\n    env: {1X: y}\n    run: peer"), 11, 11,
+     "environment variable name '1X'"},
+    {"after an unknown host",
+     with("    behind: home\n    run: peer", "    behind: home\n    after: carol\n    run: peer"), 11, 12,
+     "no host named 'carol'"},
     {"after in a cycle",
-     with("    behind: home\n    run: [peer",
-          "    behind: home\n    after: alice\n    run: [peer",
+     with("    behind: home\n    run: [peer", "    behind: home\n    after: alice\n    run: [peer",
           with("    behind: home\n    run: peer", "    behind: home\n    after: bob\n    run: peer")),
      11, 12, "host 'alice' starts after itself: alice -> bob -> alice"},
     // The timeline.
-    {"step on an unknown link", std::string(kGood) + "timeline:\n  - at: 1s\n    link: carol\n    down: true\n", 22, 11,
+    {"step on an unknown link",
+     std::string(kGood) + "timeline:\n  - at: 1s\n    link: carol\n    down: true\n", 22, 11,
      "no host or NAT named 'carol'"},
-    {"step both down and up", std::string(kGood) + "timeline:\n  - at: 1s\n    link: alice\n    down: true\n    up: true\n",
-     21, 5, "a link step needs exactly one of: down: true, up: true, set: {...}"},
+    {"step both down and up",
+     std::string(kGood) + "timeline:\n  - at: 1s\n    link: alice\n    down: true\n    up: true\n", 21, 5,
+     "a link step needs exactly one of: down: true, up: true, set: {...}"},
     {"step with an unknown verb", std::string(kGood) + "timeline:\n  - at: 1s\n    reboot: alice\n", 22, 5,
      "unknown key 'reboot' in timeline step"},
     {"restart a NAT", std::string(kGood) + "timeline:\n  - at: 1s\n    restart: home\n", 22, 14,
      "no host named 'home'"},
-    {"flush a host", std::string(kGood) + "timeline:\n  - at: 1s\n    flush: alice\n", 22, 12, "no NAT named 'alice'"},
+    {"flush a host", std::string(kGood) + "timeline:\n  - at: 1s\n    flush: alice\n", 22, 12,
+     "no NAT named 'alice'"},
     {"step after the timeout", std::string(kGood) + "timeline:\n  - at: 40s\n    flush: home\n", 21, 5,
      "comes after the scenario's timeout"},
-    {"set without impairments", std::string(kGood) + "timeline:\n  - at: 1s\n    link: home\n    set: {}\n", 23, 10,
-     "set must set at least one of"},
+    {"set without impairments", std::string(kGood) + "timeline:\n  - at: 1s\n    link: home\n    set: {}\n",
+     23, 10, "set must set at least one of"},
     // The new expectations.
     {"bad regular expression", std::string(kGood) + "  - output: alice\n    matches: '(['\n", 21, 14,
      "bad regular expression '(['"},
-    {"output without a pattern", std::string(kGood) + "  - output: alice\n", 20, 5, "output needs matches: REGEX"},
-    {"unknown counter", std::string(kGood) + "  - counter: home\n    name: dropped.bogus\n    above: 0\n", 21, 11,
-     "unknown NAT counter 'dropped.bogus'"},
-    {"counter with two bounds", std::string(kGood) + "  - counter: home\n    name: dropped_total\n    above: 0\n    below: 9\n",
-     20, 5, "counter needs exactly one of: above, below, equals"},
-    {"counter of an unknown NAT", std::string(kGood) + "  - counter: office\n    name: dropped_total\n    above: 0\n", 20,
-     14, "no NAT named 'office'"},
+    {"output without a pattern", std::string(kGood) + "  - output: alice\n", 20, 5,
+     "output needs matches: REGEX"},
+    {"unknown counter", std::string(kGood) + "  - counter: home\n    name: dropped.bogus\n    above: 0\n", 21,
+     11, "unknown NAT counter 'dropped.bogus'"},
+    {"counter with two bounds",
+     std::string(kGood) + "  - counter: home\n    name: dropped_total\n    above: 0\n    below: 9\n", 20, 5,
+     "counter needs exactly one of: above, below, equals"},
+    {"counter of an unknown NAT",
+     std::string(kGood) + "  - counter: office\n    name: dropped_total\n    above: 0\n", 20, 14,
+     "no NAT named 'office'"},
     {"counter of a linux NAT",
-     with("type: port-restricted", "type: linux") + "  - counter: home\n    name: dropped_total\n    above: 0\n", 20, 14,
-     "NAT 'home' of type linux keeps no counters"},
+     with("type: port-restricted", "type: linux") +
+         "  - counter: home\n    name: dropped_total\n    above: 0\n",
+     20, 14, "NAT 'home' of type linux keeps no counters"},
     {"lossless not a bool", with("within: 5s", "within: 5s\n    lossless: sure"), 19, 15,
      "lossless must be true or false"},
     {"repeat zero", std::string(kGood) + "repeat: 0\n", 20, 9, "repeat must be between 1 and 10000"},
@@ -184,7 +201,9 @@ const BadCase kBad[] = {
      "address 100.64.0.9 for NAT 'home' is already taken"},
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadCase& c, std::ostream* os) {
+    *os << c.name;
+}
 
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
 
@@ -204,12 +223,12 @@ TEST_P(BadScenario, FailsWithFileLineColumn) {
     std::remove(path.c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, BadScenario, ::testing::ValuesIn(kBad),
-                         [](const auto& info) {
-                             std::string n = info.param.name;
-                             for (auto& ch : n) if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, BadScenario, ::testing::ValuesIn(kBad), [](const auto& info) {
+    std::string n = info.param.name;
+    for (auto& ch : n)
+        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    return n;
+});
 
 TEST(Scenario, GoodOneLoads) {
     auto path = write_temp(kGood);
@@ -340,9 +359,10 @@ TEST(Scenario, LinksTimelineAndNewExpectationsLoad) {
 TEST(Scenario, RunTakesAStringOrAList) {
     auto path = write_temp(kGood);
     auto s = load_scenario(path);
-    EXPECT_EQ(s.hosts[1].run, (std::vector<std::string>{"peer", "--server", "${server}:3478", "--name", "alice",
-                                                         "--connect", "bob"}));
-    EXPECT_EQ(s.hosts[2].run, (std::vector<std::string>{"peer", "--server", "${server}:3478", "--name", "bob"}));
+    EXPECT_EQ(s.hosts[1].run, (std::vector<std::string>{"peer", "--server", "${server}:3478", "--name",
+                                                        "alice", "--connect", "bob"}));
+    EXPECT_EQ(s.hosts[2].run,
+              (std::vector<std::string>{"peer", "--server", "${server}:3478", "--name", "bob"}));
     EXPECT_EQ(s.repeat, 1);
     std::remove(path.c_str());
 }
@@ -379,8 +399,9 @@ TEST(HostRefs, OneHelperFindsAndReplaces) {
 
 TEST(Counters, NamesCoverEveryDropCode) {
     auto& names = nat_counter_names();
-    for (auto* name : {"dropped.filtered", "dropped.unsupported-protocol", "dropped.no-mapping", "translated_out",
-                       "mappings_flushed", "frames_in.outside", "arp.replies_sent", "dropped_total"})
+    for (auto* name :
+         {"dropped.filtered", "dropped.unsupported-protocol", "dropped.no-mapping", "translated_out",
+          "mappings_flushed", "frames_in.outside", "arp.replies_sent", "dropped_total"})
         EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
 }
 

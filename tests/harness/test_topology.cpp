@@ -53,7 +53,8 @@ Scenario cgnat() {
     Scenario s;
     s.file = "t.yaml";
     s.nats = {nat("home-a", "cgnat"), nat("home-b", "cgnat"), nat("cgnat", "internet", "100.64.0.0/24")};
-    s.hosts = {host("server", "internet"), host("alice", "home-a"), host("bob", "home-b"), host("carol", "cgnat")};
+    s.hosts = {host("server", "internet"), host("alice", "home-a"), host("bob", "home-b"),
+               host("carol", "cgnat")};
     return s;
 }
 
@@ -83,8 +84,8 @@ TEST(Topology, AssignsAddressesAndGateways) {
         const char* address;
         const char* gateway;
     } table[] = {
-        {"server", "198.18.0.2/15", ""},     // first open internet address
-        {"alice", "10.0.1.2/24", "10.0.1.1"},  // default LAN of the first NAT
+        {"server", "198.18.0.2/15", ""},           // first open internet address
+        {"alice", "10.0.1.2/24", "10.0.1.1"},      // default LAN of the first NAT
         {"bob", "192.168.7.9/24", "192.168.7.1"},  // explicit, inside its LAN
     };
     for (auto& w : table) {
@@ -139,9 +140,9 @@ TEST(Topology, NestedNatsTakeAddressesFromTheOuterLan) {
     auto t = plan_topology(cgnat());
     struct Want {
         const char* nat;
-        const char* outside;   // --outside-address
-        const char* gateway;   // --outside-gateway
-        const char* segment;   // where out0 is plugged
+        const char* outside;  // --outside-address
+        const char* gateway;  // --outside-gateway
+        const char* segment;  // where out0 is plugged
     } table[] = {
         {"cgnat", "198.18.1.1/15", "", "internet"},
         {"home-a", "100.64.0.2/24", "100.64.0.1", "cgnat-lan"},  // from .2 of the CGNAT's LAN
@@ -177,7 +178,8 @@ TEST(Topology, CyclesAreErrors) {
     } cases[] = {
         {"behind itself", {nat("a", "a")}},
         {"two NATs", {nat("a", "b"), nat("b", "a", "10.9.0.0/24")}},
-        {"three NATs, entered from outside the loop", {nat("x", "a"), nat("a", "b"), nat("b", "c"), nat("c", "a")}},
+        {"three NATs, entered from outside the loop",
+         {nat("x", "a"), nat("a", "b"), nat("b", "c"), nat("c", "a")}},
         {"behind nothing", {nat("a", "nowhere")}},
     };
     for (auto& c : cases) {
@@ -270,8 +272,8 @@ TEST(Topology, ImpairedLinksGetAStage) {
         EXPECT_NE(link.stage->bridge_ifname, link.switch_ifname);
         if (link.node == "alice") {
             EXPECT_EQ(argv, (std::vector<std::string>{"link-emu", "--a", link.switch_ifname, "--b",
-                                                      link.stage->stage_ifname, "--delay", "50ms", "--loss", "20",
-                                                      "--rate", "10000000", "--seed", argv.back()}));
+                                                      link.stage->stage_ifname, "--delay", "50ms", "--loss",
+                                                      "20", "--rate", "10000000", "--seed", argv.back()}));
             EXPECT_EQ(link.stage->events_file, "alice.link.jsonl");
         } else {
             EXPECT_EQ(link.node, "b");

@@ -7,9 +7,9 @@
 #include <deque>
 #include <functional>
 
+#include "simulator/router/datapath.h"
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/checksum.h"
-#include "simulator/router/datapath.h"
 #include "simulator/wire/icmp.h"
 #include "tests/simulator/test_nat_support.h"
 

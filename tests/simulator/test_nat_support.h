@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "simulator/wire/builder.h"
 #include "simulator/nat/nat.h"
+#include "simulator/wire/builder.h"
 #include "simulator/wire/packet.h"
 
 namespace natlab::nat::testing {

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "simulator/nat/tcp_state.h"
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/checksum.h"
-#include "simulator/nat/tcp_state.h"
 #include "tests/simulator/test_nat_support.h"
 
 namespace natlab::nat::testing {

@@ -17,8 +17,8 @@
 #include <set>
 
 #include "src/peer/peer_session.h"
-#include "src/stun/rendezvous_protocol.h"
 #include "src/server/rendezvous_server.h"
+#include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {
 namespace {

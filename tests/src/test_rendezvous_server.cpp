@@ -2,8 +2,8 @@
 // a deterministic random source.
 #include <gtest/gtest.h>
 
-#include "src/stun/rendezvous_protocol.h"
 #include "src/server/rendezvous_server.h"
+#include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {
 namespace {
