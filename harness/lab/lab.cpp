@@ -26,6 +26,7 @@
 #include "harness/lab/netns.h"
 #include "harness/lab/parallel.h"
 #include "harness/lab/process.h"
+#include "harness/lab/schedule.h"
 #include "src/net/setup_error.h"
 
 namespace natlab::harness {
@@ -131,9 +132,10 @@ private:
     void wait_ready(const NodePlan& nat, int fd);
     int start_emulator(std::size_t index);
     void load_ruleset(const NodePlan& nat);
-    bool waiting_for_hosts() const;
-    bool due(std::size_t index, double hosts_ms) const;
+    void plan_schedule();
+    void carry_out(const Action& action);
     void wait_signal(std::chrono::milliseconds timeout);
+    void wait_signal_until(Clock::time_point deadline);
     void reap();
     void record_end(std::size_t index, int status);
     std::optional<pid_t> pid_of(std::size_t index) const;
@@ -155,6 +157,11 @@ private:
     LinkStages stages_;
     std::optional<Netlink> switch_nl_;      // the timeline's link steps
     std::map<pid_t, std::size_t> running_;  // pid -> index in facts_.processes
+    // The hosts' programs as the schedule sees them (schedule.h): its plan,
+    // what has happened so far, and each node's index in the plan.
+    SchedulePlan schedule_;
+    std::optional<History> history_;
+    std::vector<std::optional<std::size_t>> program_of_;  // node index -> schedule_.programs
     Clock::time_point t0_;
     sigset_t signals_;
     bool stop_requested_ = false;  // SIGINT, SIGTERM or SIGHUP arrived
@@ -239,6 +246,7 @@ pid_t Lab::start(std::size_t index, int pass_fd, std::vector<std::string> extra_
     auto& p = facts_.processes[index];
     p.started = true;
     p.started_ms = elapsed_ms();
+    if (history_ && program_of_[index]) history_->started(*program_of_[index], Clock::now());
     return pid;
 }
 
@@ -320,15 +328,6 @@ void Lab::start_nats() {
     }
 }
 
-bool Lab::waiting_for_hosts() const {
-    for (std::size_t i = 0; i < topo_.nodes.size(); ++i) {
-        auto& node = topo_.nodes[i];
-        auto& p = facts_.processes[i];
-        if (node.waited && (!p.started || (!p.exit_code && !p.signal))) return true;
-    }
-    return false;
-}
-
 // Sleeps until a child changes state, nat-lab is asked to stop (noted in
 // stop_requested_), or the timeout passes.
 void Lab::wait_signal(std::chrono::milliseconds timeout) {
@@ -338,11 +337,21 @@ void Lab::wait_signal(std::chrono::milliseconds timeout) {
     if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) stop_requested_ = true;
 }
 
+void Lab::wait_signal_until(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return;
+    timespec ts{static_cast<time_t>(left.count() / 1'000'000'000),
+                static_cast<long>(left.count() % 1'000'000'000)};
+    int sig = ::sigtimedwait(&signals_, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) stop_requested_ = true;
+}
+
 void Lab::record_end(std::size_t index, int status) {
     auto& p = facts_.processes[index];
     p.ended_ms = elapsed_ms();
     if (WIFEXITED(status)) p.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) p.signal = WTERMSIG(status);
+    if (history_ && program_of_[index]) history_->exited(*program_of_[index]);
 }
 
 void Lab::reap() {
@@ -366,15 +375,6 @@ std::size_t Lab::index_of(const std::string& node) const {
     for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
         if (topo_.nodes[i].name == node) return i;
     throw SetupError("no node " + node);  // the planner guarantees it exists
-}
-
-// A host starts `delay` after the NATs are up, or `delay` after the host it
-// comes `after` started.
-bool Lab::due(std::size_t index, double hosts_ms) const {
-    auto& node = topo_.nodes[index];
-    if (!node.after) return hosts_ms >= node.delay.count();
-    auto& first = facts_.processes[index_of(*node.after)];
-    return first.started && elapsed_ms() - first.started_ms >= node.delay.count();
 }
 
 // SIGTERM to the program's group, its exit awaited (SIGKILL after the
@@ -447,33 +447,53 @@ void Lab::run_step(const PlannedStep& step) {
     facts_.timeline.push_back(std::move(done));
 }
 
-void Lab::run_hosts() {
-    std::vector<std::size_t> pending;
+// Every host that runs something is a program of the schedule; the run
+// waits for those the plan marks waited.
+void Lab::plan_schedule() {
+    program_of_.assign(topo_.nodes.size(), std::nullopt);
+    for (std::size_t i = 0; i < topo_.nodes.size(); ++i) {
+        auto& node = topo_.nodes[i];
+        if (node.is_nat || node.argv.empty()) continue;
+        program_of_[i] = schedule_.programs.size();
+        schedule_.programs.push_back({node.name, node.delay, std::nullopt, node.waited});
+    }
     for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
-        if (!topo_.nodes[i].is_nat && !topo_.nodes[i].argv.empty()) pending.push_back(i);
+        if (program_of_[i] && topo_.nodes[i].after)
+            schedule_.programs[*program_of_[i]].after = program_of_[index_of(*topo_.nodes[i].after)];
+    for (auto& step : topo_.timeline) schedule_.steps.push_back(step.at);
+    schedule_.timeout = opts_.timeout;
+}
+
+void Lab::carry_out(const Action& action) {
+    if (action.kind == Action::Kind::Step) {
+        run_step(topo_.timeline[action.index]);
+        history_->step_done(action.index);
+        return;
+    }
+    for (std::size_t i = 0; i < program_of_.size(); ++i)
+        if (program_of_[i] == action.index) start(i, -1, {});
+}
+
+// The schedule decides (schedule.h); this loop only carries its actions
+// out, feeds back what happened, and sleeps until the next decision is due
+// or a signal comes (SIGCHLD: a program exited; SIGINT/SIGTERM/SIGHUP).
+// After any action it reaps and decides again before sleeping: a restart
+// may have swallowed the SIGCHLD of another program's exit.
+void Lab::run_hosts() {
+    plan_schedule();
     if (!topo_.timeline.empty()) switch_nl_.emplace();
-    std::size_t next_step = 0;
-    auto start_ms = elapsed_ms();
+    history_.emplace(schedule_, Clock::now());
     for (;;) {
-        auto now = elapsed_ms() - start_ms;
-        std::erase_if(pending, [&](std::size_t i) {
-            if (!due(i, now)) return false;
-            start(i, -1, {});
-            return true;
-        });
-        for (; next_step < topo_.timeline.size() && topo_.timeline[next_step].at.count() <= now; ++next_step)
-            run_step(topo_.timeline[next_step]);
         reap();
-        if (!waiting_for_hosts()) break;
-        if (now >= opts_.timeout.count()) {
-            facts_.timed_out = true;
+        if (stop_requested_) history_->interrupt();
+        auto decision = decide(schedule_, *history_, Clock::now());
+        for (auto& action : decision.actions) carry_out(action);
+        if (decision.end != RunEnd::None) {
+            facts_.timed_out = decision.end == RunEnd::TimedOut;
+            facts_.interrupted = decision.end == RunEnd::Interrupted;
             break;
         }
-        wait_signal(std::chrono::milliseconds(10));
-        if (stop_requested_) {
-            facts_.interrupted = true;
-            break;
-        }
+        if (decision.actions.empty()) wait_signal_until(*decision.wake);
     }
 }
 

@@ -16,7 +16,10 @@
 //      moment the NATs are up, or from the start of the host it comes
 //      `after`), runs the timeline's steps at their times (counted from the
 //      same moment), and waits until every waited program has exited, the
-//      scenario's timeout passes, or nat-lab is asked to stop;
+//      scenario's timeout passes, or nat-lab is asked to stop. What is due
+//      when is decided by the pure schedule (schedule.h); the lab's
+//      waitpid/signal loop only carries its actions out, tells it what
+//      happened, and sleeps until its next wake-up or a signal;
 //   4. if options.hold_if says so, keeps everything up: a holder process
 //      sits in each node's namespace, nat-lab prints how to enter each one,
 //      and the lab waits for Ctrl-C (SIGINT/SIGTERM);

@@ -1,0 +1,104 @@
+// The lab's schedule, pure. See schedule.h for the theory of operation.
+#include "harness/lab/schedule.h"
+
+#include <algorithm>
+
+namespace natlab::harness {
+
+History::History(const SchedulePlan& plan, TimePoint begin_at)
+    : begin(begin_at), programs(plan.programs.size()) {}
+
+void History::started(std::size_t program, TimePoint at) {
+    programs.at(program).started = at;
+    programs.at(program).running = true;
+}
+
+void History::exited(std::size_t program) {
+    programs.at(program).running = false;
+}
+
+void History::step_done(std::size_t step) {
+    steps_done = std::max(steps_done, step + 1);
+}
+
+namespace {
+
+// When program `i` is due, given the starts known so far; unset while the
+// program it comes after has not started.
+std::optional<TimePoint> due_at(const SchedulePlan& plan, const History& h,
+                                const std::vector<ProgramHistory>& programs, std::size_t i) {
+    auto& program = plan.programs[i];
+    if (!program.after) return h.begin + program.delay;
+    auto& first = programs.at(*program.after).started;
+    if (!first) return std::nullopt;
+    return *first + program.delay;
+}
+
+}  // namespace
+
+Decision decide(const SchedulePlan& plan, const History& history, TimePoint now) {
+    Decision d;
+    if (history.interrupted) {
+        d.end = RunEnd::Interrupted;
+        return d;
+    }
+    // Starts, in plan order, until nothing more is due: what starts now
+    // counts as started at `now` for whatever comes after it.
+    auto programs = history.programs;
+    for (bool more = true; more;) {
+        more = false;
+        for (std::size_t i = 0; i < plan.programs.size(); ++i) {
+            if (programs[i].started) continue;
+            auto due = due_at(plan, history, programs, i);
+            if (!due || *due > now) continue;
+            d.actions.push_back({Action::Kind::Start, i});
+            programs[i] = {now, true};
+            more = true;
+        }
+    }
+    auto step = history.steps_done;
+    for (; step < plan.steps.size() && history.begin + plan.steps[step] <= now; ++step)
+        d.actions.push_back({Action::Kind::Step, step});
+
+    bool waiting = false;
+    for (std::size_t i = 0; i < plan.programs.size(); ++i)
+        if (plan.programs[i].waited && (!programs[i].started || programs[i].running)) waiting = true;
+    auto deadline = history.begin + plan.timeout;
+    if (!waiting) {
+        d.end = RunEnd::Done;
+        return d;
+    }
+    if (now >= deadline) {
+        d.end = RunEnd::TimedOut;
+        return d;
+    }
+    auto wake = deadline;
+    for (std::size_t i = 0; i < plan.programs.size(); ++i) {
+        if (programs[i].started) continue;
+        if (auto due = due_at(plan, history, programs, i)) wake = std::min(wake, *due);
+    }
+    if (step < plan.steps.size()) wake = std::min(wake, history.begin + plan.steps[step]);
+    d.wake = wake;
+    return d;
+}
+
+std::string describe(const SchedulePlan& plan, const Action& action) {
+    if (action.kind == Action::Kind::Start) return "start " + plan.programs.at(action.index).name;
+    return "step " + std::to_string(action.index);
+}
+
+const char* to_string(RunEnd end) {
+    switch (end) {
+        case RunEnd::None:
+            return "running";
+        case RunEnd::Done:
+            return "done";
+        case RunEnd::TimedOut:
+            return "timed out";
+        case RunEnd::Interrupted:
+            return "interrupted";
+    }
+    return "?";
+}
+
+}  // namespace natlab::harness
