@@ -14,7 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <memory>
+#include <string>
 
 #include "src/net/setup_error.h"
 
@@ -159,15 +161,24 @@ void flush_conntrack() {
     request.body.version = NFNETLINK_V0;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    char reply[512];
+    alignas(nlmsghdr) char reply[512];
     int err = 0;
+    ssize_t got = -1;
     if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0 ||
-        ::recv(fd, reply, sizeof reply, 0) < 0)
+        (got = ::recv(fd, reply, sizeof reply, 0)) < 0)
         err = errno;
     ::close(fd);
     if (err) throw_errno("flush conntrack", err);
+    // Only what the kernel wrote is read: a whole header, and for an error
+    // message the whole nlmsgerr after it.
+    auto len = static_cast<std::size_t>(got);
     auto* answer = reinterpret_cast<nlmsghdr*>(reply);
+    if (len < sizeof(nlmsghdr) || answer->nlmsg_len < sizeof(nlmsghdr) || answer->nlmsg_len > len)
+        throw SetupError("flush conntrack: short or malformed netlink answer (" + std::to_string(len) +
+                         " bytes)");
     if (answer->nlmsg_type == NLMSG_ERROR) {
+        if (answer->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr)))
+            throw SetupError("flush conntrack: truncated netlink error answer");
         int code = -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(answer))->error;
         if (code != 0) throw_errno("flush conntrack", code);
     }

@@ -42,14 +42,18 @@ inline void* map_huge_page_array(std::size_t bytes) {
     void* raw =
         ::mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) throw std::bad_alloc{};
-    auto first = reinterpret_cast<std::uintptr_t>(raw);
-    auto start = (first + kHugePage - 1) & ~std::uintptr_t{kHugePage - 1};
-    if (start > first) ::munmap(raw, start - first);
-    std::size_t tail = first + bytes + kHugePage - (start + bytes);
-    if (tail) ::munmap(reinterpret_cast<void*>(start + bytes), tail);
-    ::madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
+    // The aligned start is found by pointer arithmetic from the mapping
+    // (only its address's remainder is read as a number), so every pointer
+    // below is derived from `raw`: no integer is cast back to a pointer.
+    auto* base = static_cast<char*>(raw);
+    std::size_t head = (kHugePage - reinterpret_cast<std::uintptr_t>(raw) % kHugePage) % kHugePage;
+    char* start = base + head;
+    if (head) ::munmap(base, head);
+    std::size_t tail = kHugePage - head;  // what is left past start + bytes
+    if (tail) ::munmap(start + bytes, tail);
+    ::madvise(start, bytes, MADV_HUGEPAGE);
     huge_page_array_bytes_held += bytes;
-    return reinterpret_cast<void*>(start);
+    return start;
 }
 
 inline void unmap_huge_page_array(void* array, std::size_t bytes) noexcept {
