@@ -18,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -217,7 +218,7 @@ std::vector<RepeatStats> repeat_stats(const std::vector<RunJob>& jobs,
 }
 
 std::string ms(double v) {
-    return std::to_string(static_cast<long>(v + 0.5)) + " ms";
+    return std::to_string(std::lround(v)) + " ms";
 }
 
 std::string repeat_line(const RepeatStats& s) {
@@ -298,7 +299,7 @@ void summarize(const std::vector<RunJob>& jobs, const std::vector<RunOutcome>& o
 
 // ---- commands ----------------------------------------------------------------
 
-int cmd_run(RunFlags f) {
+int cmd_run(const RunFlags& f) {
     auto t0 = std::chrono::steady_clock::now();
     auto bin_dir = own_bin_dir();
     auto jobs = apply_filter(plan_files(f, bin_dir), f.filter);
@@ -383,8 +384,8 @@ int cmd_matrix(RunFlags f) {
 
 std::string scenarios_dir(const std::string& bin_dir) {
     if (auto* env = std::getenv("NATLAB_SCENARIOS")) return env;
-    for (auto candidate : {fs::path(bin_dir) / "../../scenarios",
-                           fs::path(bin_dir) / "../share/nat-lab/scenarios", fs::path("scenarios")})
+    for (const auto& candidate : {fs::path(bin_dir) / "../../scenarios",
+                                  fs::path(bin_dir) / "../share/nat-lab/scenarios", fs::path("scenarios")})
         if (fs::is_directory(candidate)) return fs::canonical(candidate).string();
     return "scenarios";
 }

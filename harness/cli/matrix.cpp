@@ -257,7 +257,7 @@ public:
                         " must be NAT types or NATs like {name: eim-adf, filtering: address-dependent}");
         auto known = presets();
         known.push_back("linux");
-        auto t = n.Scalar();
+        const auto& t = n.Scalar();
         if (std::find(known.begin(), known.end(), t) == known.end())
             fail(n, "unknown NAT type '" + t + "' in " + what + " (expected one of: " + join(known) +
                         ", or a NAT like {name: eim-adf, filtering: address-dependent})");

@@ -32,8 +32,9 @@ struct Frame {
 
 std::optional<Frame> decode_frame(std::span<const std::byte> frame);
 
-// "Binding request", "Register success", "Introduce indication",
-// "method 0x0099 request"; empty when `udp_payload` is not STUN-framed.
-std::string stun_name(std::span<const std::byte> udp_payload);
+// The STUN message in a UDP payload `p`: "Binding request", "Register
+// success", "Introduce indication", "method 0x0099 request"; empty when `p`
+// is not STUN-framed.
+std::string stun_name(std::span<const std::byte> p);
 
 }  // namespace natlab::harness

@@ -46,9 +46,9 @@ grep -q "^$out/bad.yaml:5:5: no cell 'symmetric x cone'" "$out/err" || fail "err
 
 # The CI workflow runs one job per cell: its list must be the grid's.
 want=$(ls -d "$out"/grid/*/ | xargs -n1 basename | sort | tr '\n' ' ')
-have=$(sed -n '/cell: \[/,/\]/p' "$SOURCE_DIR/ci/github/nat-matrix.yml" | tr -d '[]' | sed 's/cell://' |
+have=$(sed -n '/cell: \[/,/\]/p' "$SOURCE_DIR/.github/workflows/nat-matrix.yml" | tr -d '[]' | sed 's/cell://' |
   tr ',' '\n' | tr -d ' ' | grep -v '^$' | sort | tr '\n' ' ')
-[[ $want == "$have" ]] || fail "ci/github/nat-matrix.yml cells '$have' are not the grid's '$want'"
+[[ $want == "$have" ]] || fail ".github/workflows/nat-matrix.yml cells '$have' are not the grid's '$want'"
 
 # The product with link impairments: every cell once per `links` setting,
 # one grid per setting, the lossy cells still meeting the table.
