@@ -154,7 +154,13 @@ bool valid_name(std::string_view name) {
 }
 
 std::string_view to_string(Role role) {
-    return role == Role::controlling ? "controlling" : "controlled";
+    switch (role) {
+        case Role::controlling:
+            return "controlling";
+        case Role::controlled:
+            return "controlled";
+    }
+    return "?";
 }
 
 // ---- builders -------------------------------------------------------------
