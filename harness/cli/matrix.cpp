@@ -63,11 +63,23 @@ bool same_behaviour(const NatSpec& x, const NatSpec& y) {
            x.hairpin == y.hairpin;
 }
 
+// A preset's label in cell names (pr-sym); any other entry keeps its own
+// name. A switch over every NatType: a new preset fails the build
+// (-Werror=switch) until it has a label.
 std::string short_name(const std::string& type) {
-    static const std::map<std::string, std::string> abbrev = {
-        {"full-cone", "fc"}, {"restricted", "r"}, {"port-restricted", "pr"}, {"symmetric", "sym"}};
-    auto it = abbrev.find(type);
-    return it == abbrev.end() ? type : it->second;
+    auto preset = nat::parse_nat_type(type);
+    if (!preset) return type;
+    switch (*preset) {
+        case nat::NatType::FullCone:
+            return "fc";
+        case nat::NatType::Restricted:
+            return "r";
+        case nat::NatType::PortRestricted:
+            return "pr";
+        case nat::NatType::Symmetric:
+            return "sym";
+    }
+    return type;
 }
 
 std::string join(const std::vector<std::string>& words) {

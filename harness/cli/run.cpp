@@ -145,6 +145,82 @@ RunOutcome finish_worker(const Worker& w, const RunJob& job, int status) {
     return out;
 }
 
+// SIGINT and SIGTERM only noted (g_interrupted) while workers run; the
+// previous handlers are back when the guard goes.
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        struct sigaction sa = {};
+        sa.sa_handler = note_interrupt;
+        ::sigaction(SIGINT, &sa, &old_int_);
+        ::sigaction(SIGTERM, &sa, &old_term_);
+        g_interrupted = 0;
+    }
+    ~InterruptGuard() {
+        ::sigaction(SIGINT, &old_int_, nullptr);
+        ::sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+// The jobs of one run_jobs() call: those running, the next to start, the
+// outcomes so far (in job order).
+struct Pool {
+    const std::vector<RunJob>& jobs;
+    const RunSettings& settings;
+    const RunCallbacks& callbacks;
+    std::size_t limit;  // workers at once
+    std::vector<RunOutcome> outcomes;
+    std::vector<Worker> running{};
+    std::size_t next = 0;
+};
+
+// Starts workers until `limit` run; none once interrupted.
+void start_more(Pool& pool) {
+    while (!g_interrupted && pool.next < pool.jobs.size() && pool.running.size() < pool.limit) {
+        if (pool.callbacks.on_start) pool.callbacks.on_start(pool.jobs[pool.next]);
+        pool.running.push_back(start_worker(pool.jobs[pool.next], pool.next, pool.settings));
+        ++pool.next;
+    }
+}
+
+void record(Pool& pool, std::vector<Worker>::iterator worker, int status) {
+    auto& outcome = pool.outcomes[worker->index];
+    outcome = finish_worker(*worker, pool.jobs[worker->index], status);
+    if (pool.callbacks.on_done) pool.callbacks.on_done(outcome);
+    pool.running.erase(worker);
+}
+
+// Waits for one child; records it when it is a worker. False when there is
+// no child left to wait for.
+bool reap_one(Pool& pool) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+        if (errno != EINTR) return false;
+        for (auto& w : pool.running) ::kill(w.pid, SIGTERM);  // SIGTERM from outside: pass it on
+        return true;
+    }
+    auto it = std::find_if(pool.running.begin(), pool.running.end(), [&](auto& w) { return w.pid == pid; });
+    if (it != pool.running.end()) record(pool, it, status);
+    return true;
+}
+
+// Jobs an interrupt kept from starting.
+void mark_not_run(Pool& pool) {
+    for (std::size_t i = pool.next; i < pool.jobs.size(); ++i) {
+        auto& outcome = pool.outcomes[i];
+        outcome.label = pool.jobs[i].label;
+        outcome.scenario = pool.jobs[i].scenario.name;
+        outcome.file = pool.jobs[i].scenario.file;
+        outcome.error = "not run: interrupted";
+    }
+}
+
 }  // namespace
 
 RunOutcome run_job(const RunJob& job, const RunSettings& settings) {
@@ -167,46 +243,16 @@ RunOutcome run_job(const RunJob& job, const RunSettings& settings) {
 
 std::vector<RunOutcome> run_jobs(const std::vector<RunJob>& jobs, int parallel, const RunSettings& settings,
                                  const RunCallbacks& callbacks) {
-    std::vector<RunOutcome> outcomes(jobs.size());
-    struct sigaction sa = {}, old_int = {}, old_term = {};
-    sa.sa_handler = note_interrupt;
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-    g_interrupted = 0;
-    std::vector<Worker> running;
-    std::size_t next = 0;
-    while (next < jobs.size() || !running.empty()) {
-        while (!g_interrupted && next < jobs.size() &&
-               static_cast<int>(running.size()) < std::max(1, parallel)) {
-            if (callbacks.on_start) callbacks.on_start(jobs[next]);
-            running.push_back(start_worker(jobs[next], next, settings));
-            ++next;
-        }
-        if (g_interrupted && running.empty()) break;
-        int status = 0;
-        pid_t pid = ::waitpid(-1, &status, 0);
-        if (pid < 0) {
-            if (errno == EINTR) {
-                for (auto& w : running) ::kill(w.pid, SIGTERM);  // SIGTERM from outside: pass it on
-                continue;
-            }
-            break;
-        }
-        auto it = std::find_if(running.begin(), running.end(), [&](auto& w) { return w.pid == pid; });
-        if (it == running.end()) continue;
-        outcomes[it->index] = finish_worker(*it, jobs[it->index], status);
-        if (callbacks.on_done) callbacks.on_done(outcomes[it->index]);
-        running.erase(it);
+    InterruptGuard guard;
+    Pool pool{jobs, settings, callbacks, static_cast<std::size_t>(std::max(1, parallel)),
+              std::vector<RunOutcome>(jobs.size())};
+    while (pool.next < jobs.size() || !pool.running.empty()) {
+        start_more(pool);
+        if (g_interrupted && pool.running.empty()) break;
+        if (!reap_one(pool)) break;
     }
-    for (std::size_t i = next; i < jobs.size(); ++i) {
-        outcomes[i].label = jobs[i].label;
-        outcomes[i].scenario = jobs[i].scenario.name;
-        outcomes[i].file = jobs[i].scenario.file;
-        outcomes[i].error = "not run: interrupted";
-    }
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
-    return outcomes;
+    mark_not_run(pool);
+    return std::move(pool.outcomes);
 }
 
 // ---- directories, programs, filters ----------------------------------------

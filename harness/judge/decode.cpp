@@ -3,6 +3,9 @@
 #include <array>
 #include <cstdio>
 
+#include "src/stun/rendezvous_protocol.h"
+#include "src/stun/stun_codec.h"
+
 namespace natlab::harness {
 namespace {
 
@@ -31,38 +34,9 @@ std::uint64_t hash(Bytes b) {
     return h;
 }
 
-// RFC 8489 section 5: the class bits C1 (0x100) and C0 (0x010) sit between
-// the method bits M11..M7, M6..M4 and M3..M0.
-struct StunType {
-    unsigned method;
-    unsigned klass;  // 0 request, 1 indication, 2 success, 3 error
-};
-
-StunType split_type(unsigned type) {
-    unsigned method = (type & 0x000F) | ((type & 0x00E0) >> 1) | ((type & 0x3E00) >> 2);
-    unsigned klass = ((type & 0x0010) >> 4) | ((type & 0x0100) >> 7);
-    return {method, klass};
-}
-
-std::string method_name(unsigned method) {
-    switch (method) {  // docs/protocol.md, "Methods"
-        case 0x001:
-            return "Binding";
-        case 0x071:
-            return "Register";
-        case 0x072:
-            return "Connect";
-        case 0x073:
-            return "Introduce";
-        case 0x074:
-            return "Probe";
-        case 0x075:
-            return "Data";
-        case 0x076:
-            return "List";
-        case 0x077:
-            return "Relay";
-    }
+// A method of docs/protocol.md by its name, any other by its number.
+std::string method_text(std::uint16_t method) {
+    if (auto name = proto::known_method_name(method)) return std::string(*name);
     char buf[24];
     std::snprintf(buf, sizeof buf, "method 0x%03x", method);
     return buf;
@@ -117,12 +91,11 @@ void decode_icmp(Bytes l4, Frame& f) {
 
 std::string stun_name(Bytes p) {
     // RFC 8489 section 6: two zero bits, a length that is a multiple of 4
-    // and matches, and the magic cookie 0x2112A442.
-    if (p.size() < 20 || (u8(p, 0) & 0xC0) != 0 || u32(p, 4) != 0x2112A442u) return {};
-    if (u16(p, 2) % 4 != 0 || u16(p, 2) + 20u != p.size()) return {};
-    static const std::array<const char*, 4> classes = {"request", "indication", "success", "error"};
-    auto t = split_type(u16(p, 0));
-    return method_name(t.method) + " " + classes[t.klass];
+    // and matches, and the magic cookie.
+    if (p.size() < stun::kHeaderSize || (u8(p, 0) & 0xC0) != 0 || u32(p, 4) != stun::kMagicCookie) return {};
+    if (u16(p, 2) % 4 != 0 || u16(p, 2) + stun::kHeaderSize != p.size()) return {};
+    auto type = static_cast<std::uint16_t>(u16(p, 0));
+    return method_text(stun::method_of(type)) + " " + std::string(stun::to_string(stun::class_of(type)));
 }
 
 std::optional<Frame> decode_frame(Bytes frame) {

@@ -1,6 +1,7 @@
 // Decoding captured frames for `nat-lab review`: Ethernet, IPv4, UDP, ICMP,
 // TCP, and STUN's message type (RFC 8489 section 5) with the rendezvous
-// methods of docs/protocol.md.
+// methods of docs/protocol.md. The type's split into method and class and
+// the methods' names are src/stun's (stun_codec.h, rendezvous_protocol.h).
 //
 // Theory of operation: decode_frame() is pure: bytes in, a Frame out, or
 // nullopt for what review does not draw (ARP, IPv6, runts, anything that is

@@ -41,6 +41,18 @@ std::string seconds(Millis d) {
     return out.str();
 }
 
+const char* sign(Comparison comparison) {
+    switch (comparison) {
+        case Comparison::Above:
+            return " > ";
+        case Comparison::Below:
+            return " < ";
+        case Comparison::Equals:
+            return " = ";
+    }
+    return " ? ";
+}
+
 std::string describe(const Expectation& e) {
     switch (e.kind) {
         case ExpectKind::Connected:
@@ -52,12 +64,8 @@ std::string describe(const Expectation& e) {
             return e.hosts[0] + " exits with " + std::to_string(e.code);
         case ExpectKind::Output:
             return e.hosts[0] + " output " + (e.negate ? "does not match /" : "matches /") + e.pattern + "/";
-        case ExpectKind::Counter: {
-            const char* cmp = e.comparison == Comparison::Above   ? " > "
-                              : e.comparison == Comparison::Below ? " < "
-                                                                  : " = ";
-            return e.hosts[0] + " " + e.counter + cmp + std::to_string(e.value);
-        }
+        case ExpectKind::Counter:
+            return e.hosts[0] + " " + e.counter + sign(e.comparison) + std::to_string(e.value);
     }
     return {};
 }

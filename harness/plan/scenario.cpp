@@ -11,7 +11,7 @@
 
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
-#include "simulator/wire/drop_reason.h"
+#include "simulator/router/counter_table.h"
 
 namespace natlab::harness {
 
@@ -79,19 +79,7 @@ std::string substitute_refs(const std::string& word,
 }
 
 const std::vector<std::string>& nat_counter_names() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> n = {"translated_out",   "translated_in",     "hairpinned",
-                                      "mappings_created", "mappings_expired",  "mappings_flushed",
-                                      "mappings_live",    "refreshes",         "icmp_errors_translated",
-                                      "icmp_errors_sent", "echo_replies_sent", "arp.requests_sent",
-                                      "arp.replies_sent", "dropped_total"};
-        for (auto* per_link : {"frames_in", "frames_out", "link_errors"})
-            for (auto* side : {".inside", ".outside"}) n.push_back(std::string(per_link) + side);
-        for (std::size_t i = 0; i < nat::kDropCodeCount; ++i)
-            n.push_back("dropped." + std::string(nat::to_string(static_cast<nat::DropCode>(i))));
-        return n;
-    }();
-    return names;
+    return nat::counter_names();
 }
 
 std::string describe(const TimelineStep& step) {

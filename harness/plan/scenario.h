@@ -155,7 +155,8 @@ std::string substitute_refs(const std::string& word,
 
 // Every NAT counter name an expectation may use: the keys of the last
 // "counters" line of nat-emu's event log, nested objects as dotted paths
-// (translated_out, dropped.filtered, frames_in.outside, ...).
+// (translated_out, dropped.filtered, frames_in.outside, ...); nat-emu's own
+// table (simulator/router/counter_table.h).
 const std::vector<std::string>& nat_counter_names();
 
 }  // namespace natlab::harness

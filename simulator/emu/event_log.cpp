@@ -3,6 +3,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "simulator/router/counter_table.h"
 #include "src/net/setup_error.h"
 
 namespace natlab::nat {
@@ -22,15 +23,6 @@ Json drop_json(const DropEvent& e, TimePoint start) {
     return line;
 }
 
-Json link_json(const LinkCounters& inside, const LinkCounters& outside, std::uint64_t LinkCounters::*field) {
-    return {{"inside", inside.*field}, {"outside", outside.*field}};
-}
-
-Json arp_json(const CountersSnapshot& c) {
-    return {{"requests_sent", c.inside.arp.requests_sent + c.outside.arp.requests_sent},
-            {"replies_sent", c.inside.arp.replies_sent + c.outside.arp.replies_sent}};
-}
-
 double seconds(Millis d) {
     return static_cast<double>(d.count()) / 1000;
 }
@@ -39,13 +31,6 @@ Json addresses_json(const std::vector<Ipv4>& addresses) {
     Json list = Json::array();
     for (Ipv4 a : addresses) list.push_back(a.to_string());
     return list;
-}
-
-Json dropped_json(const DropCounters& dropped) {
-    Json by_code = Json::object();
-    for (std::size_t i = 0; i < kDropCodeCount; ++i)
-        by_code[std::string{to_string(static_cast<DropCode>(i))}] = dropped.by_code[i];
-    return by_code;
 }
 
 }  // namespace
@@ -106,28 +91,18 @@ Json event_json(const NatEvent& event, TimePoint start) {
         event);
 }
 
+// From the one table of counters (router/counter_table.h): a dotted name is
+// a nested object, in the table's order.
 Json counters_json(const CountersSnapshot& c, TimePoint start, TimePoint now) {
-    DropCounters dropped = c.nat.dropped;
-    dropped += c.shell_dropped;
-    return {{"t", seconds_between(start, now)},
-            {"event", "counters"},
-            {"translated_out", c.nat.translated_out},
-            {"translated_in", c.nat.translated_in},
-            {"hairpinned", c.nat.hairpinned},
-            {"mappings_created", c.nat.mappings_created},
-            {"mappings_expired", c.nat.mappings_expired},
-            {"mappings_flushed", c.nat.mappings_flushed},
-            {"mappings_live", c.mappings_live},
-            {"refreshes", c.nat.refreshes},
-            {"icmp_errors_translated", c.nat.icmp_errors_translated},
-            {"icmp_errors_sent", c.nat.icmp_errors_sent},
-            {"echo_replies_sent", c.nat.echo_replies_sent},
-            {"frames_in", link_json(c.inside, c.outside, &LinkCounters::frames_in)},
-            {"frames_out", link_json(c.inside, c.outside, &LinkCounters::frames_out)},
-            {"link_errors", link_json(c.inside, c.outside, &LinkCounters::link_errors)},
-            {"arp", arp_json(c)},
-            {"dropped_total", dropped.total()},
-            {"dropped", dropped_json(dropped)}};
+    Json line{{"t", seconds_between(start, now)}, {"event", "counters"}};
+    for (const auto& [name, value] : named_counters(c)) {
+        auto dot = name.find('.');
+        if (dot == std::string::npos)
+            line[name] = value;
+        else
+            line[name.substr(0, dot)][name.substr(dot + 1)] = value;
+    }
+    return line;
 }
 
 EventLog::EventLog(const std::string& path, TimePoint start)

@@ -4,7 +4,10 @@
 // reason has one table of {value, text} rows, written in declaration order.
 // `names_in_order` is evaluated in a static_assert next to each table, so a
 // row that is missing, duplicated or out of order fails the build instead of
-// printing the wrong word at run time.
+// printing the wrong word at run time. The other checked form is a switch
+// over an enum class with no default: the build has -Werror=switch, so a
+// missing case fails it too (to_string(stun::DecodeError), src/server's
+// mapping of decode errors onto drop reasons).
 #pragma once
 
 #include <array>

@@ -49,6 +49,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "src/net/invariant.h"
 #include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {
@@ -67,9 +68,87 @@ std::string who(const std::string& name, Endpoint source) {
     return name + " (" + source.to_string() + ")";
 }
 
+// Each refusal of stun::view() as the drop it is counted under, and back.
+// Both are switches over every enumerator with no default, so one added to
+// stun::DecodeError or to DropReason fails the build (-Werror=switch) until
+// it is mapped here; the static_assert below checks that the two agree.
+constexpr std::optional<DropReason> drop_for(stun::DecodeError error) {
+    using E = stun::DecodeError;
+    switch (error) {
+        case E::none:
+            return std::nullopt;
+        case E::too_short:
+            return DropReason::too_short;
+        case E::not_stun:
+            return DropReason::not_stun;
+        case E::length_not_aligned:
+            return DropReason::length_not_aligned;
+        case E::length_overruns:
+            return DropReason::length_overruns;
+        case E::trailing_bytes:
+            return DropReason::trailing_bytes;
+        case E::bad_cookie:
+            return DropReason::bad_cookie;
+        case E::attribute_overruns:
+            return DropReason::attribute_overruns;
+        case E::after_fingerprint:
+            return DropReason::after_fingerprint;
+        case E::bad_fingerprint:
+            return DropReason::bad_fingerprint;
+    }
+    return std::nullopt;
+}
+
+constexpr std::optional<stun::DecodeError> decode_error_of(DropReason reason) {
+    using E = stun::DecodeError;
+    switch (reason) {
+        case DropReason::too_short:
+            return E::too_short;
+        case DropReason::not_stun:
+            return E::not_stun;
+        case DropReason::length_not_aligned:
+            return E::length_not_aligned;
+        case DropReason::length_overruns:
+            return E::length_overruns;
+        case DropReason::trailing_bytes:
+            return E::trailing_bytes;
+        case DropReason::bad_cookie:
+            return E::bad_cookie;
+        case DropReason::attribute_overruns:
+            return E::attribute_overruns;
+        case DropReason::after_fingerprint:
+            return E::after_fingerprint;
+        case DropReason::bad_fingerprint:
+            return E::bad_fingerprint;
+        case DropReason::classic_not_binding:
+        case DropReason::unexpected_message:
+        case DropReason::rate_limited:
+        case DropReason::relay_malformed:
+        case DropReason::relay_disabled:
+        case DropReason::relay_unregistered:
+        case DropReason::relay_no_session:
+        case DropReason::relay_not_member:
+        case DropReason::relay_partner_gone:
+        case DropReason::relay_rate_limited:
+        case DropReason::count_:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+constexpr bool drops_match_decode_errors() {
+    for (std::size_t i = 0; i < kDropReasons; ++i) {
+        auto reason = static_cast<DropReason>(i);
+        if (auto error = decode_error_of(reason); error && drop_for(*error) != reason) return false;
+    }
+    return true;
+}
+static_assert(drops_match_decode_errors(), "DropReason and stun::DecodeError map one to one");
+
 DropReason reason_for(stun::DecodeError error) {
-    // DecodeError::none is never a reason; the rest map one to one.
-    return static_cast<DropReason>(static_cast<int>(error) - 1);
+    auto reason = drop_for(error);
+    NATLAB_INVARIANT(reason);  // view() refuses only with a reason
+    return *reason;
 }
 
 }  // namespace
@@ -85,7 +164,7 @@ std::string_view to_string(DropReason reason) {
         case DropReason::attribute_overruns:
         case DropReason::after_fingerprint:
         case DropReason::bad_fingerprint:
-            return stun::to_string(static_cast<stun::DecodeError>(static_cast<int>(reason) + 1));
+            return stun::to_string(*decode_error_of(reason));
         case DropReason::classic_not_binding:
             return "RFC 3489 message is not Binding";
         case DropReason::unexpected_message:
@@ -113,7 +192,7 @@ std::string_view to_string(DropReason reason) {
 }
 
 bool malformed(DropReason reason) {
-    return reason <= DropReason::bad_fingerprint;
+    return decode_error_of(reason).has_value();
 }
 
 std::string counters_json(const ServerCounters& c, std::size_t registered) {

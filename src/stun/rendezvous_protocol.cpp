@@ -116,7 +116,7 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t at) {
 
 }  // namespace
 
-std::string_view method_name(std::uint16_t m) {
+std::optional<std::string_view> known_method_name(std::uint16_t m) {
     switch (m) {
         case method::binding:
             return "Binding";
@@ -135,8 +135,12 @@ std::string_view method_name(std::uint16_t m) {
         case method::relay:
             return "Relay";
         default:
-            return "Unknown";
+            return std::nullopt;
     }
+}
+
+std::string_view method_name(std::uint16_t m) {
+    return known_method_name(m).value_or("Unknown");
 }
 
 bool valid_name(std::string_view name) {
@@ -150,7 +154,13 @@ bool valid_name(std::string_view name) {
 }
 
 std::string_view to_string(Role role) {
-    return role == Role::controlling ? "controlling" : "controlled";
+    switch (role) {
+        case Role::controlling:
+            return "controlling";
+        case Role::controlled:
+            return "controlled";
+    }
+    return "?";
 }
 
 // ---- builders -------------------------------------------------------------

@@ -40,7 +40,10 @@ inline constexpr std::uint16_t data = 0x075;
 inline constexpr std::uint16_t list = 0x076;
 inline constexpr std::uint16_t relay = 0x077;
 }  // namespace method
+// "Binding", "Register", ...; "Unknown" for any other method.
 std::string_view method_name(std::uint16_t method);
+// The name of one of the methods above; nullopt for any other method.
+std::optional<std::string_view> known_method_name(std::uint16_t method);
 
 // nat-lab attributes, in the comprehension-optional range 0xC000-0xFFFF
 // (RFC 8489 section 18.3): a STUN agent that does not know them skips them.

@@ -1,0 +1,44 @@
+#include "simulator/router/counter_table.h"
+
+namespace natlab::nat {
+
+std::vector<NamedCounter> named_counters(const CountersSnapshot& c) {
+    DropCounters dropped = c.nat.dropped;
+    dropped += c.shell_dropped;
+    std::vector<NamedCounter> out = {
+        {"translated_out", c.nat.translated_out},
+        {"translated_in", c.nat.translated_in},
+        {"hairpinned", c.nat.hairpinned},
+        {"mappings_created", c.nat.mappings_created},
+        {"mappings_expired", c.nat.mappings_expired},
+        {"mappings_flushed", c.nat.mappings_flushed},
+        {"mappings_live", c.mappings_live},
+        {"refreshes", c.nat.refreshes},
+        {"icmp_errors_translated", c.nat.icmp_errors_translated},
+        {"icmp_errors_sent", c.nat.icmp_errors_sent},
+        {"echo_replies_sent", c.nat.echo_replies_sent},
+        {"frames_in.inside", c.inside.frames_in},
+        {"frames_in.outside", c.outside.frames_in},
+        {"frames_out.inside", c.inside.frames_out},
+        {"frames_out.outside", c.outside.frames_out},
+        {"link_errors.inside", c.inside.link_errors},
+        {"link_errors.outside", c.outside.link_errors},
+        {"arp.requests_sent", c.inside.arp.requests_sent + c.outside.arp.requests_sent},
+        {"arp.replies_sent", c.inside.arp.replies_sent + c.outside.arp.replies_sent},
+        {"dropped_total", dropped.total()},
+    };
+    for (std::size_t i = 0; i < kDropCodeCount; ++i)
+        out.push_back({"dropped." + std::string(to_string(static_cast<DropCode>(i))), dropped.by_code[i]});
+    return out;
+}
+
+const std::vector<std::string>& counter_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n;
+        for (auto& counter : named_counters(CountersSnapshot{})) n.push_back(counter.name);
+        return n;
+    }();
+    return names;
+}
+
+}  // namespace natlab::nat
