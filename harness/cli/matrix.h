@@ -25,21 +25,59 @@
 // (classic_type()); a pair cell with a NAT of any other pair has no table
 // outcome, and a file that does not give one under `expect:` is refused.
 //
-// Outcomes are words: local, public, peer-reflexive (at least one side
-// learned the partner's endpoint from its probe), not-connected, and, in
-// `expect:` only, connected (any path). The cell's outcome is judged from
-// both peers' own result lines; it is one verdict added to the run.
+// Outcomes are an enum class (Outcome) with a checked name table: local,
+// public, peer-reflexive (at least one side learned the partner's endpoint
+// from its probe), not-connected, and, in `expect:` only, connected (any
+// path). The cell's outcome is judged from both peers' own result lines
+// (Seen); it is one verdict added to the run. Durations are Millis and NAT
+// behaviours the simulator's types (nat::NatType); strings only at the edges
+// (the file, the grid, JSON).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/judge/expectations.h"
 #include "harness/plan/scenario.h"
+#include "simulator/nat/behaviour.h"
 
 namespace natlab::harness {
+
+enum class Outcome : std::uint8_t {
+    Local,          // both peers via their local endpoints
+    Public,         // both via the server-reflexive endpoints
+    PeerReflexive,  // at least one via an endpoint learned from the partner's probe
+    NotConnected,   // neither
+    Connected,      // expected only: any of the first three
+    OneSided,       // seen only: one side connected
+    Split,          // seen only: the sides disagree on the path
+};
+
+std::string_view to_string(Outcome o);
+// The words a matrix file may write: local ... connected.
+std::optional<Outcome> parse_outcome(std::string_view text);
+// The words parse_outcome takes, in order.
+std::vector<std::string> outcome_words();
+
+// What a cell came to: an outcome, and for Split the two paths.
+struct Seen {
+    Outcome outcome = Outcome::NotConnected;
+    std::string paths;  // Split only: "local/public" (alice's path first)
+    Seen() = default;
+    Seen(Outcome o) : outcome(o) {}  // NOLINT(google-explicit-constructor): a plain outcome is a Seen
+    std::string text() const;
+    bool operator==(const Seen&) const = default;
+};
+
+// Cell names to what they came to (absent: not run).
+using Observed = std::map<std::string, Seen>;
+
+// True when `seen` is what `expected` asks for (connected: any path).
+bool matches(Outcome expected, const Seen& seen);
 
 struct MatrixCell {
     std::string
@@ -48,7 +86,7 @@ struct MatrixCell {
                           // "port-restricted x symmetric @ lossy", "eim-adf x linux" (entry names)
     std::string variant;  // the `links` setting, or empty
     std::string row, column;  // where the cell sits in the printed grid
-    std::string expected;     // outcome word
+    Outcome expected = Outcome::Connected;
     bool overridden = false;  // expected comes from the file, not the table
     Scenario scenario;
 };
@@ -73,21 +111,20 @@ Matrix load_matrix(const std::string& path);
 Matrix classic_matrix();
 
 // The outcome table between two NAT presets, relay off, no port prediction.
-std::string expected_outcome(const std::string& a, const std::string& b);
+Outcome expected_outcome(nat::NatType a, nat::NatType b);
 
 // The preset whose (mapping, filtering) pair the NAT has: full-cone EIM+EIF,
 // restricted EIM+ADF, port-restricted EIM+APDF, symmetric APDM+APDF; the
 // kernel's NAT (linux) is port-restricted. nullopt: none of the four.
-std::optional<std::string> classic_type(const NatSpec& nat);
+std::optional<nat::NatType> classic_type(const NatSpec& nat);
 
 // What the two peers' results amount to.
-std::string observed_outcome(const std::map<std::string, PeerResult>& peers);
+Seen observed_outcome(const std::map<std::string, PeerResult>& peers);
 
 Verdict judge_cell(const MatrixCell& cell, const std::map<std::string, PeerResult>& peers);
 
-// The grid, outcome against expected; `observed` maps cell names to outcomes
-// (absent: not run).
-std::string render_matrix_text(const Matrix& m, const std::map<std::string, std::string>& observed);
-std::string render_matrix_html(const Matrix& m, const std::map<std::string, std::string>& observed);
+// The grid, outcome against expected.
+std::string render_matrix_text(const Matrix& m, const Observed& observed);
+std::string render_matrix_html(const Matrix& m, const Observed& observed);
 
 }  // namespace natlab::harness
