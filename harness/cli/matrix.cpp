@@ -1,95 +1,37 @@
+// Reading a matrix file: every key checked (FILE:LINE:COL: what is wrong)
+// before anything is expanded; matrix_cells.cpp expands the spec read here.
+// The built-in template and grid (scenarios/matrix/) are compiled in
+// (builtin_templates.h), so `nat-lab matrix` needs no file on disk.
 #include "harness/cli/matrix.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <array>
+#include <filesystem>
 #include <regex>
 #include <set>
-#include <sstream>
 
+#include "harness/cli/builtin_templates.h"
+#include "harness/cli/matrix_spec.h"
 #include "harness/plan/yaml_reader.h"
-#include "harness/report/html.h"
-#include "src/net/enum_names.h"
 
 namespace natlab::harness {
 namespace {
 
-using nat::EnumName;
+namespace fs = std::filesystem;
 using nat::NatType;
 
-constexpr std::array kOutcomeNames{
-    EnumName<Outcome>{Outcome::Local, "local"},
-    EnumName<Outcome>{Outcome::Public, "public"},
-    EnumName<Outcome>{Outcome::PeerReflexive, "peer-reflexive"},
-    EnumName<Outcome>{Outcome::NotConnected, "not-connected"},
-    EnumName<Outcome>{Outcome::Connected, "connected"},
-    EnumName<Outcome>{Outcome::OneSided, "one-sided"},
-    EnumName<Outcome>{Outcome::Split, "split"},
-};
-static_assert(nat::names_in_order(kOutcomeNames, Outcome::Split));
-
-// The short form of each preset in cell names: "pr-sym".
-constexpr std::array kShortNames{
-    EnumName<NatType>{NatType::FullCone, "fc"},
-    EnumName<NatType>{NatType::Restricted, "r"},
-    EnumName<NatType>{NatType::PortRestricted, "pr"},
-    EnumName<NatType>{NatType::Symmetric, "sym"},
-};
-static_assert(nat::names_in_order(kShortNames, NatType::Symmetric));
-
-// Peers in a cell: relay off, a short punch, a few messages (docs/commands.md).
-// Unset: the peers' defaults of the built-in grid (1 s and 2 s).
-struct PeerTiming {
-    std::optional<Millis> punch;    // --punch-timeout
-    std::optional<Millis> timeout;  // --timeout
-    Millis punch_or_default() const { return punch.value_or(Millis(1000)); }
-    Millis timeout_or_default() const { return timeout.value_or(Millis(2000)); }
-};
-
-// A peer's flag value: as given in the file ("0.500000"), or the default's
-// whole seconds ("1").
-std::string seconds_arg(const std::optional<Millis>& given, int default_s) {
-    if (!given) return std::to_string(default_s);
-    return std::to_string(given->count() / 1000.0);
-}
-
-std::vector<NatType> presets() {
-    std::vector<NatType> out;
-    for (auto& name : nat::names_of<NatType>()) out.push_back(*nat::parse_nat_type(name));
+std::string join(const std::vector<std::string>& words) {
+    std::string out;
+    for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
     return out;
 }
-
-std::string name_of(NatType t) {
-    return std::string(nat::to_string(t));
-}
-
-// One entry of an axis (`a`, `b`, `same_nat`): a preset, the kernel's NAT,
-// or an explicit NAT. Its name stands for it in keys, cell names and the grid.
-struct AxisEntry {
-    std::string name;
-    NatSpec nat;  // the behaviour; the cell names and places it
-    Location where, name_where;
-    bool is_explicit = false;
-};
 
 AxisEntry type_entry(const std::string& type, const Location& where) {
     AxisEntry e;
     e.name = e.nat.type = type;
     e.where = e.name_where = where;
     return e;
-}
-
-std::vector<AxisEntry> preset_entries(const Location& where) {
-    std::vector<AxisEntry> out;
-    for (auto t : presets()) out.push_back(type_entry(name_of(t), where));
-    return out;
-}
-
-std::vector<std::string> names_of(const std::vector<AxisEntry>& entries) {
-    std::vector<std::string> out;
-    for (auto& e : entries) out.push_back(e.name);
-    return out;
 }
 
 // Two entries of one name must be one NAT: a name means one behaviour in a file.
@@ -100,199 +42,6 @@ bool same_behaviour(const NatSpec& x, const NatSpec& y) {
            x.hairpin == y.hairpin;
 }
 
-// Presets by their short form, other entries by their own name.
-std::string short_name(const AxisEntry& e) {
-    if (e.is_explicit) return e.name;
-    auto t = nat::parse_nat_type(e.name);
-    return t ? std::string(nat::name_of(kShortNames, *t)) : e.name;
-}
-
-std::string join(const std::vector<std::string>& words) {
-    std::string out;
-    for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
-    return out;
-}
-
-// ---- building a cell's scenario ---------------------------------------------
-
-// The cell's own copy of an entry's NAT, under the cell's name for it.
-NatSpec placed(const AxisEntry& e, const std::string& name) {
-    NatSpec n = e.nat;
-    n.name = name;
-    n.where = n.type_where = n.lan_where = n.address_where = n.behind_where = e.where;
-    return n;
-}
-
-// "eim-adf (mapping endpoint-independent, filtering address-dependent)".
-std::string describe_entry(const AxisEntry& e) {
-    if (!e.is_explicit) return e.name;
-    std::vector<std::string> keys;
-    auto& n = e.nat;
-    if (n.type != "port-restricted") keys.push_back("type " + n.type);
-    if (n.mapping) keys.push_back("mapping " + *n.mapping);
-    if (n.filtering) keys.push_back("filtering " + *n.filtering);
-    if (n.port_allocation) keys.push_back("port_allocation " + *n.port_allocation);
-    return keys.empty() ? e.name : e.name + " (" + join(keys) + ")";
-}
-
-// The table's outcome between two NATs, when both behave as classic types.
-std::optional<Outcome> table_outcome(const NatSpec& a, const NatSpec& b) {
-    auto ta = classic_type(a), tb = classic_type(b);
-    if (!ta || !tb) return std::nullopt;
-    return expected_outcome(*ta, *tb);
-}
-
-NatSpec nat_spec(const std::string& name, const std::string& type, const Location& where) {
-    NatSpec n;
-    n.name = name;
-    n.where = n.type_where = n.lan_where = n.address_where = n.behind_where = where;
-    n.type = type;
-    return n;
-}
-
-HostSpec host(const std::string& name, const std::string& behind, std::vector<std::string> run,
-              const Location& where) {
-    HostSpec h;
-    h.name = name;
-    h.where = h.behind_where = h.address_where = h.run_where = where;
-    h.behind = behind;
-    h.run = std::move(run);
-    return h;
-}
-
-std::vector<std::string> peer_argv(const std::string& name, const std::string& partner, const PeerTiming& t) {
-    std::vector<std::string> argv = {"peer",
-                                     "--server",
-                                     "${server}:3478",
-                                     "--name",
-                                     name,
-                                     "--no-relay",
-                                     "--punch-timeout",
-                                     seconds_arg(t.punch, 1),
-                                     "--timeout",
-                                     seconds_arg(t.timeout, 2),
-                                     "--messages",
-                                     "3"};
-    if (!partner.empty()) argv.insert(argv.end(), {"--connect", partner});
-    return argv;
-}
-
-Expectation pair_expectation(Outcome expected, const Location& where) {
-    Expectation e;
-    e.kind = expected == Outcome::NotConnected ? ExpectKind::NotConnected : ExpectKind::Connected;
-    e.where = e.hosts_where = where;
-    e.hosts = {"alice", "bob"};
-    return e;
-}
-
-// The server and both peers; `a_nat`/`b_nat` are where the peers live.
-Scenario cell_scenario(const std::string& name, const std::string& a_nat, const std::string& b_nat,
-                       const PeerTiming& t, const Location& where) {
-    Scenario s;
-    s.file = where.file;
-    s.name = name;
-    s.timeout = t.timeout_or_default() + Millis(5000);
-    auto server = host("server", "internet", {"rendezvous", "--listen", "0.0.0.0:3478", "--no-relay"}, where);
-    server.addresses = {*Ipv4::parse("198.18.0.2")};
-    s.hosts = {server, host("alice", a_nat, peer_argv("alice", "bob", t), where),
-               host("bob", b_nat, peer_argv("bob", "", t), where)};
-    return s;
-}
-
-// `expected` is left empty (nullopt) when the table has no outcome for the pair.
-struct PairCell {
-    MatrixCell cell;
-    std::optional<Outcome> table;
-};
-
-PairCell pair_cell(const AxisEntry& a, const AxisEntry& b, const PeerTiming& t, const Location& where) {
-    MatrixCell c;
-    c.name = short_name(a) + "-" + short_name(b);
-    c.key = a.name + " x " + b.name;
-    c.row = a.name;
-    c.column = b.name;
-    c.scenario = cell_scenario(c.name, "nat-a", "nat-b", t, where);
-    c.scenario.description = "alice behind " + describe_entry(a) + ", bob behind " + describe_entry(b);
-    c.scenario.nats = {placed(a, "nat-a"), placed(b, "nat-b")};
-    auto table = table_outcome(a.nat, b.nat);
-    if (table) c.expected = *table;
-    return {std::move(c), table};
-}
-
-MatrixCell same_nat_cell(const AxisEntry& e, const PeerTiming& t, const Location& where) {
-    MatrixCell c;
-    c.name = "same-" + short_name(e);
-    c.key = "same " + e.name;
-    c.row = "same NAT";
-    c.column = e.name;
-    c.expected = Outcome::Local;
-    c.scenario = cell_scenario(c.name, "home", "home", t, where);
-    c.scenario.description = "alice and bob behind one " + describe_entry(e) + " NAT";
-    c.scenario.nats = {placed(e, "home")};
-    return c;
-}
-
-// The outer NAT and the two homes behind it, hairpinning `on` or not.
-std::vector<NatSpec> hairpin_nats(bool on, const Location& where) {
-    auto outer = nat_spec("outer", "port-restricted", where);
-    outer.hairpin = on;
-    outer.lan = Cidr::parse("100.64.0.0/24");
-    auto home_a = nat_spec("home-a", "port-restricted", where);
-    auto home_b = nat_spec("home-b", "port-restricted", where);
-    home_a.behind = home_b.behind = "outer";
-    return {outer, home_a, home_b};
-}
-
-// Two homes behind one outer NAT: the peers' local endpoints are in two
-// different LANs, so their only path is the outer NAT's hairpin.
-MatrixCell hairpin_cell(bool on, const PeerTiming& t, const Location& where) {
-    MatrixCell c;
-    c.name = on ? "hairpin-on" : "hairpin-off";
-    c.key = on ? "hairpin on" : "hairpin off";
-    c.row = "hairpin";
-    c.column = on ? "on" : "off";
-    c.expected = on ? Outcome::Public : Outcome::NotConnected;
-    c.scenario = cell_scenario(c.name, "home-a", "home-b", t, where);
-    c.scenario.description =
-        std::string("two homes behind one outer NAT, hairpinning ") + (on ? "on" : "off");
-    c.scenario.nats = hairpin_nats(on, where);
-    return c;
-}
-
-bool impaired(const LinkImpairment& l) {
-    return l.delay || l.jitter || l.loss || l.rate;
-}
-
-using LinkSettings = std::vector<std::pair<std::string, LinkImpairment>>;
-
-// One cell under one links setting: both peers' links impaired alike.
-MatrixCell under_link(MatrixCell c, const std::string& variant, const LinkImpairment& link) {
-    c.variant = variant;
-    c.name += "@" + variant;
-    c.key += " @ " + variant;
-    c.scenario.name = c.name;
-    c.scenario.description += ", links " + variant;
-    if (!impaired(link)) return c;
-    for (auto& h : c.scenario.hosts)
-        if (h.name != "server") h.link = link;
-    return c;
-}
-
-// Every cell once per links setting.
-std::vector<MatrixCell> with_links(const std::vector<MatrixCell>& cells, const LinkSettings& links) {
-    std::vector<MatrixCell> out;
-    for (auto& [variant, link] : links)
-        for (auto& c : cells) out.push_back(under_link(c, variant, link));
-    return out;
-}
-
-void finish(Matrix& m) {
-    for (auto& c : m.cells)
-        c.scenario.expectations = {pair_expectation(c.expected, c.scenario.hosts[1].where)};
-}
-
-// ---- reading a matrix file --------------------------------------------------
-
 const std::set<std::string> kEntryKeys = {"name",
                                           "type",
                                           "mapping",
@@ -302,6 +51,15 @@ const std::set<std::string> kEntryKeys = {"name",
                                           "refresh_on_inbound",
                                           "hairpin",
                                           "port_range"};
+
+const std::set<std::string> kMatrixKeys = {"name",          "description", "template", "scenario", "axes",
+                                           "same_nat",      "hairpin",     "links",    "peers",    "when",
+                                           "punch_timeout", "timeout",     "expect"};
+
+// The built-in template's axes, peers and classes: what a matrix file
+// without template: or scenario: gets (scenarios/matrix/classic.yaml spells
+// them out).
+const std::vector<std::pair<std::string, std::string>> kBuiltinAxes = {{"a", "nat-a"}, {"b", "nat-b"}};
 
 // The scenario's strict reader, with what only matrix files have.
 class MatrixReader : public YamlReader {
@@ -435,6 +193,254 @@ private:
     }
 };
 
+// ---- the template -------------------------------------------------------------
+
+bool is_builtin(const std::string& path) {
+    return path.rfind(kBuiltinDir, 0) == 0;
+}
+
+YAML::Node load_any(const std::string& path) {
+    if (!is_builtin(path)) return load_yaml_file(path);
+    return YAML::Load(builtin_text(path.substr(kBuiltinDir.size())));
+}
+
+Scenario load_template(const std::string& path) {
+    if (!is_builtin(path)) return load_scenario(path);
+    return scenario_from_yaml(path, load_any(path));
+}
+
+// `template: FILE` relative to the matrix file, `scenario:` inline, or the
+// built-in peer template. Returns whether it is the built-in one.
+bool read_template(const MatrixReader& r, const std::string& path, const YAML::Node& spec, MatrixSpec& out) {
+    auto file = spec["template"], inline_scenario = spec["scenario"];
+    if (file && inline_scenario) r.fail(inline_scenario, "a matrix takes template: or scenario:, not both");
+    if (inline_scenario) {
+        if (!inline_scenario.IsMap())
+            r.fail(inline_scenario, "scenario must be a scenario (a mapping with hosts:)");
+        out.base = scenario_from_yaml(path, inline_scenario);
+        return false;
+    }
+    if (!file) {
+        out.base = load_template(std::string(kBuiltinDir) + "peer_pair.yaml");
+        return true;
+    }
+    auto name = r.text(file, "template");
+    auto resolved = (fs::path(path).parent_path() / name).lexically_normal().string();
+    if (!is_builtin(resolved) && !fs::is_regular_file(resolved))
+        r.fail(file, "no template scenario '" + name + "' (looked for " + resolved + ")");
+    if (!is_builtin(resolved) && is_matrix_file(resolved))
+        r.fail(file, "template '" + name + "' is a matrix file; a template is a scenario");
+    out.base = load_template(resolved);
+    return false;
+}
+
+// ---- axes -----------------------------------------------------------------------
+
+std::vector<std::string> nat_names(const Scenario& s) {
+    std::vector<std::string> out;
+    for (auto& n : s.nats) out.push_back(n.name);
+    return out;
+}
+
+std::string axis_name(const MatrixReader& r, const YAML::Node& key) {
+    static const std::regex re("^[a-z][a-z0-9_]{0,15}$");
+    auto name = key.Scalar();
+    if (!std::regex_match(name, re))
+        r.fail(key, "axis name '" + name +
+                        "' must start with a lowercase letter and use a-z, 0-9, '_' (at most 16)");
+    if (kMatrixKeys.count(name))
+        r.fail(key, "axis name '" + name + "' is a key of matrix files; choose another");
+    return name;
+}
+
+std::string axis_nat(const MatrixReader& r, const YAML::Node& value, const Scenario& base,
+                     const std::vector<Axis>& seen) {
+    auto nat = r.text(value, "an axis NAT");
+    if (!base.find_nat(nat))
+        r.fail(value, "no NAT '" + nat + "' in the template (its NATs: " + join(nat_names(base)) + ")");
+    for (auto& a : seen)
+        if (a.nat == nat) r.fail(value, "NAT '" + nat + "' is axis '" + a.name + "' already");
+    return nat;
+}
+
+// `axes: {AXIS: NAT, ...}`: which NATs of the template the cells vary.
+std::vector<Axis> read_axis_names(const MatrixReader& r, const YAML::Node& spec, const Scenario& base,
+                                  bool builtin) {
+    std::vector<Axis> axes;
+    auto n = spec["axes"];
+    if (!n && builtin) {
+        for (auto& [name, nat] : kBuiltinAxes) axes.push_back({name, nat, {}});
+        return axes;
+    }
+    if (!n) r.fail(spec, "a template matrix needs axes: {AXIS: NAT, ...}, the template's NATs it varies");
+    if (!n.IsMap() || n.size() == 0)
+        r.fail(n, "axes must map axis names to NATs of the template, like {a: home}");
+    r.check_map(n, "axes", {});
+    for (auto it : n) {
+        auto name = axis_name(r, it.first);
+        axes.push_back({name, axis_nat(r, it.second, base, axes), {}});
+    }
+    return axes;
+}
+
+// One name, one NAT: an explicit name used in two axes describes the same NAT.
+void check_one_nat_per_name(const std::vector<const std::vector<AxisEntry>*>& lists) {
+    std::map<std::string, const AxisEntry*> first;
+    for (auto* list : lists)
+        for (auto& e : *list) {
+            auto [it, fresh] = first.emplace(e.name, &e);
+            if (!fresh && !same_behaviour(it->second->nat, e.nat))
+                throw ScenarioError(e.name_where, "NAT '" + e.name + "' is not the NAT of that name at " +
+                                                      it->second->name_where.to_string() +
+                                                      ": one name, one NAT");
+        }
+}
+
+// Each axis's entries under its name; an axis without a list takes the first's.
+void read_axis_entries(const MatrixReader& r, const YAML::Node& spec, MatrixSpec& s, bool builtin) {
+    auto& first = s.axes[0];
+    if (!spec[first.name] && builtin) r.fail(spec, "matrix needs `a`: the NAT types alice is behind");
+    if (!spec[first.name])
+        r.fail(spec, "matrix needs `" + first.name + "`: the NATs of axis " + first.name +
+                         " (the template's '" + first.nat + "')");
+    for (auto& axis : s.axes)
+        axis.entries = spec[axis.name] ? r.entries(spec[axis.name], axis.name) : first.entries;
+}
+
+// `same_nat` and `hairpin` put the first two axes' hosts together.
+void read_shapes(const MatrixReader& r, const YAML::Node& spec, MatrixSpec& s) {
+    for (auto key : {"same_nat", "hairpin"})
+        if (spec[key] && s.axes.size() < 2)
+            r.fail(spec[key],
+                   std::string(key) + " needs two axes: it brings the hosts of the first two together");
+    if (spec["same_nat"]) s.same = r.entries(spec["same_nat"], "same_nat");
+    if (!spec["hairpin"]) return;
+    s.hairpin = r.switches(spec["hairpin"]);
+    if (s.base.find_nat("outer") || s.base.find_host("outer"))
+        r.fail(spec["hairpin"], "hairpin adds a NAT named 'outer'; the template has one already");
+}
+
+std::vector<const std::vector<AxisEntry>*> all_lists(const MatrixSpec& s) {
+    std::vector<const std::vector<AxisEntry>*> lists;
+    for (auto& a : s.axes) lists.push_back(&a.entries);
+    lists.push_back(&s.same);
+    return lists;
+}
+
+// ---- how cells are judged --------------------------------------------------------
+
+bool runs_peer(const HostSpec& h) {
+    return !h.run.empty() && fs::path(h.run[0]).filename() == "peer";
+}
+
+PeerTiming read_timing(const MatrixReader& r, const YAML::Node& spec, const Scenario& base) {
+    PeerTiming t;
+    if (spec["punch_timeout"]) t.punch = r.seconds(spec["punch_timeout"], "punch_timeout");
+    if (spec["timeout"]) t.timeout = r.seconds(spec["timeout"], "timeout");
+    if (t.punch.value_or(Millis(1000)) > t.timeout.value_or(Millis(2000)))
+        r.fail(spec["punch_timeout"] ? spec["punch_timeout"] : spec, "punch_timeout must not exceed timeout");
+    bool any = std::any_of(base.hosts.begin(), base.hosts.end(), runs_peer);
+    for (auto key : {"punch_timeout", "timeout"})
+        if (spec[key] && !any)
+            r.fail(spec[key], std::string(key) +
+                                  " sets the flags of hosts that run nat-lab's peer; the template has none");
+    return t;
+}
+
+// `peers: [A, B]`: the hosts whose peer result lines give the outcome.
+std::vector<std::string> read_peers(const MatrixReader& r, const YAML::Node& n, const Scenario& base) {
+    if (!n.IsSequence() || n.size() != 2)
+        r.fail(n, "peers must name two hosts that run nat-lab's peer, like [alice, bob]");
+    std::vector<std::string> out;
+    for (auto item : n) {
+        auto name = r.text(item, "a peer");
+        auto* h = base.find_host(name);
+        if (!h) r.fail(item, "no host '" + name + "' in the template");
+        if (h->run.empty()) r.fail(item, "host '" + name + "' runs nothing; peers run nat-lab's peer");
+        out.push_back(name);
+    }
+    if (out[0] == out[1]) r.fail(n, "peers must name two different hosts");
+    return out;
+}
+
+std::vector<std::string> ids_of(const Scenario& s) {
+    std::vector<std::string> out;
+    for (auto& e : s.expectations)
+        if (!e.id.empty()) out.push_back(e.id);
+    return out;
+}
+
+std::size_t expectation_index(const MatrixReader& r, const YAML::Node& n, const Scenario& base) {
+    auto id = r.text(n, "an expectation id");
+    for (std::size_t i = 0; i < base.expectations.size(); ++i)
+        if (base.expectations[i].id == id) return i;
+    auto ids = ids_of(base);
+    r.fail(n, "no expectation with id '" + id +
+                  "' in the template (ids: " + (ids.empty() ? "none" : join(ids)) + ")");
+}
+
+std::vector<std::size_t> class_list(const MatrixReader& r, const YAML::Node& n, const Scenario& base) {
+    if (!n.IsSequence())
+        r.fail(n, "a class of when: must be a list of expectation ids, like [reaches, direct]");
+    std::vector<std::size_t> out;
+    for (auto item : n) {
+        auto i = expectation_index(r, item, base);
+        if (std::find(out.begin(), out.end(), i) != out.end())
+            r.fail(item, "id '" + item.Scalar() + "' twice");
+        out.push_back(i);
+    }
+    return out;
+}
+
+// `when: {OUTCOME: [ID, ...], ...}`: the expectations each class binds.
+OutcomeClasses read_when(const MatrixReader& r, const YAML::Node& n, const Scenario& base) {
+    if (!n.IsMap() || n.size() == 0)
+        r.fail(n, "when must map outcomes to expectation ids, like {connected: [reaches]}");
+    r.check_map(n, "when", {});
+    OutcomeClasses out;
+    for (auto it : n) out.emplace_back(r.outcome(it.first), class_list(r, it.second, base));
+    return out;
+}
+
+void builtin_judging(const Scenario& base, MatrixSpec& s) {
+    s.peers = {"alice", "bob"};
+    auto index = [&](const std::string& id) {
+        for (std::size_t i = 0; i < base.expectations.size(); ++i)
+            if (base.expectations[i].id == id) return i;
+        return std::size_t{0};
+    };
+    s.classes = {{Outcome::Connected, {index("connects")}}, {Outcome::NotConnected, {index("apart")}}};
+}
+
+void read_judging(const MatrixReader& r, const YAML::Node& spec, MatrixSpec& s, bool builtin) {
+    if (builtin && !spec["peers"] && !spec["when"]) return builtin_judging(s.base, s);
+    if (!spec["peers"] && !spec["when"])
+        r.fail(spec,
+               "a template matrix needs when: {OUTCOME: [ID, ...]} (the expectations each outcome class "
+               "must meet) or peers: [A, B]");
+    if (spec["peers"]) s.peers = read_peers(r, spec["peers"], s.base);
+    if (spec["when"]) s.classes = read_when(r, spec["when"], s.base);
+}
+
+// ---- the matrix ---------------------------------------------------------------------
+
+void read_header(const MatrixReader& r, const YAML::Node& spec, Matrix& m) {
+    if (!spec["name"]) r.fail(spec, "matrix needs a name");
+    m.name = r.text(spec["name"], "name");
+    static const std::regex re("^[a-z][a-z0-9_-]{0,23}$");
+    if (!std::regex_match(m.name, re))
+        r.fail(spec["name"],
+               "matrix name '" + m.name +
+                   "' must start with a lowercase letter and use only a-z, 0-9, '-', '_' (at most 24)");
+    if (spec["description"]) m.description = r.text(spec["description"], "description");
+}
+
+std::set<std::string> allowed_keys(const std::vector<Axis>& axes) {
+    auto keys = kMatrixKeys;
+    for (auto& a : axes) keys.insert(a.name);
+    return keys;
+}
+
 // "A x B" names the cell under every links setting; "A x B @ v" one of them.
 std::string base_key(const std::string& key) {
     return key.substr(0, key.find(" @ "));
@@ -468,19 +474,6 @@ void apply_overrides(const MatrixReader& r, const YAML::Node& expect, Matrix& m)
     }
 }
 
-// One name, one NAT: an explicit name used in two axes describes the same NAT.
-void check_one_nat_per_name(const std::vector<std::vector<AxisEntry>>& axes) {
-    std::map<std::string, const AxisEntry*> first;
-    for (auto& axis : axes)
-        for (auto& e : axis) {
-            auto [it, fresh] = first.emplace(e.name, &e);
-            if (!fresh && !same_behaviour(it->second->nat, e.nat))
-                throw ScenarioError(e.name_where, "NAT '" + e.name + "' is not the NAT of that name at " +
-                                                      it->second->name_where.to_string() +
-                                                      ": one name, one NAT");
-        }
-}
-
 // Cell names are run directories: two cells must not share one.
 void check_cell_names(const Matrix& m, const Location& where) {
     std::map<std::string, std::string> keys;
@@ -492,10 +485,6 @@ void check_cell_names(const Matrix& m, const Location& where) {
     }
 }
 
-// Pair cells the table has no outcome for, by base key, with the entry
-// that leaves each open: the file must give them under expect:.
-using OpenCells = std::map<std::string, Location>;
-
 void require_outcomes(const Matrix& m, const OpenCells& open) {
     for (auto& c : m.cells)
         if (!c.overridden && open.count(base_key(c.key)))
@@ -505,136 +494,44 @@ void require_outcomes(const Matrix& m, const OpenCells& open) {
                                     "give it under expect:");
 }
 
-// The axes of a matrix file, read.
-struct Axes {
-    std::vector<AxisEntry> a, b, same;
-    std::vector<bool> hairpin;
-};
-
-void read_header(const MatrixReader& r, const YAML::Node& spec, Matrix& m) {
-    if (!spec["name"]) r.fail(spec, "matrix needs a name");
-    m.name = r.text(spec["name"], "name");
-    static const std::regex re("^[a-z][a-z0-9_-]{0,23}$");
-    if (!std::regex_match(m.name, re))
-        r.fail(spec["name"],
-               "matrix name '" + m.name +
-                   "' must start with a lowercase letter and use only a-z, 0-9, '-', '_' (at most 24)");
-    if (spec["description"]) m.description = r.text(spec["description"], "description");
+// The spec: template, axes, shapes, links, timing, judging.
+MatrixSpec read_spec(const MatrixReader& r, const std::string& path, const YAML::Node& spec) {
+    MatrixSpec s;
+    s.where = r.at(spec);
+    bool builtin = read_template(r, path, spec, s);
+    s.axes = read_axis_names(r, spec, s.base, builtin);
+    r.check_map(spec, "matrix", allowed_keys(s.axes));
+    read_axis_entries(r, spec, s, builtin);
+    read_shapes(r, spec, s);
+    check_one_nat_per_name(all_lists(s));
+    s.timing = read_timing(r, spec, s.base);
+    read_judging(r, spec, s, builtin);
+    if (spec["links"]) s.links = r.links(spec["links"]);
+    return s;
 }
-
-Axes read_axes(const MatrixReader& r, const YAML::Node& spec) {
-    if (!spec["a"]) r.fail(spec, "matrix needs `a`: the NAT types alice is behind");
-    Axes x;
-    x.a = r.entries(spec["a"], "a");
-    x.b = spec["b"] ? r.entries(spec["b"], "b") : x.a;
-    if (spec["same_nat"]) x.same = r.entries(spec["same_nat"], "same_nat");
-    if (spec["hairpin"]) x.hairpin = r.switches(spec["hairpin"]);
-    check_one_nat_per_name({x.a, x.b, x.same});
-    return x;
-}
-
-PeerTiming read_timing(const MatrixReader& r, const YAML::Node& spec) {
-    PeerTiming t;
-    if (spec["punch_timeout"]) t.punch = r.seconds(spec["punch_timeout"], "punch_timeout");
-    if (spec["timeout"]) t.timeout = r.seconds(spec["timeout"], "timeout");
-    if (t.punch_or_default() > t.timeout_or_default())
-        r.fail(spec["punch_timeout"] ? spec["punch_timeout"] : spec, "punch_timeout must not exceed timeout");
-    return t;
-}
-
-// Every pair of a x b, then the same-NAT and hairpin cells; `open` collects
-// the pairs without a table outcome.
-void expand(Matrix& m, const Axes& x, const PeerTiming& t, const Location& where, OpenCells& open) {
-    m.rows = names_of(x.a);
-    m.columns = names_of(x.b);
-    for (auto& a : x.a)
-        for (auto& b : x.b) {
-            auto [c, table] = pair_cell(a, b, t, where);
-            if (!table) open[c.key] = classic_type(a.nat) ? b.where : a.where;
-            m.cells.push_back(std::move(c));
-        }
-    for (auto& e : x.same) m.cells.push_back(same_nat_cell(e, t, where));
-    for (bool on : x.hairpin) m.cells.push_back(hairpin_cell(on, t, where));
-}
-
-void read_links(const MatrixReader& r, const YAML::Node& spec, Matrix& m) {
-    if (!spec["links"]) return;
-    auto links = r.links(spec["links"]);
-    for (auto& [variant, link] : links) m.variants.push_back(variant);
-    m.cells = with_links(m.cells, links);
-}
-
-const std::set<std::string> kMatrixKeys = {
-    "name", "description", "a", "b", "same_nat", "hairpin", "links", "punch_timeout", "timeout", "expect"};
 
 Matrix read_matrix(const MatrixReader& r, const std::string& path, const YAML::Node& root) {
     r.check_map(root, "the matrix file", {"matrix"});
-    auto spec = root["matrix"];
-    r.check_map(spec, "matrix", kMatrixKeys);
+    auto node = root["matrix"];
+    if (!node.IsMap()) r.fail(node, "matrix must be a mapping (docs/commands.md)");
     Matrix m;
     m.file = path;
-    read_header(r, spec, m);
-    auto axes = read_axes(r, spec);
+    read_header(r, node, m);
+    auto spec = read_spec(r, path, node);
+    grid_shape(spec, m);
     OpenCells open;
-    expand(m, axes, read_timing(r, spec), r.at(spec), open);
-    check_cell_names(m, r.at(spec["a"]));
-    read_links(r, spec, m);
-    if (spec["expect"]) apply_overrides(r, spec["expect"], m);
+    m.cells = expand_cells(spec, open);
+    check_cell_names(m, r.at(node[spec.axes[0].name]));
+    for (auto& [variant, link] : spec.links) m.variants.push_back(variant);
+    m.cells = with_links(spec, m.cells);
+    if (node["expect"]) apply_overrides(r, node["expect"], m);
     require_outcomes(m, open);
-    finish(m);
+    auto when_at = node["when"] ? r.at(node["when"]) : spec.where;
+    for (auto& c : m.cells) bind_expectations(spec, when_at, c);
     return m;
 }
 
-// ---- judging and showing ----------------------------------------------------
-
-const PeerResult* find(const std::map<std::string, PeerResult>& peers, const std::string& name) {
-    auto it = peers.find(name);
-    return it == peers.end() ? nullptr : &it->second;
-}
-
-// A peer's path word as an outcome ("local", "public", "peer-reflexive").
-std::optional<Outcome> path_outcome(const std::string& path) {
-    auto o = nat::value_of(kOutcomeNames, path);
-    if (o == Outcome::Local || o == Outcome::Public || o == Outcome::PeerReflexive) return o;
-    return std::nullopt;
-}
-
-std::string cell_text(const MatrixCell& c, const Observed& observed) {
-    auto it = observed.find(c.name);
-    if (it == observed.end()) return "(not run)";
-    if (matches(c.expected, it->second)) return it->second.text();
-    return it->second.text() + " != " + std::string(to_string(c.expected));
-}
-
 }  // namespace
-
-std::string_view to_string(Outcome o) {
-    return nat::name_of(kOutcomeNames, o);
-}
-
-std::optional<Outcome> parse_outcome(std::string_view text) {
-    auto o = nat::value_of(kOutcomeNames, text);
-    if (!o || *o > Outcome::Connected) return std::nullopt;
-    return o;
-}
-
-std::vector<std::string> outcome_words() {
-    std::vector<std::string> out;
-    for (auto& row : kOutcomeNames)
-        if (row.value <= Outcome::Connected) out.emplace_back(row.text);
-    return out;
-}
-
-std::string Seen::text() const {
-    return outcome == Outcome::Split ? paths : std::string(to_string(outcome));
-}
-
-bool matches(Outcome expected, const Seen& seen) {
-    auto o = seen.outcome;
-    if (expected == Outcome::Connected)
-        return o == Outcome::Local || o == Outcome::Public || o == Outcome::PeerReflexive;
-    return expected == o;
-}
 
 bool is_matrix_file(const std::string& path) {
     try {
@@ -647,7 +544,7 @@ bool is_matrix_file(const std::string& path) {
 
 Matrix load_matrix(const std::string& path) {
     MatrixReader reader(path);
-    auto root = load_yaml_file(path);
+    auto root = load_any(path);
     try {
         return read_matrix(reader, path, root);
     } catch (const YAML::Exception& e) {
@@ -656,193 +553,7 @@ Matrix load_matrix(const std::string& path) {
 }
 
 Matrix classic_matrix() {
-    Matrix m;
-    m.name = "nat_types";
-    m.description = "the four classic NAT types against each other, same NAT, hairpin on and off";
-    Location where{"(built-in matrix)", 1, 1};
-    Axes x;
-    x.a = x.b = preset_entries(where);
-    x.same = {type_entry(name_of(NatType::PortRestricted), where)};
-    x.hairpin = {true, false};
-    OpenCells open;
-    expand(m, x, PeerTiming{}, where, open);
-    finish(m);
-    return m;
-}
-
-// A symmetric NAT gives each destination its own mapping (RFC 4787 section
-// 4.1, address and port dependent): the public endpoint the server saw is
-// useless to the partner. A partner whose NAT filters by port as well
-// (port-restricted, symmetric) never lets the probes from the new mapping
-// in: no path. A cone partner does (its filter was opened toward the
-// symmetric NAT's address, or never closed), learns the new endpoint from
-// the probe and answers it: connected peer-reflexive. Between cone NATs the
-// server-reflexive endpoints work both ways: public.
-Outcome expected_outcome(NatType a, NatType b) {
-    auto port_filtering = [](NatType t) { return t == NatType::PortRestricted || t == NatType::Symmetric; };
-    if (a != NatType::Symmetric && b != NatType::Symmetric) return Outcome::Public;
-    auto other = a == NatType::Symmetric ? b : a;
-    return port_filtering(other) ? Outcome::NotConnected : Outcome::PeerReflexive;
-}
-
-// The table is written for the four presets; other NATs take a preset's row
-// when they map and filter as it does (RFC 4787 sections 4.1 and 5). Port
-// allocation, timeouts and hairpinning do not change a punch between two
-// homes with relay off and no port prediction.
-std::optional<NatType> classic_type(const NatSpec& nat) {
-    // The kernel's masquerade maps endpoint-independently and keeps the
-    // source port; conntrack admits only replies from the exact address and
-    // port a flow went to: address-and-port-dependent filtering. RFC 5780's
-    // classifier (coturn's natdiscovery, scenarios/classifier.yaml, checked
-    // by tests/e2e/classifier.sh) reports "Endpoint Independent Mapping,
-    // Address and Port Dependent Filtering" for it: port-restricted.
-    if (nat.is_linux()) return NatType::PortRestricted;
-    auto base = nat::parse_nat_type(nat.type);
-    if (!base) return std::nullopt;
-    auto config = nat::NatConfig::preset(*base);
-    auto mapping = nat.mapping ? *nat::parse_mapping_behaviour(*nat.mapping) : config.mapping;
-    auto filtering = nat.filtering ? *nat::parse_filtering_behaviour(*nat.filtering) : config.filtering;
-    for (auto t : presets()) {
-        auto preset = nat::NatConfig::preset(t);
-        if (preset.mapping == mapping && preset.filtering == filtering) return t;
-    }
-    return std::nullopt;
-}
-
-Seen observed_outcome(const std::map<std::string, PeerResult>& peers) {
-    auto* a = find(peers, "alice");
-    auto* b = find(peers, "bob");
-    bool a_up = a && a->connected && a->partner == "bob";
-    bool b_up = b && b->connected && b->partner == "alice";
-    if (!a_up && !b_up) return Outcome::NotConnected;
-    if (!a_up || !b_up) return Outcome::OneSided;
-    if (a->path == "peer-reflexive" || b->path == "peer-reflexive") return Outcome::PeerReflexive;
-    auto path = path_outcome(a->path);
-    if (a->path == b->path && path) return *path;
-    Seen split(Outcome::Split);
-    split.paths = a->path == b->path ? a->path : a->path + "/" + b->path;
-    return split;
-}
-
-Verdict judge_cell(const MatrixCell& cell, const std::map<std::string, PeerResult>& peers) {
-    auto seen = observed_outcome(peers);
-    auto word = std::string(to_string(cell.expected));
-    Verdict v{"outcome " + word + (cell.overridden ? " (set by the matrix file)" : " (outcome table)"),
-              matches(cell.expected, seen),
-              {}};
-    if (!v.held) v.detail = "outcome was " + seen.text();
-    return v;
-}
-
-namespace {
-
-bool in_grid(const Matrix& m, const MatrixCell& c) {
-    return std::find(m.rows.begin(), m.rows.end(), c.row) != m.rows.end();
-}
-
-const MatrixCell* at_cell(const Matrix& m, const std::string& variant, const std::string& row,
-                          const std::string& column) {
-    for (auto& c : m.cells)
-        if (c.variant == variant && c.row == row && c.column == column) return &c;
-    return nullptr;
-}
-
-// Columns as wide as the widest cell text, at least 16.
-class TextGrid {
-public:
-    TextGrid(const Matrix& m, const Observed& observed) : m_(m), observed_(observed) {
-        for (auto& c : m.cells) width_ = std::max(width_, cell_text(c, observed).size() + 2);
-    }
-    std::string pad(const std::string& s) const {
-        return s + std::string(width_ > s.size() ? width_ - s.size() : 1, ' ');
-    }
-    std::string header() const {
-        std::string line = pad("alice \\ bob");
-        for (auto& col : m_.columns) line += pad(col);
-        return line + "\n";
-    }
-    std::string row(const std::string& variant, const std::string& row) const {
-        std::string line = pad(row);
-        for (auto& col : m_.columns)
-            if (auto* c = at_cell(m_, variant, row, col)) line += pad(cell_text(*c, observed_));
-        return line + "\n";
-    }
-    std::string extras(const std::string& variant) const {
-        std::string out;
-        for (auto& c : m_.cells)
-            if (c.variant == variant && !in_grid(m_, c))
-                out += pad(c.row + " " + c.column) + cell_text(c, observed_) + "\n";
-        return out;
-    }
-
-private:
-    const Matrix& m_;
-    const Observed& observed_;
-    std::size_t width_ = 16;
-};
-
-// One grid (and its extra cells) for one links setting.
-std::string grid_text(const Matrix& m, const std::string& variant, const Observed& observed) {
-    TextGrid grid(m, observed);
-    std::string out = variant.empty() ? "" : "links " + variant + ":\n";
-    out += grid.header();
-    for (auto& row : m.rows) out += grid.row(variant, row);
-    return out + grid.extras(variant);
-}
-
-std::string html_td(const MatrixCell& c, const Observed& observed) {
-    auto it = observed.find(c.name);
-    bool ok = it != observed.end() && matches(c.expected, it->second);
-    return "<td class=\"" + std::string(ok ? "pass" : "fail") + "\"><a href=\"" + html::escape(c.name) +
-           "/report.html\">" + html::escape(cell_text(c, observed)) +
-           "</a><br><span class=\"muted\">expected " + html::escape(std::string(to_string(c.expected))) +
-           (c.overridden ? " (file)" : "") + "</span></td>";
-}
-
-std::string html_grid(const Matrix& m, const std::string& v, const Observed& observed) {
-    std::string body = "<table><tr><th>alice \\ bob</th>";
-    for (auto& col : m.columns) body += html::element("th", col);
-    body += "</tr>\n";
-    for (auto& row : m.rows) {
-        body += "<tr>" + html::element("th", row);
-        for (auto& col : m.columns)
-            if (auto* c = at_cell(m, v, row, col)) body += html_td(*c, observed);
-        body += "</tr>\n";
-    }
-    return body + "</table>\n";
-}
-
-std::string html_extras(const Matrix& m, const std::string& v, const Observed& observed) {
-    std::string body = "<table>\n";
-    for (auto& c : m.cells)
-        if (c.variant == v && !in_grid(m, c))
-            body += "<tr>" + html::element("th", c.scenario.description) + html_td(c, observed) + "</tr>\n";
-    return body + "</table>\n";
-}
-
-std::vector<std::string> variants_or_none(const Matrix& m) {
-    return m.variants.empty() ? std::vector<std::string>{""} : m.variants;
-}
-
-}  // namespace
-
-std::string render_matrix_text(const Matrix& m, const Observed& observed) {
-    std::string out;
-    for (auto& v : variants_or_none(m)) out += (out.empty() ? "" : "\n") + grid_text(m, v, observed);
-    return out;
-}
-
-std::string render_matrix_html(const Matrix& m, const Observed& observed) {
-    std::string body = html::element("h1", "nat-lab matrix: " + m.name);
-    if (!m.description.empty()) body += html::element("p", m.description) + "\n";
-    for (auto& v : variants_or_none(m)) {
-        if (!v.empty()) body += html::element("h2", "links " + v) + "\n";
-        body += html_grid(m, v, observed) + html_extras(m, v, observed);
-    }
-    body +=
-        "<p class=\"muted\">Peers run with relay off; each cell links to its run's report, captures and "
-        "logs.</p>\n";
-    return html::page("nat-lab matrix " + m.name, body);
+    return load_matrix(std::string(kBuiltinDir) + "classic.yaml");
 }
 
 }  // namespace natlab::harness
