@@ -4,6 +4,8 @@
 //                       [--junit FILE] [--keep] [--repeat N]
 //   nat-lab validate FILE...      check scenarios and matrices, build nothing
 //   nat-lab matrix [FILE]         the NAT-type grid, outcome against expected
+//                  [--cells]      (or only its cells' names, for a CI job matrix)
+//   nat-lab merge DIR...          one grid from cells run separately
 //   nat-lab review OUTDIR         the ladder of a run's punch, from its captures
 //   nat-lab list                  NAT presets and shipped scenarios
 //
@@ -22,11 +24,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "harness/cli/matrix.h"
+#include "harness/cli/merge.h"
 #include "harness/cli/run.h"
 #include "harness/lab/process.h"
 #include "harness/plan/scenario.h"
@@ -52,7 +56,8 @@ struct RunFlags {
     bool json = false;
     std::string junit;
     bool keep = false;
-    int repeat = 0;  // 0: as the scenario says
+    int repeat = 0;      // 0: as the scenario says
+    bool cells = false;  // matrix: list the cells' names, run nothing
 };
 
 // ---- planning: files into jobs -----------------------------------------------
@@ -64,10 +69,14 @@ RunJob plan_job(std::string label, Scenario scenario, const std::string& bin_dir
 }
 
 void add_matrix_jobs(const Matrix& m, std::vector<RunJob>& jobs, const std::string& bin_dir) {
+    auto shape = std::make_shared<Matrix>(m);  // the grid's shape, for each cell's note
+    shape->cells.clear();
     for (auto& cell : m.cells) {
         auto job = plan_job(m.name + "/" + cell.name, cell.scenario, bin_dir);
-        job.extra = [cell](const std::map<std::string, PeerResult>& peers) {
-            return std::vector<Verdict>{judge_cell(cell, peers)};
+        job.extra = [cell, shape](const std::vector<Verdict>& verdicts,
+                                  const std::map<std::string, PeerResult>& peers) {
+            auto judged = judge_matrix_cell(cell, verdicts, peers);
+            return Judged{judged.verdicts, cell_note(*shape, cell, judged.seen)};
         };
         jobs.push_back(std::move(job));
     }
@@ -340,46 +349,114 @@ int cmd_validate(const std::vector<std::string>& files) {
     return rc;
 }
 
-// Each cell's outcome word, from the peers in its result.json.
-std::map<std::string, std::string> observed_outcomes(const Matrix& m,
-                                                     const std::vector<RunOutcome>& outcomes) {
-    std::map<std::string, std::string> observed;
-    for (auto& o : outcomes) {
-        if (!o.error.empty() || !o.result.is_object()) continue;
-        std::map<std::string, PeerResult> peers;
-        auto reported = o.result.value("peers", json::object());
-        for (auto& [name, p] : reported.items()) {
-            PeerResult r;
-            r.partner = p.value("partner", "");
-            r.connected = p.value("connected", false);
-            r.path = p.value("path", "");
-            peers[name] = r;
+// Each cell's outcome, from the note in its result.json.
+Observed observed_outcomes(const std::vector<RunOutcome>& outcomes) {
+    Observed observed;
+    for (auto& o : outcomes)
+        if (o.error.empty() && o.result.is_object() && o.result.contains("matrix")) {
+            auto& note = o.result["matrix"];
+            observed[note.value("cell", "")] = Seen::from_text(note.value("seen", ""));
         }
-        observed[o.label.substr(m.name.size() + 1)] = observed_outcome(peers);
-    }
     return observed;
+}
+
+json observed_json(const Observed& observed) {
+    json out = json::object();
+    for (auto& [cell, seen] : observed) out[cell] = seen.text();
+    return out;
+}
+
+void print_grid(const Matrix& m, const Observed& observed) {
+    std::cout << "\n"
+              << render_matrix_text(m, observed)
+              << "(each cell: the outcome seen; 'seen != expected' marks a mismatch)\n\n";
+}
+
+// --filter on a matrix: a cell's exact name (or its run's) picks that cell
+// alone (CI: one job a cell); anything else filters as for run.
+std::vector<RunJob> filter_cells(std::vector<RunJob> jobs, const Matrix& m, const std::string& pattern) {
+    std::vector<RunJob> exact;
+    for (auto& j : jobs)
+        if (j.label == pattern || j.label == m.name + "/" + pattern) exact.push_back(j);
+    return exact.empty() ? apply_filter(std::move(jobs), pattern) : exact;
+}
+
+// --cells: the cells' names, one a line or (--json) one JSON list.
+int print_cells(const Matrix& m, bool as_json) {
+    json names = json::array();
+    for (auto& c : m.cells) names.push_back(c.name);
+    if (as_json) std::cout << names.dump() << "\n";
+    for (auto& c : m.cells)
+        if (!as_json) std::cout << c.name << "\n";
+    return kExitHeld;
+}
+
+// The matrix's cells as jobs, each in its own directory under `base`.
+std::vector<RunJob> matrix_jobs(const Matrix& m, const RunFlags& f, const std::string& bin_dir,
+                                std::string& base) {
+    std::vector<RunJob> jobs;
+    add_matrix_jobs(m, jobs, bin_dir);
+    jobs = filter_cells(std::move(jobs), m, f.filter);
+    base = prepare_out_dir(f.out.empty() ? "out/" + m.name : f.out);
+    for (auto& j : jobs) j.out_dir = make_run_dir(base, j.label.substr(m.name.size() + 1));
+    return jobs;
 }
 
 int cmd_matrix(RunFlags f) {
     auto t0 = std::chrono::steady_clock::now();
     auto bin_dir = own_bin_dir();
     auto m = f.files.empty() ? classic_matrix() : load_matrix(f.files[0]);
-    std::vector<RunJob> jobs;
-    add_matrix_jobs(m, jobs, bin_dir);
-    jobs = apply_filter(std::move(jobs), f.filter);
-    auto base = prepare_out_dir(f.out.empty() ? "out/" + m.name : f.out);
-    for (auto& j : jobs) j.out_dir = make_run_dir(base, j.label.substr(m.name.size() + 1));
+    if (f.cells) return print_cells(m, f.json);
+    std::string base;
+    auto jobs = matrix_jobs(m, f, bin_dir, base);
     auto outcomes = execute(jobs, f, bin_dir);
-    auto observed = observed_outcomes(m, outcomes);
+    auto observed = observed_outcomes(outcomes);
     std::ofstream(base + "/matrix.html") << render_matrix_html(m, observed);
-    if (!f.json)
-        std::cout << "\n"
-                  << render_matrix_text(m, observed)
-                  << "(each cell: the outcome seen; 'seen != expected' marks a mismatch)\n\n";
-    json extra = {{"name", m.name}, {"html", base + "/matrix.html"}, {"observed", observed}};
+    if (!f.json) print_grid(m, observed);
+    json extra = {{"name", m.name}, {"html", base + "/matrix.html"}, {"observed", observed_json(observed)}};
     summarize(jobs, outcomes, f, seconds_since(t0), f.json ? extra : json());
     if (!f.json) std::cout << "grid: " << base << "/matrix.html\n";
     return exit_code(outcomes);
+}
+
+struct MergeFlags {
+    std::vector<std::string> dirs;
+    std::string out;
+    std::string junit;
+    bool json = false;
+};
+
+int merged_exit(const MergedMatrix& merged) {
+    int code = exit_code(merged.outcomes);
+    for (auto& c : merged.matrix.cells)
+        if (!matches(c.expected, merged.observed.at(c.name))) code = std::max(code, kExitFailed);
+    return code;
+}
+
+// The grid of cells run elsewhere: matrix.html and junit.xml in --out.
+int cmd_merge(const MergeFlags& f) {
+    auto out = fs::absolute(f.out.empty() ? "out/merged" : f.out).lexically_normal().string();
+    auto merged = merge_cells(f.dirs, out);
+    fs::create_directories(out);
+    auto& m = merged.matrix;
+    std::ofstream(out + "/matrix.html") << render_matrix_html(m, merged.observed);
+    auto junit = f.junit.empty() ? out + "/junit.xml" : f.junit;
+    std::ofstream(junit) << render_junit(merged.outcomes);
+    int code = merged_exit(merged);
+    if (f.json)
+        std::cout << json{{"name", m.name},
+                          {"cells", m.cells.size()},
+                          {"html", out + "/matrix.html"},
+                          {"junit", junit},
+                          {"observed", observed_json(merged.observed)},
+                          {"exit_code", code}}
+                         .dump(2)
+                  << "\n";
+    if (!f.json) print_grid(m, merged.observed);
+    if (!f.json)
+        std::cout << m.cells.size() << " cells merged; grid: " << out << "/matrix.html, JUnit: " << junit
+                  << "\n";
+    return code;
 }
 
 std::string scenarios_dir(const std::string& bin_dir) {
@@ -453,60 +530,103 @@ void run_options(CLI::App* cmd, RunFlags& f, bool files_required) {
     cmd->add_option("--junit", f.junit, "Write JUnit XML (one testcase per run) to FILE");
 }
 
-}  // namespace
+// ---- the command line ----------------------------------------------------------
 
-int main(int argc, char** argv) {
-    CLI::App app{"nat-lab: a NAT simulator and test harness for UDP hole punching"};
+struct Commands {
+    RunFlags run, matrix;
+    MergeFlags merge;
+    std::vector<std::string> files;  // validate
+    std::string review_dir;
+    bool review_quiet = false;
+    CLI::App *run_cmd = nullptr, *validate_cmd = nullptr, *matrix_cmd = nullptr, *merge_cmd = nullptr,
+             *review_cmd = nullptr, *list_cmd = nullptr;
+};
+
+void add_run(CLI::App& app, Commands& c) {
+    c.run_cmd = app.add_subcommand(
+        "run", "Run scenarios (and matrix files) in private labs and check their expectations");
+    run_options(c.run_cmd, c.run, true);
+    c.run_cmd->add_flag("--keep", c.run.keep,
+                        "Leave a failed lab up, print how to enter each namespace, tear down on Ctrl-C");
+    c.run_cmd
+        ->add_option("--repeat", c.run.repeat,
+                     "Run each scenario N times (overrides `repeat:`); "
+                     "reports success rate and time-to-connect p50/p90/max")
+        ->check(CLI::Range(1, 10000));
+}
+
+void add_validate(CLI::App& app, Commands& c) {
+    c.validate_cmd =
+        app.add_subcommand("validate", "Check scenarios and matrix files without building anything");
+    c.validate_cmd->add_option("FILE", c.files, "Scenario or matrix files (YAML)")->required();
+}
+
+void add_matrix(CLI::App& app, Commands& c) {
+    // A cell's lab mostly waits (for punches, for deadlines): three per CPU.
+    c.matrix.jobs = std::clamp(3 * static_cast<int>(std::thread::hardware_concurrency()), 4, 16);
+    c.matrix_cmd = app.add_subcommand(
+        "matrix",
+        "Run the NAT-type grid (default: 4x4 presets, same NAT, hairpin on/off); exit 0 when every cell "
+        "matches its expected outcome");
+    run_options(c.matrix_cmd, c.matrix, false);
+    c.matrix_cmd->add_flag(
+        "--cells", c.matrix.cells,
+        "List the cells' names (with --json: one JSON list, for a CI job matrix); run nothing");
+}
+
+void add_merge(CLI::App& app, Commands& c) {
+    c.merge_cmd = app.add_subcommand(
+        "merge",
+        "Join the result.json of matrix cells run separately into one grid, matrix.html and JUnit file");
+    c.merge_cmd->add_option("DIR", c.merge.dirs, "Directories holding cells' runs (searched for result.json)")
+        ->required();
+    c.merge_cmd->add_option("--out", c.merge.out, "Where matrix.html and junit.xml go (default out/merged)");
+    c.merge_cmd->add_option("--junit", c.merge.junit, "Write the JUnit XML here instead of OUT/junit.xml");
+    c.merge_cmd->add_flag("--json", c.merge.json, "Print one JSON document instead of the grid");
+}
+
+void add_review(CLI::App& app, Commands& c) {
+    c.review_cmd = app.add_subcommand("review",
+                                      "The ladder of a run's punch from its captures and NAT event logs; "
+                                      "text on stdout, review.html with a sequence diagram");
+    c.review_cmd->add_option("OUTDIR", c.review_dir, "A run's output directory")->required();
+    c.review_cmd->add_flag("--html-only", c.review_quiet, "Write review.html only, print nothing");
+}
+
+void add_commands(CLI::App& app, Commands& c) {
     app.require_subcommand(1);
     app.footer(
         "Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or a set-up error.\n"
         "Each command has --help; docs/commands.md documents them all.");
+    add_run(app, c);
+    add_validate(app, c);
+    add_matrix(app, c);
+    add_merge(app, c);
+    add_review(app, c);
+    c.list_cmd = app.add_subcommand("list", "NAT presets and shipped scenarios");
+}
 
-    RunFlags run_flags;
-    auto* run = app.add_subcommand(
-        "run", "Run scenarios (and matrix files) in private labs and check their expectations");
-    run_options(run, run_flags, true);
-    run->add_flag("--keep", run_flags.keep,
-                  "Leave a failed lab up, print how to enter each namespace, tear down on Ctrl-C");
-    run->add_option("--repeat", run_flags.repeat,
-                    "Run each scenario N times (overrides `repeat:`); "
-                    "reports success rate and time-to-connect p50/p90/max")
-        ->check(CLI::Range(1, 10000));
+int dispatch(const Commands& c) {
+    if (*c.run_cmd) return guarded([&] { return cmd_run(c.run); });
+    if (*c.validate_cmd) return guarded([&] { return cmd_validate(c.files); });
+    if (*c.matrix_cmd) return guarded([&] { return cmd_matrix(c.matrix); });
+    if (*c.merge_cmd) return guarded([&] { return cmd_merge(c.merge); });
+    if (*c.review_cmd) return guarded([&] { return review_run(c.review_dir, !c.review_quiet); });
+    if (*c.list_cmd) return guarded([&] { return cmd_list(); });
+    return kExitBadInput;
+}
 
-    std::vector<std::string> files;
-    auto* check =
-        app.add_subcommand("validate", "Check scenarios and matrix files without building anything");
-    check->add_option("FILE", files, "Scenario or matrix files (YAML)")->required();
+}  // namespace
 
-    RunFlags matrix_flags;
-    // A cell's lab mostly waits (for punches, for deadlines): three per CPU.
-    matrix_flags.jobs = std::clamp(3 * static_cast<int>(std::thread::hardware_concurrency()), 4, 16);
-    auto* matrix = app.add_subcommand(
-        "matrix",
-        "Run the NAT-type grid (default: 4x4 presets, same NAT, hairpin on/off); exit 0 when every cell "
-        "matches its expected outcome");
-    run_options(matrix, matrix_flags, false);
-
-    std::string review_dir;
-    bool review_quiet = false;
-    auto* review = app.add_subcommand("review",
-                                      "The ladder of a run's punch from its captures and NAT event logs; "
-                                      "text on stdout, review.html with a sequence diagram");
-    review->add_option("OUTDIR", review_dir, "A run's output directory")->required();
-    review->add_flag("--html-only", review_quiet, "Write review.html only, print nothing");
-
-    auto* list = app.add_subcommand("list", "NAT presets and shipped scenarios");
-
+int main(int argc, char** argv) {
+    CLI::App app{"nat-lab: a NAT simulator and test harness for UDP hole punching"};
+    Commands commands;
+    add_commands(app, commands);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : kExitBadInput;
     }
-    if (*run) return guarded([&] { return cmd_run(run_flags); });
-    if (*check) return guarded([&] { return cmd_validate(files); });
-    if (*matrix) return guarded([&] { return cmd_matrix(matrix_flags); });
-    if (*review) return guarded([&] { return review_run(review_dir, !review_quiet); });
-    if (*list) return guarded([&] { return cmd_list(); });
-    return kExitBadInput;
+    return dispatch(commands);
 }

@@ -32,12 +32,21 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// The scenario's expectations, then the job's own (a matrix cell's outcome).
-std::vector<Verdict> judge_all(const RunJob& job, const LabFacts& facts, const Evidence& evidence) {
+// The scenario's expectations, as the job judges them (a matrix cell: its
+// class's, then its outcome).
+Judged judge_all(const RunJob& job, const LabFacts& facts, const Evidence& evidence) {
     auto verdicts = judge(job.scenario, facts, evidence);
-    if (job.extra)
-        for (auto& v : job.extra(evidence.peers)) verdicts.push_back(v);
-    return verdicts;
+    if (!job.extra) return {verdicts, nullptr};
+    return job.extra(verdicts, evidence.peers);
+}
+
+// result.json as the report renders it, with the job's note.
+std::string result_json(const RunRecord& record, const nlohmann::json& note) {
+    auto text = render_result_json(record);
+    if (note.is_null()) return text;
+    auto j = json::parse(text);
+    j["matrix"] = note;
+    return j.dump(2) + "\n";
 }
 
 // --keep: the lab stays up when the run, judged as it will be, failed.
@@ -49,7 +58,7 @@ LabOptions lab_options(const RunJob& job, const RunSettings& settings) {
     if (!settings.keep) return options;
     options.hold_if = [&job](const LabFacts& facts) {
         return !facts.error.empty() ||
-               !all_held(judge_all(job, facts, collect_evidence(job.topology, job.out_dir)));
+               !all_held(judge_all(job, facts, collect_evidence(job.topology, job.out_dir)).verdicts);
     };
     return options;
 }
@@ -57,11 +66,11 @@ LabOptions lab_options(const RunJob& job, const RunSettings& settings) {
 // Fills the outcome from a finished lab: judge, report, result.json, report.html.
 void judge_run(const RunJob& job, const LabFacts& facts, RunOutcome& out) {
     auto evidence = collect_evidence(job.topology, job.out_dir);
-    auto verdicts = judge_all(job, facts, evidence);
+    auto [verdicts, note] = judge_all(job, facts, evidence);
     auto& peers = evidence.peers;
     RunRecord record{job.scenario, job.topology, facts, peers, verdicts, job.out_dir, evidence.counters};
     record.label = job.label;
-    auto result = render_result_json(record);
+    auto result = result_json(record, note);
     std::ofstream(job.out_dir + "/result.json") << result;
     std::ofstream(job.out_dir + "/report.html") << render_report_html(record);
     out.report = render_report(record);

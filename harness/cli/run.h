@@ -34,15 +34,22 @@
 
 namespace natlab::harness {
 
-// Verdicts beyond the scenario's own expectations (a matrix cell's outcome).
-using ExtraJudge = std::function<std::vector<Verdict>(const std::map<std::string, PeerResult>&)>;
+// A run's verdicts as a matrix cell judges them: from the scenario's own
+// (one per expectation, then the timeline's) and the peers' result lines,
+// the verdicts the run ends with, and a note for result.json (`matrix`).
+struct Judged {
+    std::vector<Verdict> verdicts;
+    nlohmann::json note;  // null: none
+};
+using ExtraJudge =
+    std::function<Judged(const std::vector<Verdict>&, const std::map<std::string, PeerResult>&)>;
 
 struct RunJob {
     std::string label;  // how the run is named in reports and --filter
     Scenario scenario;
     Topology topology;    // planned, programs resolved
     std::string out_dir;  // absolute, made and marked by prepare_run_dir()
-    ExtraJudge extra;     // may be empty
+    ExtraJudge extra;     // may be empty: the scenario's verdicts stand
 };
 
 struct RunSettings {

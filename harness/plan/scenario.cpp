@@ -353,7 +353,22 @@ void read_counter(const Reader& r, const YAML::Node& node, Expectation& e) {
     if (given != 1) r.fail(node, "counter needs exactly one of: above, below, equals");
 }
 
+Expectation read_expectation_body(const Reader& r, const YAML::Node& node);
+
+// `id: NAME` on any expectation; the rest is read as if it were not there.
 Expectation read_expectation(const Reader& r, const YAML::Node& node) {
+    if (!node.IsMap() || !node["id"]) return read_expectation_body(r, node);
+    auto id_where = r.at(node["id"]);
+    auto name = r.name(node["id"], "expectation id");
+    YAML::Node body = node;  // the same node: the key is read once, then out of the way
+    body.remove("id");
+    auto e = read_expectation_body(r, body);
+    e.id = name;
+    e.id_where = id_where;
+    return e;
+}
+
+Expectation read_expectation_body(const Reader& r, const YAML::Node& node) {
     Expectation e;
     e.where = r.at(node);
     if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
@@ -560,6 +575,14 @@ void check_nat_chain(const Scenario& s, const NatSpec& nat) {
     }
 }
 
+// An expectation id names one expectation.
+void check_ids(const Scenario& s) {
+    std::set<std::string> ids;
+    for (auto& e : s.expectations)
+        if (!e.id.empty() && !ids.insert(e.id).second)
+            throw ScenarioError(e.id_where, "expectation id '" + e.id + "' twice");
+}
+
 void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
     std::set<std::string> names;
     for (auto& nat : s.nats) {
@@ -582,6 +605,7 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
             for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
     }
     for (auto& step : s.timeline) check_step(s, step);
+    check_ids(s);
 }
 
 }  // namespace
@@ -589,6 +613,15 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
 void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
     read_behaviour(r, body, nat);
     if (nat.is_linux()) check_linux_nat(r, body, nat);
+}
+
+Scenario scenario_from_yaml(const std::string& path, const YAML::Node& root) {
+    Reader reader(path);
+    try {
+        return read_scenario(reader, path, root);
+    } catch (const YAML::Exception& e) {
+        throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);
+    }
 }
 
 Scenario load_scenario(const std::string& path) {

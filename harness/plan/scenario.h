@@ -107,6 +107,8 @@ enum class Comparison { Above, Below, Equals };
 struct Expectation {
     ExpectKind kind = ExpectKind::Exit;
     Location where;
+    std::string id;  // `id:`, optional: how a matrix file's `when:` names it
+    Location id_where;
     std::vector<std::string> hosts;  // a pair, or one host for Exit
     Location hosts_where;
     std::optional<std::string> via;  // local | public | peer-reflexive

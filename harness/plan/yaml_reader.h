@@ -67,4 +67,9 @@ LinkImpairment read_impairment(const YamlReader& r, const YAML::Node& node, cons
 // `body` may have. (Defined in scenario.cpp, with the rest of a NAT.)
 void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& nat);
 
+// A scenario from a YAML node: a template file already loaded, or one held
+// inline in a matrix file (`scenario:`); `path` names it in errors.
+// (Defined in scenario.cpp, beside load_scenario.)
+Scenario scenario_from_yaml(const std::string& path, const YAML::Node& root);
+
 }  // namespace natlab::harness

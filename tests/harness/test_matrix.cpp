@@ -28,6 +28,14 @@ std::string error_of(const std::string& path) {
     return "accepted";
 }
 
+nat::NatType preset(const char* name) {
+    return *nat::parse_nat_type(name);
+}
+
+std::string type_name(std::optional<nat::NatType> t) {
+    return t ? std::string(nat::to_string(*t)) : "";
+}
+
 const MatrixCell* cell(const Matrix& m, const std::string& name) {
     for (auto& c : m.cells)
         if (c.name == name) return &c;
@@ -52,16 +60,17 @@ TEST(MatrixTable, ClassicOutcomes) {
         {"symmetric", "port-restricted", "not-connected"},
         {"symmetric", "symmetric", "not-connected"},
     };
-    for (auto& r : rows) EXPECT_EQ(expected_outcome(r.a, r.b), r.want) << r.a << " x " << r.b;
+    for (auto& r : rows)
+        EXPECT_EQ(expected_outcome(preset(r.a), preset(r.b)), *parse_outcome(r.want)) << r.a << " x " << r.b;
 }
 
 TEST(MatrixClassic, SixteenPairsSameNatAndHairpin) {
     auto m = classic_matrix();
     ASSERT_EQ(m.cells.size(), 19u);
-    EXPECT_EQ(cell(m, "pr-sym")->expected, "not-connected");
-    EXPECT_EQ(cell(m, "same-pr")->expected, "local");
-    EXPECT_EQ(cell(m, "hairpin-on")->expected, "public");
-    EXPECT_EQ(cell(m, "hairpin-off")->expected, "not-connected");
+    EXPECT_EQ(cell(m, "pr-sym")->expected, Outcome::NotConnected);
+    EXPECT_EQ(cell(m, "same-pr")->expected, Outcome::Local);
+    EXPECT_EQ(cell(m, "hairpin-on")->expected, Outcome::Public);
+    EXPECT_EQ(cell(m, "hairpin-off")->expected, Outcome::NotConnected);
     for (auto& c : m.cells) {
         auto topo = plan_topology(c.scenario);  // every cell is a plannable lab
         EXPECT_FALSE(topo.nodes.empty()) << c.name;
@@ -82,14 +91,14 @@ TEST(MatrixOutcome, FromBothPeersResults) {
     };
     std::map<std::string, PeerResult> prflx = {{"alice", result("alice", "bob", true, "peer-reflexive")},
                                                {"bob", result("bob", "alice", true, "public")}};
-    EXPECT_EQ(observed_outcome(prflx), "peer-reflexive");
+    EXPECT_EQ(observed_outcome(prflx).text(), "peer-reflexive");
     std::map<std::string, PeerResult> pub = {{"alice", result("alice", "bob", true, "public")},
                                              {"bob", result("bob", "alice", true, "public")}};
-    EXPECT_EQ(observed_outcome(pub), "public");
+    EXPECT_EQ(observed_outcome(pub).text(), "public");
     std::map<std::string, PeerResult> half = {{"alice", result("alice", "bob", true, "public")},
                                               {"bob", result("bob", "alice", false, "")}};
-    EXPECT_EQ(observed_outcome(half), "one-sided");
-    EXPECT_EQ(observed_outcome({}), "not-connected");
+    EXPECT_EQ(observed_outcome(half).text(), "one-sided");
+    EXPECT_EQ(observed_outcome({}).text(), "not-connected");
     auto m = classic_matrix();
     EXPECT_TRUE(judge_cell(*cell(m, "fc-sym"), prflx).held);
     auto v = judge_cell(*cell(m, "sym-sym"), pub);
@@ -112,9 +121,9 @@ TEST(MatrixFile, ExpandsAxesAndOverrides) {
     auto m = load_matrix(path);
     ASSERT_EQ(m.cells.size(), 4u);
     EXPECT_EQ(m.cells[0].key, "full-cone x port-restricted");
-    EXPECT_EQ(m.cells[0].expected, "public");
+    EXPECT_EQ(m.cells[0].expected, Outcome::Public);
     EXPECT_FALSE(m.cells[0].overridden);
-    EXPECT_EQ(m.cells[1].expected, "connected");
+    EXPECT_EQ(m.cells[1].expected, Outcome::Connected);
     EXPECT_TRUE(m.cells[1].overridden);
     EXPECT_EQ(m.cells[2].name, "same-sym");
     EXPECT_EQ(m.cells[3].name, "hairpin-off");
@@ -199,18 +208,18 @@ TEST(MatrixFile, LinksMultiplyTheCells) {
     auto* clean = cell(m, "pr-pr@clean");
     auto* lossy = cell(m, "pr-pr@lossy");
     ASSERT_TRUE(clean && lossy);
-    EXPECT_EQ(clean->expected, "public");
-    EXPECT_EQ(lossy->expected, "connected");
+    EXPECT_EQ(clean->expected, Outcome::Public);
+    EXPECT_EQ(lossy->expected, Outcome::Connected);
     EXPECT_EQ(lossy->key, "port-restricted x port-restricted @ lossy");
-    EXPECT_EQ(cell(m, "pr-sym@clean")->expected, "connected");  // the bare key overrides every setting
-    EXPECT_EQ(cell(m, "pr-sym@lossy")->expected, "connected");
+    EXPECT_EQ(cell(m, "pr-sym@clean")->expected, Outcome::Connected);  // the bare key overrides every setting
+    EXPECT_EQ(cell(m, "pr-sym@lossy")->expected, Outcome::Connected);
     EXPECT_FALSE(clean->scenario.hosts[1].link);
     auto& link = lossy->scenario.hosts[1].link;  // alice
     ASSERT_TRUE(link);
     EXPECT_EQ(*link->loss, 20.0);
     EXPECT_EQ(link->delay->count(), 10);
     EXPECT_FALSE(lossy->scenario.hosts[0].link);  // the server's link stays clean
-    auto text = render_matrix_text(m, {{"pr-pr@lossy", "public"}});
+    auto text = render_matrix_text(m, {{"pr-pr@lossy", Outcome::Public}});
     EXPECT_NE(text.find("links lossy:"), std::string::npos) << text;
 }
 
@@ -252,7 +261,7 @@ TEST(MatrixTable, ClassicTypeByMappingAndFiltering) {
         n.type = r.type;
         if (*r.mapping) n.mapping = r.mapping;
         if (*r.filtering) n.filtering = r.filtering;
-        EXPECT_EQ(classic_type(n).value_or(""), r.want) << r.type << " " << r.mapping << " " << r.filtering;
+        EXPECT_EQ(type_name(classic_type(n)), r.want) << r.type << " " << r.mapping << " " << r.filtering;
     }
 }
 
@@ -279,8 +288,8 @@ TEST(MatrixFile, ExplicitEntryIsTheScenarioNat) {
     auto* to_sym = cell(m, "eim-adf-seq-sym");
     ASSERT_TRUE(to_linux && to_sym);
     EXPECT_EQ(to_linux->key, "eim-adf-seq x linux");
-    EXPECT_EQ(to_linux->expected, "public");        // restricted x port-restricted
-    EXPECT_EQ(to_sym->expected, "peer-reflexive");  // restricted x symmetric
+    EXPECT_EQ(to_linux->expected, Outcome::Public);       // restricted x port-restricted
+    EXPECT_EQ(to_sym->expected, Outcome::PeerReflexive);  // restricted x symmetric
     auto& nat = to_sym->scenario.nats[0];
     EXPECT_EQ(nat.name, "nat-a");
     EXPECT_EQ(nat.type, "port-restricted");
@@ -294,11 +303,11 @@ TEST(MatrixFile, ExplicitEntryIsTheScenarioNat) {
     EXPECT_EQ(nat.where.line, 4);  // the entry (its anchor), for the planner's errors
     EXPECT_TRUE(to_linux->scenario.nats[1].is_linux());
     EXPECT_FALSE(to_linux->scenario.nats[1].mapping);
-    EXPECT_EQ(cell(m, "same-eim-adf-seq")->expected, "local");
+    EXPECT_EQ(cell(m, "same-eim-adf-seq")->expected, Outcome::Local);
     EXPECT_EQ(cell(m, "same-eim-adf-seq")->scenario.nats[0].filtering, "address-dependent");
     EXPECT_TRUE(cell(m, "same-linux")->scenario.nats[0].is_linux());
     for (auto& c : m.cells) EXPECT_FALSE(plan_topology(c.scenario).nodes.empty()) << c.name;
-    auto text = render_matrix_text(m, {{"eim-adf-seq-sym", "peer-reflexive"}});
+    auto text = render_matrix_text(m, {{"eim-adf-seq-sym", Outcome::PeerReflexive}});
     EXPECT_NE(text.find("eim-adf-seq     (not run)       peer-reflexive"), std::string::npos) << text;
 }
 
@@ -323,7 +332,7 @@ TEST(MatrixFile, EntriesTakeTheRowOfTheirBehaviour) {
                                std::string("matrix:\n  name: m\n  a: [") + r.a + "]\n  b: [" + r.b + "]\n");
         auto m = load_matrix(path);
         ASSERT_EQ(m.cells.size(), 1u) << r.a;
-        EXPECT_EQ(m.cells[0].expected, r.want) << r.a << " x " << r.b;
+        EXPECT_EQ(m.cells[0].expected, *parse_outcome(r.want)) << r.a << " x " << r.b;
         EXPECT_FALSE(m.cells[0].overridden);
     }
 }
@@ -349,10 +358,10 @@ TEST(MatrixFile, NonClassicPairNeedsExpect) {
 )");
     auto m = load_matrix(with_expect);
     ASSERT_EQ(m.cells.size(), 3u);
-    EXPECT_EQ(cell(m, "sym-fc")->expected, "peer-reflexive");
-    EXPECT_EQ(cell(m, "sym-adm")->expected, "not-connected");
+    EXPECT_EQ(cell(m, "sym-fc")->expected, Outcome::PeerReflexive);
+    EXPECT_EQ(cell(m, "sym-adm")->expected, Outcome::NotConnected);
     EXPECT_TRUE(cell(m, "sym-adm")->overridden);
-    EXPECT_EQ(cell(m, "same-adm")->expected, "local");  // same NAT: always local
+    EXPECT_EQ(cell(m, "same-adm")->expected, Outcome::Local);  // same NAT: always local
     // With links, every setting's cell needs its outcome.
     auto one_setting = write_temp("one_setting", R"(matrix:
   name: m
@@ -406,4 +415,222 @@ TEST(MatrixFile, RejectsBadEntriesWithFileLineColumn) {
         auto got = error_of(path);
         EXPECT_EQ(got.rfind(path + ":" + c.want, 0), 0u) << c.name << ": " << got;
     }
+}
+
+// ---- template matrices: the user's scenario across the grid -----------------
+
+namespace {
+
+const char* kOverlay = R"(name: overlay
+nats:
+  home: {type: port-restricted}
+  office: {type: port-restricted}
+hosts:
+  server:
+    address: 198.18.0.2
+    run: rendezvous --listen 0.0.0.0:3478 --no-relay
+  alice:
+    behind: home
+    run: peer --server ${server}:3478 --name alice --no-relay --connect bob
+  bob:
+    behind: office
+    run: peer --server ${server}:3478 --name bob --no-relay
+expect:
+  - {id: reaches, connected: [alice, bob]}
+  - {id: apart, not_connected: [alice, bob]}
+  - {output: bob, matches: "."}
+)";
+
+// The template beside the matrix file, which names it relatively.
+std::string template_matrix(const std::string& name, const std::string& body) {
+    auto dir = std::filesystem::temp_directory_path() / "natlab-template";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "overlay.yaml") << kOverlay;
+    auto path = dir / (name + ".yaml");
+    std::ofstream(path) << "matrix:\n  name: m\n  template: overlay.yaml\n" << body;
+    return path.string();
+}
+
+const char* kOverlayAxes = R"(  axes: {a: home, b: office}
+  a: [full-cone, symmetric]
+  b: [port-restricted]
+  same_nat: [symmetric]
+  hairpin: [on]
+  when:
+    connected: [reaches]
+    not-connected: [apart]
+)";
+
+Verdict held(bool yes) {
+    return {"x", yes, yes ? "" : "no"};
+}
+
+}  // namespace
+
+TEST(MatrixTemplate, CellsAreTheTemplateWithItsAxisNatsSubstituted) {
+    auto m = load_matrix(template_matrix("overlay_grid", kOverlayAxes));
+    ASSERT_EQ(m.cells.size(), 4u);
+    EXPECT_EQ(m.corner, "alice \\ bob");
+    EXPECT_EQ(m.rows, (std::vector<std::string>{"full-cone", "symmetric"}));
+    EXPECT_EQ(m.columns, (std::vector<std::string>{"port-restricted"}));
+    auto* fc = cell(m, "fc-pr");
+    auto* sym = cell(m, "sym-pr");
+    ASSERT_TRUE(fc && sym);
+    EXPECT_EQ(fc->expected, Outcome::Public);
+    EXPECT_EQ(sym->expected, Outcome::NotConnected);
+    EXPECT_EQ(fc->scenario.find_nat("home")->type, "full-cone");
+    EXPECT_EQ(fc->scenario.find_nat("office")->type, "port-restricted");
+    EXPECT_EQ(fc->scenario.hosts.size(), 3u);
+    // Every expectation is run; the class's and the unnamed ones bind.
+    EXPECT_EQ(fc->scenario.expectations.size(), 3u);
+    EXPECT_EQ(fc->binding, (std::vector<std::size_t>{0, 2}));
+    EXPECT_EQ(sym->binding, (std::vector<std::size_t>{1, 2}));
+    EXPECT_TRUE(fc->peers.empty());
+    auto* same = cell(m, "same-sym");
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same->expected, Outcome::Local);
+    ASSERT_EQ(same->scenario.nats.size(), 1u);
+    EXPECT_EQ(same->scenario.nats[0].type, "symmetric");
+    EXPECT_EQ(same->scenario.find_host("bob")->behind, "home");
+    auto* hairpin = cell(m, "hairpin-on");
+    ASSERT_TRUE(hairpin);
+    EXPECT_EQ(hairpin->scenario.nats[0].name, "outer");
+    EXPECT_EQ(hairpin->scenario.find_nat("office")->behind, "outer");
+    for (auto& c : m.cells) EXPECT_FALSE(plan_topology(c.scenario).nodes.empty()) << c.name;
+}
+
+// Without peers, what a cell came to is the class whose expectations held.
+TEST(MatrixTemplate, SeenIsTheClassThatHeld) {
+    auto m = load_matrix(template_matrix("overlay_seen", kOverlayAxes));
+    std::vector<Verdict> connected = {held(true), held(false), held(true)};
+    auto fc = judge_matrix_cell(*cell(m, "fc-pr"), connected, {});
+    EXPECT_EQ(fc.seen.outcome, Outcome::Public);
+    ASSERT_EQ(fc.verdicts.size(), 3u);  // reaches, the output, the outcome
+    for (auto& v : fc.verdicts) EXPECT_TRUE(v.held) << v.expectation;
+    auto sym = judge_matrix_cell(*cell(m, "sym-pr"), connected, {});
+    EXPECT_EQ(sym.seen.outcome, Outcome::Connected);
+    EXPECT_FALSE(sym.verdicts.back().held);
+    EXPECT_EQ(sym.verdicts.back().detail, "outcome was connected");
+    auto none = judge_matrix_cell(*cell(m, "sym-pr"), {held(false), held(false), held(true)}, {});
+    EXPECT_EQ(none.seen.outcome, Outcome::Unclassified);
+}
+
+// The notes in result.json are enough to draw the grid again (nat-lab merge).
+TEST(MatrixTemplate, NotesDrawTheSameGrid) {
+    auto m = load_matrix(template_matrix("overlay_notes", kOverlayAxes));
+    Observed seen = {
+        {"fc-pr", Outcome::Public}, {"sym-pr", Outcome::Connected}, {"same-sym", Outcome::Local}};
+    std::vector<nlohmann::json> notes;
+    for (auto& c : m.cells)
+        if (seen.count(c.name)) notes.push_back(cell_note(m, c, seen.at(c.name)));
+    Observed back;
+    auto merged = matrix_from_notes(notes, back);
+    EXPECT_EQ(back, seen);
+    EXPECT_EQ(merged.name, "m");
+    EXPECT_EQ(render_matrix_text(merged, back).substr(0, 60), render_matrix_text(m, seen).substr(0, 60));
+    EXPECT_NE(render_matrix_text(merged, back).find("connected != not-connected"), std::string::npos);
+    notes.push_back(notes[0]);
+    EXPECT_THROW(matrix_from_notes(notes, back), std::exception);  // a cell twice
+}
+
+// One axis: the partner on the internet counts as full-cone. Three: the worst pair.
+TEST(MatrixTemplate, OneAxisAndThreeAxes) {
+    auto path = write_temp("inline", R"(matrix:
+  name: mesh
+  scenario:
+    nats: {n1: {}, n2: {}, n3: {}}
+    hosts:
+      a: {behind: n1, run: sleep 1}
+      b: {behind: n2, run: sleep 1}
+      c: {behind: n3, run: sleep 1}
+    expect:
+      - {id: a-ok, exit: a}
+  axes: {x: n1, y: n2, z: n3}
+  x: [full-cone, symmetric]
+  y: [port-restricted]
+  z: [restricted]
+  when: {connected: [a-ok], not-connected: []}
+)");
+    auto m = load_matrix(path);
+    ASSERT_EQ(m.cells.size(), 2u);
+    EXPECT_EQ(m.corner, "a \\ b x c");
+    EXPECT_EQ(m.columns, (std::vector<std::string>{"port-restricted x restricted"}));
+    EXPECT_EQ(m.cells[0].name, "fc-pr-r");
+    EXPECT_EQ(m.cells[0].key, "full-cone x port-restricted x restricted");
+    EXPECT_EQ(m.cells[0].expected, Outcome::Public);
+    EXPECT_EQ(m.cells[1].expected, Outcome::NotConnected);  // symmetric x port-restricted
+    auto one = write_temp("one_axis", R"(matrix:
+  name: solo
+  scenario:
+    nats: {n1: {}}
+    hosts:
+      a: {behind: n1, run: sleep 1}
+      web: {run: sleep 1}
+    expect:
+      - {id: a-ok, exit: a}
+  axes: {x: n1}
+  x: [symmetric, restricted]
+  when: {connected: [a-ok]}
+)");
+    auto s = load_matrix(one);
+    EXPECT_EQ(s.columns, (std::vector<std::string>{"outcome"}));
+    EXPECT_EQ(cell(s, "sym")->expected, Outcome::PeerReflexive);
+    EXPECT_EQ(cell(s, "r")->expected, Outcome::Public);
+}
+
+// Every bad new key: one line, FILE:LINE:COL, before anything is built.
+TEST(MatrixTemplate, RejectsWithFileLineColumn) {
+    struct Case {
+        const char* name;
+        const char* body;  // after "matrix:\n  name: m\n  template: overlay.yaml\n"
+        const char* want;  // after "FILE:"
+    } cases[] = {
+        {"t_no_axes", "  a: [full-cone]\n", "2:3: a template matrix needs axes:"},
+        {"t_axes_list", "  axes: [home]\n", "4:9: axes must map axis names to NATs of the template"},
+        {"t_axis_nat", "  axes: {a: cellar}\n",
+         "4:13: no NAT 'cellar' in the template (its NATs: home, office)"},
+        {"t_axis_name", "  axes: {A: home}\n", "4:10: axis name 'A' must start with a lowercase letter"},
+        {"t_axis_key", "  axes: {when: home}\n", "4:10: axis name 'when' is a key of matrix files"},
+        {"t_axis_twice", "  axes: {a: home, b: home}\n", "4:22: NAT 'home' is axis 'a' already"},
+        {"t_no_entries", "  axes: {a: home}\n  when: {connected: [reaches]}\n",
+         "2:3: matrix needs `a`: the NATs of axis a (the template's 'home')"},
+        {"t_no_when", "  axes: {a: home}\n  a: [full-cone]\n", "2:3: a template matrix needs when:"},
+        {"t_when_outcome", "  axes: {a: home}\n  a: [full-cone]\n  when: {maybe: [reaches]}\n",
+         "6:10: unknown outcome 'maybe'"},
+        {"t_when_id", "  axes: {a: home}\n  a: [full-cone]\n  when: {connected: [nope]}\n",
+         "6:22: no expectation with id 'nope' in the template (ids: reaches, apart)"},
+        {"t_when_list", "  axes: {a: home}\n  a: [full-cone]\n  when: {connected: reaches}\n",
+         "6:21: a class of when: must be a list of expectation ids"},
+        {"t_when_class", "  axes: {a: home}\n  a: [full-cone]\n  when: {not-connected: [apart]}\n",
+         "6:9: cell 'full-cone' expects public and when: has no class for it"},
+        {"t_peers_one", "  axes: {a: home}\n  a: [full-cone]\n  peers: [alice]\n",
+         "6:10: peers must name two hosts"},
+        {"t_peers_host", "  axes: {a: home}\n  a: [full-cone]\n  peers: [alice, carol]\n",
+         "6:18: no host 'carol' in the template"},
+        {"t_same_one_axis",
+         "  axes: {a: home}\n  a: [full-cone]\n  same_nat: [full-cone]\n  when: {connected: []}\n",
+         "6:13: same_nat needs two axes"},
+        {"t_both", "  scenario: {hosts: {}}\n  axes: {a: home}\n",
+         "4:13: a matrix takes template: or scenario:, not both"},
+        {"t_unknown_key", "  axes: {a: home}\n  a: [full-cone]\n  colour: red\n",
+         "6:3: unknown key 'colour' in matrix"},
+    };
+    for (auto& c : cases) {
+        auto path = template_matrix(c.name, c.body);
+        auto got = error_of(path);
+        EXPECT_EQ(got.rfind(path + ":" + c.want, 0), 0u) << c.name << ": " << got;
+        EXPECT_EQ(got.find('\n'), std::string::npos) << c.name;
+    }
+    auto missing = write_temp("t_missing", "matrix:\n  name: m\n  template: nope.yaml\n");
+    EXPECT_EQ(error_of(missing).rfind(missing + ":3:13: no template scenario 'nope.yaml'", 0), 0u)
+        << error_of(missing);
+    auto nested = write_temp("t_matrix", "matrix:\n  name: m\n  template: natlab-matrix-t_missing.yaml\n");
+    EXPECT_EQ(
+        error_of(nested).rfind(nested + ":3:13: template 'natlab-matrix-t_missing.yaml' is a matrix file", 0),
+        0u)
+        << error_of(nested);
+    auto bad_inline =
+        write_temp("t_inline", "matrix:\n  name: m\n  scenario:\n    hosts: {a: {behind: moon}}\n");
+    EXPECT_EQ(error_of(bad_inline).rfind(bad_inline + ":4:25: host 'a' is behind 'moon'", 0), 0u)
+        << error_of(bad_inline);
 }

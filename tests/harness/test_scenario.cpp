@@ -196,6 +196,12 @@ const BadCase kBad[] = {
      "lossless must be true or false"},
     {"repeat zero", std::string(kGood) + "repeat: 0\n", 20, 9, "repeat must be between 1 and 10000"},
     {"capture not a bool", std::string(kGood) + "capture: maybe\n", 20, 10, "capture must be true or false"},
+    {"bad expectation id", std::string(kGood) + "  - {id: Up, exit: alice}\n", 20, 10,
+     "expectation id 'Up' must start with a lowercase letter"},
+    {"expectation id twice", std::string(kGood) + "  - {id: up, exit: alice}\n  - {id: up, exit: bob}\n", 21,
+     10, "expectation id 'up' twice"},
+    {"unknown key beside an id", std::string(kGood) + "  - {id: up, exit: alice, colour: red}\n", 20, 27,
+     "unknown key 'colour' in expectation"},
     {"address listed twice",
      with("type: full-cone", "type: full-cone\n    addresses: [100.64.0.9, 100.64.0.9]", kNested), 7, 16,
      "address 100.64.0.9 for NAT 'home' is already taken"},
@@ -242,6 +248,20 @@ TEST(Scenario, GoodOneLoads) {
     EXPECT_EQ(s.expectations[0].within, Millis(5000));
     EXPECT_TRUE(s.capture);
     EXPECT_TRUE(plan_topology(s).capture);
+    std::remove(path.c_str());
+}
+
+// `id:` names an expectation for a matrix's `when:`; it changes nothing else.
+TEST(Scenario, ExpectationIdsLoad) {
+    auto path = write_temp(std::string(kGood) + "  - {id: alice-ok, exit: alice, code: 0}\n");
+    auto s = load_scenario(path);
+    ASSERT_EQ(s.expectations.size(), 3u);
+    EXPECT_EQ(s.expectations[0].id, "");
+    EXPECT_EQ(s.expectations[2].id, "alice-ok");
+    EXPECT_EQ(s.expectations[2].kind, ExpectKind::Exit);
+    EXPECT_EQ(s.expectations[2].hosts, std::vector<std::string>{"alice"});
+    EXPECT_EQ(s.expectations[2].where.line, 20);
+    EXPECT_EQ(s.expectations[2].id_where.column, 10);
     std::remove(path.c_str());
 }
 

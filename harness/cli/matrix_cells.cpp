@@ -1,0 +1,367 @@
+// Expanding a matrix spec into cells: the template scenario with its axis
+// NATs' behaviour substituted, one cell per combination of the axes'
+// entries; the same-NAT and hairpin shapes; links settings; peer timing;
+// and which expectations bind each cell. Pure: scenarios in, scenarios out.
+#include <algorithm>
+#include <array>
+#include <filesystem>
+
+#include "harness/cli/matrix_spec.h"
+#include "src/net/enum_names.h"
+
+namespace natlab::harness {
+namespace {
+
+using nat::EnumName;
+using nat::NatType;
+
+// The short form of each preset in cell names: "pr-sym".
+constexpr std::array kShortNames{
+    EnumName<NatType>{NatType::FullCone, "fc"},
+    EnumName<NatType>{NatType::Restricted, "r"},
+    EnumName<NatType>{NatType::PortRestricted, "pr"},
+    EnumName<NatType>{NatType::Symmetric, "sym"},
+};
+static_assert(nat::names_in_order(kShortNames, NatType::Symmetric));
+
+// Presets by their short form, other entries by their own name.
+std::string short_name(const AxisEntry& e) {
+    if (e.is_explicit) return e.name;
+    auto t = nat::parse_nat_type(e.name);
+    return t ? std::string(nat::name_of(kShortNames, *t)) : e.name;
+}
+
+std::string join(const std::vector<std::string>& words, const std::string& sep) {
+    std::string out;
+    for (auto& w : words) out += (out.empty() ? "" : sep) + w;
+    return out;
+}
+
+// "eim-adf (mapping endpoint-independent, filtering address-dependent)".
+std::string describe_entry(const AxisEntry& e) {
+    if (!e.is_explicit) return e.name;
+    std::vector<std::string> keys;
+    auto& n = e.nat;
+    if (n.type != "port-restricted") keys.push_back("type " + n.type);
+    if (n.mapping) keys.push_back("mapping " + *n.mapping);
+    if (n.filtering) keys.push_back("filtering " + *n.filtering);
+    if (n.port_allocation) keys.push_back("port_allocation " + *n.port_allocation);
+    return keys.empty() ? e.name : e.name + " (" + join(keys, ", ") + ")";
+}
+
+std::vector<std::string> hosts_behind(const Scenario& s, const std::string& nat) {
+    std::vector<std::string> out;
+    for (auto& h : s.hosts)
+        if (h.behind == nat) out.push_back(h.name);
+    return out;
+}
+
+// Who an axis NAT stands for: the hosts behind it ("alice"), or its name.
+std::string who(const Scenario& s, const std::string& nat) {
+    auto hosts = hosts_behind(s, nat);
+    return hosts.empty() ? nat : join(hosts, ", ");
+}
+
+NatSpec* nat_of(Scenario& s, const std::string& name) {
+    auto it = std::find_if(s.nats.begin(), s.nats.end(), [&](auto& n) { return n.name == name; });
+    return it == s.nats.end() ? nullptr : &*it;
+}
+
+// The axis NAT takes the entry's behaviour; its name, LAN, addresses, place
+// and link stay the template's.
+void substitute(NatSpec& n, const AxisEntry& e) {
+    NatSpec kept = n;
+    n = e.nat;
+    n.name = kept.name;
+    n.lan = kept.lan;
+    n.lan_where = kept.lan_where;
+    n.addresses = kept.addresses;
+    n.address_where = kept.address_where;
+    n.behind = kept.behind;
+    n.behind_where = kept.behind_where;
+    n.link = kept.link;
+    n.where = n.type_where = e.where;
+}
+
+// ---- the outcome table over a combination ----------------------------------
+
+int badness(Outcome o) {
+    return o == Outcome::NotConnected ? 2 : o == Outcome::PeerReflexive ? 1 : 0;
+}
+
+// One axis: the partner is on the internet (no NAT: full-cone's row). Two:
+// the table. More: the worst pair (every pair must connect).
+std::optional<Outcome> table_outcome(const std::vector<NatType>& types) {
+    if (types.size() == 1) return expected_outcome(types[0], NatType::FullCone);
+    Outcome worst = Outcome::Public;
+    for (std::size_t i = 0; i < types.size(); ++i)
+        for (std::size_t j = i + 1; j < types.size(); ++j) {
+            auto o = expected_outcome(types[i], types[j]);
+            if (badness(o) > badness(worst)) worst = o;
+        }
+    return worst;
+}
+
+using Combination = std::vector<const AxisEntry*>;
+
+// The table's outcome, or the entry that has no classic type.
+std::optional<Outcome> combination_outcome(const Combination& combo, Location& open_at) {
+    std::vector<NatType> types;
+    for (auto* e : combo) {
+        auto t = classic_type(e->nat);
+        if (!t) {
+            open_at = e->where;
+            return std::nullopt;
+        }
+        types.push_back(*t);
+    }
+    return table_outcome(types);
+}
+
+// Every combination of the axes' entries, the first axis slowest.
+std::vector<Combination> combinations(const std::vector<Axis>& axes) {
+    std::vector<Combination> out = {{}};
+    for (auto& axis : axes) {
+        std::vector<Combination> next;
+        for (auto& prefix : out)
+            for (auto& e : axis.entries) {
+                next.push_back(prefix);
+                next.back().push_back(&e);
+            }
+        out = std::move(next);
+    }
+    return out;
+}
+
+std::vector<std::string> combo_names(const Combination& combo, bool short_form) {
+    std::vector<std::string> out;
+    for (auto* e : combo) out.push_back(short_form ? short_name(*e) : e->name);
+    return out;
+}
+
+// The column of a combination: the other axes' entries ("outcome" for one axis).
+std::string column_of(const Combination& combo) {
+    auto names = combo_names(combo, false);
+    if (names.size() == 1) return "outcome";
+    return join(std::vector<std::string>(names.begin() + 1, names.end()), " x ");
+}
+
+MatrixCell base_cell(const MatrixSpec& spec, const std::string& name) {
+    MatrixCell c;
+    c.name = name;
+    c.scenario = spec.base;
+    c.scenario.name = name;
+    c.scenario.file = spec.where.file;
+    c.peers = spec.peers;
+    return c;
+}
+
+MatrixCell combination_cell(const MatrixSpec& spec, const Combination& combo, OpenCells& open) {
+    auto c = base_cell(spec, join(combo_names(combo, true), "-"));
+    c.key = join(combo_names(combo, false), " x ");
+    c.row = combo[0]->name;
+    c.column = column_of(combo);
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < combo.size(); ++i) {
+        substitute(*nat_of(c.scenario, spec.axes[i].nat), *combo[i]);
+        parts.push_back(who(spec.base, spec.axes[i].nat) + " behind " + describe_entry(*combo[i]));
+    }
+    c.scenario.description = join(parts, ", ");
+    Location open_at;
+    auto table = combination_outcome(combo, open_at);
+    if (table) c.expected = *table;
+    if (!table) open[c.key] = open_at;
+    return c;
+}
+
+// Every reference to NAT `from` now names `into`; `from` is gone.
+void fold_nat(Scenario& s, const std::string& from, const std::string& into) {
+    s.nats.erase(std::remove_if(s.nats.begin(), s.nats.end(), [&](auto& n) { return n.name == from; }),
+                 s.nats.end());
+    for (auto& n : s.nats)
+        if (n.behind == from) n.behind = into;
+    for (auto& h : s.hosts)
+        if (h.behind == from) h.behind = into;
+    for (auto& e : s.expectations)
+        if (e.kind == ExpectKind::Counter && e.hosts[0] == from) e.hosts[0] = into;
+    for (auto& step : s.timeline)
+        if (step.target == from) step.target = into;
+}
+
+// The hosts of the second axis NAT behind the first, which takes `e`.
+MatrixCell same_nat_cell(const MatrixSpec& spec, const AxisEntry& e) {
+    auto c = base_cell(spec, "same-" + short_name(e));
+    c.key = "same " + e.name;
+    c.row = "same NAT";
+    c.column = e.name;
+    c.expected = Outcome::Local;
+    auto& a = spec.axes[0].nat;
+    auto& b = spec.axes[1].nat;
+    substitute(*nat_of(c.scenario, a), e);
+    fold_nat(c.scenario, b, a);
+    c.scenario.description =
+        who(spec.base, a) + " and " + who(spec.base, b) + " behind one " + describe_entry(e) + " NAT";
+    return c;
+}
+
+NatSpec outer_nat(bool on, const Location& where) {
+    NatSpec n;
+    n.name = "outer";
+    n.where = n.type_where = n.lan_where = n.address_where = n.behind_where = where;
+    n.hairpin = on;
+    n.lan = Cidr::parse("100.64.0.0/24");
+    return n;
+}
+
+// The first two axis NATs behind one outer NAT: their hosts' local
+// endpoints are in two different LANs, so their only path is the outer
+// NAT's hairpin.
+MatrixCell hairpin_cell(const MatrixSpec& spec, bool on) {
+    auto c = base_cell(spec, on ? "hairpin-on" : "hairpin-off");
+    c.key = on ? "hairpin on" : "hairpin off";
+    c.row = "hairpin";
+    c.column = on ? "on" : "off";
+    c.expected = on ? Outcome::Public : Outcome::NotConnected;
+    c.scenario.description =
+        std::string("two homes behind one outer NAT, hairpinning ") + (on ? "on" : "off");
+    for (std::size_t i = 0; i < 2; ++i) nat_of(c.scenario, spec.axes[i].nat)->behind = "outer";
+    c.scenario.nats.insert(c.scenario.nats.begin(), outer_nat(on, spec.where));
+    return c;
+}
+
+// ---- peer timing -------------------------------------------------------------
+
+bool runs_peer(const HostSpec& h) {
+    return !h.run.empty() && std::filesystem::path(h.run[0]).filename() == "peer";
+}
+
+void set_flag(std::vector<std::string>& argv, const std::string& flag, Millis value) {
+    auto text = std::to_string(value.count() / 1000.0);
+    auto it = std::find(argv.begin(), argv.end(), flag);
+    if (it != argv.end() && it + 1 != argv.end())
+        *(it + 1) = text;
+    else
+        argv.insert(argv.end(), {flag, text});
+}
+
+// The file's punch_timeout/timeout on every peer; the lab's deadline 5 s past it.
+void apply_timing(const PeerTiming& t, Scenario& s) {
+    for (auto& h : s.hosts) {
+        if (!runs_peer(h)) continue;
+        if (t.punch) set_flag(h.run, "--punch-timeout", *t.punch);
+        if (t.timeout) set_flag(h.run, "--timeout", *t.timeout);
+    }
+    if (t.timeout) s.timeout = *t.timeout + Millis(5000);
+}
+
+bool impaired(const LinkImpairment& l) {
+    return l.delay || l.jitter || l.loss || l.rate;
+}
+
+// The hosts behind the template's axis NATs: those a links setting impairs.
+std::vector<std::string> axis_hosts(const MatrixSpec& spec) {
+    std::vector<std::string> out;
+    for (auto& axis : spec.axes)
+        for (auto& h : hosts_behind(spec.base, axis.nat)) out.push_back(h);
+    return out;
+}
+
+MatrixCell under_link(MatrixCell c, const std::vector<std::string>& hosts, const std::string& variant,
+                      const LinkImpairment& link) {
+    c.variant = variant;
+    c.name += "@" + variant;
+    c.key += " @ " + variant;
+    c.scenario.name = c.name;
+    c.scenario.description += ", links " + variant;
+    if (!impaired(link)) return c;
+    for (auto& h : c.scenario.hosts)
+        if (std::find(hosts.begin(), hosts.end(), h.name) != hosts.end()) h.link = link;
+    return c;
+}
+
+bool in(const std::vector<std::size_t>& list, std::size_t i) {
+    return std::find(list.begin(), list.end(), i) != list.end();
+}
+
+bool in_any_class(const OutcomeClasses& classes, std::size_t i) {
+    for (auto& [o, list] : classes)
+        if (in(list, i)) return true;
+    return false;
+}
+
+// Keeps the expectations at `keep`, in order.
+std::vector<Expectation> kept(const std::vector<Expectation>& all, const std::vector<std::size_t>& keep) {
+    std::vector<Expectation> out;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (in(keep, i)) out.push_back(all[i]);
+    return out;
+}
+
+std::string class_words(const OutcomeClasses& classes) {
+    std::vector<std::string> words;
+    for (auto& [o, list] : classes) words.emplace_back(to_string(o));
+    return join(words, ", ");
+}
+
+}  // namespace
+
+const std::vector<std::size_t>* class_of(const OutcomeClasses& classes, Outcome expected) {
+    auto find = [&](Outcome o) -> const std::vector<std::size_t>* {
+        for (auto& [c, list] : classes)
+            if (c == o) return &list;
+        return nullptr;
+    };
+    if (auto* own = find(expected)) return own;
+    bool path =
+        expected == Outcome::Local || expected == Outcome::Public || expected == Outcome::PeerReflexive;
+    return path ? find(Outcome::Connected) : nullptr;
+}
+
+std::vector<MatrixCell> expand_cells(const MatrixSpec& spec, OpenCells& open) {
+    std::vector<MatrixCell> cells;
+    for (auto& combo : combinations(spec.axes)) cells.push_back(combination_cell(spec, combo, open));
+    for (auto& e : spec.same) cells.push_back(same_nat_cell(spec, e));
+    for (bool on : spec.hairpin) cells.push_back(hairpin_cell(spec, on));
+    for (auto& c : cells) apply_timing(spec.timing, c.scenario);
+    return cells;
+}
+
+std::vector<MatrixCell> with_links(const MatrixSpec& spec, const std::vector<MatrixCell>& cells) {
+    if (spec.links.empty()) return cells;
+    auto hosts = axis_hosts(spec);
+    std::vector<MatrixCell> out;
+    for (auto& [variant, link] : spec.links)
+        for (auto& c : cells) out.push_back(under_link(c, hosts, variant, link));
+    return out;
+}
+
+void bind_expectations(const MatrixSpec& spec, const Location& when_at, MatrixCell& c) {
+    auto* mine = class_of(spec.classes, c.expected);
+    if (!mine && !spec.classes.empty())
+        throw ScenarioError(
+            when_at, "cell '" + c.key + "' expects " + std::string(to_string(c.expected)) +
+                         " and when: has no class for it (classes: " + class_words(spec.classes) + ")");
+    std::vector<std::size_t> binding;
+    for (std::size_t i = 0; i < c.scenario.expectations.size(); ++i)
+        if (!in_any_class(spec.classes, i) || (mine && in(*mine, i))) binding.push_back(i);
+    if (spec.peers.empty()) {
+        c.classes = spec.classes;
+        c.binding = binding;
+        return;
+    }
+    c.scenario.expectations = kept(c.scenario.expectations, binding);
+    for (std::size_t i = 0; i < c.scenario.expectations.size(); ++i) c.binding.push_back(i);
+}
+
+void grid_shape(const MatrixSpec& spec, Matrix& m) {
+    for (auto& e : spec.axes[0].entries) m.rows.push_back(e.name);
+    std::vector<Axis> rest(spec.axes.begin() + 1, spec.axes.end());
+    for (auto& combo : combinations(rest)) m.columns.push_back(join(combo_names(combo, false), " x "));
+    if (rest.empty()) m.columns = {"outcome"};
+    std::vector<std::string> sides;
+    for (auto& a : rest) sides.push_back(who(spec.base, a.nat));
+    m.corner = who(spec.base, spec.axes[0].nat) + " \\ " + (sides.empty() ? "" : join(sides, " x "));
+    if (sides.empty()) m.corner = who(spec.base, spec.axes[0].nat);
+}
+
+}  // namespace natlab::harness
