@@ -140,7 +140,15 @@ async def talk(conn, controlling):
     return sent == received == MESSAGES
 
 
+def quiet_background_errors(loop, context):
+    """aioice's background tasks (TURN ChannelBind, consent checks) fail on
+    their own; one line each instead of a traceback."""
+    error = context.get("exception")
+    say("background-error", what=context.get("message", ""), error=str(error) if error else "")
+
+
 async def run_agent(args):
+    asyncio.get_running_loop().set_exception_handler(quiet_background_errors)
     conn = connection(args)
     await conn.gather_candidates()
     say("gathered", candidates=[describe(c) for c in conn.local_candidates])
