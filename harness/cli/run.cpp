@@ -291,7 +291,18 @@ std::string make_run_dir(const std::string& parent, const std::string& label) {
     return dir.string();
 }
 
+// Set-up commands run before the lab: a missing program is bad input too.
+static void resolve_setup(Topology& topo, const std::string& bin_dir) {
+    for (auto& step : topo.setup) {
+        auto path = resolve_program(step.argv[0], bin_dir);
+        if (path.empty())
+            throw ScenarioError(step.where, "set-up command: no program '" + step.argv[0] + "' on PATH");
+        step.argv[0] = path;
+    }
+}
+
 void resolve_programs(const Scenario& scenario, Topology& topo, const std::string& bin_dir) {
+    resolve_setup(topo, bin_dir);
     for (auto& node : topo.nodes) {
         if (!node.setup_argv.empty()) {
             auto path = resolve_program(node.setup_argv[0], bin_dir);

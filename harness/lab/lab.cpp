@@ -25,8 +25,10 @@
 #include "harness/lab/netlink.h"
 #include "harness/lab/netns.h"
 #include "harness/lab/parallel.h"
+#include "harness/lab/preparation.h"
 #include "harness/lab/process.h"
 #include "harness/lab/schedule.h"
+#include "harness/plan/host_files.h"
 #include "src/net/setup_error.h"
 
 namespace natlab::harness {
@@ -92,6 +94,14 @@ void private_run(const std::string& out_dir) {
     if (out_dir.rfind("/run/", 0) == 0 || out_dir.rfind("/var/run/", 0) == 0) return;
     if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
         throw_errno("mount a private /run in the lab");
+}
+
+// The program's own directory and the set-up directory, in its words and
+// its environment (host_files.h).
+void add_generated(SpawnSpec& spec, const NodePlan& node, const std::string& run_dir) {
+    for (auto& word : spec.argv) word = expand_dirs(word, host_dir(run_dir, node.name), setup_dir(run_dir));
+    auto env = run_environment(node, run_dir);
+    spec.env.insert(spec.env.begin(), env.begin(), env.end());
 }
 
 class Lab {
@@ -238,9 +248,10 @@ void Lab::start_stages() {
 
 pid_t Lab::start(std::size_t index, int pass_fd, std::vector<std::string> extra_args) {
     auto& node = topo_.nodes[index];
-    SpawnSpec spec{node.name, node.argv, ns_.at(node.name).fd(), path(node.name + ".log"), pass_fd,
-                   -1,        node.env};
+    SpawnSpec spec{node.name, node.argv, ns_.at(node.name).fd(), path(node.name + ".log"), pass_fd, -1,
+                   node.env,  {}};
     spec.argv.insert(spec.argv.end(), extra_args.begin(), extra_args.end());
+    add_generated(spec, node, opts_.out_dir);
     pid_t pid = spawn(spec);
     running_[pid] = index;
     auto& p = facts_.processes[index];
@@ -284,7 +295,7 @@ int Lab::start_emulator(std::size_t index) {
 void Lab::load_ruleset(const NodePlan& nat) {
     auto file = path(nat.name + ".nft");
     std::ofstream(file) << nat.ruleset;
-    SpawnSpec spec{nat.name, nat.setup_argv, ns_.at(nat.name).fd(), path(nat.name + ".log"), -1, -1, {}};
+    SpawnSpec spec{nat.name, nat.setup_argv, ns_.at(nat.name).fd(), path(nat.name + ".log"), -1, -1, {}, {}};
     spec.argv.push_back(file);
     pid_t pid = spawn(spec);
     int status = 0;
@@ -716,6 +727,7 @@ int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::ti
     Lab lab(topo, opts);
     try {
         private_run(opts.out_dir);
+        prepare_run(topo, opts.out_dir, opts.timeout);
         lab.build();
         timing("build", lab.elapsed_ms());
         if (topo.capture) lab.start_capture();

@@ -41,7 +41,7 @@ void LinkStages::start(const Topology& topo, const std::string& program, int swi
         if (::pipe2(ready, O_CLOEXEC) != 0) throw_errno("pipe");
         Stage stage{
             static_cast<int>(i), link.node, -1, in[1], ready[0], out_dir + "/" + link.stage->log_file, false};
-        SpawnSpec spec{"link " + link.node, link.stage->argv, switch_fd, stage.log, ready[1], in[0], {}};
+        SpawnSpec spec{"link " + link.node, link.stage->argv, switch_fd, stage.log, ready[1], in[0], {}, {}};
         spec.argv[0] = program;
         spec.argv.insert(spec.argv.end(),
                          {"--ready-fd", "3", "--events", out_dir + "/" + link.stage->events_file});

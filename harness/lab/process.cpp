@@ -52,6 +52,7 @@ std::vector<char*> pointers(std::vector<std::string>& words) {
     int err = 0;
     if (::setns(spec.netns_fd, CLONE_NEWNET) != 0) err = errno;
     ::setpgid(0, 0);
+    if (!err && !spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) err = errno;
     int in_fd = spec.stdin_fd >= 0 ? spec.stdin_fd : ::open("/dev/null", O_RDONLY);
     if (!err && (in_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0))
         err = errno;

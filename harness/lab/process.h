@@ -25,6 +25,7 @@ struct SpawnSpec {
     int pass_fd = -1;                                      // handed to the child as fd 3, if set
     int stdin_fd = -1;                                     // the child's stdin; -1: /dev/null
     std::vector<std::pair<std::string, std::string>> env;  // set in the child's environment
+    std::string cwd;                                       // its working directory; empty: the lab's
 };
 
 pid_t spawn(const SpawnSpec& spec);

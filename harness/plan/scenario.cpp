@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "harness/plan/host_files.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
 #include "simulator/router/counter_table.h"
@@ -279,7 +280,7 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     if (body.IsNull()) return host;
     r.check_map(body, "host '" + host.name + "'",
-                {"behind", "address", "run", "delay", "env", "after", "link"});
+                {"behind", "address", "run", "delay", "env", "after", "link", "files"});
     if (auto n = body["behind"]) {
         host.behind = r.text(n, "behind");
         host.behind_where = r.at(n);
@@ -296,6 +297,7 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
         host.after_where = r.at(n);
     }
     if (auto n = body["link"]) host.link = read_impairment(r, n, "link of host '" + host.name + "'");
+    if (auto n = body["files"]) host.files = read_files(r, n, host.name);
     return host;
 }
 
@@ -464,9 +466,9 @@ void for_each_entry(const Reader& r, const YAML::Node& node, const std::string& 
 
 Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Node& root) {
     if (root.IsNull()) r.fail(root, "scenario is empty");
-    r.check_map(
-        root, "scenario",
-        {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture"});
+    r.check_map(root, "scenario",
+                {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture",
+                 "setup"});
     Scenario s;
     s.file = path;
     s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
@@ -484,6 +486,7 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
         for (auto item : n) s.expectations.push_back(read_expectation(r, item));
     }
     if (auto n = root["timeline"]; n && !n.IsNull()) s.timeline = read_timeline(r, n);
+    if (auto n = root["setup"]) s.setup = read_setup(r, n);
     check_references(r, s, root);
     return s;
 }
@@ -494,14 +497,9 @@ void check_host_ref(const Scenario& s, const Location& where, const std::string&
     if (needs_run && host->run.empty()) throw ScenarioError(where, "host '" + name + "' has nothing to run");
 }
 
-// ${name} in a command must name a host.
+// ${name} in a command must name a host, a NAT, or a word of host_files.h.
 void check_command_refs(const Scenario& s, const HostSpec& host) {
-    for (auto& word : host.run)
-        substitute_refs(word, [&](const std::string& name) {
-            if (!s.find_host(name))
-                throw ScenarioError(host.run_where, "'${" + name + "}' does not name a host");
-            return std::string();
-        });
+    for (auto& word : host.run) check_template(s, word, {host.name, host.run_where});
 }
 
 // `after` names another host that runs something, and following it never
@@ -606,6 +604,7 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
     }
     for (auto& step : s.timeline) check_step(s, step);
     check_ids(s);
+    check_generated(s);
 }
 
 }  // namespace
@@ -622,6 +621,10 @@ Scenario scenario_from_yaml(const std::string& path, const YAML::Node& root) {
     } catch (const YAML::Exception& e) {
         throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
+}
+
+std::vector<std::string> read_command_words(const YamlReader& r, const YAML::Node& node) {
+    return read_command(r, node);
 }
 
 Scenario load_scenario(const std::string& path) {

@@ -70,6 +70,20 @@ struct NatSpec {
     bool is_linux() const { return type == "linux"; }
 };
 
+// A file the lab writes into its host's own directory before the lab is
+// built (host_files.h): `content` is a template of ${...} references.
+struct FileSpec {
+    std::string path;  // relative to the host's directory: "config.yml", "pki/ca.crt"
+    std::string content;
+    Location where;
+};
+
+// A command run once, to completion, before the lab is built (host_files.h).
+struct SetupSpec {
+    std::vector<std::string> argv;
+    Location where;
+};
+
 struct HostSpec {
     std::string name;
     Location where;
@@ -84,6 +98,7 @@ struct HostSpec {
     std::optional<std::string> after;                      // start `delay` after that host's program started
     Location after_where;
     std::optional<LinkImpairment> link;  // its link to its segment
+    std::vector<FileSpec> files;         // written into its own directory
 };
 
 // One step of the timeline: at `at` after the hosts' phase began (when
@@ -133,6 +148,7 @@ struct Scenario {
     std::vector<TimelineStep> timeline;  // sorted by time (file order among equals)
     int repeat = 1;                      // runs of this scenario
     bool capture = true;                 // one pcap per link
+    std::vector<SetupSpec> setup;        // run before the lab, in file order
 
     const NatSpec* find_nat(const std::string& name) const;
     const HostSpec* find_host(const std::string& name) const;

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "harness/plan/host_files.h"
+
 namespace natlab::harness {
 
 const NodePlan* Topology::find_node(const std::string& name) const {
@@ -168,6 +170,7 @@ public:
 
     Topology plan() {
         topo_.capture = s_.capture;
+        topo_.scenario_dir = scenario_dir_of(s_.file);
         topo_.segments.push_back({"internet", "br0", kInternet});
         segments_.emplace("internet", SegmentPlan{kInternet, AddressPool(kInternet), std::nullopt});
         auto order = outer_first();
@@ -267,6 +270,7 @@ private:
         node.name = nat.name;
         node.is_nat = true;
         node.kernel_nat = nat.is_linux();
+        node.address = outside.front().ip;
         if (node.kernel_nat) {
             node.gateway = outer.gateway;
             node.route_ifname = "out0";
@@ -298,6 +302,7 @@ private:
         node.delay = host.delay;
         node.env = host.env;
         node.after = host.after;
+        node.address = addresses.front().ip;
         topo_.nodes.push_back(node);
         add_link(segment, host.name, "eth0", addresses);
     }
@@ -309,12 +314,13 @@ private:
                                segment + "." + node + ".pcap", std::nullopt});
     }
 
-    // ${host} becomes that host's first address.
+    // ${alice} becomes that host's first address, ${home} that NAT's (host_files.h).
     void expand_commands() {
         for (auto& node : topo_.nodes) {
             if (node.is_nat) continue;
             for (auto& word : node.argv)
-                word = substitute_refs(word, [&](const std::string& host) { return first_address(host); });
+                word = substitute_refs(
+                    word, [&](const std::string& ref) { return plan_value(topo_, node.name, ref); });
         }
     }
 
@@ -378,12 +384,6 @@ private:
         }
     }
 
-    std::string first_address(const std::string& host) const {
-        for (auto& link : topo_.links)
-            if (link.node == host && !link.addresses.empty()) return link.addresses.front().ip.to_string();
-        return {};
-    }
-
     // Hosts named by an expectation are waited for; with none named, all are.
     void mark_waited() {
         std::set<std::string> named;
@@ -402,7 +402,9 @@ private:
 }  // namespace
 
 Topology plan_topology(const Scenario& scenario) {
-    return Planner(scenario).plan();
+    auto topo = Planner(scenario).plan();
+    plan_generated(scenario, topo);
+    return topo;
 }
 
 // Linux masquerade (nf_nat): a new flow from inside gets the outside

@@ -92,6 +92,8 @@ struct NodePlan {
     // completion, before anything behind the NAT starts (nft -f FILE).
     std::vector<std::string> setup_argv;
     std::string ruleset;
+    std::optional<Ipv4> address;  // what ${name} means: a host's address, a NAT's first outside one
+    std::vector<FileSpec> files;  // hosts: their files, references to addresses expanded
 };
 
 // A timeline step with its target resolved: the link (for link steps) and
@@ -111,6 +113,9 @@ struct Topology {
     std::vector<Link> links;
     std::vector<PlannedStep> timeline;  // by time
     bool capture = true;                // a pcap per link (the scenario's `capture`)
+    std::vector<SetupSpec> setup;       // set-up commands, references to addresses expanded
+    std::string hosts_file;             // the lab's /etc/hosts: every host and NAT by name
+    std::string scenario_dir;           // ${scenario_dir}: the scenario file's directory, absolute
 
     const NodePlan* find_node(const std::string& name) const;
     std::vector<const Link*> links_of(const std::string& node) const;

@@ -1,10 +1,10 @@
 // peer: the nat-lab peer's I/O shell.
 //
-//   peer --server ADDR:PORT --name NAME [--connect PARTNER] [--bind ADDR:PORT]
+//   peer --server HOST:PORT --name NAME [--connect PARTNER] [--bind ADDR:PORT]
 //        [--timeout SECONDS] [--messages N] [--group ROOM] [--punch-timeout SECONDS]
 //        [--no-relay] [--keepalive SECONDS] [--hold SECONDS] [--predict-ports N]
 //        [--size BYTES] [--bytes TOTAL]
-//   peer --server ADDR:PORT --name NAME --list [--group ROOM]
+//   peer --server HOST:PORT --name NAME --list [--group ROOM]
 //
 // One UDP socket, one receive loop, one 5 ms tick timer, one signal set, on
 // a single io_context thread. Every datagram and every tick goes to
@@ -31,6 +31,7 @@
 #include "src/peer/peer_report.h"
 #include "src/peer/peer_session.h"
 #include "src/shell/interfaces.h"
+#include "src/shell/resolve.h"
 #include "src/shell/shell_support.h"
 
 namespace natlab {
@@ -126,7 +127,7 @@ asio::awaitable<void> PeerShell::tick_loop() {
 // ---- command line ---------------------------------------------------------
 
 void add_options(CLI::App& app, Options& o) {
-    app.add_option("--server", o.server, "rendezvous server ADDR:PORT")->required();
+    app.add_option("--server", o.server, "rendezvous server HOST:PORT (an address or a name)")->required();
     app.add_option("--name", o.name, "this peer's name (1..64 bytes UTF-8)")->required();
     app.add_option("--connect", o.connect, "partner to connect to (default: wait to be introduced)");
     app.add_option("--bind", o.bind, "local ADDR:PORT to bind")->capture_default_str();
@@ -152,7 +153,6 @@ void add_options(CLI::App& app, Options& o) {
 
 // The first problem with the options, or "" when they are usable.
 std::string check(const Options& o) {
-    if (!Endpoint::parse(o.server)) return "--server: expected ADDR:PORT, got '" + o.server + "'";
     if (!proto::valid_name(o.name)) return "--name: expected 1..64 bytes of printable UTF-8";
     if (!o.connect.empty() && !proto::valid_name(o.connect))
         return "--connect: expected 1..64 bytes of printable UTF-8";
@@ -179,11 +179,11 @@ Duration seconds(double s) {
     return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
 }
 
-PeerConfig make_config(const Options& o, Endpoint bound) {
+PeerConfig make_config(const Options& o, Endpoint server, Endpoint bound) {
     PeerConfig c;
     c.name = o.name;
     if (!o.connect.empty()) c.partner = o.connect;
-    c.server = *Endpoint::parse(o.server);
+    c.server = server;
     c.local_endpoints = local_endpoints(bound);
     c.messages = o.messages;
     c.message_size = o.size;
@@ -204,6 +204,12 @@ PeerConfig make_config(const Options& o, Endpoint bound) {
 }
 
 int run(const Options& o, TimePoint start) {
+    std::string why;
+    auto server = resolve_endpoint(o.server, why);
+    if (!server) {
+        fail_line("peer", "--server: " + why);
+        return 2;
+    }
     asio::io_context io;
     udp::socket socket(io);
     asio::error_code ec;
@@ -213,7 +219,7 @@ int run(const Options& o, TimePoint start) {
         fail_line("peer", "cannot bind " + o.bind + ": " + ec.message());
         return 2;
     }
-    PeerSession session(make_config(o, *from_asio(socket.local_endpoint())), secure_random, start);
+    PeerSession session(make_config(o, *server, *from_asio(socket.local_endpoint())), secure_random, start);
     PeerShell shell(io, socket, session);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code& error, int) {

@@ -106,7 +106,8 @@ check_counters() {
 loopback() {
     start_server 0
     port=$PORT
-    "$BIN/peer" --server "127.0.0.1:$port" --name bob --bind 127.0.0.1:0 --messages 5 "$@" \
+    # bob names the server (localhost, from /etc/hosts through getaddrinfo), alice gives its address
+    "$BIN/peer" --server "localhost:$port" --name bob --bind 127.0.0.1:0 --messages 5 "$@" \
         >"$WORK/bob.json" 2>"$WORK/bob.err" &
     BOB_PID=$!
     "$BIN/peer" --server "127.0.0.1:$port" --name alice --connect bob --bind 127.0.0.1:0 \
@@ -199,6 +200,8 @@ expect_exit() {
 cli() {
     expect_exit 2 "$BIN/peer"
     expect_exit 2 "$BIN/peer" --server 127.0.0.1 --name a
+    expect_exit 2 "$BIN/peer" --server localhost:99999 --name a
+    expect_exit 2 "$BIN/peer" --server :3478 --name a
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name ""
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --connect a
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --timeout 0
