@@ -141,6 +141,7 @@ private:
     void run_step(const PlannedStep& step);
     void restart(std::size_t index);
     void flush(std::size_t index);
+    void kill_nat(std::size_t index, int sig);
     pid_t spawn_holder(const NetNs& ns);
     void signal_running(bool nats, int sig);
     void wait_until_gone(bool nats, Clock::time_point deadline);
@@ -419,6 +420,15 @@ void Lab::flush(std::size_t index) {
     ::kill(*pid, SIGUSR2);
 }
 
+// The step's signal to a NAT's emulator and its process group, as a crash
+// would end it; the lab does not start it again.
+void Lab::kill_nat(std::size_t index, int sig) {
+    auto pid = pid_of(index);
+    if (!pid) throw SetupError("NAT '" + topo_.nodes[index].name + "' is not running");
+    ::kill(-*pid, sig);
+    ::kill(*pid, sig);
+}
+
 void Lab::run_step(const PlannedStep& step) {
     StepFacts done{static_cast<double>(step.at.count()), 0, step.description, {}};
     try {
@@ -438,6 +448,9 @@ void Lab::run_step(const PlannedStep& step) {
                 break;
             case StepKind::Flush:
                 flush(index_of(step.node));
+                break;
+            case StepKind::Kill:
+                kill_nat(index_of(step.node), step.signal);
                 break;
         }
     } catch (const std::exception& e) {
