@@ -180,6 +180,22 @@ std::string read_text(const std::string& path) {
     return text.str();
 }
 
+// Ended, and not by the lab's stop.
+bool died_during_run(const ProcessFacts& p) {
+    return p.started && !p.stopped_by_lab && (p.exit_code || p.signal);
+}
+
+std::string how_it_ended(const ProcessFacts& p) {
+    std::string when =
+        p.ended_ms > p.started_ms
+            ? " " + std::to_string(static_cast<int>(p.ended_ms - p.started_ms)) + " ms after it started"
+            : "";
+    if (p.signal)
+        return "was killed by signal " + std::to_string(*p.signal) + " (" + signal_name(*p.signal) + ")" +
+               when;
+    return "exited with code " + std::to_string(*p.exit_code) + when;
+}
+
 }  // namespace
 
 std::optional<nlohmann::json> last_counters(const std::string& events) {
@@ -255,6 +271,19 @@ std::vector<Verdict> judge(const Scenario& scenario, const LabFacts& facts, cons
     for (auto& step : facts.timeline)
         if (!step.error.empty())
             verdicts.push_back({"timeline step " + step.what + " was done", false, step.error});
+    for (auto& v : judge_components(facts)) verdicts.push_back(std::move(v));
+    return verdicts;
+}
+
+std::vector<Verdict> judge_components(const LabFacts& facts) {
+    std::vector<Verdict> verdicts;
+    for (auto& p : facts.processes)
+        if (p.is_nat && died_during_run(p))
+            verdicts.push_back({"NAT " + p.node + " kept running", false, "nat-emu " + how_it_ended(p)});
+    for (auto& stage : facts.stages)
+        if (died_during_run(stage))
+            verdicts.push_back(
+                {"link stage of " + stage.node + " kept running", false, "link-emu " + how_it_ended(stage)});
     return verdicts;
 }
 

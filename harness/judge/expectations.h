@@ -61,7 +61,17 @@ std::optional<nlohmann::json> last_counters(const std::string& events);
 std::optional<std::int64_t> counter_value(const nlohmann::json& counters, const std::string& path);
 
 // One verdict per expectation, in file order, then one failed verdict per
-// timeline step the lab could not do (LabFacts::timeline errors).
+// timeline step the lab could not do (LabFacts::timeline errors), then
+// judge_components().
 std::vector<Verdict> judge(const Scenario& scenario, const LabFacts& facts, const Evidence& evidence);
+
+// A component that dies fails the run: one failed verdict for each NAT
+// emulator and each link stage (link-emu) that ended during the run, by
+// itself (any exit code) or by a signal the lab's own stop did not send
+// ("NAT home kept running: nat-emu was killed by signal 9 (SIGKILL)").
+// What the lab stopped at the end (stopped_by_lab: SIGTERM, then SIGKILL)
+// fails nothing, nor does a run of a program that a timeline `restart`
+// ended (the facts keep only its last run). Kernel NATs run no process.
+std::vector<Verdict> judge_components(const LabFacts& facts);
 
 }  // namespace natlab::harness

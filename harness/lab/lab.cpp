@@ -153,6 +153,7 @@ private:
     void run_step(const PlannedStep& step);
     void restart(std::size_t index);
     void flush(std::size_t index);
+    void kill_nat(std::size_t index, int sig);
     pid_t spawn_holder(const NetNs& ns);
     void signal_running(bool nats, int sig);
     void wait_until_gone(bool nats, Clock::time_point deadline);
@@ -307,9 +308,12 @@ void Lab::load_ruleset(const NodePlan& nat) {
         }
         ::usleep(5000);
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw SetupError("NAT '" + nat.name + "': nft -f " + file +
-                         " failed: " + last_line(path(nat.name + ".log")));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        auto how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                       : "exit " + std::to_string(WEXITSTATUS(status));
+        throw SetupError("NAT '" + nat.name + "': nft -f " + file + " failed (" + how +
+                         "): " + last_line(path(nat.name + ".log")));
+    }
 }
 
 // Every NAT is up before any host starts. Emulators start all at once and
@@ -368,7 +372,7 @@ void Lab::record_end(std::size_t index, int status) {
 void Lab::reap() {
     int status = 0;
     for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) {
-        if (stages_.reaped(pid)) continue;
+        if (stages_.reaped(pid, status)) continue;
         auto it = running_.find(pid);
         if (it == running_.end()) continue;  // an orphan adopted by the lab init, or a holder
         record_end(it->second, status);
@@ -430,6 +434,15 @@ void Lab::flush(std::size_t index) {
     ::kill(*pid, SIGUSR2);
 }
 
+// The step's signal to a NAT's emulator and its process group, as a crash
+// would end it; the lab does not start it again.
+void Lab::kill_nat(std::size_t index, int sig) {
+    auto pid = pid_of(index);
+    if (!pid) throw SetupError("NAT '" + topo_.nodes[index].name + "' is not running");
+    ::kill(-*pid, sig);
+    ::kill(*pid, sig);
+}
+
 void Lab::run_step(const PlannedStep& step) {
     StepFacts done{static_cast<double>(step.at.count()), 0, step.description, {}};
     try {
@@ -449,6 +462,9 @@ void Lab::run_step(const PlannedStep& step) {
                 break;
             case StepKind::Flush:
                 flush(index_of(step.node));
+                break;
+            case StepKind::Kill:
+                kill_nat(index_of(step.node), step.signal);
                 break;
         }
     } catch (const std::exception& e) {
@@ -511,6 +527,7 @@ void Lab::run_hosts() {
 bool Lab::should_hold() {
     if (!opts_.hold_if || stop_requested_) return false;
     facts_.run_ms = elapsed_ms() - facts_.setup_ms;
+    facts_.stages = stages_.facts();
     return opts_.hold_if(facts_);
 }
 
@@ -580,6 +597,7 @@ void Lab::stop_stages(Clock::time_point deadline) {
 // period), and so does each NAT's exit; the waits overlap.
 void Lab::stop_all() {
     auto begin = elapsed_ms();
+    reap();  // what ended by itself ended before the lab stopped it
     signal_running(false, SIGTERM);
     wait_until_gone(false, Clock::now() + kStopGrace);
     timing("stop-hst", elapsed_ms() - begin);
@@ -594,14 +612,15 @@ void Lab::stop_all() {
     }
     for (auto& [pid, index] : running_) facts_.processes[index].signal = SIGKILL;
     running_.clear();
+    facts_.stages = stages_.facts();
     closing.join();
     facts_.captured_packets = capture_.packets();
     facts_.teardown_ms = elapsed_ms() - begin;
 }
 
-json to_json(const LabFacts& f) {
+json to_json(const std::vector<ProcessFacts>& list) {
     json processes = json::array();
-    for (auto& p : f.processes) {
+    for (auto& p : list) {
         json j = {{"node", p.node},
                   {"is_nat", p.is_nat},
                   {"started", p.started},
@@ -613,6 +632,11 @@ json to_json(const LabFacts& f) {
         j["signal"] = p.signal ? json(*p.signal) : json(nullptr);
         processes.push_back(j);
     }
+    return processes;
+}
+
+json to_json(const LabFacts& f) {
+    json processes = to_json(f.processes);
     json timeline = json::array();
     for (auto& step : f.timeline)
         timeline.push_back(
@@ -626,6 +650,7 @@ json to_json(const LabFacts& f) {
             {"teardown_ms", f.teardown_ms},
             {"captured_packets", f.captured_packets},
             {"processes", processes},
+            {"stages", to_json(f.stages)},
             {"timeline", timeline}};
 }
 
@@ -633,6 +658,15 @@ template <typename T>
 std::optional<T> optional_of(const json& j) {
     if (j.is_null()) return std::nullopt;
     return j.get<T>();
+}
+
+std::vector<ProcessFacts> processes_from_json(const json& list) {
+    std::vector<ProcessFacts> out;
+    for (auto& p : list)
+        out.push_back({p.at("node"), p.at("is_nat"), p.at("started"), optional_of<int>(p.at("exit_code")),
+                       optional_of<int>(p.at("signal")), p.at("stopped_by_lab"), p.at("started_ms"),
+                       p.at("ended_ms"), p.at("restarts")});
+    return out;
 }
 
 LabFacts from_json(const json& j) {
@@ -645,11 +679,8 @@ LabFacts from_json(const json& j) {
     f.held = j.at("held");
     f.teardown_ms = j.at("teardown_ms");
     f.captured_packets = j.at("captured_packets");
-    for (auto& p : j.at("processes"))
-        f.processes.push_back({p.at("node"), p.at("is_nat"), p.at("started"),
-                               optional_of<int>(p.at("exit_code")), optional_of<int>(p.at("signal")),
-                               p.at("stopped_by_lab"), p.at("started_ms"), p.at("ended_ms"),
-                               p.at("restarts")});
+    f.processes = processes_from_json(j.at("processes"));
+    f.stages = processes_from_json(j.at("stages"));
     for (auto& t : j.at("timeline"))
         f.timeline.push_back({t.at("at_ms"), t.at("done_ms"), t.at("what"), t.at("error")});
     return f;

@@ -34,8 +34,14 @@
 // `restart X` sends SIGTERM to X's program group, waits for it (SIGKILL
 // after a grace period) and starts it again, appending to its log; `flush`
 // sends SIGUSR2 to a nat-emu (it forgets every mapping), and for a type
-// linux NAT deletes every conntrack entry of its namespace. Each step is
-// recorded in LabFacts::timeline, with an error if it could not be done.
+// linux NAT deletes every conntrack entry of its namespace; `kill X` sends
+// the step's signal to X's emulator (its process group) and lets it die.
+// Each step is recorded in LabFacts::timeline, with an error if it could
+// not be done.
+//
+// Ends: every process and link stage's end is recorded as it is reaped
+// (exit code or signal); `stopped_by_lab` marks those still running when
+// step 5 stopped them, so an end without it happened during the run.
 //
 // Signals: from the moment run_lab() has started the lab init, nat-lab's
 // SIGINT, SIGTERM and SIGHUP are passed on to it as SIGTERM, so Ctrl-C
@@ -93,6 +99,7 @@ struct LabFacts {
     double teardown_ms = 0;  // orderly stop, captures closed, lab init gone
     std::uint64_t captured_packets = 0;
     std::vector<ProcessFacts> processes;
+    std::vector<ProcessFacts> stages;  // link-emu, one a staged link, named by its link's node
     std::vector<StepFacts> timeline;
 
     const ProcessFacts* find(const std::string& node) const;

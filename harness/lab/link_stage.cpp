@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -92,8 +93,11 @@ void LinkStages::command(int link, const std::string& line) {
 }
 
 void LinkStages::signal_all(int sig) {
-    for (auto& stage : stages_)
-        if (stage.running) ::kill(stage.pid, sig);
+    for (auto& stage : stages_) {
+        if (!stage.running) continue;
+        stage.stopped_by_lab = true;
+        ::kill(stage.pid, sig);
+    }
 }
 
 bool LinkStages::any_running() const {
@@ -102,14 +106,33 @@ bool LinkStages::any_running() const {
     return false;
 }
 
-bool LinkStages::reaped(pid_t pid) {
+bool LinkStages::reaped(pid_t pid, int status) {
     for (auto& stage : stages_) {
         if (stage.pid != pid || !stage.running) continue;
         stage.running = false;
+        stage.status = status;
         close_fd(stage.stdin_fd);
         return true;
     }
     return false;
+}
+
+std::vector<ProcessFacts> LinkStages::facts() const {
+    std::vector<ProcessFacts> out;
+    for (auto& stage : stages_) {
+        ProcessFacts p;
+        p.node = stage.node;
+        p.started = true;
+        p.stopped_by_lab = stage.stopped_by_lab;
+        if (stage.running && stage.stopped_by_lab)
+            p.signal = SIGKILL;  // the lab's last SIGKILL takes it
+        else if (!stage.running && WIFEXITED(stage.status))
+            p.exit_code = WEXITSTATUS(stage.status);
+        else if (!stage.running && WIFSIGNALED(stage.status))
+            p.signal = WTERMSIG(stage.status);
+        out.push_back(p);
+    }
+    return out;
 }
 
 }  // namespace natlab::harness

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/lab/lab.h"
 #include "harness/plan/topology.h"
 
 namespace natlab::harness {
@@ -40,9 +41,12 @@ public:
     void command(int link, const std::string& line);
 
     bool has(int link) const;
-    void signal_all(int sig);
+    void signal_all(int sig);  // the lab's stop: the stages' ends are stopped_by_lab
     bool any_running() const;
-    bool reaped(pid_t pid);  // true if `pid` was a stage (now gone)
+    bool reaped(pid_t pid, int status);  // true if `pid` was a stage (now gone; its end recorded)
+    // How each stage ended so far, named by its link's node; one the lab
+    // stopped that is still running ends by the lab's last SIGKILL.
+    std::vector<ProcessFacts> facts() const;
 
 private:
     struct Stage {
@@ -53,6 +57,8 @@ private:
         int ready_fd = -1;
         std::string log;
         bool running = false;
+        bool stopped_by_lab = false;
+        int status = -1;  // waitpid's, once reaped
     };
     void wait_ready(Stage& stage, int timeout_ms);
 

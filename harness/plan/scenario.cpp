@@ -2,6 +2,8 @@
 // docs/scenarios.md documents every key accepted here.
 #include "harness/plan/scenario.h"
 
+#include <signal.h>
+#include <string.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -83,6 +85,29 @@ const std::vector<std::string>& nat_counter_names() {
     return nat::counter_names();
 }
 
+namespace {
+struct SignalName {
+    const char* name;
+    int number;
+};
+constexpr SignalName kSignals[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ABRT", SIGABRT},
+                                   {"KILL", SIGKILL}, {"SEGV", SIGSEGV}, {"TERM", SIGTERM}};
+}  // namespace
+
+std::optional<int> parse_signal(const std::string& name) {
+    auto bare = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
+    for (auto& s : kSignals)
+        if (bare == s.name) return s.number;
+    return std::nullopt;
+}
+
+std::string signal_name(int signal) {
+    for (auto& s : kSignals)
+        if (signal == s.number) return std::string("SIG") + s.name;
+    if (const char* abbrev = ::sigabbrev_np(signal)) return std::string("SIG") + abbrev;
+    return "signal " + std::to_string(signal);
+}
+
 std::string describe(const TimelineStep& step) {
     switch (step.kind) {
         case StepKind::LinkDown:
@@ -95,6 +120,8 @@ std::string describe(const TimelineStep& step) {
             return "restart " + step.target;
         case StepKind::Flush:
             return "flush " + step.target;
+        case StepKind::Kill:
+            return "kill " + step.target + " (" + signal_name(step.signal) + ")";
     }
     return {};
 }
@@ -415,6 +442,19 @@ void read_link_step(const Reader& r, const YAML::Node& node, TimelineStep& step)
     if (auto n = node["set"]) step.set = read_impairment(r, n, "set");
 }
 
+// `kill: NAT` with an optional `signal: NAME` (KILL when absent).
+void read_kill_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    r.check_map(node, "timeline step", {"at", "kill", "signal"});
+    step.kind = StepKind::Kill;
+    if (auto n = node["signal"]) {
+        auto name = r.text(n, "signal");
+        auto number = parse_signal(name);
+        if (!number)
+            r.fail(n, "unknown signal '" + name + "' (one of: HUP, INT, QUIT, ABRT, KILL, SEGV, TERM)");
+        step.signal = *number;
+    }
+}
+
 TimelineStep read_step(const Reader& r, const YAML::Node& node) {
     TimelineStep step;
     step.where = r.at(node);
@@ -424,15 +464,18 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
     const char* verb = node["link"]      ? "link"
                        : node["restart"] ? "restart"
                        : node["flush"]   ? "flush"
+                       : node["kill"]    ? "kill"
                                          : nullptr;
     if (!verb) {
-        r.check_map(node, "timeline step", {"at", "link", "restart", "flush"});
-        r.fail(node, "timeline step needs one of: link, restart, flush");
+        r.check_map(node, "timeline step", {"at", "link", "restart", "flush", "kill"});
+        r.fail(node, "timeline step needs one of: link, restart, flush, kill");
     }
     step.target = r.text(node[verb], verb);
     step.target_where = r.at(node[verb]);
     if (node["link"]) {
         read_link_step(r, node, step);
+    } else if (node["kill"]) {
+        read_kill_step(r, node, step);
     } else {
         r.check_map(node, "timeline step", {"at", verb});
         step.kind = node["restart"] ? StepKind::Restart : StepKind::Flush;
@@ -542,6 +585,12 @@ void check_step(const Scenario& s, const TimelineStep& step) {
             break;
         case StepKind::Flush:
             if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
+            break;
+        case StepKind::Kill:
+            if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
+            if (s.find_nat(name)->is_linux())
+                throw ScenarioError(step.target_where,
+                                    "NAT '" + name + "' of type linux is the kernel's: no process to kill");
             break;
     }
     if (step.at >= s.timeout)

@@ -102,8 +102,10 @@ struct HostSpec {
 };
 
 // One step of the timeline: at `at` after the hosts' phase began (when
-// every NAT is up), do one thing to one link, host or NAT.
-enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush };
+// every NAT is up), do one thing to one link, host or NAT. Kill sends a
+// signal to a NAT's emulator, as a crash would end it (the run then fails:
+// judge() fails every NAT that does not run to the end).
+enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush, Kill };
 
 struct TimelineStep {
     Location where;
@@ -112,7 +114,13 @@ struct TimelineStep {
     std::string target;  // the host or NAT whose link, program or mappings
     Location target_where;
     LinkImpairment set;  // for LinkSet
+    int signal = 9;      // for Kill: SIGKILL unless the step's `signal:` says
 };
+
+// `signal:` of a kill step: KILL, TERM, ... (or SIGKILL, ...); nullopt for
+// any other word. signal_name(9) is "SIGKILL".
+std::optional<int> parse_signal(const std::string& name);
+std::string signal_name(int signal);
 
 std::string describe(const TimelineStep& step);
 

@@ -372,7 +372,7 @@ private:
 
     void plan_timeline() {
         for (auto& step : s_.timeline) {
-            PlannedStep planned{step.at, step.kind, step.target, -1, {}, describe(step)};
+            PlannedStep planned{step.at, step.kind, step.target, -1, {}, describe(step), step.signal};
             if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp ||
                 step.kind == StepKind::LinkSet)
                 planned.link = outward_link(step.target);

@@ -105,6 +105,7 @@ struct PlannedStep {
     int link = -1;            // index into Topology::links, for link steps
     std::string command;      // "set loss=20 delay=10ms", for LinkSet
     std::string description;  // "link alice down", as the facts record it
+    int signal = 0;           // for Kill
 };
 
 struct Topology {

@@ -246,4 +246,88 @@ TEST(Judge, TimelineStepsThatFailedAreVerdicts) {
     EXPECT_EQ(v[0].detail, "netlink: bring down b3: No such device");
 }
 
+ProcessFacts nat(const std::string& name) {
+    ProcessFacts p;
+    p.node = name;
+    p.is_nat = true;
+    p.started = true;
+    p.started_ms = 100;
+    return p;
+}
+
+// A component that dies fails the run; what the lab stops at the end does not.
+TEST(JudgeComponents, ANatThatDiesDuringTheRunFails) {
+    LabFacts facts;
+    auto killed = nat("home");
+    killed.signal = 9;
+    killed.ended_ms = 620;
+    auto exited = nat("office");
+    exited.exit_code = 2;
+    exited.ended_ms = 100;
+    auto stopped = nat("cgnat");
+    stopped.stopped_by_lab = true;
+    stopped.exit_code = 0;  // SIGTERM at teardown: writes its counters and exits
+    auto stubborn = nat("slow");
+    stubborn.stopped_by_lab = true;
+    stubborn.signal = 9;  // the lab's SIGKILL after the grace period
+    facts.processes = {killed, exited, stopped, stubborn};
+    auto v = judge_components(facts);
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_FALSE(v[0].held);
+    EXPECT_EQ(v[0].expectation, "NAT home kept running");
+    EXPECT_EQ(v[0].detail, "nat-emu was killed by signal 9 (SIGKILL) 520 ms after it started");
+    EXPECT_FALSE(v[1].held);
+    EXPECT_EQ(v[1].expectation, "NAT office kept running");
+    EXPECT_EQ(v[1].detail, "nat-emu exited with code 2");
+}
+
+TEST(JudgeComponents, ALinkStageThatDiesFails) {
+    LabFacts facts;
+    ProcessFacts stage;
+    stage.node = "alice";
+    stage.started = true;
+    stage.signal = 11;
+    ProcessFacts stopped = stage;
+    stopped.node = "bob";
+    stopped.stopped_by_lab = true;
+    stopped.signal.reset();
+    stopped.exit_code = 0;
+    facts.stages = {stage, stopped};
+    auto v = judge_components(facts);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_FALSE(v[0].held);
+    EXPECT_EQ(v[0].expectation, "link stage of alice kept running");
+    EXPECT_EQ(v[0].detail, "link-emu was killed by signal 11 (SIGSEGV)");
+}
+
+TEST(JudgeComponents, HostsRestartsAndKernelNatsFailNothing) {
+    LabFacts facts;
+    ProcessFacts host;  // a host's end is for `exit:` expectations to judge
+    host.node = "alice";
+    host.started = true;
+    host.signal = 9;
+    auto restarted = nat("home");  // restarted by the timeline, then stopped by the lab
+    restarted.restarts = 1;
+    restarted.stopped_by_lab = true;
+    restarted.exit_code = 0;
+    auto running = nat("office");  // a lab whose facts were taken while it ran (--keep)
+    ProcessFacts kernel;           // type linux: nothing was started
+    kernel.node = "kern";
+    kernel.is_nat = true;
+    facts.processes = {host, restarted, running, kernel};
+    EXPECT_TRUE(judge_components(facts).empty());
+}
+
+TEST(Judge, ADeadNatIsAFailedVerdictAfterTheExpectations) {
+    LabFacts facts;
+    auto killed = nat("home");
+    killed.signal = 9;
+    facts.processes = {killed};
+    facts.timeline = {{500, 501, "kill home (SIGKILL)", ""}};
+    auto v = judge(Scenario{}, facts, Evidence{});
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_FALSE(v[0].held);
+    EXPECT_EQ(v[0].expectation, "NAT home kept running");
+}
+
 }  // namespace

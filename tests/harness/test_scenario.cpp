@@ -171,6 +171,17 @@ const BadCase kBad[] = {
      "no host named 'home'"},
     {"flush a host", std::string(kGood) + "timeline:\n  - at: 1s\n    flush: alice\n", 22, 12,
      "no NAT named 'alice'"},
+    {"kill a host", std::string(kGood) + "timeline:\n  - at: 1s\n    kill: alice\n", 22, 11,
+     "no NAT named 'alice'"},
+    {"kill with an unknown signal",
+     std::string(kGood) + "timeline:\n  - at: 1s\n    kill: home\n    signal: STOP\n", 23, 13,
+     "unknown signal 'STOP' (one of: HUP, INT, QUIT, ABRT, KILL, SEGV, TERM)"},
+    {"kill with an unknown key",
+     std::string(kGood) + "timeline:\n  - at: 1s\n    kill: home\n    down: true\n", 23, 5,
+     "unknown key 'down' in timeline step"},
+    {"kill a linux NAT",
+     with("type: port-restricted", "type: linux") + "timeline:\n  - at: 1s\n    kill: home\n", 22, 11,
+     "NAT 'home' of type linux is the kernel's: no process to kill"},
     {"step after the timeout", std::string(kGood) + "timeline:\n  - at: 40s\n    flush: home\n", 21, 5,
      "comes after the scenario's timeout"},
     {"set without impairments", std::string(kGood) + "timeline:\n  - at: 1s\n    link: home\n    set: {}\n",
@@ -374,6 +385,36 @@ TEST(Scenario, LinksTimelineAndNewExpectationsLoad) {
     EXPECT_EQ(s.expectations[2].comparison, Comparison::Equals);
     EXPECT_EQ(s.expectations[2].counter, "dropped.filtered");
     std::remove(path.c_str());
+}
+
+TEST(Scenario, KillStepLoads) {
+    auto path =
+        write_temp(std::string(kGood) +
+                   "timeline:\n  - at: 1s\n    kill: home\n  - at: 2s\n    kill: home\n    signal: TERM\n"
+                   "  - at: 3s\n    kill: home\n    signal: SIGSEGV\n");
+    auto s = load_scenario(path);
+    std::remove(path.c_str());
+    ASSERT_EQ(s.timeline.size(), 3u);
+    EXPECT_EQ(s.timeline[0].kind, StepKind::Kill);
+    EXPECT_EQ(s.timeline[0].target, "home");
+    EXPECT_EQ(s.timeline[0].signal, 9);
+    EXPECT_EQ(s.timeline[1].signal, 15);
+    EXPECT_EQ(s.timeline[2].signal, 11);
+    EXPECT_EQ(describe(s.timeline[0]), "kill home (SIGKILL)");
+    EXPECT_EQ(describe(s.timeline[1]), "kill home (SIGTERM)");
+    auto topology = plan_topology(s);
+    ASSERT_EQ(topology.timeline.size(), 3u);
+    EXPECT_EQ(topology.timeline[1].signal, 15);
+    EXPECT_EQ(topology.timeline[1].description, "kill home (SIGTERM)");
+}
+
+TEST(Signals, NamesBothWays) {
+    EXPECT_EQ(parse_signal("KILL"), 9);
+    EXPECT_EQ(parse_signal("SIGTERM"), 15);
+    EXPECT_FALSE(parse_signal("kill"));
+    EXPECT_FALSE(parse_signal("9"));
+    EXPECT_EQ(signal_name(9), "SIGKILL");
+    EXPECT_EQ(signal_name(6), "SIGABRT");
 }
 
 TEST(Scenario, RunTakesAStringOrAList) {
