@@ -174,48 +174,73 @@ RunOutcome run_job(const RunJob& job, const RunSettings& settings) {
     return out;
 }
 
-std::vector<RunOutcome> run_jobs(const std::vector<RunJob>& jobs, int parallel, const RunSettings& settings,
-                                 const RunCallbacks& callbacks) {
-    std::vector<RunOutcome> outcomes(jobs.size());
-    struct sigaction sa = {}, old_int = {}, old_term = {};
-    sa.sa_handler = note_interrupt;
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-    g_interrupted = 0;
+namespace {
+
+// The pool of workers of one run_jobs() call.
+struct Pool {
+    const std::vector<RunJob>& jobs;
+    int parallel;
+    const RunSettings& settings;
+    const RunCallbacks& callbacks;
+    std::vector<RunOutcome> outcomes;
     std::vector<Worker> running;
     std::size_t next = 0;
-    while (next < jobs.size() || !running.empty()) {
+
+    // Starts jobs until `parallel` run at once (none once interrupted).
+    void fill() {
         while (!g_interrupted && next < jobs.size() &&
                static_cast<int>(running.size()) < std::max(1, parallel)) {
             if (callbacks.on_start) callbacks.on_start(jobs[next]);
             running.push_back(start_worker(jobs[next], next, settings));
             ++next;
         }
-        if (g_interrupted && running.empty()) break;
+    }
+    // Waits for one worker and takes its outcome; false when nothing is left to wait for.
+    bool reap() {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, 0);
-        if (pid < 0) {
-            if (errno == EINTR) {
-                for (auto& w : running) ::kill(w.pid, SIGTERM);  // SIGTERM from outside: pass it on
-                continue;
-            }
-            break;
+        if (pid < 0 && errno == EINTR) {
+            for (auto& w : running) ::kill(w.pid, SIGTERM);  // SIGTERM from outside: pass it on
+            return true;
         }
+        if (pid < 0) return false;
         auto it = std::find_if(running.begin(), running.end(), [&](auto& w) { return w.pid == pid; });
-        if (it == running.end()) continue;
+        if (it == running.end()) return true;
         outcomes[it->index] = finish_worker(*it, jobs[it->index], status);
         if (callbacks.on_done) callbacks.on_done(outcomes[it->index]);
         running.erase(it);
+        return true;
     }
-    for (std::size_t i = next; i < jobs.size(); ++i) {
-        outcomes[i].label = jobs[i].label;
-        outcomes[i].scenario = jobs[i].scenario.name;
-        outcomes[i].file = jobs[i].scenario.file;
-        outcomes[i].error = "not run: interrupted";
+    // Jobs an interrupt kept from starting.
+    void mark_not_run() {
+        for (std::size_t i = next; i < jobs.size(); ++i) {
+            outcomes[i].label = jobs[i].label;
+            outcomes[i].scenario = jobs[i].scenario.name;
+            outcomes[i].file = jobs[i].scenario.file;
+            outcomes[i].error = "not run: interrupted";
+        }
     }
+};
+
+}  // namespace
+
+std::vector<RunOutcome> run_jobs(const std::vector<RunJob>& jobs, int parallel, const RunSettings& settings,
+                                 const RunCallbacks& callbacks) {
+    struct sigaction sa = {}, old_int = {}, old_term = {};
+    sa.sa_handler = note_interrupt;
+    ::sigaction(SIGINT, &sa, &old_int);
+    ::sigaction(SIGTERM, &sa, &old_term);
+    g_interrupted = 0;
+    Pool pool{jobs, parallel, settings, callbacks, std::vector<RunOutcome>(jobs.size()), {}, 0};
+    while (pool.next < jobs.size() || !pool.running.empty()) {
+        pool.fill();
+        if (g_interrupted && pool.running.empty()) break;
+        if (!pool.reap()) break;
+    }
+    pool.mark_not_run();
     ::sigaction(SIGINT, &old_int, nullptr);
     ::sigaction(SIGTERM, &old_term, nullptr);
-    return outcomes;
+    return std::move(pool.outcomes);
 }
 
 // ---- directories, programs, filters ----------------------------------------
