@@ -21,12 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using nat::NatType;
 
-std::string join(const std::vector<std::string>& words) {
-    std::string out;
-    for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
-    return out;
-}
-
 AxisEntry type_entry(const std::string& type, const Location& where) {
     AxisEntry e;
     e.name = e.nat.type = type;
@@ -112,7 +106,8 @@ public:
     Outcome outcome(const YAML::Node& n) const {
         auto word = text(n, "an outcome");
         auto o = parse_outcome(word);
-        if (!o) fail(n, "unknown outcome '" + word + "' (expected one of: " + join(outcome_words()) + ")");
+        if (!o)
+            fail(n, "unknown outcome '" + word + "' (expected one of: " + join_words(outcome_words()) + ")");
         return *o;
     }
 
@@ -132,7 +127,7 @@ private:
         auto t = n.Scalar();
         if (t != "linux" && !nat::parse_nat_type(t))
             fail(n, "unknown NAT type '" + t + "' in " + what +
-                        " (expected one of: " + join(nat::names_of<NatType>()) +
+                        " (expected one of: " + join_words(nat::names_of<NatType>()) +
                         ", linux, or a NAT like {name: eim-adf, filtering: address-dependent})");
         return type_entry(t, at(n));
     }
@@ -257,7 +252,7 @@ std::string axis_nat(const MatrixReader& r, const YAML::Node& value, const Scena
                      const std::vector<Axis>& seen) {
     auto nat = r.text(value, "an axis NAT");
     if (!base.find_nat(nat))
-        r.fail(value, "no NAT '" + nat + "' in the template (its NATs: " + join(nat_names(base)) + ")");
+        r.fail(value, "no NAT '" + nat + "' in the template (its NATs: " + join_words(nat_names(base)) + ")");
     for (auto& a : seen)
         if (a.nat == nat) r.fail(value, "NAT '" + nat + "' is axis '" + a.name + "' already");
     return nat;
@@ -329,10 +324,6 @@ std::vector<const std::vector<AxisEntry>*> all_lists(const MatrixSpec& s) {
 
 // ---- how cells are judged --------------------------------------------------------
 
-bool runs_peer(const HostSpec& h) {
-    return !h.run.empty() && fs::path(h.run[0]).filename() == "peer";
-}
-
 PeerTiming read_timing(const MatrixReader& r, const YAML::Node& spec, const Scenario& base) {
     PeerTiming t;
     if (spec["punch_timeout"]) t.punch = r.seconds(spec["punch_timeout"], "punch_timeout");
@@ -376,7 +367,7 @@ std::size_t expectation_index(const MatrixReader& r, const YAML::Node& n, const 
         if (base.expectations[i].id == id) return i;
     auto ids = ids_of(base);
     r.fail(n, "no expectation with id '" + id +
-                  "' in the template (ids: " + (ids.empty() ? "none" : join(ids)) + ")");
+                  "' in the template (ids: " + (ids.empty() ? "none" : join_words(ids)) + ")");
 }
 
 std::vector<std::size_t> class_list(const MatrixReader& r, const YAML::Node& n, const Scenario& base) {
@@ -470,7 +461,7 @@ void apply_overrides(const MatrixReader& r, const YAML::Node& expect, Matrix& m)
         auto key = r.text(it.first, "a cell");
         auto outcome = r.outcome(it.second);
         if (!override_cells(m, key, outcome))
-            r.fail(it.first, "no cell '" + key + "' in this matrix (cells: " + join(keys_of(m)) + ")");
+            r.fail(it.first, "no cell '" + key + "' in this matrix (cells: " + join_words(keys_of(m)) + ")");
     }
 }
 

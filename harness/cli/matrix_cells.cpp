@@ -31,12 +31,6 @@ std::string short_name(const AxisEntry& e) {
     return t ? std::string(nat::name_of(kShortNames, *t)) : e.name;
 }
 
-std::string join(const std::vector<std::string>& words, const std::string& sep) {
-    std::string out;
-    for (auto& w : words) out += (out.empty() ? "" : sep) + w;
-    return out;
-}
-
 // "eim-adf (mapping endpoint-independent, filtering address-dependent)".
 std::string describe_entry(const AxisEntry& e) {
     if (!e.is_explicit) return e.name;
@@ -46,7 +40,7 @@ std::string describe_entry(const AxisEntry& e) {
     if (n.mapping) keys.push_back("mapping " + *n.mapping);
     if (n.filtering) keys.push_back("filtering " + *n.filtering);
     if (n.port_allocation) keys.push_back("port_allocation " + *n.port_allocation);
-    return keys.empty() ? e.name : e.name + " (" + join(keys, ", ") + ")";
+    return keys.empty() ? e.name : e.name + " (" + join_words(keys, ", ") + ")";
 }
 
 std::vector<std::string> hosts_behind(const Scenario& s, const std::string& nat) {
@@ -59,7 +53,7 @@ std::vector<std::string> hosts_behind(const Scenario& s, const std::string& nat)
 // Who an axis NAT stands for: the hosts behind it ("alice"), or its name.
 std::string who(const Scenario& s, const std::string& nat) {
     auto hosts = hosts_behind(s, nat);
-    return hosts.empty() ? nat : join(hosts, ", ");
+    return hosts.empty() ? nat : join_words(hosts, ", ");
 }
 
 NatSpec* nat_of(Scenario& s, const std::string& name) {
@@ -143,7 +137,7 @@ std::vector<std::string> combo_names(const Combination& combo, bool short_form) 
 std::string column_of(const Combination& combo) {
     auto names = combo_names(combo, false);
     if (names.size() == 1) return "outcome";
-    return join(std::vector<std::string>(names.begin() + 1, names.end()), " x ");
+    return join_words(std::vector<std::string>(names.begin() + 1, names.end()), " x ");
 }
 
 MatrixCell base_cell(const MatrixSpec& spec, const std::string& name) {
@@ -157,8 +151,8 @@ MatrixCell base_cell(const MatrixSpec& spec, const std::string& name) {
 }
 
 MatrixCell combination_cell(const MatrixSpec& spec, const Combination& combo, OpenCells& open) {
-    auto c = base_cell(spec, join(combo_names(combo, true), "-"));
-    c.key = join(combo_names(combo, false), " x ");
+    auto c = base_cell(spec, join_words(combo_names(combo, true), "-"));
+    c.key = join_words(combo_names(combo, false), " x ");
     c.row = combo[0]->name;
     c.column = column_of(combo);
     std::vector<std::string> parts;
@@ -166,7 +160,7 @@ MatrixCell combination_cell(const MatrixSpec& spec, const Combination& combo, Op
         substitute(*nat_of(c.scenario, spec.axes[i].nat), *combo[i]);
         parts.push_back(who(spec.base, spec.axes[i].nat) + " behind " + describe_entry(*combo[i]));
     }
-    c.scenario.description = join(parts, ", ");
+    c.scenario.description = join_words(parts, ", ");
     Location open_at;
     auto table = combination_outcome(combo, open_at);
     if (table) c.expected = *table;
@@ -230,10 +224,6 @@ MatrixCell hairpin_cell(const MatrixSpec& spec, bool on) {
 }
 
 // ---- peer timing -------------------------------------------------------------
-
-bool runs_peer(const HostSpec& h) {
-    return !h.run.empty() && std::filesystem::path(h.run[0]).filename() == "peer";
-}
 
 void set_flag(std::vector<std::string>& argv, const std::string& flag, Millis value) {
     auto text = std::to_string(value.count() / 1000.0);
@@ -300,10 +290,20 @@ std::vector<Expectation> kept(const std::vector<Expectation>& all, const std::ve
 std::string class_words(const OutcomeClasses& classes) {
     std::vector<std::string> words;
     for (auto& [o, list] : classes) words.emplace_back(to_string(o));
-    return join(words, ", ");
+    return join_words(words, ", ");
 }
 
 }  // namespace
+
+std::string join_words(const std::vector<std::string>& words, const std::string& sep) {
+    std::string out;
+    for (auto& w : words) out += (out.empty() ? "" : sep) + w;
+    return out;
+}
+
+bool runs_peer(const HostSpec& h) {
+    return !h.run.empty() && std::filesystem::path(h.run[0]).filename() == "peer";
+}
 
 const std::vector<std::size_t>* class_of(const OutcomeClasses& classes, Outcome expected) {
     auto find = [&](Outcome o) -> const std::vector<std::size_t>* {
@@ -356,11 +356,11 @@ void bind_expectations(const MatrixSpec& spec, const Location& when_at, MatrixCe
 void grid_shape(const MatrixSpec& spec, Matrix& m) {
     for (auto& e : spec.axes[0].entries) m.rows.push_back(e.name);
     std::vector<Axis> rest(spec.axes.begin() + 1, spec.axes.end());
-    for (auto& combo : combinations(rest)) m.columns.push_back(join(combo_names(combo, false), " x "));
+    for (auto& combo : combinations(rest)) m.columns.push_back(join_words(combo_names(combo, false), " x "));
     if (rest.empty()) m.columns = {"outcome"};
     std::vector<std::string> sides;
     for (auto& a : rest) sides.push_back(who(spec.base, a.nat));
-    m.corner = who(spec.base, spec.axes[0].nat) + " \\ " + (sides.empty() ? "" : join(sides, " x "));
+    m.corner = who(spec.base, spec.axes[0].nat) + " \\ " + (sides.empty() ? "" : join_words(sides, " x "));
     if (sides.empty()) m.corner = who(spec.base, spec.axes[0].nat);
 }
 

@@ -54,6 +54,12 @@ struct MatrixSpec {
 // leaves each open: the file must give them under expect:.
 using OpenCells = std::map<std::string, Location>;
 
+// "a, b" (or joined by `sep`).
+std::string join_words(const std::vector<std::string>& words, const std::string& sep = ", ");
+
+// A host that runs nat-lab's `peer` (what punch_timeout and timeout set).
+bool runs_peer(const HostSpec& h);
+
 // Every cell of the spec, in grid order, then the extras; links applied.
 std::vector<MatrixCell> expand_cells(const MatrixSpec& spec, OpenCells& open);
 
