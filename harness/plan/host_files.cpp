@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -58,24 +60,66 @@ std::vector<SetupSpec> read_setup(const YamlReader& r, const YAML::Node& node) {
     return setup;
 }
 
-void check_template(const Scenario& s, const std::string& text, const RefContext& at) {
+namespace {
+
+// The first reference in `text` that is not allowed, and why; in set-up
+// commands (`in_setup`) the host's own name and directory are not.
+std::optional<std::pair<std::string, std::string>> bad_ref(const Scenario& s, const std::string& text,
+                                                           bool in_setup) {
+    std::optional<std::pair<std::string, std::string>> bad;
     substitute_refs(text, [&](const std::string& ref) {
-        if (ref == "setup_dir" || ref == "scenario_dir" || s.find_host(ref) || s.find_nat(ref))
-            return std::string();
-        if (!kReserved.count(ref))
-            throw ScenarioError(
-                at.where,
-                "'${" + ref + "}' does not name a host or NAT (nor host, host_dir, setup_dir, scenario_dir)");
-        if (at.host.empty()) throw ScenarioError(at.where, reserved_complaint(ref));
+        bool known = ref == "setup_dir" || ref == "scenario_dir" || s.find_host(ref) || s.find_nat(ref);
+        if (bad || known || (kReserved.count(ref) && !in_setup)) return std::string();
+        bad.emplace(ref, kReserved.count(ref) ? reserved_complaint(ref)
+                                              : "'${" + ref +
+                                                    "}' does not name a host or NAT (nor host, host_dir, "
+                                                    "setup_dir, scenario_dir)");
         return std::string();
     });
+    return bad;
+}
+
+std::vector<std::string> lines_of(const std::string& file) {
+    std::ifstream in(file);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// Where `offset` of a literal block scalar's content (`key: |` at `start`)
+// lies in the file: content line k is file line start.line + 1 + k,
+// indented like the block's first non-empty line. Anything else: `start`.
+Location place_in_block(const Location& start, const std::string& content, std::size_t offset) {
+    auto lines = lines_of(start.file);
+    auto header = static_cast<std::size_t>(start.line - 1), at = static_cast<std::size_t>(start.column - 1);
+    if (header >= lines.size() || at >= lines[header].size() || lines[header][at] != '|') return start;
+    std::size_t indent = 0;
+    for (auto i = header + 1; i < lines.size() && !indent; ++i)
+        indent = lines[i].find_first_not_of(' ') == std::string::npos ? 0 : lines[i].find_first_not_of(' ');
+    auto row = std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n');
+    auto line_begin = offset == 0 ? std::string::npos : content.rfind('\n', offset - 1);
+    auto column = line_begin == std::string::npos ? offset : offset - line_begin - 1;
+    return {start.file, start.line + 1 + static_cast<int>(row), static_cast<int>(indent + column + 1)};
+}
+
+void check_file(const Scenario& s, const FileSpec& file) {
+    if (auto bad = bad_ref(s, file.content, false))
+        throw ScenarioError(
+            place_in_block(file.where, file.content, file.content.find("${" + bad->first + "}")),
+            bad->second);
+}
+
+}  // namespace
+
+void check_template(const Scenario& s, const std::string& text, const RefContext& at) {
+    if (auto bad = bad_ref(s, text, at.host.empty())) throw ScenarioError(at.where, bad->second);
 }
 
 void check_generated(const Scenario& s) {
     for (auto& nat : s.nats) check_reserved_name(nat.name, nat.where, "NAT");
     for (auto& host : s.hosts) {
         check_reserved_name(host.name, host.where, "host");
-        for (auto& file : host.files) check_template(s, file.content, {host.name, file.where});
+        for (auto& file : host.files) check_file(s, file);
     }
     for (auto& step : s.setup)
         for (auto& word : step.argv) check_template(s, word, {"", step.where});

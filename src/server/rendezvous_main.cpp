@@ -1,6 +1,6 @@
 // rendezvous: the nat-lab rendezvous server's I/O shell.
 //
-//   rendezvous [--listen ADDR:PORT] [--alternate ADDR:PORT] [--db FILE]
+//   rendezvous [--listen HOST:PORT] [--alternate HOST:PORT] [--db FILE]
 //              [--log-level error|info|debug] [--rate-limit N] [--relay-rate BYTES]
 //              [--no-relay] [--max-clients N]
 //
@@ -43,6 +43,7 @@
 #include "src/net/clock.h"
 #include "src/server/registry_db.h"
 #include "src/server/rendezvous_server.h"
+#include "src/shell/resolve.h"
 #include "src/shell/shell_support.h"
 #include "src/shell/udp_batch.h"
 
@@ -258,10 +259,11 @@ int serve(const Options& o, ServerConfig config, LogLevel level) {
 // ---- command line ---------------------------------------------------------
 
 void add_options(CLI::App& app, Options& o) {
-    app.add_option("--listen", o.listen, "ADDR:PORT to listen on (IPv4)")->capture_default_str();
+    app.add_option("--listen", o.listen, "HOST:PORT to listen on (an IPv4 address or a name)")
+        ->capture_default_str();
     app.add_option(
         "--alternate", o.alternate,
-        "second ADDR:PORT, differing in address and port, for RFC 5780 (needs a specific --listen)");
+        "second HOST:PORT, differing in address and port, for RFC 5780 (needs a specific --listen)");
     app.add_option("--db", o.db, "keep the registry in this SQLite file (default: memory only)");
     app.add_option("--log-level", o.log_level, "error, info or debug")
         ->check(CLI::IsMember({"error", "info", "debug"}))
@@ -278,13 +280,14 @@ void add_options(CLI::App& app, Options& o) {
         ->capture_default_str();
 }
 
-// The addresses, or the problem with them.
+// The addresses (an address or a name each, resolve.h), or the problem with them.
 std::variant<StunAddresses, std::string> addresses_of(const Options& o) {
-    auto listen = Endpoint::parse(o.listen);
-    if (!listen) return "--listen: expected ADDR:PORT, got '" + o.listen + "'";
+    std::string why;
+    auto listen = resolve_endpoint(o.listen, why);
+    if (!listen) return "--listen: " + why;
     if (o.alternate.empty()) return StunAddresses{*listen, std::nullopt};
-    auto alternate = Endpoint::parse(o.alternate);
-    if (!alternate) return "--alternate: expected ADDR:PORT, got '" + o.alternate + "'";
+    auto alternate = resolve_endpoint(o.alternate, why);
+    if (!alternate) return "--alternate: " + why;
     if (listen->addr.value == 0 || alternate->addr.value == 0)
         return "--alternate: both addresses must be specific (RFC 5780 answers name them)";
     if (listen->addr == alternate->addr || listen->port == alternate->port || !listen->port ||

@@ -67,12 +67,17 @@ const BadCase kBad[] = {
      "content of file config.yml must be a string"},
     {"unknown reference in a file", with("${lighthouse}", "${lighthous}"), 11, 19,
      "'${lighthous}' does not name a host or NAT"},
+    // in a literal block, the reference's own line and column
+    {"unknown reference in a block",
+     with(kFile, "      a.txt: |\n        first line\n        second ${nobody} here\n" + kFile), 13, 16,
+     "'${nobody}' does not name a host or NAT"},
     {"own name in set-up", with("-name lab", "-name ${host}"), 2, 5, "'${host}' (the host's own name)"},
     {"own directory in set-up", with("-name lab", "-out ${host_dir}"), 2, 5, "the host's own directory"},
     {"setup empty", with("  - nebula-cert ca -name lab\n", "  []\n"), 2, 3, "setup must be a non-empty list"},
     {"setup command empty", with("nebula-cert ca -name lab", "''"), 2, 5, "must not be empty"},
     {"host named host", with("  lighthouse:\n", "  host:\n"), 6, 3, "host name 'host' is reserved"},
-    {"NAT named setup_dir", with("  home: {}", "  home: {}\n  setup_dir: {}"), 5, 3, "NAT name 'setup_dir' is reserved"},
+    {"NAT named setup_dir", with("  home: {}", "  home: {}\n  setup_dir: {}"), 5, 3,
+     "NAT name 'setup_dir' is reserved"},
 };
 
 void PrintTo(const BadCase& c, std::ostream* os) {
