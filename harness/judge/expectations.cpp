@@ -58,6 +58,10 @@ std::string describe(const Expectation& e) {
                                                                   : " = ";
             return e.hosts[0] + " " + e.counter + cmp + std::to_string(e.value);
         }
+        case ExpectKind::Direct:
+        case ExpectKind::Relayed:
+        case ExpectKind::Traffic:
+            return describe_wire(e);
     }
     return {};
 }
@@ -241,6 +245,13 @@ std::vector<Verdict> judge(const Scenario& scenario, const LabFacts& facts, cons
             case ExpectKind::Counter:
                 verdicts.push_back(judge_counter(e, evidence));
                 break;
+            case ExpectKind::Direct:
+            case ExpectKind::Relayed:
+            case ExpectKind::Traffic: {
+                auto j = judge_wire(e, evidence.wire, facts.hosts_start_unix_s);
+                verdicts.push_back({describe(e), j.held, j.detail, j.seen});
+                break;
+            }
         }
     }
     // A timeline step that could not be done leaves the scenario untested.

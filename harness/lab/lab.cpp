@@ -594,6 +594,7 @@ json to_json(const LabFacts& f) {
             {"run_ms", f.run_ms},
             {"teardown_ms", f.teardown_ms},
             {"captured_packets", f.captured_packets},
+            {"hosts_start_unix_s", f.hosts_start_unix_s},
             {"processes", processes},
             {"timeline", timeline}};
 }
@@ -614,6 +615,7 @@ LabFacts from_json(const json& j) {
     f.held = j.at("held");
     f.teardown_ms = j.at("teardown_ms");
     f.captured_packets = j.at("captured_packets");
+    f.hosts_start_unix_s = j.value("hosts_start_unix_s", 0.0);
     for (auto& p : j.at("processes"))
         f.processes.push_back({p.at("node"), p.at("is_nat"), p.at("started"),
                                optional_of<int>(p.at("exit_code")), optional_of<int>(p.at("signal")),
@@ -690,7 +692,14 @@ std::string read_facts(int fd, pid_t lab_init) {
     return buffer;
 }
 
+// The wall clock, on the scale of the captures' time stamps: wire verdicts
+// count packet times from the hosts' start with it.
+double unix_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // The lab init's whole life; what it learned goes out through `out_fd`.
+
 int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::time_point begin) {
     timing("init", std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
     Lab lab(topo, opts);
@@ -705,6 +714,7 @@ int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::ti
         lab.start_nats();
         timing("nats", lab.elapsed_ms());
         lab.facts().setup_ms = lab.elapsed_ms();
+        lab.facts().hosts_start_unix_s = unix_seconds();
         lab.run_hosts();
         lab.facts().run_ms = lab.elapsed_ms() - lab.facts().setup_ms;
         if (lab.should_hold()) lab.hold(out_fd);

@@ -296,6 +296,19 @@ void draw_journey(Svg& svg, const Journey& j, double y, double t0, const std::ma
     }
 }
 
+// The run's verdicts from the wire (direct, relayed, traffic), as
+// result.json has them: what the captures showed.
+std::string wire_verdicts_text(const json& result) {
+    std::string out;
+    for (auto& v : result.value("verdicts", json::array())) {
+        if (!v.contains("seen")) continue;
+        out += std::string("  ") + (v.value("held", false) ? "PASS " : "FAIL ") + v.value("expectation", "");
+        if (!v.value("held", false)) out += ": " + v.value("detail", "");
+        out += "\n       seen: " + v.value("seen", "") + "\n";
+    }
+    return out.empty() ? out : "verdicts from the wire:\n" + out;
+}
+
 }  // namespace
 
 std::vector<Journey> build_journeys(std::vector<Sighting> sightings, const std::vector<std::string>& nats,
@@ -404,7 +417,8 @@ int review_run(const std::string& out_dir, bool print) {
         std::cout << "nat-lab review: " << title << " (" << dir.string() << ")\n"
                   << render_ladder_text(journeys, names) << journeys.size() << " packets: " << delivered
                   << " delivered, " << dropped << " dropped by a NAT; diagram in "
-                  << (dir / "review.html").string() << "\n";
+                  << (dir / "review.html").string() << "\n"
+                  << wire_verdicts_text(result);
     }
     return 0;
 }
