@@ -1,7 +1,5 @@
 #include "harness/report/review.h"
 
-#include <pcap/pcap.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "harness/judge/wire.h"
 #include "harness/report/html.h"
 #include "src/net/setup_error.h"
 
@@ -180,23 +179,11 @@ json read_json(const fs::path& file) {
     return j;
 }
 
+// One link's capture, read as the wire verdicts read it (wire_pcap.cpp).
 void read_pcap(const fs::path& file, const std::string& node, const std::string& segment,
                std::vector<Sighting>& out) {
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_open_offline(file.c_str(), err);
-    if (!p) throw SetupError("cannot read " + file.string() + ": " + err);
-    if (pcap_datalink(p) != DLT_EN10MB) {
-        pcap_close(p);
-        throw SetupError(file.string() + ": not an Ethernet capture");
-    }
-    pcap_pkthdr* header;
-    const u_char* data;
-    while (pcap_next_ex(p, &header, &data) == 1) {
-        auto frame = decode_frame({reinterpret_cast<const std::byte*>(data), header->caplen});
-        if (!frame) continue;
-        out.push_back({header->ts.tv_sec + header->ts.tv_usec / 1e6, node, segment, *frame});
-    }
-    pcap_close(p);
+    for (auto& p : read_capture(file.string(), node, segment))
+        out.push_back({p.t, p.node, p.segment, p.frame});
 }
 
 struct NatLog {
