@@ -16,6 +16,7 @@
 #include <fstream>
 
 #include "harness/lab/process.h"
+#include "harness/plan/wire_keys.h"
 #include "harness/report/report.h"
 #include "src/net/setup_error.h"
 
@@ -49,6 +50,13 @@ std::string result_json(const RunRecord& record, const nlohmann::json& note) {
     return j.dump(2) + "\n";
 }
 
+// The run's evidence; its captures too when an expectation is judged from them.
+Evidence evidence_of(const RunJob& job) {
+    auto evidence = collect_evidence(job.topology, job.out_dir);
+    if (judged_from_wire(job.scenario)) evidence.wire = read_wire_evidence(job.topology, job.out_dir);
+    return evidence;
+}
+
 // --keep: the lab stays up when the run, judged as it will be, failed.
 LabOptions lab_options(const RunJob& job, const RunSettings& settings) {
     LabOptions options;
@@ -57,15 +65,14 @@ LabOptions lab_options(const RunJob& job, const RunSettings& settings) {
     options.timeout = job.scenario.timeout;
     if (!settings.keep) return options;
     options.hold_if = [&job](const LabFacts& facts) {
-        return !facts.error.empty() ||
-               !all_held(judge_all(job, facts, collect_evidence(job.topology, job.out_dir)).verdicts);
+        return !facts.error.empty() || !all_held(judge_all(job, facts, evidence_of(job)).verdicts);
     };
     return options;
 }
 
 // Fills the outcome from a finished lab: judge, report, result.json, report.html.
 void judge_run(const RunJob& job, const LabFacts& facts, RunOutcome& out) {
-    auto evidence = collect_evidence(job.topology, job.out_dir);
+    auto evidence = evidence_of(job);
     auto [verdicts, note] = judge_all(job, facts, evidence);
     auto& peers = evidence.peers;
     RunRecord record{job.scenario, job.topology, facts, peers, verdicts, job.out_dir, evidence.counters};

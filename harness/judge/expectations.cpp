@@ -66,6 +66,10 @@ std::string describe(const Expectation& e) {
             return e.hosts[0] + " output " + (e.negate ? "does not match /" : "matches /") + e.pattern + "/";
         case ExpectKind::Counter:
             return e.hosts[0] + " " + e.counter + sign(e.comparison) + std::to_string(e.value);
+        case ExpectKind::Direct:
+        case ExpectKind::Relayed:
+        case ExpectKind::Traffic:
+            return describe_wire(e);
     }
     return {};
 }
@@ -265,6 +269,13 @@ std::vector<Verdict> judge(const Scenario& scenario, const LabFacts& facts, cons
             case ExpectKind::Counter:
                 verdicts.push_back(judge_counter(e, evidence));
                 break;
+            case ExpectKind::Direct:
+            case ExpectKind::Relayed:
+            case ExpectKind::Traffic: {
+                auto j = judge_wire(e, evidence.wire, facts.hosts_start_unix_s);
+                verdicts.push_back({describe(e), j.held, j.detail, j.seen});
+                break;
+            }
         }
     }
     // A timeline step that could not be done leaves the scenario untested.

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/judge/wire.h"
 #include "harness/lab/lab.h"
 #include "harness/plan/scenario.h"
 
@@ -38,9 +39,17 @@ struct PeerResult {
 std::optional<PeerResult> parse_peer_result(const std::string& output);
 
 struct Verdict {
+    Verdict() = default;
+    Verdict(std::string expectation_, bool held_, std::string detail_ = {}, std::string seen_ = {})
+        : expectation(std::move(expectation_)),
+          held(held_),
+          detail(std::move(detail_)),
+          seen(std::move(seen_)) {}
+
     std::string expectation;  // "alice <-> bob connected via local within 5s"
     bool held = false;
     std::string detail;  // what was seen instead, when it did not hold
+    std::string seen;    // what the captures showed, held or not (verdicts from the wire)
 };
 
 // What a run left behind, read back from its output directory.
@@ -48,6 +57,7 @@ struct Evidence {
     std::map<std::string, PeerResult> peers;         // host -> its last result line
     std::map<std::string, std::string> outputs;      // host -> its log (stdout+stderr)
     std::map<std::string, nlohmann::json> counters;  // NAT -> its last "counters" event
+    WireEvidence wire;  // the captures, read only for direct/relayed/traffic (read_wire_evidence)
 };
 
 // Reads <host>.log of every host that ran something and

@@ -649,6 +649,7 @@ json to_json(const LabFacts& f) {
             {"run_ms", f.run_ms},
             {"teardown_ms", f.teardown_ms},
             {"captured_packets", f.captured_packets},
+            {"hosts_start_unix_s", f.hosts_start_unix_s},
             {"processes", processes},
             {"stages", to_json(f.stages)},
             {"timeline", timeline}};
@@ -679,6 +680,7 @@ LabFacts from_json(const json& j) {
     f.held = j.at("held");
     f.teardown_ms = j.at("teardown_ms");
     f.captured_packets = j.at("captured_packets");
+    f.hosts_start_unix_s = j.value("hosts_start_unix_s", 0.0);
     f.processes = processes_from_json(j.at("processes"));
     f.stages = processes_from_json(j.at("stages"));
     for (auto& t : j.at("timeline"))
@@ -752,7 +754,14 @@ std::string read_facts(int fd, pid_t lab_init) {
     return buffer;
 }
 
+// The wall clock, on the scale of the captures' time stamps: wire verdicts
+// count packet times from the hosts' start with it.
+double unix_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // The lab init's whole life; what it learned goes out through `out_fd`.
+
 int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::time_point begin) {
     timing("init", std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
     Lab lab(topo, opts);
@@ -768,6 +777,7 @@ int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::ti
         lab.start_nats();
         timing("nats", lab.elapsed_ms());
         lab.facts().setup_ms = lab.elapsed_ms();
+        lab.facts().hosts_start_unix_s = unix_seconds();
         lab.run_hosts();
         lab.facts().run_ms = lab.elapsed_ms() - lab.facts().setup_ms;
         if (lab.should_hold()) lab.hold(out_fd);

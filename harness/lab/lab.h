@@ -98,6 +98,7 @@ struct LabFacts {
     double run_ms = 0;
     double teardown_ms = 0;  // orderly stop, captures closed, lab init gone
     std::uint64_t captured_packets = 0;
+    double hosts_start_unix_s = 0;  // wall clock (as pcap stamps) when the hosts' phase began; 0: unknown
     std::vector<ProcessFacts> processes;
     std::vector<ProcessFacts> stages;  // link-emu, one a staged link, named by its link's node
     std::vector<StepFacts> timeline;

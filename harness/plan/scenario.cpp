@@ -12,6 +12,7 @@
 #include <set>
 
 #include "harness/plan/host_files.h"
+#include "harness/plan/wire_keys.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
 #include "simulator/router/counter_table.h"
@@ -424,9 +425,15 @@ Expectation read_expectation_body(const Reader& r, const YAML::Node& node) {
         read_output(r, node, e);
     } else if (node["counter"]) {
         read_counter(r, node, e);
+    } else if (is_wire_expectation(node)) {
+        read_wire_expectation(r, node, e);
     } else {
-        r.check_map(node, "expectation", {"connected", "not_connected", "exit", "output", "counter"});
-        r.fail(node, "expectation must have one of: connected, not_connected, exit, output, counter");
+        r.check_map(
+            node, "expectation",
+            {"connected", "not_connected", "exit", "output", "counter", "direct", "relayed", "traffic"});
+        r.fail(node,
+               "expectation must have one of: connected, not_connected, exit, output, counter, direct, "
+               "relayed, traffic");
     }
     return e;
 }
@@ -648,6 +655,8 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
     for (auto& e : s.expectations) {
         if (e.kind == ExpectKind::Counter)
             check_counter_ref(s, e);
+        else if (judged_from_wire(e))
+            check_wire_expectation(s, e);
         else
             for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
     }

@@ -124,7 +124,8 @@ std::string signal_name(int signal);
 
 std::string describe(const TimelineStep& step);
 
-enum class ExpectKind { Connected, NotConnected, Exit, Output, Counter };
+// Direct, Relayed and Traffic are judged from the captures (harness/judge/wire.h).
+enum class ExpectKind { Connected, NotConnected, Exit, Output, Counter, Direct, Relayed, Traffic };
 enum class Comparison { Above, Below, Equals };
 
 struct Expectation {
@@ -134,7 +135,8 @@ struct Expectation {
     Location id_where;
     std::vector<std::string> hosts;  // a pair, or one host for Exit
     Location hosts_where;
-    std::optional<std::string> via;  // local | public | peer-reflexive
+    std::optional<std::string>
+        via;  // Connected: local | public | peer-reflexive | relay; Relayed: the host in between
     std::optional<Millis> within;
     bool lossless = false;  // Connected: every data message acknowledged, both ways
     int code = 0;           // for Exit
@@ -143,6 +145,16 @@ struct Expectation {
     std::string counter;    // Counter: dotted path, e.g. dropped.filtered
     Comparison comparison = Comparison::Above;
     std::int64_t value = 0;  // Counter: the bound
+    // Traffic: the two nodes (hosts or NATs) of `between`, or the one node
+    // of `link`; not in `hosts`, so naming a server here does not make the
+    // run wait for it. Bounds are inclusive.
+    std::vector<std::string> nodes;
+    Location via_where;    // Relayed: where `via` names the host in between
+    bool on_link = false;  // `link: NODE` rather than `between: [X, Y]`
+    struct Bounds {
+        std::optional<std::int64_t> min, max;
+    };
+    Bounds packets, bytes;
 };
 
 struct Scenario {

@@ -16,7 +16,9 @@ std::string seconds(double ms) {
 std::string failures(const RunOutcome& o) {
     std::string text;
     for (auto& v : o.verdicts)
-        if (!v.held) text += "FAIL " + v.expectation + ": " + v.detail + "\n";
+        if (!v.held)
+            text += "FAIL " + v.expectation + ": " + v.detail +
+                    (v.seen.empty() ? "" : " (seen: " + v.seen + ")") + "\n";
     return text;
 }
 

@@ -8,7 +8,8 @@ using nlohmann::json;
 json verdicts_json(const std::vector<Verdict>& verdicts) {
     json a = json::array();
     for (auto& v : verdicts)
-        a.push_back({{"expectation", v.expectation}, {"held", v.held}, {"detail", v.detail}});
+        a.push_back(
+            {{"expectation", v.expectation}, {"held", v.held}, {"detail", v.detail}, {"seen", v.seen}});
     return a;
 }
 
@@ -42,7 +43,8 @@ RunOutcome outcome_from_json(const json& j) {
     o.error = j.value("error", "");
     o.report = j.value("report", "");
     for (auto& v : j.value("verdicts", json::array()))
-        o.verdicts.push_back({v.value("expectation", ""), v.value("held", false), v.value("detail", "")});
+        o.verdicts.push_back(
+            {v.value("expectation", ""), v.value("held", false), v.value("detail", ""), v.value("seen", "")});
     o.time_to_connect_ms = j.value("time_to_connect_ms", std::vector<double>{});
     o.setup_ms = j.value("setup_ms", 0.0);
     o.teardown_ms = j.value("teardown_ms", 0.0);

@@ -106,6 +106,7 @@ std::string render_report(const RunRecord& run) {
         held += v.held;
         out << "  " << (v.held ? "PASS " : "FAIL ") << v.expectation;
         if (!v.held) out << ": " << v.detail;
+        if (!v.seen.empty()) out << (v.held ? ": " : "\n       seen: ") << v.seen;
         out << "\n";
     }
     out << "  " << held << " of " << run.verdicts.size()
@@ -115,31 +116,63 @@ std::string render_report(const RunRecord& run) {
     return out.str();
 }
 
-std::string render_result_json(const RunRecord& run) {
-    json verdicts = json::array();
-    for (auto& v : run.verdicts)
-        verdicts.push_back({{"expectation", v.expectation}, {"held", v.held}, {"detail", v.detail}});
-    json peers = json::object();
-    for (auto& [name, r] : run.peers)
-        peers[name] = {
+namespace {
+
+// result.json, a part at a time.
+json verdicts_json(const std::vector<Verdict>& verdicts) {
+    json out = json::array();
+    for (auto& v : verdicts) {
+        json j = {{"expectation", v.expectation}, {"held", v.held}, {"detail", v.detail}};
+        if (!v.seen.empty()) j["seen"] = v.seen;  // what the captures showed
+        out.push_back(j);
+    }
+    return out;
+}
+
+json peers_json(const std::map<std::string, PeerResult>& peers) {
+    json out = json::object();
+    for (auto& [name, r] : peers)
+        out[name] = {
             {"partner", r.partner}, {"connected", r.connected}, {"path", r.path},
             {"remote", r.remote},   {"rtt_ms", r.rtt_ms},       {"time_to_connect_ms", r.time_to_connect_ms},
             {"sent", r.sent},       {"acked", r.acked},         {"received", r.received}};
-    json processes = json::array();
+    return out;
+}
+
+json processes_json(const RunRecord& run) {
+    json out = json::array();
     for (auto& p : run.facts.processes) {
         bool kernel = run.topology.find_node(p.node)->kernel_nat;
         json j = {
             {"node", p.node}, {"nat", p.is_nat}, {"summary", kernel ? "kernel NAT" : process_summary(p)}};
         if (p.is_nat) j["type"] = kernel ? "linux" : "nat-emu";
         if (auto c = run.nat_counters.find(p.node); c != run.nat_counters.end()) j["counters"] = c->second;
-        processes.push_back(j);
+        out.push_back(j);
     }
-    json links = json::array();
-    for (auto& l : run.topology.links)
-        links.push_back({{"segment", l.segment},
-                         {"node", l.node},
-                         {"interface", l.node_ifname},
-                         {"capture", run.topology.capture ? json(l.capture_file) : json(nullptr)}});
+    return out;
+}
+
+json links_json(const Topology& topology) {
+    json out = json::array();
+    for (auto& l : topology.links)
+        out.push_back({{"segment", l.segment},
+                       {"node", l.node},
+                       {"interface", l.node_ifname},
+                       {"capture", topology.capture ? json(l.capture_file) : json(nullptr)}});
+    return out;
+}
+
+json timeline_json(const std::vector<StepFacts>& steps) {
+    json out = json::array();
+    for (auto& step : steps)
+        out.push_back(
+            {{"at_ms", step.at_ms}, {"done_ms", step.done_ms}, {"what", step.what}, {"error", step.error}});
+    return out;
+}
+
+}  // namespace
+
+std::string render_result_json(const RunRecord& run) {
     json j = {{"scenario", run.scenario.name},
               {"label", run.label.empty() ? run.scenario.name : run.label},
               {"file", run.scenario.file},
@@ -148,16 +181,13 @@ std::string render_result_json(const RunRecord& run) {
               {"interrupted", run.facts.interrupted},
               {"setup_ms", run.facts.setup_ms},
               {"run_ms", run.facts.run_ms},
-              {"verdicts", verdicts},
-              {"peers", peers},
-              {"processes", processes},
-              {"links", links}};
+              {"verdicts", verdicts_json(run.verdicts)},
+              {"peers", peers_json(run.peers)},
+              {"processes", processes_json(run)},
+              {"links", links_json(run.topology)}};
     j["teardown_ms"] = run.facts.teardown_ms;
-    json timeline = json::array();
-    for (auto& step : run.facts.timeline)
-        timeline.push_back(
-            {{"at_ms", step.at_ms}, {"done_ms", step.done_ms}, {"what", step.what}, {"error", step.error}});
-    j["timeline"] = timeline;
+    j["hosts_start_unix_s"] = run.facts.hosts_start_unix_s;  // the zero of times, as pcap stamps count
+    j["timeline"] = timeline_json(run.facts.timeline);
     return j.dump(2) + "\n";
 }
 
@@ -172,7 +202,8 @@ std::string row(std::initializer_list<std::string> cells, const std::string& att
 std::string verdicts_html(const RunRecord& run) {
     std::string out = "<h2>Expectations</h2>\n<table><tr><th></th><th>expectation</th><th>seen</th></tr>\n";
     for (auto& v : run.verdicts)
-        out += row({v.held ? "PASS" : "FAIL", html::escape(v.expectation), html::escape(v.detail)},
+        out += row({v.held ? "PASS" : "FAIL", html::escape(v.expectation),
+                    html::escape(v.detail + (v.detail.empty() || v.seen.empty() ? "" : "; ") + v.seen)},
                    v.held ? "class=\"pass\"" : "class=\"fail\"");
     return out + "</table>\n";
 }

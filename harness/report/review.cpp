@@ -1,7 +1,5 @@
 #include "harness/report/review.h"
 
-#include <pcap/pcap.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "harness/judge/wire.h"
 #include "harness/report/html.h"
 #include "src/net/setup_error.h"
 
@@ -180,23 +179,11 @@ json read_json(const fs::path& file) {
     return j;
 }
 
+// One link's capture, read as the wire verdicts read it (wire_pcap.cpp).
 void read_pcap(const fs::path& file, const std::string& node, const std::string& segment,
                std::vector<Sighting>& out) {
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_open_offline(file.c_str(), err);
-    if (!p) throw SetupError("cannot read " + file.string() + ": " + err);
-    if (pcap_datalink(p) != DLT_EN10MB) {
-        pcap_close(p);
-        throw SetupError(file.string() + ": not an Ethernet capture");
-    }
-    pcap_pkthdr* header;
-    const u_char* data;
-    while (pcap_next_ex(p, &header, &data) == 1) {
-        auto frame = decode_frame({reinterpret_cast<const std::byte*>(data), header->caplen});
-        if (!frame) continue;
-        out.push_back({header->ts.tv_sec + header->ts.tv_usec / 1e6, node, segment, *frame});
-    }
-    pcap_close(p);
+    for (auto& p : read_capture(file.string(), node, segment))
+        out.push_back({p.t, p.node, p.segment, p.frame});
 }
 
 struct NatLog {
@@ -294,6 +281,19 @@ void draw_journey(Svg& svg, const Journey& j, double y, double t0, const std::ma
                b = xs(j.hops.front().receivers.empty() ? j.hops.front().sender : j.hops.front().receivers[0]);
         svg.text(std::min(a, b) + 6, y - 3, title, "fill=\"#555\"");
     }
+}
+
+// The run's verdicts from the wire (direct, relayed, traffic), as
+// result.json has them: what the captures showed.
+std::string wire_verdicts_text(const json& result) {
+    std::string out;
+    for (auto& v : result.value("verdicts", json::array())) {
+        if (!v.contains("seen")) continue;
+        out += std::string("  ") + (v.value("held", false) ? "PASS " : "FAIL ") + v.value("expectation", "");
+        if (!v.value("held", false)) out += ": " + v.value("detail", "");
+        out += "\n       seen: " + v.value("seen", "") + "\n";
+    }
+    return out.empty() ? out : "verdicts from the wire:\n" + out;
 }
 
 }  // namespace
@@ -404,7 +404,8 @@ int review_run(const std::string& out_dir, bool print) {
         std::cout << "nat-lab review: " << title << " (" << dir.string() << ")\n"
                   << render_ladder_text(journeys, names) << journeys.size() << " packets: " << delivered
                   << " delivered, " << dropped << " dropped by a NAT; diagram in "
-                  << (dir / "review.html").string() << "\n";
+                  << (dir / "review.html").string() << "\n"
+                  << wire_verdicts_text(result);
     }
     return 0;
 }

@@ -213,6 +213,32 @@ const BadCase kBad[] = {
      10, "expectation id 'up' twice"},
     {"unknown key beside an id", std::string(kGood) + "  - {id: up, exit: alice, colour: red}\n", 20, 27,
      "unknown key 'colour' in expectation"},
+    // Verdicts from the wire.
+    {"direct with one host", std::string(kGood) + "  - direct: [alice]\n", 20, 13,
+     "direct must name two hosts, like [alice, bob]"},
+    {"direct on an unknown host", std::string(kGood) + "  - direct: [alice, carol]\n", 20, 13,
+     "no host named 'carol'"},
+    {"relayed without via", std::string(kGood) + "  - relayed: [alice, bob]\n", 20, 5,
+     "relayed needs via: HOST"},
+    {"relayed via one of the pair", std::string(kGood) + "  - relayed: [alice, bob]\n    via: bob\n", 21, 10,
+     "via must be a third host, not 'bob' of the pair"},
+    {"relayed via twice", std::string(kGood) + "  - relayed: [alice, bob, via: server]\n    via: server\n",
+     21, 10, "relayed takes via once"},
+    {"relayed via nobody", std::string(kGood) + "  - relayed: [alice, bob, via: carol]\n", 20, 32,
+     "no host named 'carol'"},
+    {"traffic min above max", std::string(kGood) + "  - traffic: {link: home, bytes: {min: 9, max: 1}}\n", 20,
+     34, "bytes min 9 is above max 1"},
+    {"traffic negative", std::string(kGood) + "  - traffic: {link: home, packets: {max: -1}}\n", 20, 42,
+     "packets max must not be negative"},
+    {"traffic both between and link",
+     std::string(kGood) + "  - traffic: {between: [alice, bob], link: home, packets: {min: 1}}\n", 20, 44,
+     "traffic takes between: [X, Y] or link: X, not both"},
+    {"traffic of an unknown node", std::string(kGood) + "  - traffic: {link: office, packets: {min: 1}}\n",
+     20, 21, "no host or NAT named 'office'"},
+    {"traffic without bounds", std::string(kGood) + "  - traffic: {between: [alice, home]}\n", 20, 14,
+     "traffic needs packets"},
+    {"direct without captures", std::string(kGood) + "  - direct: [alice, bob]\ncapture: false\n", 20, 5,
+     "direct is judged from the captures, but the scenario says capture: false"},
     {"address listed twice",
      with("type: full-cone", "type: full-cone\n    addresses: [100.64.0.9, 100.64.0.9]", kNested), 7, 16,
      "address 100.64.0.9 for NAT 'home' is already taken"},
@@ -415,6 +441,37 @@ TEST(Signals, NamesBothWays) {
     EXPECT_FALSE(parse_signal("9"));
     EXPECT_EQ(signal_name(9), "SIGKILL");
     EXPECT_EQ(signal_name(6), "SIGABRT");
+}
+
+TEST(Scenario, WireExpectationsLoad) {
+    auto path =
+        write_temp(std::string(kGood) +
+                   "  - direct: [alice, bob]\n"
+                   "  - relayed: [alice, bob]\n    via: server\n"
+                   "  - relayed: [bob, alice, via: server]\n"
+                   "  - traffic: {between: [home, server], packets: {min: 10}, bytes: {min: 1, max: 9000}}\n"
+                   "  - traffic:\n      link: alice\n      packets: {max: 0}\n");
+    auto s = load_scenario(path);
+    ASSERT_EQ(s.expectations.size(), 7u);
+    EXPECT_EQ(s.expectations[2].kind, ExpectKind::Direct);
+    EXPECT_EQ(s.expectations[2].hosts, (std::vector<std::string>{"alice", "bob"}));
+    EXPECT_EQ(s.expectations[3].kind, ExpectKind::Relayed);
+    EXPECT_EQ(s.expectations[3].via, "server");
+    EXPECT_EQ(s.expectations[4].via, "server");
+    EXPECT_EQ(s.expectations[4].hosts, (std::vector<std::string>{"bob", "alice"}));
+    auto& t = s.expectations[5];
+    EXPECT_EQ(t.kind, ExpectKind::Traffic);
+    EXPECT_TRUE(t.hosts.empty());  // the server is not waited for
+    EXPECT_EQ(t.nodes, (std::vector<std::string>{"home", "server"}));
+    EXPECT_EQ(t.packets.min, 10);
+    EXPECT_FALSE(t.packets.max);
+    EXPECT_EQ(t.bytes.max, 9000);
+    EXPECT_TRUE(s.expectations[6].on_link);
+    EXPECT_EQ(s.expectations[6].packets.max, 0);
+    auto topo = plan_topology(s);
+    EXPECT_FALSE(topo.find_node("server")->waited);
+    EXPECT_TRUE(topo.find_node("alice")->waited);
+    std::remove(path.c_str());
 }
 
 TEST(Scenario, RunTakesAStringOrAList) {
