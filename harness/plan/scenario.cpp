@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "harness/plan/programs.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
 #include "simulator/wire/drop_reason.h"
@@ -291,7 +292,7 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     if (body.IsNull()) return host;
     r.check_map(body, "host '" + host.name + "'",
-                {"behind", "address", "run", "delay", "env", "after", "link"});
+                {"behind", "address", "run", "delay", "env", "after", "link", "programs"});
     if (auto n = body["behind"]) {
         host.behind = r.text(n, "behind");
         host.behind_where = r.at(n);
@@ -308,6 +309,7 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
         host.after_where = r.at(n);
     }
     if (auto n = body["link"]) host.link = read_impairment(r, n, "link of host '" + host.name + "'");
+    if (body["programs"]) host.programs = read_programs(r, body, host);
     return host;
 }
 
@@ -486,8 +488,12 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
 }
 
 void check_host_ref(const Scenario& s, const Location& where, const std::string& name, bool needs_run) {
+    if (is_program_name(name)) return check_program_ref(s, where, name);  // alice.ping: programs.h
     auto* host = s.find_host(name);
     if (!host) throw ScenarioError(where, "no host named '" + name + "'");
+    if (needs_run && !host->programs.empty())
+        throw ScenarioError(where, "host '" + name + "' runs several programs: name one, like '" +
+                                       host->programs.front().name + "'");
     if (needs_run && host->run.empty()) throw ScenarioError(where, "host '" + name + "' has nothing to run");
 }
 
@@ -594,6 +600,7 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
             for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
     }
     for (auto& step : s.timeline) check_step(s, step);
+    check_programs(s);
 }
 
 }  // namespace
@@ -601,6 +608,18 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
 void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
     read_behaviour(r, body, nat);
     if (nat.is_linux()) check_linux_nat(r, body, nat);
+}
+
+std::vector<std::string> read_run_command(const YamlReader& r, const YAML::Node& node) {
+    return read_command(r, node);
+}
+
+std::vector<std::pair<std::string, std::string>> read_env_vars(const YamlReader& r, const YAML::Node& node) {
+    return read_env(r, node);
+}
+
+std::string read_scenario_regex(const YamlReader& r, const YAML::Node& node) {
+    return read_regex(r, node);
 }
 
 Scenario load_scenario(const std::string& path) {
