@@ -319,6 +319,13 @@ void resolve_programs(const Scenario& scenario, Topology& topo, const std::strin
                                         "' (package nftables) on PATH");
             node.setup_argv[0] = path;
         }
+        for (auto& program : node.programs) {
+            auto found = resolve_program(program.argv[0], bin_dir);
+            if (found.empty())
+                throw ScenarioError(program.run_where, "program '" + program.name + "': no program '" +
+                                                           program.argv[0] + "' on PATH");
+            program.argv[0] = found;
+        }
         if (node.argv.empty()) continue;
         auto path = resolve_program(node.argv[0], bin_dir);
         if (path.empty() && node.is_nat)

@@ -74,6 +74,13 @@ std::string describe(const Expectation& e) {
     return {};
 }
 
+// Whether a peer's partner (the name it registered under) is `b`: a host,
+// or a program of a host ("alice.peer"), whose peer may register under the
+// program's full name or its host's.
+bool is_partner(const std::string& partner, const std::string& b) {
+    return partner == b || partner == b.substr(0, b.find('.'));
+}
+
 // Why `a`'s side of the pair does not meet `e`; empty if it does.
 std::string side_problem(const Expectation& e, const std::string& a, const std::string& b,
                          const std::map<std::string, PeerResult>& peers) {
@@ -86,7 +93,7 @@ std::string side_problem(const Expectation& e, const std::string& a, const std::
     bool relay_expected = e.via && *e.via == "relay";
     if (!r.connected && !(relayed && relay_expected))
         return a + " did not connect" + (r.reason.empty() ? "" : " (" + r.reason + ")");
-    if (r.partner != b) return a + " connected to '" + r.partner + "', not " + b;
+    if (!is_partner(r.partner, b)) return a + " connected to '" + r.partner + "', not " + b;
     if (e.via && r.path != *e.via) return a + " connected via " + r.path;
     if (e.within && r.time_to_connect_ms > e.within->count())
         return a + " took " + std::to_string(static_cast<int>(r.time_to_connect_ms)) + " ms";
@@ -224,6 +231,20 @@ std::optional<std::int64_t> counter_value(const nlohmann::json& counters, const 
     return at->get<std::int64_t>();
 }
 
+namespace {
+
+// The programs of a host that runs several: each its own log, and its own
+// peer result if it is a peer (expectations name it "alice.ping").
+void collect_program_evidence(const NodePlan& node, const std::string& out_dir, Evidence& evidence) {
+    for (auto& program : node.programs) {
+        auto log = read_text(out_dir + "/" + program.log_file);
+        if (auto r = parse_peer_result(log)) evidence.peers[program.name] = *r;
+        evidence.outputs[program.name] = std::move(log);
+    }
+}
+
+}  // namespace
+
 Evidence collect_evidence(const Topology& topology, const std::string& out_dir) {
     Evidence evidence;
     for (auto& node : topology.nodes) {
@@ -235,6 +256,7 @@ Evidence collect_evidence(const Topology& topology, const std::string& out_dir) 
             if (auto r = parse_peer_result(log)) evidence.peers[node.name] = *r;
             evidence.outputs[node.name] = std::move(log);
         }
+        collect_program_evidence(node, out_dir, evidence);
     }
     return evidence;
 }

@@ -26,6 +26,7 @@
 #include "harness/lab/netns.h"
 #include "harness/lab/parallel.h"
 #include "harness/lab/preparation.h"
+#include "harness/lab/probe.h"
 #include "harness/lab/process.h"
 #include "harness/lab/schedule.h"
 #include "harness/plan/host_files.h"
@@ -113,12 +114,21 @@ public:
         for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals_, sig);
         ::sigprocmask(SIG_BLOCK, &signals_, nullptr);
         ::signal(SIGPIPE, SIG_IGN);  // a stage gone while we write it a command: an error, not our death
-        for (auto& node : topo_.nodes) {
+        for (std::size_t i = 0; i < topo_.nodes.size(); ++i) {
             ProcessFacts p;
-            p.node = node.name;
-            p.is_nat = node.is_nat;
+            p.node = topo_.nodes[i].name;
+            p.is_nat = topo_.nodes[i].is_nat;
             facts_.processes.push_back(p);
+            runnables_.push_back({i, nullptr});
         }
+        // The programs of hosts that run several come after every node.
+        for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
+            for (auto& program : topo_.nodes[i].programs) {
+                ProcessFacts p;
+                p.node = program.name;
+                facts_.processes.push_back(p);
+                runnables_.push_back({i, &program});
+            }
     }
 
     void build();
@@ -144,6 +154,8 @@ private:
     void load_ruleset(const NodePlan& nat);
     void plan_schedule();
     void carry_out(const Action& action);
+    bool probe_holds(std::size_t program);
+    std::string log_of(std::size_t index) const;
     void wait_signal(std::chrono::milliseconds timeout);
     void wait_signal_until(Clock::time_point deadline);
     void reap();
@@ -172,7 +184,11 @@ private:
     // what has happened so far, and each node's index in the plan.
     SchedulePlan schedule_;
     std::optional<History> history_;
-    std::vector<std::optional<std::size_t>> program_of_;  // node index -> schedule_.programs
+    std::vector<std::optional<std::size_t>> program_of_;  // facts_.processes index -> schedule_.programs
+    std::vector<std::size_t> process_of_;                 // schedule_.programs index -> facts_.processes
+    // What each entry of facts_.processes runs: its node, and the program
+    // of a host that runs several (null: the node's own argv).
+    std::vector<std::pair<std::size_t, const ProgramPlan*>> runnables_;
     Clock::time_point t0_;
     sigset_t signals_;
     bool stop_requested_ = false;  // SIGINT, SIGTERM or SIGHUP arrived
@@ -247,10 +263,22 @@ void Lab::start_stages() {
     stages_.start(topo_, program, switch_ns_.fd(), opts_.out_dir);
 }
 
+std::string Lab::log_of(std::size_t index) const {
+    auto [node, program] = runnables_[index];
+    return path(program ? program->log_file : topo_.nodes[node].name + ".log");
+}
+
 pid_t Lab::start(std::size_t index, int pass_fd, std::vector<std::string> extra_args) {
-    auto& node = topo_.nodes[index];
-    SpawnSpec spec{node.name, node.argv, ns_.at(node.name).fd(), path(node.name + ".log"), pass_fd, -1,
-                   node.env,  {}};
+    auto [node_index, program] = runnables_[index];
+    auto& node = topo_.nodes[node_index];
+    SpawnSpec spec{program ? program->name : node.name,
+                   program ? program->argv : node.argv,
+                   ns_.at(node.name).fd(),
+                   log_of(index),
+                   pass_fd,
+                   -1,
+                   program ? program->env : node.env,
+                   {}};
     spec.argv.insert(spec.argv.end(), extra_args.begin(), extra_args.end());
     add_generated(spec, node, opts_.out_dir);
     pid_t pid = spawn(spec);
@@ -386,9 +414,10 @@ std::optional<pid_t> Lab::pid_of(std::size_t index) const {
     return std::nullopt;
 }
 
+// A node, or a program of a host that runs several ("alice.ping").
 std::size_t Lab::index_of(const std::string& node) const {
-    for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
-        if (topo_.nodes[i].name == node) return i;
+    for (std::size_t i = 0; i < facts_.processes.size(); ++i)
+        if (facts_.processes[i].node == node) return i;
     throw SetupError("no node " + node);  // the planner guarantees it exists
 }
 
@@ -474,21 +503,50 @@ void Lab::run_step(const PlannedStep& step) {
     facts_.timeline.push_back(std::move(done));
 }
 
-// Every host that runs something is a program of the schedule; the run
-// waits for those the plan marks waited.
+// Every host that runs something, and every program of a host that runs
+// several, is a program of the schedule; the run waits for those the plan
+// marks waited.
 void Lab::plan_schedule() {
-    program_of_.assign(topo_.nodes.size(), std::nullopt);
-    for (std::size_t i = 0; i < topo_.nodes.size(); ++i) {
-        auto& node = topo_.nodes[i];
-        if (node.is_nat || node.argv.empty()) continue;
+    program_of_.assign(facts_.processes.size(), std::nullopt);
+    std::vector<std::string> after;  // by schedule index: whose start (or log) it waits for
+    for (std::size_t i = 0; i < runnables_.size(); ++i) {
+        auto [node_index, program] = runnables_[i];
+        auto& node = topo_.nodes[node_index];
+        if (!program && (node.is_nat || node.argv.empty())) continue;
         program_of_[i] = schedule_.programs.size();
-        schedule_.programs.push_back({node.name, node.delay, std::nullopt, node.waited});
+        process_of_.push_back(i);
+        if (program) {
+            bool probe = program->start_on == StartOn::Output || program->start_on == StartOn::Port;
+            schedule_.programs.push_back(
+                {program->name, program->delay, std::nullopt, program->waited, probe});
+            after.push_back(program->start_on == StartOn::After || program->start_on == StartOn::Output
+                                ? program->after
+                                : std::string());
+        } else {
+            schedule_.programs.push_back({node.name, node.delay, std::nullopt, node.waited});
+            after.push_back(node.after.value_or(""));
+        }
     }
-    for (std::size_t i = 0; i < topo_.nodes.size(); ++i)
-        if (program_of_[i] && topo_.nodes[i].after)
-            schedule_.programs[*program_of_[i]].after = program_of_[index_of(*topo_.nodes[i].after)];
+    for (std::size_t k = 0; k < after.size(); ++k)
+        if (!after[k].empty()) schedule_.programs[k].after = program_of_[index_of(after[k])];
     for (auto& step : topo_.timeline) schedule_.steps.push_back(step.at);
     schedule_.timeout = opts_.timeout;
+}
+
+// Whether the condition a program waits for holds now: the log of the
+// program it comes after matches, or the port is bound in its host.
+bool Lab::probe_holds(std::size_t program) {
+    auto index = process_of_[program];
+    auto* plan = runnables_[index].second;
+    if (plan->start_on == StartOn::Output) {
+        std::ifstream in(log_of(index_of(plan->after)));
+        std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        return log_matches(log, plan->pattern);
+    }
+    EnterNetNs inside(ns_.at(topo_.nodes[runnables_[index].first].name));
+    std::ifstream in("/proc/thread-self/net/" + plan->protocol);
+    std::string table((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return port_bound(table, plan->port, plan->protocol == "tcp");
 }
 
 void Lab::carry_out(const Action& action) {
@@ -497,8 +555,7 @@ void Lab::carry_out(const Action& action) {
         history_->step_done(action.index);
         return;
     }
-    for (std::size_t i = 0; i < program_of_.size(); ++i)
-        if (program_of_[i] == action.index) start(i, -1, {});
+    start(process_of_[action.index], -1, {});
 }
 
 // The schedule decides (schedule.h); this loop only carries its actions
@@ -520,7 +577,14 @@ void Lab::run_hosts() {
             facts_.interrupted = decision.end == RunEnd::Interrupted;
             break;
         }
-        if (decision.actions.empty()) wait_signal_until(*decision.wake);
+        // What a program waits to see is looked for now; once seen, it may be due at once.
+        bool progressed = !decision.actions.empty();
+        for (auto program : decision.probes)
+            if (probe_holds(program)) {
+                history_->observed(program, Clock::now());
+                progressed = true;
+            }
+        if (!progressed) wait_signal_until(*decision.wake);
     }
 }
 

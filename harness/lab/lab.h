@@ -19,7 +19,10 @@
 //      scenario's timeout passes, or nat-lab is asked to stop. What is due
 //      when is decided by the pure schedule (schedule.h); the lab's
 //      waitpid/signal loop only carries its actions out, tells it what
-//      happened, and sleeps until its next wake-up or a signal;
+//      happened, looks for what programs wait to see (a log line, a bound
+//      port: probe.h), and sleeps until its next wake-up or a signal. A
+//      host with `programs:` runs each as its own process with its own
+//      log (<host>.<program>.log) and facts (named "host.program");
 //   4. if options.hold_if says so, keeps everything up: a holder process
 //      sits in each node's namespace, nat-lab prints how to enter each one,
 //      and the lab waits for Ctrl-C (SIGINT/SIGTERM);
@@ -70,7 +73,7 @@ struct LabOptions {
 };
 
 struct ProcessFacts {
-    std::string node;
+    std::string node;  // a node, or a program of a host that runs several: "alice.ping"
     bool is_nat = false;
     bool started = false;
     std::optional<int> exit_code;  // set when it exited by itself or on our SIGTERM

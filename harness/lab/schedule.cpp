@@ -17,6 +17,10 @@ void History::exited(std::size_t program) {
     programs.at(program).running = false;
 }
 
+void History::observed(std::size_t program, TimePoint at) {
+    if (!programs.at(program).seen) programs.at(program).seen = at;
+}
+
 void History::step_done(std::size_t step) {
     steps_done = std::max(steps_done, step + 1);
 }
@@ -28,6 +32,11 @@ namespace {
 std::optional<TimePoint> due_at(const SchedulePlan& plan, const History& h,
                                 const std::vector<ProgramHistory>& programs, std::size_t i) {
     auto& program = plan.programs[i];
+    if (program.probe) {
+        auto& seen = programs.at(i).seen;
+        if (!seen) return std::nullopt;
+        return *seen + program.delay;
+    }
     if (!program.after) return h.begin + program.delay;
     auto& first = programs.at(*program.after).started;
     if (!first) return std::nullopt;
@@ -52,7 +61,8 @@ Decision decide(const SchedulePlan& plan, const History& history, TimePoint now)
             auto due = due_at(plan, history, programs, i);
             if (!due || *due > now) continue;
             d.actions.push_back({Action::Kind::Start, i});
-            programs[i] = {now, true};
+            programs[i].started = now;
+            programs[i].running = true;
             more = true;
         }
     }
@@ -78,6 +88,13 @@ Decision decide(const SchedulePlan& plan, const History& history, TimePoint now)
         if (auto due = due_at(plan, history, programs, i)) wake = std::min(wake, *due);
     }
     if (step < plan.steps.size()) wake = std::min(wake, history.begin + plan.steps[step]);
+    for (std::size_t i = 0; i < plan.programs.size(); ++i) {
+        auto& program = plan.programs[i];
+        if (!program.probe || programs[i].started || programs[i].seen) continue;
+        if (program.after && !programs[*program.after].started) continue;
+        d.probes.push_back(i);
+    }
+    if (!d.probes.empty()) wake = std::min(wake, now + plan.probe_interval);
     d.wake = wake;
     return d;
 }

@@ -18,6 +18,13 @@
 //     `after` is due `delay` after that program's latest start, and never
 //     while that program has not started; a program is started once (a
 //     timeline `restart` is the shell's, which records the new start);
+//   - a program that waits to see something (`probe`: another program's
+//     log matching a pattern, a port bound in its host) is due `delay` after
+//     the shell saw it (History::observed). Until then, once its `after`
+//     program (if any) has started, each decision lists it in
+//     Decision::probes: the shell looks (it reads the log, or
+//     /proc/net/udp|tcp in the host) and records what it saw; the wake-up
+//     is then at most `probe_interval` away;
 //   - programs due in one decision are started in plan order, pass after
 //     pass until nothing more is due: a start decided now counts as a start
 //     at `now` for the programs that come `after` it, so a chain of `after`
@@ -31,7 +38,8 @@
 //   - when nat-lab is asked to stop, the run ends (Interrupted) at once,
 //     with nothing more carried out.
 // The wake-up is the earliest of: the next pending start whose condition is
-// known, the next step, the timeout. Waking early is harmless (decide then
+// known, the next step, the timeout, and `probe_interval` from now while
+// anything is to be looked for. Waking early is harmless (decide then
 // returns nothing to do and the same wake-up); a child's exit wakes the loop
 // through SIGCHLD, so no wake-up is needed for it.
 #pragma once
@@ -50,17 +58,22 @@ struct ScheduledProgram {
     Millis delay{0};                   // after begin, or after `after` started
     std::optional<std::size_t> after;  // index into SchedulePlan::programs
     bool waited = false;               // the run ends when every waited program has exited
+    // Waits until the shell has seen its condition (after `after` started,
+    // if set); `delay` counts from then. What to look for is the shell's.
+    bool probe = false;
 };
 
 struct SchedulePlan {
     std::vector<ScheduledProgram> programs;
     std::vector<Millis> steps;  // the timeline's `at`s, in the order to do them
     Millis timeout{30'000};
+    Millis probe_interval{20};  // how often to look for a probed condition
 };
 
 struct ProgramHistory {
     std::optional<TimePoint> started;  // its latest start
     bool running = false;              // started and not exited since
+    std::optional<TimePoint> seen;     // a probed condition, when the shell first saw it
 };
 
 struct History {
@@ -72,7 +85,8 @@ struct History {
     explicit History(const SchedulePlan& plan, TimePoint begin = {});
     void started(std::size_t program, TimePoint at);
     void exited(std::size_t program);
-    void step_done(std::size_t step);  // steps are done in order
+    void observed(std::size_t program, TimePoint at);  // its probed condition holds
+    void step_done(std::size_t step);                  // steps are done in order
     void interrupt() { interrupted = true; }
 };
 
@@ -87,9 +101,10 @@ struct Action {
 enum class RunEnd { None, Done, TimedOut, Interrupted };
 
 struct Decision {
-    std::vector<Action> actions;    // carry out in this order
-    RunEnd end = RunEnd::None;      // after the actions, the run is over
-    std::optional<TimePoint> wake;  // decide again then at the latest; unset when the run ends
+    std::vector<Action> actions;      // carry out in this order
+    RunEnd end = RunEnd::None;        // after the actions, the run is over
+    std::vector<std::size_t> probes;  // programs whose condition to look for now
+    std::optional<TimePoint> wake;    // decide again then at the latest; unset when the run ends
 };
 
 Decision decide(const SchedulePlan& plan, const History& history, TimePoint now);

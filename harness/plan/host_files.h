@@ -65,7 +65,5 @@ std::string setup_dir(const std::string& run_dir);
 std::string expand_dirs(const std::string& text, const std::string& host_directory,
                         const std::string& setup_directory);
 
-// argv from a command's words (run or setup), as the loader splits them.
-std::vector<std::string> read_command_words(const YamlReader& r, const YAML::Node& node);
 
 }  // namespace natlab::harness

@@ -13,6 +13,7 @@
 
 #include "harness/plan/host_files.h"
 #include "harness/plan/wire_keys.h"
+#include "harness/plan/programs.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
 #include "simulator/router/counter_table.h"
@@ -308,7 +309,7 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     if (body.IsNull()) return host;
     r.check_map(body, "host '" + host.name + "'",
-                {"behind", "address", "run", "delay", "env", "after", "link", "files"});
+                {"behind", "address", "run", "delay", "env", "after", "link", "files", "programs"});
     if (auto n = body["behind"]) {
         host.behind = r.text(n, "behind");
         host.behind_where = r.at(n);
@@ -326,6 +327,7 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     }
     if (auto n = body["link"]) host.link = read_impairment(r, n, "link of host '" + host.name + "'");
     if (auto n = body["files"]) host.files = read_files(r, n, host.name);
+    if (body["programs"]) host.programs = read_programs(r, body, host);
     return host;
 }
 
@@ -542,8 +544,12 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
 }
 
 void check_host_ref(const Scenario& s, const Location& where, const std::string& name, bool needs_run) {
+    if (is_program_name(name)) return check_program_ref(s, where, name);  // alice.ping: programs.h
     auto* host = s.find_host(name);
     if (!host) throw ScenarioError(where, "no host named '" + name + "'");
+    if (needs_run && !host->programs.empty())
+        throw ScenarioError(where, "host '" + name + "' runs several programs: name one, like '" +
+                                       host->programs.front().name + "'");
     if (needs_run && host->run.empty()) throw ScenarioError(where, "host '" + name + "' has nothing to run");
 }
 
@@ -663,6 +669,7 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
     for (auto& step : s.timeline) check_step(s, step);
     check_ids(s);
     check_generated(s);
+    check_programs(s);
 }
 
 }  // namespace
@@ -683,6 +690,14 @@ Scenario scenario_from_yaml(const std::string& path, const YAML::Node& root) {
 
 std::vector<std::string> read_command_words(const YamlReader& r, const YAML::Node& node) {
     return read_command(r, node);
+}
+
+std::vector<std::pair<std::string, std::string>> read_env_vars(const YamlReader& r, const YAML::Node& node) {
+    return read_env(r, node);
+}
+
+std::string read_scenario_regex(const YamlReader& r, const YAML::Node& node) {
+    return read_regex(r, node);
 }
 
 Scenario load_scenario(const std::string& path) {

@@ -84,6 +84,31 @@ struct SetupSpec {
     Location where;
 };
 
+// A program of a host that runs several (`programs:`; harness/plan/programs.h
+// has the rules): when it may start.
+enum class StartOn {
+    Begin,   // `delay` after every NAT is up
+    After,   // `delay` after program `after` started
+    Output,  // `delay` after program `after`'s log matched `pattern`
+    Port,    // `delay` after `protocol`/`port` is bound in the program's host
+};
+
+struct ProgramSpec {
+    std::string name;  // "alice.ping": the host's name, a dot, the program's own
+    Location where;
+    std::vector<std::string> run;  // argv
+    Location run_where;
+    std::vector<std::pair<std::string, std::string>> env;  // its own, over the host's `env`
+    Millis delay{0};
+    StartOn start_on = StartOn::Begin;
+    std::string after;  // After, Output: the program as written ("web", "bob.web", "server")
+    Location after_where;
+    std::string pattern;   // Output: ECMAScript regex
+    std::string protocol;  // Port: "udp" or "tcp"
+    int port = 0;          // Port
+    bool daemon = false;   // runs for the whole lab, never waited for, stopped at the end
+};
+
 struct HostSpec {
     std::string name;
     Location where;
@@ -99,6 +124,7 @@ struct HostSpec {
     Location after_where;
     std::optional<LinkImpairment> link;  // its link to its segment
     std::vector<FileSpec> files;         // written into its own directory
+    std::vector<ProgramSpec> programs;   // `programs:` instead of `run:`; in file order
 };
 
 // One step of the timeline: at `at` after the hosts' phase began (when

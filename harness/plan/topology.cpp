@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness/plan/host_files.h"
+#include "harness/plan/programs.h"
 
 namespace natlab::harness {
 
@@ -303,6 +304,7 @@ private:
         node.env = host.env;
         node.after = host.after;
         node.address = addresses.front().ip;
+        node.programs = plan_programs(host);
         topo_.nodes.push_back(node);
         add_link(segment, host.name, "eth0", addresses);
     }
@@ -321,6 +323,10 @@ private:
             for (auto& word : node.argv)
                 word = substitute_refs(
                     word, [&](const std::string& ref) { return plan_value(topo_, node.name, ref); });
+            for (auto& program : node.programs)
+                for (auto& word : program.argv)
+                    word = substitute_refs(
+                        word, [&](const std::string& ref) { return plan_value(topo_, node.name, ref); });
         }
     }
 
@@ -392,6 +398,36 @@ private:
                 named.insert(e.hosts.begin(), e.hosts.end());  // counters name NATs
         for (auto& node : topo_.nodes)
             if (!node.is_nat && !node.argv.empty()) node.waited = named.empty() || named.count(node.name);
+        for (auto& node : topo_.nodes)
+            for (auto& program : node.programs)
+                program.waited = !program.daemon && (named.empty() || named.count(program.name));
+    }
+
+    // A host's `programs:`, their references resolved to full names.
+    std::vector<ProgramPlan> plan_programs(const HostSpec& host) const {
+        std::vector<ProgramPlan> programs;
+        for (auto& spec : host.programs) {
+            ProgramPlan p;
+            p.name = spec.name;
+            p.argv = spec.run;
+            p.run_where = spec.run_where;
+            for (auto& kv : host.env)
+                if (std::none_of(spec.env.begin(), spec.env.end(),
+                                 [&](auto& own) { return own.first == kv.first; }))
+                    p.env.push_back(kv);
+            p.env.insert(p.env.end(), spec.env.begin(), spec.env.end());
+            p.delay = spec.delay;
+            p.start_on = spec.start_on;
+            if (spec.start_on == StartOn::After || spec.start_on == StartOn::Output)
+                p.after = resolve_program_ref(s_, host, spec.after);
+            p.pattern = spec.pattern;
+            p.protocol = spec.protocol;
+            p.port = spec.port;
+            p.daemon = spec.daemon;
+            p.log_file = spec.name + ".log";
+            programs.push_back(std::move(p));
+        }
+        return programs;
     }
 
     const Scenario& s_;

@@ -77,6 +77,23 @@ struct Link {
     std::optional<LinkStage> stage;  // impairments, or steps of the timeline
 };
 
+// One program of a host that runs several (`programs:`; harness/plan/programs.h).
+struct ProgramPlan {
+    std::string name;               // "alice.ping": facts, expectations and its log name it
+    std::vector<std::string> argv;  // ${host} expanded
+    Location run_where;             // for "no program on PATH"
+    std::vector<std::pair<std::string, std::string>> env;  // the host's, then its own over them
+    Millis delay{0};
+    StartOn start_on = StartOn::Begin;
+    std::string after;     // After, Output: a full program name ("alice.web") or a one-program host
+    std::string pattern;   // Output
+    std::string protocol;  // Port: "udp" or "tcp"
+    int port = 0;
+    bool daemon = false;
+    bool waited = false;   // as NodePlan::waited; never for a daemon
+    std::string log_file;  // "alice.ping.log"
+};
+
 struct NodePlan {
     std::string name;
     bool is_nat = false;
@@ -94,6 +111,7 @@ struct NodePlan {
     std::string ruleset;
     std::optional<Ipv4> address;  // what ${name} means: a host's address, a NAT's first outside one
     std::vector<FileSpec> files;  // hosts: their files, references to addresses expanded
+    std::vector<ProgramPlan> programs;  // a host that runs several (argv is then empty)
 };
 
 // A timeline step with its target resolved: the link (for link steps) and

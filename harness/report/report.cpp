@@ -56,11 +56,12 @@ std::string nat_summary(const nlohmann::json& c) {
 
 void host_lines(std::ostringstream& out, const RunRecord& run) {
     for (auto& p : run.facts.processes) {
-        if (!p.started && !p.is_nat && run.topology.find_node(p.node)->argv.empty()) continue;
+        auto* node = run.topology.find_node(p.node);  // null for a program of a host (alice.ping)
+        if (!p.started && !p.is_nat && node && node->argv.empty()) continue;
         out << "  " << (p.is_nat ? "nat  " : "host ") << p.node << ": ";
         auto peer = run.peers.find(p.node);
         auto counters = run.nat_counters.find(p.node);
-        if (run.topology.find_node(p.node)->kernel_nat)
+        if (node && node->kernel_nat)
             out << "linux nftables masquerade (kernel NAT, no counters)";
         else if (counters != run.nat_counters.end())
             out << nat_summary(counters->second);
@@ -142,7 +143,8 @@ json peers_json(const std::map<std::string, PeerResult>& peers) {
 json processes_json(const RunRecord& run) {
     json out = json::array();
     for (auto& p : run.facts.processes) {
-        bool kernel = run.topology.find_node(p.node)->kernel_nat;
+        auto* node = run.topology.find_node(p.node);  // null for a program of a host
+        bool kernel = node && node->kernel_nat;
         json j = {
             {"node", p.node}, {"nat", p.is_nat}, {"summary", kernel ? "kernel NAT" : process_summary(p)}};
         if (p.is_nat) j["type"] = kernel ? "linux" : "nat-emu";

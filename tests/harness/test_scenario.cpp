@@ -56,6 +56,29 @@ hosts:
     behind: home
 )";
 
+// Hosts that run several programs (harness/plan/programs.h).
+const char* kPrograms = R"(hosts:
+  server:
+    address: 198.18.0.2
+    programs:
+      rendezvous:
+        run: rendezvous
+        daemon: true
+      ready:
+        after_port: udp/3478
+        run: [sh, -c, 'echo ok']
+  alice:
+    programs:
+      peer:
+        after_output: server.rendezvous
+        matches: 'listening'
+        run: peer --server ${server}:3478 --name alice
+expect:
+  - exit: alice.peer
+  - output: server.rendezvous
+    matches: 'listening'
+)";
+
 struct BadCase {
     const char* name;
     std::string yaml;
@@ -71,6 +94,34 @@ std::string with(const std::string& from, const std::string& to, const std::stri
 }
 
 const BadCase kBad[] = {
+    // Several programs on a host.
+    {"program port not udp or tcp", with("udp/3478", "sctp/3478", kPrograms), 9, 21,
+     "after_port must be udp/PORT or tcp/PORT with 1 <= PORT <= 65535, not 'sctp/3478'"},
+    {"program port out of range", with("udp/3478", "udp/65536", kPrograms), 9, 21, "not 'udp/65536'"},
+    {"program after an unknown program", with("server.rendezvous\n", "server.web\n", kPrograms), 14, 23,
+     "host 'server' has no program named 'web'"},
+    {"program after itself", with("server.rendezvous\n", "peer\n", kPrograms), 14, 23,
+     "program 'alice.peer' starts after itself: alice.peer -> alice.peer"},
+    {"program with two start conditions",
+     with("        after_port: udp/3478\n", "        after_port: udp/3478\n        after: rendezvous\n",
+          kPrograms),
+     9, 21, "program 'server.ready' starts on one condition: give one of after, after_output, after_port"},
+    {"matches without after_output",
+     with("        after_port: udp/3478\n", "        matches: x\n", kPrograms), 9, 18,
+     "matches goes with after_output"},
+    {"after_output without matches", with("        matches: 'listening'\n", "", kPrograms), 14, 23,
+     "after_output needs matches: REGEX"},
+    {"program without run", with("        run: [sh, -c, 'echo ok']\n", "", kPrograms), 8, 7,
+     "program 'server.ready' needs run:"},
+    {"exit of a daemon", with("exit: alice.peer", "exit: server.rendezvous", kPrograms), 18, 11,
+     "program 'server.rendezvous' is a daemon"},
+    {"exit of a host with programs", with("exit: alice.peer", "exit: alice", kPrograms), 18, 11,
+     "host 'alice' runs several programs: name one, like 'alice.peer'"},
+    {"output of an unknown program", with("- output: server.rendezvous", "- output: server.web", kPrograms),
+     19, 13, "host 'server' has no program named 'web'"},
+    {"run and programs",
+     with("    address: 198.18.0.2\n", "    address: 198.18.0.2\n    run: rendezvous\n", kPrograms), 6, 7,
+     "host 'server': give either run (one program) or programs (several), not both"},
     {"empty file", "", 1, 1, "scenario is empty"},
     {"syntax error", "hosts: [a, b\n", 2, 1, "YAML syntax error"},
     {"tab indentation", "hosts:\n\ta:\n", 2, 1, "tab character in indentation"},
@@ -537,3 +588,60 @@ TEST(Millis, Spellings) {
 }
 
 }  // namespace
+
+// Several programs on a host: names, start conditions, references resolved
+// to full names, daemons never waited for.
+TEST(Scenario, ProgramsLoadAndPlan) {
+    auto s = load_scenario(write_temp(kPrograms));
+    auto* server = s.find_host("server");
+    ASSERT_EQ(server->programs.size(), 2u);
+    EXPECT_EQ(server->programs[0].name, "server.rendezvous");
+    EXPECT_TRUE(server->programs[0].daemon);
+    EXPECT_EQ(server->programs[1].start_on, StartOn::Port);
+    EXPECT_EQ(server->programs[1].protocol, "udp");
+    EXPECT_EQ(server->programs[1].port, 3478);
+    auto topo = plan_topology(s);
+    auto* alice = topo.find_node("alice");
+    ASSERT_EQ(alice->programs.size(), 1u);
+    auto& peer = alice->programs[0];
+    EXPECT_TRUE(alice->argv.empty());
+    EXPECT_EQ(peer.start_on, StartOn::Output);
+    EXPECT_EQ(peer.after, "server.rendezvous");
+    EXPECT_EQ(peer.pattern, "listening");
+    EXPECT_EQ(peer.log_file, "alice.peer.log");
+    EXPECT_EQ(peer.argv[2], "198.18.0.2:3478");  // ${server} expanded
+    EXPECT_TRUE(peer.waited);
+    auto& server_plan = topo.find_node("server")->programs;
+    EXPECT_FALSE(server_plan[0].waited);  // a daemon, though an expectation names it
+    EXPECT_FALSE(server_plan[1].waited);  // not named while others are
+}
+
+// A program of the same host by its own name, another host's by its full
+// name; a host's env under each program's own.
+TEST(Scenario, ProgramReferencesAndEnvironment) {
+    auto yaml = std::string(R"(hosts:
+  server:
+    run: rendezvous
+  a:
+    env: {X: host, Y: host}
+    programs:
+      one:
+        after: server
+        env: {Y: own}
+        run: sleep 1
+      two:
+        after: one
+        run: sleep 1
+  b:
+    after: a.two
+    run: sleep 1
+)");
+    auto topo = plan_topology(load_scenario(write_temp(yaml)));
+    auto& programs = topo.find_node("a")->programs;
+    EXPECT_EQ(programs[0].after, "server");
+    EXPECT_EQ(programs[1].after, "a.one");
+    std::vector<std::pair<std::string, std::string>> want = {{"X", "host"}, {"Y", "own"}};
+    EXPECT_EQ(programs[0].env, want);
+    EXPECT_EQ(topo.find_node("b")->after, "a.two");
+    EXPECT_TRUE(programs[0].waited && programs[1].waited);  // no expectation: every program
+}

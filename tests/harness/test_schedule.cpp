@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/lab/probe.h"
 #include "harness/lab/schedule.h"
 
 using namespace natlab;
@@ -28,7 +29,7 @@ Action step(std::size_t i) {
 
 // What happened before `now`, in order.
 struct Event {
-    enum What { Started, Exited, StepDone, Interrupt } what;
+    enum What { Started, Exited, StepDone, Interrupt, Seen } what;
     std::size_t index = 0;
     long ms = 0;
 };
@@ -41,6 +42,9 @@ Event exited(std::size_t i, long ms) {
 }
 Event step_done(std::size_t i) {
     return {Event::StepDone, i, 0};
+}
+Event seen(std::size_t i, long ms) {
+    return {Event::Seen, i, ms};
 }
 Event interrupt() {
     return {Event::Interrupt, 0, 0};
@@ -61,6 +65,9 @@ History replay(const SchedulePlan& plan, const std::vector<Event>& events) {
                 break;
             case Event::Interrupt:
                 h.interrupt();
+                break;
+            case Event::Seen:
+                h.observed(e.index, at(e.ms));
                 break;
         }
     }
@@ -83,6 +90,15 @@ SchedulePlan plan(std::vector<ScheduledProgram> programs, std::vector<long> step
     return p;
 }
 
+// A program that starts once the shell has seen something: another
+// program's log matching (after `first`), or a port bound (no `first`).
+ScheduledProgram on_output(const char* name, std::size_t first, long delay_ms, bool waited = true) {
+    return {name, Millis{delay_ms}, first, waited, true};
+}
+ScheduledProgram on_port(const char* name, long delay_ms, bool waited = true) {
+    return {name, Millis{delay_ms}, std::nullopt, waited, true};
+}
+
 struct Case {
     const char* name;
     SchedulePlan plan;
@@ -91,6 +107,7 @@ struct Case {
     std::vector<Action> want_actions;
     RunEnd want_end;
     std::optional<long> want_wake_ms;  // unset: no wake-up (the run ends)
+    std::vector<std::size_t> want_probes = {};
 };
 
 std::string show(const SchedulePlan& p, const std::vector<Action>& actions) {
@@ -110,6 +127,7 @@ void check(const Case& c) {
     } else {
         EXPECT_FALSE(d.wake.has_value());
     }
+    EXPECT_EQ(d.probes, c.want_probes);
 }
 
 TEST(Schedule, Delays) {
@@ -341,6 +359,104 @@ TEST(Schedule, End) {
          3000},
     };
     for (auto& c : cases) check(c);
+}
+
+TEST(Schedule, ProbedConditions) {
+    const Case cases[] = {
+        {"a port: looked for from the start, every probe interval",
+         plan({on_port("client", 0)}),
+         {},
+         0,
+         {},
+         RunEnd::None,
+         20,
+         {0}},
+        {"a program's output: not looked for before that program started",
+         plan({prog("web", 500, false), on_output("fetch", 0, 0)}),
+         {},
+         0,
+         {},
+         RunEnd::None,
+         500},
+        {"a program's output: looked for once it started, in the same decision",
+         plan({prog("web", 0, false), on_output("fetch", 0, 0)}),
+         {},
+         0,
+         {start(0)},
+         RunEnd::None,
+         20,
+         {1}},
+        {"seen: due at once without delay",
+         plan({prog("web", 0, false), on_output("fetch", 0, 0)}),
+         {started(0, 0), seen(1, 140)},
+         140,
+         {start(1)},
+         RunEnd::None,
+         30'000},
+        {"seen: due its delay after it was seen, no more probing",
+         plan({on_port("client", 300)}),
+         {seen(0, 100)},
+         150,
+         {},
+         RunEnd::None,
+         400},
+        {"a chain behind a probed program waits for it",
+         plan({on_port("client", 0), after("after-client", 0, 50)}),
+         {},
+         0,
+         {},
+         RunEnd::None,
+         20,
+         {0}},
+        {"never seen: the timeout ends the run",
+         plan({on_port("client", 0)}, {}, 1000),
+         {},
+         1000,
+         {},
+         RunEnd::TimedOut,
+         std::nullopt},
+        {"the probe interval never passes the next step",
+         plan({on_port("client", 0)}, {10}),
+         {},
+         0,
+         {},
+         RunEnd::None,
+         10,
+         {0}},
+        {"a daemon probed for does not hold the run",
+         plan({on_port("daemon", 0, false), prog("a", 0)}),
+         {started(1, 0), exited(1, 50)},
+         60,
+         {},
+         RunEnd::Done,
+         std::nullopt},
+    };
+    for (auto& c : cases) check(c);
+}
+
+TEST(Probe, PortBoundInProcNet) {
+    const std::string udp =
+        "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode "
+        "ref "
+        "pointer drops\n"
+        "  123: 00000000:0D96 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2 "
+        "0000000000000000 0\n";
+    EXPECT_TRUE(port_bound(udp, 3478, false));
+    EXPECT_FALSE(port_bound(udp, 3479, false));
+    EXPECT_FALSE(port_bound(udp.substr(0, udp.find('\n') + 1), 3478, false));  // the header only
+    const std::string tcp =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 0100007F:1F40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 7\n"
+        "   1: 0200000A:9C40 0300000A:0050 01 00000000:00000000 00:00000000 00000000     0        0 8\n";
+    EXPECT_TRUE(port_bound(tcp, 8000, true));    // 0x1F40, listening
+    EXPECT_FALSE(port_bound(tcp, 40000, true));  // 0x9C40: a client's established socket
+    EXPECT_FALSE(port_bound("", 8000, true));
+}
+
+TEST(Probe, LogMatchesAtEveryLine) {
+    EXPECT_TRUE(log_matches("starting\nServing HTTP on 0.0.0.0 port 8000\n", "^Serving HTTP"));
+    EXPECT_FALSE(log_matches("starting\n", "^Serving"));
+    EXPECT_TRUE(log_matches("a\nready\n", "^ready$"));
 }
 
 // The shell's loop on a fake clock: decide, carry out, feed back, sleep
