@@ -161,7 +161,7 @@ void flush_conntrack() {
     request.body.version = NFNETLINK_V0;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    alignas(nlmsghdr) char reply[512];
+    alignas(nlmsghdr) char reply[512] = {};
     int err = 0;
     ssize_t got = -1;
     if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0 ||

@@ -56,7 +56,8 @@ std::vector<std::string> impairment_flags(const LinkImpairment& link) {
 
 std::string impairment_command(const LinkImpairment& link) {
     std::string command = "set";
-    for (auto& [key, value] : impairment_words(link)) command += " " + key + "=" + value;
+    for (auto& [key, value] : impairment_words(link))
+        command.append(" ").append(key).append("=").append(value);
     return command;
 }
 

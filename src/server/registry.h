@@ -169,7 +169,7 @@ private:
     void note(std::string_view name);
     void place(ClientRecord record);
     RoomId join(std::string_view room);
-    void leave(RoomId room);
+    void leave(RoomId id);
     std::optional<RoomId> room_id(std::string_view room) const;
 
     std::size_t capacity_;

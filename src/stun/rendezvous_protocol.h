@@ -158,18 +158,18 @@ struct DataAck {
 
 // ---- builders -------------------------------------------------------------
 stun::Message binding_request(const stun::TransactionId& id);
-stun::Message build(const RegisterRequest& m, const stun::TransactionId& id);
-stun::Message build(const ConnectRequest& m, const stun::TransactionId& id);
-stun::Message build(const Introduction& m, const stun::TransactionId& id);
-stun::Message build(const ProbeRequest& m, const stun::TransactionId& id);
-stun::Message build(const DataRequest& m, const stun::TransactionId& id);
-stun::Message build(const ListRequest& m, const stun::TransactionId& id);
-stun::Message build(const Relay& m, const stun::TransactionId& id);
+stun::Message build(const RegisterRequest& r, const stun::TransactionId& id);
+stun::Message build(const ConnectRequest& c, const stun::TransactionId& id);
+stun::Message build(const Introduction& i, const stun::TransactionId& id);
+stun::Message build(const ProbeRequest& p, const stun::TransactionId& id);
+stun::Message build(const DataRequest& d, const stun::TransactionId& id);
+stun::Message build(const ListRequest& l, const stun::TransactionId& id);
+stun::Message build(const Relay& r, const stun::TransactionId& id);
 // Responses reuse the request's method and transaction id.
-stun::Message build_answer(const ProbeAnswer& m, const stun::Message& request);
-stun::Message build_ack(const DataAck& m, const stun::Message& request);
-stun::Message build_register_answer(const RegisterAnswer& m, const stun::Message& request);
-stun::Message build_list_answer(const ListAnswer& m, const stun::Message& request);
+stun::Message build_answer(const ProbeAnswer& a, const stun::Message& request);
+stun::Message build_ack(const DataAck& a, const stun::Message& request);
+stun::Message build_register_answer(const RegisterAnswer& a, const stun::Message& request);
+stun::Message build_list_answer(const ListAnswer& a, const stun::Message& request);
 stun::Message mapped_response(const stun::Message& request, Endpoint observed);
 stun::Message error_response(const stun::Message& request, const stun::ErrorCode& error);
 

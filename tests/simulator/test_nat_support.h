@@ -46,7 +46,7 @@ struct Datagram {
 
     explicit Datagram(std::vector<std::byte> raw) : bytes(std::move(raw)) {}
     // UDP
-    explicit Datagram(Flow flow, std::string payload = "hello", std::uint8_t ttl = 64,
+    explicit Datagram(Flow flow, const std::string& payload = "hello", std::uint8_t ttl = 64,
                       bool udp_checksum = true)
         : bytes(build_udp_datagram({flow, text_bytes(payload), ttl, udp_checksum})) {}
 
@@ -58,7 +58,7 @@ struct Datagram {
     }
 };
 
-inline Datagram tcp_segment(Endpoint from, Endpoint to, std::uint8_t flags, std::string payload = "") {
+inline Datagram tcp_segment(Endpoint from, Endpoint to, std::uint8_t flags, const std::string& payload = "") {
     TcpSegmentSpec spec;
     spec.flow = {from, to, Protocol::Tcp};
     spec.flags = flags;
@@ -77,7 +77,8 @@ inline Datagram echo(Ipv4 from, Ipv4 to, std::uint16_t id, bool request = true, 
     return Datagram{build_icmp_echo(spec)};
 }
 
-inline NatAddresses addresses_of(std::vector<std::string> external, std::string inside = "10.0.1.1") {
+inline NatAddresses addresses_of(const std::vector<std::string>& external,
+                                 const std::string& inside = "10.0.1.1") {
     NatAddresses a;
     for (const auto& e : external) a.external.push_back(ip(e));
     a.inside = ip(inside);

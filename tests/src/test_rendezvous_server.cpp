@@ -184,7 +184,7 @@ TEST_F(ServerTest, ExpiredPartnerIsUnknown) {
 TEST_F(ServerTest, MalformedAndUnexpectedAreDroppedAndCounted) {
     register_as("alice", kAlice, kAliceLocal);
     auto hex = [](std::string_view h) { return *stun::from_hex(h); };
-    auto wire = [](stun::Message m) { return proto::to_wire(m); };
+    auto wire = [](const stun::Message& m) { return proto::to_wire(m); };
     stun::Message indication = proto::binding_request(txid(3));
     indication.cls = stun::Class::indication;
     stun::Message response = proto::mapped_response(proto::binding_request(txid(4)), kAlice);
