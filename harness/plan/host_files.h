@@ -65,5 +65,4 @@ std::string setup_dir(const std::string& run_dir);
 std::string expand_dirs(const std::string& text, const std::string& host_directory,
                         const std::string& setup_directory);
 
-
 }  // namespace natlab::harness

@@ -59,5 +59,4 @@ void check_program_ref(const Scenario& s, const Location& where, const std::stri
 // asks.)
 std::string resolve_program_ref(const Scenario& s, const HostSpec& host, const std::string& name);
 
-
 }  // namespace natlab::harness

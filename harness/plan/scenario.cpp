@@ -12,8 +12,8 @@
 #include <set>
 
 #include "harness/plan/host_files.h"
-#include "harness/plan/wire_keys.h"
 #include "harness/plan/programs.h"
+#include "harness/plan/wire_keys.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
 #include "simulator/router/counter_table.h"

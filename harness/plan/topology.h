@@ -109,8 +109,8 @@ struct NodePlan {
     // completion, before anything behind the NAT starts (nft -f FILE).
     std::vector<std::string> setup_argv;
     std::string ruleset;
-    std::optional<Ipv4> address;  // what ${name} means: a host's address, a NAT's first outside one
-    std::vector<FileSpec> files;  // hosts: their files, references to addresses expanded
+    std::optional<Ipv4> address;        // what ${name} means: a host's address, a NAT's first outside one
+    std::vector<FileSpec> files;        // hosts: their files, references to addresses expanded
     std::vector<ProgramPlan> programs;  // a host that runs several (argv is then empty)
 };
 
