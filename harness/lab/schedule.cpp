@@ -43,17 +43,12 @@ std::optional<TimePoint> due_at(const SchedulePlan& plan, const History& h,
     return *first + program.delay;
 }
 
-}  // namespace
+using Programs = decltype(History::programs);
 
-Decision decide(const SchedulePlan& plan, const History& history, TimePoint now) {
-    Decision d;
-    if (history.interrupted) {
-        d.end = RunEnd::Interrupted;
-        return d;
-    }
-    // Starts, in plan order, until nothing more is due: what starts now
-    // counts as started at `now` for whatever comes after it.
-    auto programs = history.programs;
+// Starts, in plan order, until nothing more is due: what starts now counts
+// as started at `now` for whatever comes after it.
+void start_due(const SchedulePlan& plan, const History& history, Programs& programs, TimePoint now,
+               Decision& d) {
     for (bool more = true; more;) {
         more = false;
         for (std::size_t i = 0; i < plan.programs.size(); ++i) {
@@ -66,36 +61,65 @@ Decision decide(const SchedulePlan& plan, const History& history, TimePoint now)
             more = true;
         }
     }
+}
+
+// The timeline steps due by `now`; returns the first one not yet due.
+std::size_t steps_due(const SchedulePlan& plan, const History& history, TimePoint now, Decision& d) {
     auto step = history.steps_done;
     for (; step < plan.steps.size() && history.begin + plan.steps[step] <= now; ++step)
         d.actions.push_back({Action::Kind::Step, step});
+    return step;
+}
 
-    bool waiting = false;
+// Whether a program the run waits for has not started or still runs.
+bool still_waiting(const SchedulePlan& plan, const Programs& programs) {
     for (std::size_t i = 0; i < plan.programs.size(); ++i)
-        if (plan.programs[i].waited && (!programs[i].started || programs[i].running)) waiting = true;
-    auto deadline = history.begin + plan.timeout;
-    if (!waiting) {
-        d.end = RunEnd::Done;
-        return d;
-    }
-    if (now >= deadline) {
-        d.end = RunEnd::TimedOut;
-        return d;
-    }
-    auto wake = deadline;
-    for (std::size_t i = 0; i < plan.programs.size(); ++i) {
-        if (programs[i].started) continue;
-        if (auto due = due_at(plan, history, programs, i)) wake = std::min(wake, *due);
-    }
-    if (step < plan.steps.size()) wake = std::min(wake, history.begin + plan.steps[step]);
+        if (plan.programs[i].waited && (!programs[i].started || programs[i].running)) return true;
+    return false;
+}
+
+// The programs whose start condition the lab must look for now.
+void probes_due(const SchedulePlan& plan, const Programs& programs, Decision& d) {
     for (std::size_t i = 0; i < plan.programs.size(); ++i) {
         auto& program = plan.programs[i];
         if (!program.probe || programs[i].started || programs[i].seen) continue;
         if (program.after && !programs[*program.after].started) continue;
         d.probes.push_back(i);
     }
+}
+
+// The earliest of the deadline, a program's start, the next step and the next probe.
+TimePoint next_wake(const SchedulePlan& plan, const History& history, const Programs& programs,
+                    std::size_t step, TimePoint now, const Decision& d) {
+    auto wake = history.begin + plan.timeout;
+    for (std::size_t i = 0; i < plan.programs.size(); ++i) {
+        if (programs[i].started) continue;
+        if (auto due = due_at(plan, history, programs, i)) wake = std::min(wake, *due);
+    }
+    if (step < plan.steps.size()) wake = std::min(wake, history.begin + plan.steps[step]);
     if (!d.probes.empty()) wake = std::min(wake, now + plan.probe_interval);
-    d.wake = wake;
+    return wake;
+}
+
+}  // namespace
+
+Decision decide(const SchedulePlan& plan, const History& history, TimePoint now) {
+    Decision d;
+    if (history.interrupted) {
+        d.end = RunEnd::Interrupted;
+        return d;
+    }
+    auto programs = history.programs;
+    start_due(plan, history, programs, now, d);
+    auto step = steps_due(plan, history, now, d);
+    if (!still_waiting(plan, programs)) {
+        d.end = RunEnd::Done;
+    } else if (now >= history.begin + plan.timeout) {
+        d.end = RunEnd::TimedOut;
+    } else {
+        probes_due(plan, programs, d);
+        d.wake = next_wake(plan, history, programs, step, now, d);
+    }
     return d;
 }
 

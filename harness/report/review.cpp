@@ -367,14 +367,18 @@ std::string render_ladder_html(const std::string& title, const std::vector<Journ
     return html::page("nat-lab review " + title, body.str());
 }
 
-int review_run(const std::string& out_dir, bool print) {
-    fs::path dir(out_dir);
-    auto result = read_json(dir / "result.json");
+namespace {
+
+std::vector<std::string> nats_of(const json& result) {
     std::vector<std::string> nats;
     for (auto& p : result.value("processes", json::array()))
         if (p.value("nat", false)) nats.push_back(p.value("node", ""));
+    return nats;
+}
+
+// Every frame of every capture the run kept (none for links with capture: false).
+std::vector<Sighting> read_sightings(const fs::path& dir, const json& links) {
     std::vector<Sighting> sightings;
-    auto links = result.value("links", json::array());
     for (auto& l : links) {
         auto capture = l.find("capture");
         if (capture == l.end() || !capture->is_string()) continue;  // capture: false
@@ -382,8 +386,13 @@ int review_run(const std::string& out_dir, bool print) {
         if (fs::is_regular_file(file))
             read_pcap(file, l.value("node", ""), l.value("segment", ""), sightings);
     }
+    return sightings;
+}
+
+// The NATs' drops from their event logs; their addresses named "nat NAME" in `names`.
+DropEvents read_drops(const fs::path& dir, const std::vector<std::string>& nats,
+                      std::map<std::string, std::string>& names) {
     DropEvents drops;
-    std::map<std::string, std::string> names;  // ip -> node, "nat NAME" for NATs
     for (auto& n : nats) {
         auto events = dir / (n + ".events.jsonl");
         if (!fs::exists(events)) continue;
@@ -391,6 +400,30 @@ int review_run(const std::string& out_dir, bool print) {
         drops[n] = log.drops;
         for (auto& a : log.addresses) names[a] = "nat " + n;
     }
+    return drops;
+}
+
+void print_review(const std::string& title, const fs::path& dir, const std::vector<Journey>& journeys,
+                  const std::map<std::string, std::string>& names, const json& result) {
+    std::size_t dropped = 0, delivered = 0;
+    for (auto& j : journeys) dropped += !j.dropped_at.empty(), delivered += j.delivered;
+    std::cout << "nat-lab review: " << title << " (" << dir.string() << ")\n"
+              << render_ladder_text(journeys, names) << journeys.size() << " packets: " << delivered
+              << " delivered, " << dropped << " dropped by a NAT; diagram in "
+              << (dir / "review.html").string() << "\n"
+              << wire_verdicts_text(result);
+}
+
+}  // namespace
+
+int review_run(const std::string& out_dir, bool print) {
+    fs::path dir(out_dir);
+    auto result = read_json(dir / "result.json");
+    auto nats = nats_of(result);
+    auto links = result.value("links", json::array());
+    auto sightings = read_sightings(dir, links);
+    std::map<std::string, std::string> names;  // ip -> node, "nat NAME" for NATs
+    auto drops = read_drops(dir, nats, names);
     auto journeys = build_journeys(sightings, nats, drops);
     for (auto& j : journeys)
         if (!j.hops.empty() && !contains(nats, j.hops.front().sender))
@@ -398,15 +431,7 @@ int review_run(const std::string& out_dir, bool print) {
     auto title = result.value("label", result.value("scenario", dir.filename().string()));
     std::ofstream(dir / "review.html")
         << render_ladder_html(title, journeys, lifeline_order(links, nats), names);
-    if (print) {
-        std::size_t dropped = 0, delivered = 0;
-        for (auto& j : journeys) dropped += !j.dropped_at.empty(), delivered += j.delivered;
-        std::cout << "nat-lab review: " << title << " (" << dir.string() << ")\n"
-                  << render_ladder_text(journeys, names) << journeys.size() << " packets: " << delivered
-                  << " delivered, " << dropped << " dropped by a NAT; diagram in "
-                  << (dir / "review.html").string() << "\n"
-                  << wire_verdicts_text(result);
-    }
+    if (print) print_review(title, dir, journeys, names, result);
     return 0;
 }
 

@@ -41,6 +41,22 @@ void check_sent(Datapath& path, Side side, const MacAddress& ours) {
 
 }  // namespace
 
+// A pause in the input: time passes, and the NAT expires what it must.
+void advance(Datapath& path, TimePoint& now, int seconds) {
+    if (!seconds) return;
+    now += std::chrono::seconds{seconds};
+    path.tick(now);
+}
+
+// One frame in, as the emulator hands it over; whatever comes out is checked.
+void feed(Datapath& path, fuzz::Record& record, TimePoint now, const DatapathConfig& config) {
+    std::span<std::byte> frame{record.frame};
+    path.prefetch(record.side, {&frame, 1});  // as the emulator does before each batch
+    path.receive(record.side, record.frame, record.info, now);
+    check_sent(path, Side::Inside, config.inside_mac);
+    check_sent(path, Side::Outside, config.outside_mac);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     std::span<const std::uint8_t> in{data + 1, size - 1};
@@ -49,15 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TimePoint now{};
     fuzz::Record record;
     while (fuzz::next_record(in, record)) {
-        if (record.pause_seconds) {
-            now += std::chrono::seconds{record.pause_seconds};
-            path.tick(now);
-        }
-        std::span<std::byte> frame{record.frame};
-        path.prefetch(record.side, {&frame, 1});  // as the emulator does before each batch
-        path.receive(record.side, record.frame, record.info, now);
-        check_sent(path, Side::Inside, config.inside_mac);
-        check_sent(path, Side::Outside, config.outside_mac);
+        advance(path, now, record.pause_seconds);
+        feed(path, record, now, config);
     }
     return 0;
 }

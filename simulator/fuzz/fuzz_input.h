@@ -45,19 +45,24 @@ inline NatConfig config_from(std::uint8_t b) {
 }
 
 // Reads the next record from `in`; false at the end.
-inline bool next_record(std::span<const std::uint8_t>& in, Record& r) {
-    if (in.size() < 5) return false;
-    std::uint8_t flags = in[0];
+// The frame's metadata from a record's first three bytes.
+inline void read_info(const std::uint8_t* head, Record& r) {
+    std::uint8_t flags = head[0];
     r.side = (flags & 1) ? Side::Outside : Side::Inside;
     r.info = {};
     r.info.meta.checksum_partial = flags & 2;
-    r.info.meta.checksum_start = in[1];
-    r.info.meta.checksum_offset = in[2] & 0x0f;
-    r.info.meta.gso_type = in[2] >> 4;
+    r.info.meta.checksum_start = head[1];
+    r.info.meta.checksum_offset = head[2] & 0x0f;
+    r.info.meta.gso_type = head[2] >> 4;
     r.info.meta.gso_size = r.info.meta.gso_type ? 1448 : 0;
     r.info.vlan_tagged = flags & 4;
     r.info.truncated = flags & 8;
     r.pause_seconds = (flags >> 4) * 16;
+}
+
+inline bool next_record(std::span<const std::uint8_t>& in, Record& r) {
+    if (in.size() < 5) return false;
+    read_info(in.data(), r);
     std::size_t length = std::min<std::size_t>((std::size_t{in[3]} << 8) | in[4], in.size() - 5);
     r.frame.assign(reinterpret_cast<const std::byte*>(in.data() + 5),
                    reinterpret_cast<const std::byte*>(in.data() + 5 + length));
