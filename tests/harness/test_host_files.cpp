@@ -11,19 +11,13 @@
 #include "harness/plan/host_files.h"
 #include "harness/plan/scenario.h"
 #include "harness/plan/topology.h"
+#include "tests/harness/bad_case.h"
 
 using namespace natlab;
 using namespace natlab::harness;
+using namespace natlab::harness::test;
 
 namespace {
-
-std::string write_temp(const std::string& content) {
-    static int counter = 0;
-    auto path = ::testing::TempDir() + "host_files_" + std::to_string(::getpid()) + "_" +
-                std::to_string(counter++) + ".yaml";
-    std::ofstream(path) << content;
-    return path;
-}
 
 // Line numbers in the table below count from here.
 const std::string kBase = R"(setup:
@@ -45,13 +39,6 @@ std::string with(const std::string& from, const std::string& to) {
     EXPECT_NE(at, std::string::npos) << from;
     return s.replace(at, from.size(), to);
 }
-
-struct BadCase {
-    const char* name;
-    std::string yaml;
-    int line, column;
-    const char* says;
-};
 
 const std::string kFile = "      config.yml: \"host ${host}";
 const std::string kFiles = "    files:\n" + kFile;
@@ -80,33 +67,13 @@ const BadCase kBad[] = {
      "NAT name 'setup_dir' is reserved"},
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) {
-    *os << c.name;
-}
-
 class BadGenerated : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadGenerated, FailsWithFileLineColumn) {
-    auto& c = GetParam();
-    auto path = write_temp(c.yaml);
-    try {
-        plan_topology(load_scenario(path));
-        FAIL() << c.name << ": accepted";
-    } catch (const ScenarioError& e) {
-        std::string want = path + ":" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ";
-        std::string got = e.what();
-        EXPECT_EQ(got.rfind(want, 0), 0u) << c.name << ": " << got;
-        EXPECT_NE(got.find(c.says), std::string::npos) << c.name << ": " << got;
-    }
-    std::remove(path.c_str());
+    expect_rejected(GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, BadGenerated, ::testing::ValuesIn(kBad), [](const auto& info) {
-    std::string n = info.param.name;
-    for (auto& ch : n)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    return n;
-});
+INSTANTIATE_TEST_SUITE_P(Table, BadGenerated, ::testing::ValuesIn(kBad), case_name);
 
 Topology planned(const std::string& yaml) {
     auto path = write_temp(yaml);

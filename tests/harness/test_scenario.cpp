@@ -8,19 +8,13 @@
 
 #include "harness/plan/scenario.h"
 #include "harness/plan/topology.h"
+#include "tests/harness/bad_case.h"
 
 using namespace natlab;
 using namespace natlab::harness;
+using namespace natlab::harness::test;
 
 namespace {
-
-std::string write_temp(const std::string& content) {
-    static int counter = 0;
-    auto path = ::testing::TempDir() + "scenario_" + std::to_string(::getpid()) + "_" +
-                std::to_string(counter++) + ".yaml";
-    std::ofstream(path) << content;
-    return path;
-}
 
 const char* kGood = R"(name: good
 nats:
@@ -78,13 +72,6 @@ expect:
   - output: server.rendezvous
     matches: 'listening'
 )";
-
-struct BadCase {
-    const char* name;
-    std::string yaml;
-    int line, column;
-    const char* says;
-};
 
 std::string with(const std::string& from, const std::string& to, const std::string& base = kGood) {
     std::string s = base;
@@ -295,34 +282,13 @@ const BadCase kBad[] = {
      "address 100.64.0.9 for NAT 'home' is already taken"},
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) {
-    *os << c.name;
-}
-
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadScenario, FailsWithFileLineColumn) {
-    auto& c = GetParam();
-    auto path = write_temp(c.yaml);
-    try {
-        plan_topology(load_scenario(path));
-        FAIL() << c.name << ": accepted";
-    } catch (const ScenarioError& e) {
-        std::string want = path + ":" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ";
-        std::string got = e.what();
-        EXPECT_EQ(got.rfind(want, 0), 0u) << c.name << ": " << got;
-        EXPECT_NE(got.find(c.says), std::string::npos) << c.name << ": " << got;
-        EXPECT_EQ(got.find('\n'), std::string::npos) << "one line only";
-    }
-    std::remove(path.c_str());
+    expect_rejected(GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, BadScenario, ::testing::ValuesIn(kBad), [](const auto& info) {
-    std::string n = info.param.name;
-    for (auto& ch : n)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    return n;
-});
+INSTANTIATE_TEST_SUITE_P(Table, BadScenario, ::testing::ValuesIn(kBad), case_name);
 
 TEST(Scenario, GoodOneLoads) {
     auto path = write_temp(kGood);

@@ -69,16 +69,24 @@ WireEvidence two_nats(std::vector<WirePacket> packets) {
     return ev;
 }
 
+// The two ends of one direction of the pair: the sender's host, NAT, LAN
+// link, inside and public endpoints, then the receiver's.
+struct Ends {
+    const char *a, *b, *na, *nb, *la, *lb;
+    std::string ia, ib, pa, pb;
+};
+
+Ends ends(bool to_bob) {
+    Ends alice{"alice",      "bob",           "home-a",        "home-b",          "home-a-lan",
+               "home-b-lan", "10.0.1.2:4000", "10.0.2.2:4000", "198.18.1.1:5000", "198.18.1.2:6000"};
+    if (to_bob) return alice;
+    return {alice.b, alice.a, alice.nb, alice.na, alice.lb, alice.la, alice.ib, alice.ia, alice.pb, alice.pa};
+}
+
 // alice -> bob through both NATs: on alice's link, home-a's outside
 // link, home-b's outside link, bob's link.
 void crossing(std::vector<WirePacket>& out, double t, std::uint16_t id, bool to_bob, bool delivered = true) {
-    auto a = to_bob ? "alice" : "bob", b = to_bob ? "bob" : "alice";
-    auto na = to_bob ? "home-a" : "home-b", nb = to_bob ? "home-b" : "home-a";
-    auto la = to_bob ? "home-a-lan" : "home-b-lan", lb = to_bob ? "home-b-lan" : "home-a-lan";
-    std::string ia = to_bob ? "10.0.1.2:4000" : "10.0.2.2:4000",
-                ib = to_bob ? "10.0.2.2:4000" : "10.0.1.2:4000";
-    std::string pa = to_bob ? "198.18.1.1:5000" : "198.18.1.2:6000",
-                pb = to_bob ? "198.18.1.2:6000" : "198.18.1.1:5000";
+    auto [a, b, na, nb, la, lb, ia, ib, pa, pb] = ends(to_bob);
     out.push_back(udp(t, a, la, ia, pb, id));
     out.push_back(udp(t + 0.001, na, "internet", pa, pb, id));
     out.push_back(udp(t + 0.001, nb, "internet", pa, pb, id));
@@ -151,13 +159,7 @@ TEST(Wire, ProbesTheNatDroppedAreNotDirect) {
 
 // alice -> server -> bob: the server forwards the datagram wrapped.
 void relay(std::vector<WirePacket>& out, double t, std::uint16_t id, bool to_bob, const std::string& data) {
-    auto a = to_bob ? "alice" : "bob", b = to_bob ? "bob" : "alice";
-    auto na = to_bob ? "home-a" : "home-b", nb = to_bob ? "home-b" : "home-a";
-    auto la = to_bob ? "home-a-lan" : "home-b-lan", lb = to_bob ? "home-b-lan" : "home-a-lan";
-    std::string ia = to_bob ? "10.0.1.2:4000" : "10.0.2.2:4000",
-                ib = to_bob ? "10.0.2.2:4000" : "10.0.1.2:4000";
-    std::string pa = to_bob ? "198.18.1.1:5000" : "198.18.1.2:6000",
-                pb = to_bob ? "198.18.1.2:6000" : "198.18.1.1:5000";
+    auto [a, b, na, nb, la, lb, ia, ib, pa, pb] = ends(to_bob);
     auto in = "RELAY-TO:" + data, forwarded = "RELAYED-FROM-" + std::string(a) + ":" + data;
     out.push_back(udp(t, a, la, ia, "198.18.0.2:3478", id, in));
     out.push_back(udp(t + 0.001, na, "internet", pa, "198.18.0.2:3478", id, in));
