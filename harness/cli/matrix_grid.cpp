@@ -120,8 +120,9 @@ Seen Seen::from_text(const std::string& text) {
 
 bool matches(Outcome expected, const Seen& seen) {
     auto o = seen.outcome;
-    if (expected == Outcome::Connected)
-        return o == Outcome::Local || o == Outcome::Public || o == Outcome::PeerReflexive;
+    if (expected == Outcome::Connected)  // a peers' path, or the class `connected` itself
+        return o == Outcome::Local || o == Outcome::Public || o == Outcome::PeerReflexive ||
+               o == Outcome::Connected;
     return expected == o;
 }
 

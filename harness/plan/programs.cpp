@@ -5,6 +5,8 @@
 #include <regex>
 #include <set>
 
+#include "harness/plan/host_files.h"
+
 namespace natlab::harness {
 
 namespace {
@@ -159,13 +161,9 @@ void check_no_cycle(const Scenario& s, const ProgramSpec& p) {
     }
 }
 
-void check_command(const Scenario& s, const ProgramSpec& p) {
-    for (auto& word : p.run)
-        substitute_refs(word, [&](const std::string& name) {
-            if (!s.find_host(name))
-                throw ScenarioError(p.run_where, "'${" + name + "}' does not name a host");
-            return std::string();
-        });
+// As a host's run: ${host}, ${host_dir} and the rest of host_files.h.
+void check_command(const Scenario& s, const HostSpec& host, const ProgramSpec& p) {
+    for (auto& word : p.run) check_template(s, word, {host.name, p.run_where});
 }
 
 }  // namespace
@@ -173,7 +171,7 @@ void check_command(const Scenario& s, const ProgramSpec& p) {
 void check_programs(const Scenario& s) {
     for (auto& host : s.hosts)
         for (auto& p : host.programs) {
-            check_command(s, p);
+            check_command(s, host, p);
             check_start_ref(s, host, p);
         }
     for (auto& host : s.hosts)

@@ -96,7 +96,8 @@ const char* key_of(ExpectKind kind) {
 void check_runs(const Scenario& s, const Location& where, const std::string& name) {
     auto* host = s.find_host(name);
     if (!host) throw ScenarioError(where, "no host named '" + name + "'");
-    if (host->run.empty()) throw ScenarioError(where, "host '" + name + "' has nothing to run");
+    if (host->run.empty() && host->programs.empty())  // a host with programs: is judged as one
+        throw ScenarioError(where, "host '" + name + "' has nothing to run");
 }
 
 }  // namespace

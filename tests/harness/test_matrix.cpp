@@ -515,6 +515,16 @@ TEST(MatrixTemplate, SeenIsTheClassThatHeld) {
     EXPECT_EQ(none.seen.outcome, Outcome::Unclassified);
 }
 
+// A cell the matrix file sets to connected came to its own class, connected.
+TEST(MatrixTemplate, ACellSetToConnectedMatchesItsClass) {
+    auto m = load_matrix(template_matrix(
+        "overlay_set",
+        std::string(kOverlayAxes) + "  expect:\n    symmetric x port-restricted: connected\n"));
+    auto sym = judge_matrix_cell(*cell(m, "sym-pr"), {held(true), held(false), held(true)}, {});
+    EXPECT_EQ(sym.seen.outcome, Outcome::Connected);
+    EXPECT_TRUE(sym.verdicts.back().held) << sym.verdicts.back().detail;
+}
+
 // The notes in result.json are enough to draw the grid again (nat-lab merge).
 TEST(MatrixTemplate, NotesDrawTheSameGrid) {
     auto m = load_matrix(template_matrix("overlay_notes", kOverlayAxes));
