@@ -15,7 +15,7 @@ trap 'rm -rf "$out"' EXIT
 before=$(machine_state)
 rc=0
 "$NATLAB" run "$SOURCE_DIR/scenarios/nebula.yaml" --out "$out/run" || rc=$?
-((rc == 0)) || { tail -n 20 "$out/run/alice.log" >&2; fail "nebula.yaml did not pass (exit $rc)"; }
+((rc == 0)) || { tail -n 20 "$out/run/alice.ping.log" "$out/run/alice.nebula.log" >&2; fail "nebula.yaml did not pass (exit $rc)"; }
 for f in ca.crt alice.crt alice.key bob.crt lighthouse.crt; do
   [[ -s $out/run/setup/$f ]] || fail "set-up made no $f"
 done

@@ -1,6 +1,6 @@
 # What a run of a real program came to, from its run directory: direct,
-# relayed or failed. Sourced by the nebula and aioice checks and by
-# ci/real-programs-grid. The NATs are home-a (alice's, 198.18.1.1) and
+# relayed or failed. Sourced by the nebula and aioice checks (the grids
+# judge cells by their matrix files' classes instead). The NATs are home-a (alice's, 198.18.1.1) and
 # home-b (bob's, 198.18.1.2), as the planner assigns them.
 
 # UDP packets in capture $1 whose source is $2.
