@@ -124,7 +124,7 @@ private:
         if (!n.IsScalar())
             fail(n, "entries of " + what +
                         " must be NAT types or NATs like {name: eim-adf, filtering: address-dependent}");
-        auto t = n.Scalar();
+        const auto& t = n.Scalar();
         if (t != "linux" && !nat::parse_nat_type(t))
             fail(n, "unknown NAT type '" + t + "' in " + what +
                         " (expected one of: " + join_words(nat::names_of<NatType>()) +

@@ -152,7 +152,7 @@ struct CellJudgement {
     std::vector<Verdict> verdicts;
     Seen seen;
 };
-CellJudgement judge_matrix_cell(const MatrixCell& cell, const std::vector<Verdict>& scenario_verdicts,
+CellJudgement judge_matrix_cell(const MatrixCell& cell, const std::vector<Verdict>& all,
                                 const std::map<std::string, PeerResult>& peers);
 
 // The `matrix` note of a cell's result.json: the cell, what it came to, and

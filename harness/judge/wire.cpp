@@ -236,7 +236,7 @@ WireJudgement judge_traffic(const Expectation& e, const WireEvidence& ev) {
                  side_text(legs.m.b, e.nodes[1]) + " (" + std::to_string(legs.there.packets) + " " +
                  e.nodes[0] + " -> " + e.nodes[1] + ", " + std::to_string(legs.back.packets) + " back)";
     }
-    for (auto problem :
+    for (const auto& problem :
          {bound_problem("packets", packets, e.packets), bound_problem("bytes", bytes, e.bytes)})
         if (!problem.empty()) j.detail += (j.detail.empty() ? "" : "; ") + problem;
     j.held = j.detail.empty();
