@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "harness/cli/matrix_spec.h"
+#include "harness/plan/host_files.h"
 #include "src/net/enum_names.h"
 
 namespace natlab::harness {
@@ -146,6 +147,7 @@ MatrixCell base_cell(const MatrixSpec& spec, const std::string& name) {
     c.scenario = spec.base;
     c.scenario.name = name;
     c.scenario.file = spec.where.file;
+    if (c.scenario.dir.empty()) c.scenario.dir = scenario_dir_of(spec.base.file);
     c.peers = spec.peers;
     return c;
 }
@@ -176,8 +178,10 @@ void fold_nat(Scenario& s, const std::string& from, const std::string& into) {
         if (n.behind == from) n.behind = into;
     for (auto& h : s.hosts)
         if (h.behind == from) h.behind = into;
-    for (auto& e : s.expectations)
+    for (auto& e : s.expectations) {
         if (e.kind == ExpectKind::Counter && e.hosts[0] == from) e.hosts[0] = into;
+        if (e.kind == ExpectKind::Reachable && e.nodes[1] == from) e.nodes[1] = into;
+    }
     for (auto& step : s.timeline)
         if (step.target == from) step.target = into;
 }

@@ -1,8 +1,11 @@
 #include "harness/judge/expectations.h"
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
+
+#include "harness/plan/reach_keys.h"
 
 namespace natlab::harness {
 namespace {
@@ -70,6 +73,8 @@ std::string describe(const Expectation& e) {
         case ExpectKind::Relayed:
         case ExpectKind::Traffic:
             return describe_wire(e);
+        case ExpectKind::Reachable:
+            return describe_reach(e);
     }
     return {};
 }
@@ -184,6 +189,37 @@ Verdict judge_counter(const Expectation& e, const Evidence& evidence) {
     return v;
 }
 
+std::string at_seconds(double ms) {
+    std::ostringstream out;
+    out.precision(2);
+    out << std::fixed << ms / 1000.0 << " s";
+    return out.str();
+}
+
+// What the lab's probe saw, held or not: "first answer at t=1.25 s, 12
+// answers to 12 attempts", or "no answer to 20 attempts (last: port unreachable)".
+std::string reach_seen(const ReachFacts& r) {
+    auto tries = std::to_string(r.attempts) + (r.attempts == 1 ? " attempt" : " attempts");
+    if (!r.answered_ms) return "no answer to " + tries + " (last: " + r.last_failure + ")";
+    return "first answer at t=" + at_seconds(*r.answered_ms) + ", " + std::to_string(r.answers) +
+           (r.answers == 1 ? " answer" : " answers") + " to " + tries;
+}
+
+Verdict judge_reach(const Expectation& e, std::size_t index, const LabFacts& facts) {
+    Verdict v{describe(e), false, {}};
+    auto it =
+        std::find_if(facts.reach.begin(), facts.reach.end(), [&](auto& r) { return r.expectation == index; });
+    if (it == facts.reach.end() || it->attempts == 0) {
+        v.detail = "the lab never probed (the run ended before " + seconds(e.at) + ")";
+        return v;
+    }
+    v.seen = reach_seen(*it);
+    bool answered = it->answered_ms && *it->answered_ms <= static_cast<double>((e.at + *e.within).count());
+    v.held = answered != e.negate;
+    if (!v.held) v.detail = v.seen;
+    return v;
+}
+
 std::string read_text(const std::string& path) {
     std::ifstream in(path);
     std::stringstream text;
@@ -274,7 +310,8 @@ std::optional<PeerResult> parse_peer_result(const std::string& output) {
 
 std::vector<Verdict> judge(const Scenario& scenario, const LabFacts& facts, const Evidence& evidence) {
     std::vector<Verdict> verdicts;
-    for (auto& e : scenario.expectations) {
+    for (std::size_t i = 0; i < scenario.expectations.size(); ++i) {
+        auto& e = scenario.expectations[i];
         switch (e.kind) {
             case ExpectKind::Connected:
                 verdicts.push_back(judge_connected(e, evidence.peers));
@@ -298,6 +335,9 @@ std::vector<Verdict> judge(const Scenario& scenario, const LabFacts& facts, cons
                 verdicts.push_back({describe(e), j.held, j.detail, j.seen});
                 break;
             }
+            case ExpectKind::Reachable:
+                verdicts.push_back(judge_reach(e, i, facts));
+                break;
         }
     }
     // A timeline step that could not be done leaves the scenario untested.

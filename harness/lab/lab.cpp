@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,6 +155,7 @@ private:
     void load_ruleset(const NodePlan& nat);
     void plan_schedule();
     void carry_out(const Action& action);
+    bool poll_reach();
     bool probe_holds(std::size_t program);
     std::string log_of(std::size_t index) const;
     void wait_signal(std::chrono::milliseconds timeout);
@@ -189,6 +191,8 @@ private:
     // What each entry of facts_.processes runs: its node, and the program
     // of a host that runs several (null: the node's own argv).
     std::vector<std::pair<std::size_t, const ProgramPlan*>> runnables_;
+    std::vector<ReachProbe> reach_;
+    Clock::time_point hosts_t0_;
     Clock::time_point t0_;
     sigset_t signals_;
     bool stop_requested_ = false;  // SIGINT, SIGTERM or SIGHUP arrived
@@ -566,17 +570,23 @@ void Lab::carry_out(const Action& action) {
 void Lab::run_hosts() {
     plan_schedule();
     if (!topo_.timeline.empty()) switch_nl_.emplace();
-    history_.emplace(schedule_, Clock::now());
+    hosts_t0_ = Clock::now();
+    history_.emplace(schedule_, hosts_t0_);
+    for (auto& plan : topo_.reach) reach_.emplace_back(plan);
     for (;;) {
         reap();
         if (stop_requested_) history_->interrupt();
         auto decision = decide(schedule_, *history_, Clock::now());
         for (auto& action : decision.actions) carry_out(action);
+        bool probing = poll_reach();
+        if (decision.end == RunEnd::Done && probing) decision.end = RunEnd::None;
         if (decision.end != RunEnd::None) {
             facts_.timed_out = decision.end == RunEnd::TimedOut;
             facts_.interrupted = decision.end == RunEnd::Interrupted;
             break;
         }
+        auto poll_at = Clock::now() + std::chrono::milliseconds(50);
+        if (probing && (!decision.wake || *decision.wake > poll_at)) decision.wake = poll_at;
         // What a program waits to see is looked for now; once seen, it may be due at once.
         bool progressed = !decision.actions.empty();
         for (auto program : decision.probes)
@@ -586,6 +596,23 @@ void Lab::run_hosts() {
             }
         if (!progressed) wait_signal_until(*decision.wake);
     }
+}
+
+// Each open probe looks for answers and makes its next attempt; true while
+// any is still open. Their facts are kept as they go.
+bool Lab::poll_reach() {
+    double now = std::chrono::duration<double, std::milli>(Clock::now() - hosts_t0_).count();
+    bool open = false;
+    facts_.reach.clear();
+    for (auto& probe : reach_) {
+        probe.poll(now, [&](int domain, int type, int protocol) {
+            EnterNetNs inside(ns_.at(probe.from()));
+            return ::socket(domain, type, protocol);
+        });
+        open = open || !probe.done(now);
+        facts_.reach.push_back(probe.facts());
+    }
+    return open;
 }
 
 bool Lab::should_hold() {
@@ -699,6 +726,33 @@ json to_json(const std::vector<ProcessFacts>& list) {
     return processes;
 }
 
+template <typename T>
+std::optional<T> optional_of(const json& j) {
+    if (j.is_null()) return std::nullopt;
+    return j.get<T>();
+}
+
+json to_json(const std::vector<ReachFacts>& list) {
+    json reach = json::array();
+    for (auto& r : list) {
+        json j = {{"expectation", r.expectation},
+                  {"attempts", r.attempts},
+                  {"answers", r.answers},
+                  {"last_failure", r.last_failure}};
+        j["answered_ms"] = r.answered_ms ? json(*r.answered_ms) : json(nullptr);
+        reach.push_back(j);
+    }
+    return reach;
+}
+
+std::vector<ReachFacts> reach_from_json(const json& list) {
+    std::vector<ReachFacts> out;
+    for (auto& r : list)
+        out.push_back({r.at("expectation"), r.at("attempts"), optional_of<double>(r.at("answered_ms")),
+                       r.at("answers"), r.at("last_failure")});
+    return out;
+}
+
 json to_json(const LabFacts& f) {
     json processes = to_json(f.processes);
     json timeline = json::array();
@@ -716,13 +770,8 @@ json to_json(const LabFacts& f) {
             {"hosts_start_unix_s", f.hosts_start_unix_s},
             {"processes", processes},
             {"stages", to_json(f.stages)},
-            {"timeline", timeline}};
-}
-
-template <typename T>
-std::optional<T> optional_of(const json& j) {
-    if (j.is_null()) return std::nullopt;
-    return j.get<T>();
+            {"timeline", timeline},
+            {"reach", to_json(f.reach)}};
 }
 
 std::vector<ProcessFacts> processes_from_json(const json& list) {
@@ -749,6 +798,7 @@ LabFacts from_json(const json& j) {
     f.stages = processes_from_json(j.at("stages"));
     for (auto& t : j.at("timeline"))
         f.timeline.push_back({t.at("at_ms"), t.at("done_ms"), t.at("what"), t.at("error")});
+    f.reach = reach_from_json(j.at("reach"));
     return f;
 }
 

@@ -32,6 +32,11 @@
 // Its exit tears the whole tree down. The facts are judged outside
 // (expectations.h); the lab itself decides nothing about pass or fail.
 //
+// Reachability (`reachable`, reach.h): the probes run in the same loop,
+// from the hosts' start; their sockets are made in the probing host's
+// namespace. The run waits for a probe's window as for a waited program
+// (a timeout or a stop request ends it anyway).
+//
 // Timeline steps: `link X down/up` switch the bridge end of X's stage off
 // and on through rtnetlink; `set` writes a command line to its link-emu;
 // `restart X` sends SIGTERM to X's program group, waits for it (SIGKILL
@@ -56,6 +61,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/lab/reach.h"
 #include "harness/plan/topology.h"
 
 namespace natlab::harness {
@@ -105,6 +111,7 @@ struct LabFacts {
     std::vector<ProcessFacts> processes;
     std::vector<ProcessFacts> stages;  // link-emu, one a staged link, named by its link's node
     std::vector<StepFacts> timeline;
+    std::vector<ReachFacts> reach;  // one per Topology::reach, in its order
 
     const ProcessFacts* find(const std::string& node) const;
 };

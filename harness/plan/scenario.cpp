@@ -13,6 +13,7 @@
 
 #include "harness/plan/host_files.h"
 #include "harness/plan/programs.h"
+#include "harness/plan/reach_keys.h"
 #include "harness/plan/wire_keys.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
@@ -429,13 +430,15 @@ Expectation read_expectation_body(const Reader& r, const YAML::Node& node) {
         read_counter(r, node, e);
     } else if (is_wire_expectation(node)) {
         read_wire_expectation(r, node, e);
+    } else if (is_reach_expectation(node)) {
+        read_reach_expectation(r, node, e);
     } else {
-        r.check_map(
-            node, "expectation",
-            {"connected", "not_connected", "exit", "output", "counter", "direct", "relayed", "traffic"});
+        r.check_map(node, "expectation",
+                    {"connected", "not_connected", "exit", "output", "counter", "direct", "relayed",
+                     "traffic", "reachable", "not_reachable"});
         r.fail(node,
                "expectation must have one of: connected, not_connected, exit, output, counter, direct, "
-               "relayed, traffic");
+               "relayed, traffic, reachable, not_reachable");
     }
     return e;
 }
@@ -663,6 +666,8 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
             check_counter_ref(s, e);
         else if (judged_from_wire(e))
             check_wire_expectation(s, e);
+        else if (e.kind == ExpectKind::Reachable)
+            check_reach_expectation(s, e);
         else
             for (auto& h : e.hosts) check_host_ref(s, e.hosts_where, h, true);
     }

@@ -150,8 +150,10 @@ std::string signal_name(int signal);
 
 std::string describe(const TimelineStep& step);
 
-// Direct, Relayed and Traffic are judged from the captures (harness/judge/wire.h).
-enum class ExpectKind { Connected, NotConnected, Exit, Output, Counter, Direct, Relayed, Traffic };
+// Direct, Relayed and Traffic are judged from the captures (harness/judge/wire.h);
+// Reachable from what the lab's own probes saw (harness/lab/reach.h).
+enum class ExpectKind { Connected, NotConnected, Exit, Output, Counter, Direct, Relayed, Traffic, Reachable };
+enum class ReachBy { Icmp, Udp, Tcp };
 enum class Comparison { Above, Below, Equals };
 
 struct Expectation {
@@ -181,10 +183,19 @@ struct Expectation {
         std::optional<std::int64_t> min, max;
     };
     Bounds packets, bytes;
+    // Reachable: nodes are {from, to}, `to` a host, a NAT or an address;
+    // `negate` for not_reachable. Probing starts `at` after the hosts'
+    // phase began and goes on for `within` (harness/plan/reach_keys.h).
+    ReachBy reach_by = ReachBy::Icmp;
+    int port = 0;  // Udp, Tcp
+    Millis at{0};
 };
 
 struct Scenario {
     std::string file;
+    // What ${scenario_dir} names; empty: the directory of `file`. A matrix
+    // cell is named after its matrix file but keeps its template's directory.
+    std::string dir;
     std::string name;
     std::string description;
     Millis timeout{30'000};

@@ -172,7 +172,7 @@ public:
 
     Topology plan() {
         topo_.capture = s_.capture;
-        topo_.scenario_dir = scenario_dir_of(s_.file);
+        topo_.scenario_dir = s_.dir.empty() ? scenario_dir_of(s_.file) : s_.dir;
         topo_.segments.push_back({"internet", "br0", kInternet});
         segments_.emplace("internet", SegmentPlan{kInternet, AddressPool(kInternet), std::nullopt});
         auto order = outer_first();
@@ -438,9 +438,27 @@ private:
 
 }  // namespace
 
+namespace {
+
+// `to` of a reach expectation: a node's address (what ${name} means), or
+// an address as written.
+void plan_reach(const Scenario& scenario, Topology& topo) {
+    for (std::size_t i = 0; i < scenario.expectations.size(); ++i) {
+        auto& e = scenario.expectations[i];
+        if (e.kind != ExpectKind::Reachable) continue;
+        auto* node = topo.find_node(e.nodes[1]);
+        auto to = node && node->address ? node->address : Ipv4::parse(e.nodes[1]);
+        if (!to) throw ScenarioError(e.via_where, "'" + e.nodes[1] + "' has no address to probe");
+        topo.reach.push_back({i, e.nodes[0], *to, e.reach_by, e.port, e.at, *e.within, e.negate});
+    }
+}
+
+}  // namespace
+
 Topology plan_topology(const Scenario& scenario) {
     auto topo = Planner(scenario).plan();
     plan_generated(scenario, topo);
+    plan_reach(scenario, topo);
     return topo;
 }
 

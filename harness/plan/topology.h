@@ -126,6 +126,18 @@ struct PlannedStep {
     int signal = 0;           // for Kill
 };
 
+// A `reachable` / `not_reachable` expectation as the lab probes it: from
+// `from`'s namespace to `to` (its `to` resolved to an address).
+struct ReachPlan {
+    std::size_t expectation = 0;  // index into the scenario's expectations
+    std::string from;
+    Ipv4 to;
+    ReachBy by = ReachBy::Icmp;
+    int port = 0;
+    Millis at{0}, within{0};
+    bool negate = false;  // not_reachable: probe the whole window
+};
+
 struct Topology {
     std::vector<Segment> segments;
     std::vector<NodePlan> nodes;  // NATs first (outer before inner), then hosts, in file order
@@ -135,6 +147,7 @@ struct Topology {
     std::vector<SetupSpec> setup;       // set-up commands, references to addresses expanded
     std::string hosts_file;             // the lab's /etc/hosts: every host and NAT by name
     std::string scenario_dir;           // ${scenario_dir}: the scenario file's directory, absolute
+    std::vector<ReachPlan> reach;       // the lab's own probes, in expectation order
 
     const NodePlan* find_node(const std::string& name) const;
     std::vector<const Link*> links_of(const std::string& node) const;

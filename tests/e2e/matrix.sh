@@ -44,11 +44,16 @@ grep -q "^$out/bad.yaml:5:5: no cell 'symmetric x cone'" "$out/err" || fail "err
 
 [[ "$(machine_state)" == "$before" ]] || fail "the machine's namespaces changed"
 
-# The CI workflow runs one job per cell: its list must be the grid's.
+# The CI workflow runs one job per cell of its MATRIX file, listed by
+# `--cells --json`: that file's cells must be the built-in grid's.
+workflow=$SOURCE_DIR/.github/workflows/nat-matrix.yml
+matrix_file=$(sed -n 's/^  MATRIX: *//p' "$workflow")
+[[ -n $matrix_file ]] || fail "$workflow names no MATRIX file"
+grep -q 'fromJSON(needs.cells.outputs.cells)' "$workflow" || fail "$workflow does not take its cells from the cells job"
+grep -q 'nat-lab matrix "$MATRIX" --cells --json' "$workflow" || fail "$workflow does not list cells with --cells --json"
 want=$(ls -d "$out"/grid/*/ | xargs -n1 basename | sort | tr '\n' ' ')
-have=$(sed -n '/cell: \[/,/\]/p' "$SOURCE_DIR/.github/workflows/nat-matrix.yml" | tr -d '[]' | sed 's/cell://' |
-  tr ',' '\n' | tr -d ' ' | grep -v '^$' | sort | tr '\n' ' ')
-[[ $want == "$have" ]] || fail ".github/workflows/nat-matrix.yml cells '$have' are not the grid's '$want'"
+have=$("$NATLAB" matrix "$SOURCE_DIR/$matrix_file" --cells --json | tr -d '[]"' | tr ',' '\n' | sort | tr '\n' ' ')
+[[ $want == "$have" ]] || fail "$matrix_file cells '$have' are not the built-in grid's '$want'"
 
 # The product with link impairments: every cell once per `links` setting,
 # one grid per setting, the lossy cells still meeting the table.

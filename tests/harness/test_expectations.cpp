@@ -331,3 +331,50 @@ TEST(Judge, ADeadNatIsAFailedVerdictAfterTheExpectations) {
 }
 
 }  // namespace
+
+// What the lab's probes saw (reach.h), judged: reachable holds on an answer
+// inside its window, not_reachable on none; each says what it saw.
+TEST(Judge, Reachability) {
+    Scenario s;
+    auto reach = [](bool negate) {
+        Expectation e;
+        e.kind = ExpectKind::Reachable;
+        e.nodes = {"alice", "server"};
+        e.reach_by = ReachBy::Udp;
+        e.port = 3478;
+        e.within = Millis(2000);
+        e.negate = negate;
+        return e;
+    };
+    s.expectations = {reach(false), reach(true), reach(false), reach(true)};
+    LabFacts facts;
+    facts.reach = {{0, 3, 620.0, 1, "no answer"},
+                   {1, 8, std::nullopt, 0, "port unreachable"},
+                   {2, 9, std::nullopt, 0, "connection refused"},
+                   {3, 8, 1500.0, 2, "no answer"}};
+    auto v = judge(s, facts, Evidence{});
+    ASSERT_GE(v.size(), 4u);
+    EXPECT_EQ(v[0].expectation, "alice reaches server by udp 3478 within 2s");
+    EXPECT_TRUE(v[0].held);
+    EXPECT_EQ(v[0].seen, "first answer at t=0.62 s, 1 answer to 3 attempts");
+    EXPECT_EQ(v[1].expectation, "alice does not reach server by udp 3478 within 2s");
+    EXPECT_TRUE(v[1].held);
+    EXPECT_EQ(v[1].seen, "no answer to 8 attempts (last: port unreachable)");
+    EXPECT_FALSE(v[2].held);
+    EXPECT_EQ(v[2].detail, "no answer to 9 attempts (last: connection refused)");
+    EXPECT_FALSE(v[3].held);
+    EXPECT_EQ(v[3].detail, "first answer at t=1.50 s, 2 answers to 8 attempts");
+}
+
+TEST(Judge, ReachabilityNeverProbed) {
+    Scenario s;
+    Expectation e;
+    e.kind = ExpectKind::Reachable;
+    e.nodes = {"alice", "bob"};
+    e.at = Millis(3000);
+    e.within = Millis(1000);
+    s.expectations = {e};
+    auto v = judge(s, LabFacts{}, Evidence{});
+    EXPECT_FALSE(v[0].held);
+    EXPECT_EQ(v[0].detail, "the lab never probed (the run ended before 3s)");
+}

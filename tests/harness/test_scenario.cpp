@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "harness/plan/reach_keys.h"
 #include "harness/plan/scenario.h"
 #include "harness/plan/topology.h"
 #include "tests/harness/bad_case.h"
@@ -277,6 +278,27 @@ const BadCase kBad[] = {
      "traffic needs packets"},
     {"direct without captures", std::string(kGood) + "  - direct: [alice, bob]\ncapture: false\n", 20, 5,
      "direct is judged from the captures, but the scenario says capture: false"},
+    {"reachable by udp without a port",
+     std::string(kGood) + "  - reachable: {from: alice, to: bob, by: udp}\n", 20, 43,
+     "by must be icmp, udp PORT or tcp PORT, not 'udp'"},
+    {"reachable by a port out of range",
+     std::string(kGood) + "  - reachable: {from: alice, to: bob, by: tcp 70000}\n", 20, 43,
+     "port in by must be 1-65535, not '70000'"},
+    {"reachable from nobody", std::string(kGood) + "  - reachable: {from: carol, to: bob}\n", 20, 23,
+     "no host named 'carol' (from must be a host)"},
+    {"not_reachable to a bad address",
+     std::string(kGood) + "  - not_reachable: {from: alice, to: 10.0.0.300}\n", 20, 38,
+     "to: '10.0.0.300' is no host, NAT or IPv4 address"},
+    {"reachable without to", std::string(kGood) + "  - reachable: {from: alice}\n", 20, 16,
+     "reachable needs to: (a host, a NAT or an address)"},
+    {"reachable within nothing", std::string(kGood) + "  - reachable: {from: alice, to: bob, within: 0s}\n",
+     20, 47, "within must be above 0"},
+    {"reachable with an unknown key",
+     std::string(kGood) + "  - reachable: {from: alice, to: bob, every: 1s}\n", 20, 39, "every"},
+    {"reachable as a list", std::string(kGood) + "  - reachable: [alice, bob]\n", 20, 16,
+     "reachable must be a mapping like {from: alice, to: bob}"},
+    {"reachable to itself", std::string(kGood) + "  - reachable: {from: alice, to: alice}\n", 20, 34,
+     "to must differ from from"},
     {"address listed twice",
      with("type: full-cone", "type: full-cone\n    addresses: [100.64.0.9, 100.64.0.9]", kNested), 7, 16,
      "address 100.64.0.9 for NAT 'home' is already taken"},
@@ -488,6 +510,38 @@ TEST(Scenario, WireExpectationsLoad) {
     auto topo = plan_topology(s);
     EXPECT_FALSE(topo.find_node("server")->waited);
     EXPECT_TRUE(topo.find_node("alice")->waited);
+    std::remove(path.c_str());
+}
+
+TEST(Scenario, ReachExpectationsLoad) {
+    auto path = write_temp(std::string(kGood) +
+                           "  - reachable: {from: alice, to: server, by: udp 3478}\n"
+                           "  - not_reachable: {from: server, to: home, by: tcp 80, at: 2s, within: 1s}\n"
+                           "  - reachable: {from: bob, to: 198.18.0.77}\n");
+    auto s = load_scenario(path);
+    ASSERT_EQ(s.expectations.size(), 5u);
+    auto& udp = s.expectations[2];
+    EXPECT_EQ(udp.kind, ExpectKind::Reachable);
+    EXPECT_EQ(udp.nodes, (std::vector<std::string>{"alice", "server"}));
+    EXPECT_TRUE(udp.hosts.empty());  // the probe runs in alice's namespace: nothing of hers is waited for
+    EXPECT_EQ(udp.reach_by, ReachBy::Udp);
+    EXPECT_EQ(udp.port, 3478);
+    EXPECT_EQ(udp.within, kReachWindow);
+    EXPECT_FALSE(udp.negate);
+    auto& tcp = s.expectations[3];
+    EXPECT_TRUE(tcp.negate);
+    EXPECT_EQ(tcp.reach_by, ReachBy::Tcp);
+    EXPECT_EQ(tcp.at, Millis(2000));
+    EXPECT_EQ(tcp.within, Millis(1000));
+    EXPECT_EQ(s.expectations[4].reach_by, ReachBy::Icmp);
+    auto topo = plan_topology(s);
+    ASSERT_EQ(topo.reach.size(), 3u);
+    EXPECT_EQ(topo.reach[0].expectation, 2u);
+    EXPECT_EQ(topo.reach[0].to, Ipv4::parse("198.18.0.2"));
+    EXPECT_EQ(topo.reach[1].from, "server");
+    EXPECT_EQ(topo.reach[1].to, topo.find_node("home")->address);  // a NAT: its outside address
+    EXPECT_TRUE(topo.reach[1].negate);
+    EXPECT_EQ(topo.reach[2].to, Ipv4::parse("198.18.0.77"));
     std::remove(path.c_str());
 }
 
