@@ -142,7 +142,7 @@ Verdict judge_exit(const Expectation& e, const LabFacts& facts) {
     else if (p->stopped_by_lab)
         v.detail = "it was still running when the lab stopped";
     else if (p->signal)
-        v.detail = "it was killed by signal " + std::to_string(*p->signal);
+        v.detail = "it was " + killed_by_signal(*p->signal);
     else if (p->exit_code != e.code)
         v.detail = "it exited with " + std::to_string(p->exit_code.value_or(-1));
     else
@@ -237,9 +237,7 @@ std::string how_it_ended(const ProcessFacts& p) {
         p.ended_ms > p.started_ms
             ? " " + std::to_string(static_cast<int>(p.ended_ms - p.started_ms)) + " ms after it started"
             : "";
-    if (p.signal)
-        return "was killed by signal " + std::to_string(*p.signal) + " (" + signal_name(*p.signal) + ")" +
-               when;
+    if (p.signal) return "was " + killed_by_signal(*p.signal) + when;
     return "exited with code " + std::to_string(*p.exit_code) + when;
 }
 

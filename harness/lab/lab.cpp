@@ -341,7 +341,7 @@ void Lab::load_ruleset(const NodePlan& nat) {
         ::usleep(5000);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        auto how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+        auto how = WIFSIGNALED(status) ? killed_by_signal(WTERMSIG(status))
                                        : "exit " + std::to_string(WEXITSTATUS(status));
         throw SetupError("NAT '" + nat.name + "': nft -f " + file + " failed (" + how +
                          "): " + last_line(path(nat.name + ".log")));

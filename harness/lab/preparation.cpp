@@ -83,7 +83,7 @@ std::string wait_setup(pid_t pid, Clock::time_point deadline) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+    if (WIFSIGNALED(status)) return "was " + killed_by_signal(WTERMSIG(status));
     if (WEXITSTATUS(status) != 0) return "exited with status " + std::to_string(WEXITSTATUS(status));
     return "";
 }

@@ -111,6 +111,10 @@ std::string signal_name(int signal) {
     return "signal " + std::to_string(signal);
 }
 
+std::string killed_by_signal(int signal) {
+    return "killed by signal " + std::to_string(signal) + " (" + signal_name(signal) + ")";
+}
+
 std::string describe(const TimelineStep& step) {
     switch (step.kind) {
         case StepKind::LinkDown:
@@ -150,62 +154,6 @@ const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
 const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "relay"};
 
 using Reader = YamlReader;
-
-// Splits "peer --name a 'two words'" into argv; quotes group, no other shell syntax.
-std::vector<std::string> split_command(const Reader& r, const YAML::Node& node) {
-    std::vector<std::string> argv;
-    std::string current;
-    bool in_word = false;
-    char quote = 0;
-    for (char c : node.Scalar()) {
-        if (quote) {
-            if (c == quote)
-                quote = 0;
-            else
-                current += c;
-        } else if (c == '\'' || c == '"') {
-            quote = c;
-            in_word = true;
-        } else if (c == ' ' || c == '\t') {
-            if (in_word) argv.push_back(current);
-            current.clear();
-            in_word = false;
-        } else {
-            current += c;
-            in_word = true;
-        }
-    }
-    if (quote) r.fail(node, "unterminated quote in run command");
-    if (in_word) argv.push_back(current);
-    return argv;
-}
-
-std::vector<std::string> read_command(const Reader& r, const YAML::Node& node) {
-    std::vector<std::string> argv;
-    if (node.IsScalar()) {
-        argv = split_command(r, node);
-    } else if (node.IsSequence()) {
-        for (auto item : node) argv.push_back(r.text(item, "each word of run"));
-    } else {
-        r.fail(node, "run must be a command line or a list of words");
-    }
-    if (argv.empty()) r.fail(node, "run must not be empty");
-    return argv;
-}
-
-// `env: {NAME: value}`: names as a shell takes them, values strings.
-std::vector<std::pair<std::string, std::string>> read_env(const Reader& r, const YAML::Node& node) {
-    static const std::regex re("^[A-Za-z_][A-Za-z0-9_]*$");
-    r.check_map(node, "env", {});
-    std::vector<std::pair<std::string, std::string>> env;
-    for (auto it : node) {
-        auto name = it.first.Scalar();
-        if (!std::regex_match(name, re))
-            r.fail(it.first, "environment variable name '" + name + "' must be letters, digits and '_'");
-        env.emplace_back(name, r.text(it.second, "environment variable " + name));
-    }
-    return env;
-}
 
 // Keys that configure the emulator; the kernel's NAT (type: linux) has its
 // own fixed behaviour, so they are refused there rather than ignored.
@@ -317,11 +265,11 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     }
     if (auto n = body["address"]) read_addresses(r, n, host);
     if (auto n = body["run"]) {
-        host.run = read_command(r, n);
+        host.run = read_command_words(r, n);
         host.run_where = r.at(n);
     }
     if (auto n = body["delay"]) host.delay = r.duration(n, "delay");
-    if (auto n = body["env"]) host.env = read_env(r, n);
+    if (auto n = body["env"]) host.env = read_env_vars(r, n);
     if (auto n = body["after"]) {
         host.after = r.text(n, "after");
         host.after_where = r.at(n);
@@ -341,18 +289,6 @@ std::vector<std::string> read_pair(const Reader& r, const YAML::Node& node, cons
     return {a, b};
 }
 
-// An ECMAScript regular expression, compiled once here so a bad one is a
-// FILE:LINE:COL error.
-std::string read_regex(const Reader& r, const YAML::Node& node) {
-    auto pattern = r.text(node, "pattern");
-    try {
-        std::regex compiled(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-        r.fail(node, "bad regular expression '" + pattern + "': " + e.what());
-    }
-    return pattern;
-}
-
 void read_output(const Reader& r, const YAML::Node& node, Expectation& e) {
     r.check_map(node, "expectation", {"output", "matches", "not_matches"});
     e.kind = ExpectKind::Output;
@@ -362,7 +298,7 @@ void read_output(const Reader& r, const YAML::Node& node, Expectation& e) {
     if (yes && no) r.fail(no, "output takes either matches or not_matches, not both");
     if (!yes && !no) r.fail(node, "output needs matches: REGEX or not_matches: REGEX");
     e.negate = static_cast<bool>(no);
-    e.pattern = read_regex(r, yes ? yes : no);
+    e.pattern = read_scenario_regex(r, yes ? yes : no);
 }
 
 void read_counter(const Reader& r, const YAML::Node& node, Expectation& e) {
@@ -691,18 +627,6 @@ Scenario scenario_from_yaml(const std::string& path, const YAML::Node& root) {
     } catch (const YAML::Exception& e) {
         throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
-}
-
-std::vector<std::string> read_command_words(const YamlReader& r, const YAML::Node& node) {
-    return read_command(r, node);
-}
-
-std::vector<std::pair<std::string, std::string>> read_env_vars(const YamlReader& r, const YAML::Node& node) {
-    return read_env(r, node);
-}
-
-std::string read_scenario_regex(const YamlReader& r, const YAML::Node& node) {
-    return read_regex(r, node);
 }
 
 Scenario load_scenario(const std::string& path) {

@@ -147,6 +147,8 @@ struct TimelineStep {
 // any other word. signal_name(9) is "SIGKILL".
 std::optional<int> parse_signal(const std::string& name);
 std::string signal_name(int signal);
+// "killed by signal 9 (SIGKILL)": how every report words a death by signal.
+std::string killed_by_signal(int signal);
 
 std::string describe(const TimelineStep& step);
 

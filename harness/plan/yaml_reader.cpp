@@ -186,4 +186,76 @@ LinkImpairment read_impairment(const YamlReader& r, const YAML::Node& node, cons
     return link;
 }
 
+namespace {
+
+// Splits "peer --name a 'two words'" into argv; quotes group, no other shell syntax.
+std::vector<std::string> split_command(const YamlReader& r, const YAML::Node& node) {
+    std::vector<std::string> argv;
+    std::string current;
+    bool in_word = false;
+    char quote = 0;
+    for (char c : node.Scalar()) {
+        if (quote) {
+            if (c == quote)
+                quote = 0;
+            else
+                current += c;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (c == ' ' || c == '\t') {
+            if (in_word) argv.push_back(current);
+            current.clear();
+            in_word = false;
+        } else {
+            current += c;
+            in_word = true;
+        }
+    }
+    if (quote) r.fail(node, "unterminated quote in run command");
+    if (in_word) argv.push_back(current);
+    return argv;
+}
+
+}  // namespace
+
+std::vector<std::string> read_command_words(const YamlReader& r, const YAML::Node& node) {
+    std::vector<std::string> argv;
+    if (node.IsScalar()) {
+        argv = split_command(r, node);
+    } else if (node.IsSequence()) {
+        for (auto item : node) argv.push_back(r.text(item, "each word of run"));
+    } else {
+        r.fail(node, "run must be a command line or a list of words");
+    }
+    if (argv.empty()) r.fail(node, "run must not be empty");
+    return argv;
+}
+
+// `env: {NAME: value}`: names as a shell takes them, values strings.
+std::vector<std::pair<std::string, std::string>> read_env_vars(const YamlReader& r, const YAML::Node& node) {
+    static const std::regex re("^[A-Za-z_][A-Za-z0-9_]*$");
+    r.check_map(node, "env", {});
+    std::vector<std::pair<std::string, std::string>> env;
+    for (auto it : node) {
+        auto name = it.first.Scalar();
+        if (!std::regex_match(name, re))
+            r.fail(it.first, "environment variable name '" + name + "' must be letters, digits and '_'");
+        env.emplace_back(name, r.text(it.second, "environment variable " + name));
+    }
+    return env;
+}
+
+// An ECMAScript regular expression, compiled once here so a bad one is a
+// FILE:LINE:COL error.
+std::string read_scenario_regex(const YamlReader& r, const YAML::Node& node) {
+    auto pattern = r.text(node, "pattern");
+    try {
+        std::regex compiled(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        r.fail(node, "bad regular expression '" + pattern + "': " + e.what());
+    }
+    return pattern;
+}
+
 }  // namespace natlab::harness

@@ -72,9 +72,10 @@ void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& na
 // (Defined in scenario.cpp, beside load_scenario.)
 Scenario scenario_from_yaml(const std::string& path, const YAML::Node& root);
 
-// The readers of a host's `run`, its `env` and an expectation's regular
-// expression, for the other readers of plan/ (programs, set-up commands)
-// to read the same way (defined in scenario.cpp).
+// The readers of a host's `run` (a command line, quotes grouping words, or
+// a list of words), its `env` (`{NAME: value}`) and an expectation's
+// regular expression (compiled here, so a bad one is a FILE:LINE:COL
+// error), shared by every reader of plan/.
 std::vector<std::string> read_command_words(const YamlReader& r, const YAML::Node& node);
 std::vector<std::pair<std::string, std::string>> read_env_vars(const YamlReader& r, const YAML::Node& node);
 std::string read_scenario_regex(const YamlReader& r, const YAML::Node& node);

@@ -20,7 +20,7 @@ std::string fixed(double value, int digits) {
 std::string process_summary(const ProcessFacts& p) {
     if (!p.started) return "not started";
     if (p.stopped_by_lab) return "stopped by the lab";
-    if (p.signal) return "killed by signal " + std::to_string(*p.signal);
+    if (p.signal) return killed_by_signal(*p.signal);
     if (p.restarts > 0)
         return "exit " + std::to_string(p.exit_code.value_or(-1)) + " after " + std::to_string(p.restarts) +
                " restart" + (p.restarts > 1 ? "s" : "");
