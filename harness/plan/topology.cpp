@@ -285,7 +285,10 @@ private:
         // The kernel's NAT owns its addresses; nat-emu's links carry none.
         std::vector<Address> none;
         add_link(outer_segment, nat.name, "out0", node.kernel_nat ? outside : none);
+        if (!node.kernel_nat)
+            for (auto& a : outside) topo_.links.back().answers.push_back(a.ip);
         add_link(lan_name(nat.name), nat.name, "in0", node.kernel_nat ? std::vector<Address>{inside} : none);
+        if (!node.kernel_nat) topo_.links.back().answers.push_back(inside.ip);
     }
 
     void plan_host(const HostSpec& host) {
@@ -313,8 +316,10 @@ private:
     void add_link(const std::string& segment, const std::string& node, const std::string& ifname,
                   std::vector<Address> addresses) {
         auto index = topo_.links.size() + 1;
+        std::vector<Ipv4> answers;
+        for (auto& a : addresses) answers.push_back(a.ip);
         topo_.links.push_back({segment, node, ifname, "s" + std::to_string(index), std::move(addresses),
-                               segment + "." + node + ".pcap", std::nullopt});
+                               segment + "." + node + ".pcap", std::nullopt, std::move(answers)});
     }
 
     // ${alice} becomes that host's first address, ${home} that NAT's (host_files.h).
