@@ -15,10 +15,36 @@ import json, os, re, subprocess, sys, tempfile, threading, time
 GROUPS = ("nat-lab", "nat-emu", "peer", "rendezvous")
 
 
-def sample(totals, stop):
+def parents():
+    """Every process's parent, by PID."""
+    out = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = open(f"/proc/{pid}/status").read()
+        except OSError:
+            continue
+        ppid = re.search(r"^PPid:\s+(\d+)", status, re.M)
+        out[int(pid)] = int(ppid.group(1)) if ppid else 0
+    return out
+
+
+def ours(root):
+    """`root` and its descendants: this run's processes, not another lab's."""
+    up = parents()
+    mine = set()
+    for pid in up:
+        at, seen = pid, 0
+        while at > 1 and at != root and seen < 64:
+            at, seen = up.get(at, 0), seen + 1
+        if at == root:
+            mine.add(pid)
+    return mine
+
+
+def sample(root, totals, stop):
     while not stop.wait(0.5):
         now = {g: [0, 0, 0] for g in GROUPS}  # rss kB, pss kB, processes
-        for pid in filter(str.isdigit, os.listdir("/proc")):
+        for pid in ours(root):
             try:
                 comm = open(f"/proc/{pid}/comm").read().strip()
                 if comm not in now:
@@ -46,15 +72,16 @@ def run(natlab, pairs, capture, work):
     out = os.path.join(work, f"out{pairs}")
     totals = {g: [0, 0, 0] for g in GROUPS}
     stop = threading.Event()
-    sampler = threading.Thread(target=sample, args=(totals, stop))
-    sampler.start()
     start = time.monotonic()
-    done = subprocess.run([natlab, "run", path, "--out", out], env=dict(os.environ, NATLAB_TIMING="1"),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lab = subprocess.Popen([natlab, "run", path, "--out", out], env=dict(os.environ, NATLAB_TIMING="1"),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sampler = threading.Thread(target=sample, args=(lab.pid, totals, stop))
+    sampler.start()
+    _, stderr = lab.communicate()
     wall = time.monotonic() - start
     stop.set()
     sampler.join()
-    ready = re.search(r"timing: nats\s+([\d.]+) ms", done.stderr)
+    ready = re.search(r"timing: nats\s+([\d.]+) ms", stderr)
     ready_ms = float(ready.group(1)) if ready else float("nan")
     verdicts = json.load(open(os.path.join(out, "result.json")))["verdicts"]
     connected = sum(1 for v in verdicts if v.get("held") and " connected" in v.get("expectation", ""))
@@ -72,8 +99,8 @@ def run(natlab, pairs, capture, work):
 def main(args):
     capture = "--capture" in args
     sizes = [a for a in args if a != "--capture"]
-    if not sizes or not all(s.isdigit() and 1 <= int(s) <= 1000 for s in sizes):
-        print("usage: ci/bench-lab scale [--capture] N... (1 <= N <= 1000)", file=sys.stderr)
+    if not sizes or not all(s.isdigit() and 1 <= int(s) <= 499 for s in sizes):
+        print("usage: ci/bench-lab scale [--capture] N... (1 <= N <= 499: one internet segment holds at most 1000 links)", file=sys.stderr)
         return 2
     natlab = os.environ.get("NATLAB", "build/bin/nat-lab")
     ok = True

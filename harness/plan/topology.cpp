@@ -110,6 +110,7 @@ private:
 // glance. A nested NAT's outside address is on a LAN: from .2, like a host.
 constexpr std::uint32_t kHostOffset = 2;
 constexpr std::uint32_t kNatOffset = 257;
+constexpr std::size_t kMaxSegmentLinks = 1000;
 
 std::string lan_name(const std::string& nat) {
     return nat + "-lan";
@@ -185,6 +186,7 @@ public:
         mark_waited();
         plan_stages();
         plan_timeline();
+        check_segment_sizes();
         return topo_;
     }
 
@@ -311,6 +313,21 @@ private:
         node.programs = plan_programs(host);
         topo_.nodes.push_back(node);
         add_link(segment, host.name, "eth0", addresses);
+    }
+
+    // The largest segment the lab has been shown to run (docs/scenarios.md,
+    // "How big a lab can be"): one Linux bridge's worth of links. The first
+    // node past it is refused, pointing at its entry.
+    void check_segment_sizes() const {
+        std::map<std::string, std::size_t> size;
+        for (auto& link : topo_.links) {
+            if (++size[link.segment] <= kMaxSegmentLinks) continue;
+            auto* host = s_.find_host(link.node);
+            auto where = host ? host->where : s_.find_nat(link.node)->where;
+            throw ScenarioError(where, "segment '" + link.segment + "' would have more than " +
+                                           std::to_string(kMaxSegmentLinks) + " links: '" + link.node +
+                                           "' is one too many (the lab's limit per segment)");
+        }
     }
 
     void add_link(const std::string& segment, const std::string& node, const std::string& ifname,
