@@ -20,6 +20,7 @@
 #include <optional>
 #include <thread>
 
+#include "harness/lab/bridges.h"
 #include "harness/lab/capture.h"
 #include "harness/lab/isolation.h"
 #include "harness/lab/link_stage.h"
@@ -148,7 +149,6 @@ public:
 private:
     NetNs build_node(const NodePlan& node);
     void configure_node(const NodePlan& node);
-    const Segment& segment(const std::string& name) const;
     pid_t start(std::size_t index, int pass_fd, std::vector<std::string> extra_args);
     void wait_ready(const NodePlan& nat, int fd);
     int start_emulator(std::size_t index);
@@ -199,12 +199,6 @@ private:
     LabFacts facts_;
 };
 
-const Segment& Lab::segment(const std::string& name) const {
-    for (auto& seg : topo_.segments)
-        if (seg.name == name) return seg;
-    throw SetupError("no segment " + name);  // the planner guarantees it exists
-}
-
 NetNs Lab::build_node(const NodePlan& node) {
     auto ns = NetNs::create();
     EnterNetNs inside(ns);
@@ -219,6 +213,8 @@ void Lab::configure_node(const NodePlan& node) {
     for (auto* link : topo_.links_of(node.name)) {
         nl.set_up(link->node_ifname);
         for (auto& address : link->addresses) nl.add_address(link->node_ifname, address);
+        auto index = static_cast<std::size_t>(link - topo_.links.data());
+        for (auto& [ip, mac] : static_neighbours(topo_, index)) nl.add_neighbour(link->node_ifname, ip, mac);
     }
     if (node.gateway) nl.add_default_route(*node.gateway, node.route_ifname);
 }
@@ -235,18 +231,21 @@ void Lab::build() {
     parallel_for(made.size(), [&](std::size_t i) { made[i].emplace(build_node(topo_.nodes[i])); });
     for (std::size_t i = 0; i < made.size(); ++i) ns_.emplace(topo_.nodes[i].name, std::move(*made[i]));
     timing("b-netns", elapsed_ms());
-    for (auto& seg : topo_.segments) sw.add_bridge(seg.bridge);
-    for (auto& link : topo_.links) {
-        auto& bridge = segment(link.segment).bridge;
+    Bridges bridges(sw);  // bridges.h: trees past 1000 ports, quiet ARP on big segments
+    for (auto& seg : topo_.segments) bridges.add_segment(seg);
+    for (std::size_t i = 0; i < topo_.links.size(); ++i) {
+        auto& link = topo_.links[i];
+        auto bridge = bridges.bridge_for(topo_, i);
         if (!link.stage) {
-            sw.add_veth(link.switch_ifname, bridge, link.node_ifname, ns_.at(link.node).fd());
+            sw.add_veth(link.switch_ifname, bridge, link.node_ifname, ns_.at(link.node).fd(), link_mac(i));
             continue;
         }
         // node ==veth== sN <-link-emu-> lN ==veth== bN on the bridge
-        sw.add_veth(link.switch_ifname, "", link.node_ifname, ns_.at(link.node).fd());
+        sw.add_veth(link.switch_ifname, "", link.node_ifname, ns_.at(link.node).fd(), link_mac(i));
         sw.add_veth(link.stage->bridge_ifname, bridge, link.stage->stage_ifname, -1);
         sw.set_up(link.stage->stage_ifname);
     }
+    bridges.quiet(topo_);
     timing("b-veths", elapsed_ms());
     parallel_for(topo_.nodes.size(), [&](std::size_t i) { configure_node(topo_.nodes[i]); });
 }

@@ -1,20 +1,25 @@
 #include "harness/lab/netlink.h"
 
 #include <arpa/inet.h>
+#include <linux/if_bridge.h>
+#include <linux/neighbour.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -43,7 +48,15 @@ struct RouteDeleter {
 struct NlAddrDeleter {
     void operator()(nl_addr* a) const { nl_addr_put(a); }
 };
+struct NeighDeleter {
+    void operator()(rtnl_neigh* n) const { rtnl_neigh_put(n); }
+};
+struct MsgDeleter {
+    void operator()(nl_msg* m) const { nlmsg_free(m); }
+};
 using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
+using NeighPtr = std::unique_ptr<rtnl_neigh, NeighDeleter>;
+using MsgPtr = std::unique_ptr<nl_msg, MsgDeleter>;
 using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDeleter>;
 
 NlAddrPtr make_addr(Ipv4 ip, int prefix) {
@@ -52,6 +65,19 @@ NlAddrPtr make_addr(Ipv4 ip, int prefix) {
     if (!addr) throw SetupError("netlink: out of memory building an address");
     nl_addr_set_prefixlen(addr.get(), prefix);
     return addr;
+}
+
+NlAddrPtr make_lladdr(const Mac& mac) {
+    NlAddrPtr addr(nl_addr_build(AF_LLC, mac.data(), mac.size()));
+    if (!addr) throw SetupError("netlink: out of memory building an Ethernet address");
+    return addr;
+}
+
+std::string mac_text(const Mac& mac) {
+    char text[18];
+    std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                  mac[5]);
+    return text;
 }
 
 }  // namespace
@@ -86,7 +112,7 @@ void Netlink::add_bridge(const std::string& name) {
 }
 
 void Netlink::add_veth(const std::string& name, const std::string& bridge, const std::string& peer_name,
-                       int peer_ns_fd) {
+                       int peer_ns_fd, const std::optional<Mac>& peer_mac) {
     LinkPtr link(rtnl_link_veth_alloc());
     if (!link) throw SetupError("netlink: cannot allocate veth " + name);
     rtnl_link_set_name(link.get(), name.c_str());
@@ -95,9 +121,54 @@ void Netlink::add_veth(const std::string& name, const std::string& bridge, const
     rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
     rtnl_link_set_name(peer, peer_name.c_str());
     if (peer_ns_fd >= 0) rtnl_link_set_ns_fd(peer, peer_ns_fd);
+    if (peer_mac) rtnl_link_set_addr(peer, make_lladdr(*peer_mac).get());
     rtnl_link_put(peer);
     check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL),
           "create veth " + name + "/" + peer_name);
+}
+
+void Netlink::enslave(const std::string& name, const std::string& bridge) {
+    LinkPtr change(rtnl_link_alloc());
+    rtnl_link_set_ifindex(change.get(), ifindex(name));
+    rtnl_link_set_master(change.get(), ifindex(bridge));
+    check(rtnl_link_change(sock_, change.get(), change.get(), 0), "make " + name + " a port of " + bridge);
+}
+
+// RTM_SETLINK for the bridge family: ifinfomsg, then IFLA_PROTINFO holding
+// the port's IFLA_BRPORT_* settings (libnl has no name for this one).
+void Netlink::set_proxy_arp(const std::string& name) {
+    MsgPtr msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK));
+    if (!msg) throw SetupError("netlink: out of memory building a bridge port request");
+    ifinfomsg info{};
+    info.ifi_family = AF_BRIDGE;
+    info.ifi_index = ifindex(name);
+    check(nlmsg_append(msg.get(), &info, sizeof info, NLMSG_ALIGNTO), "proxy ARP on " + name);
+    auto* port = nla_nest_start(msg.get(), IFLA_PROTINFO | NLA_F_NESTED);
+    check(nla_put_u8(msg.get(), IFLA_BRPORT_PROXYARP, 1), "proxy ARP on " + name);
+    nla_nest_end(msg.get(), port);
+    check(nl_send_sync(sock_, msg.release()), "proxy ARP on " + name);  // frees the message
+}
+
+void Netlink::add_fdb(const std::string& port, const Mac& mac) {
+    NeighPtr entry(rtnl_neigh_alloc());
+    rtnl_neigh_set_family(entry.get(), AF_BRIDGE);
+    rtnl_neigh_set_ifindex(entry.get(), ifindex(port));
+    rtnl_neigh_set_lladdr(entry.get(), make_lladdr(mac).get());
+    rtnl_neigh_set_state(entry.get(), NUD_NOARP);
+    rtnl_neigh_set_flags(entry.get(), NTF_MASTER);
+    check(rtnl_neigh_add(sock_, entry.get(), NLM_F_CREATE | NLM_F_REPLACE),
+          "forwarding entry " + mac_text(mac) + " on " + port);
+}
+
+void Netlink::add_neighbour(const std::string& dev, Ipv4 ip, const Mac& mac) {
+    NeighPtr entry(rtnl_neigh_alloc());
+    rtnl_neigh_set_family(entry.get(), AF_INET);
+    rtnl_neigh_set_ifindex(entry.get(), ifindex(dev));
+    check(rtnl_neigh_set_dst(entry.get(), make_addr(ip, 32).get()), "neighbour " + ip.to_string());
+    rtnl_neigh_set_lladdr(entry.get(), make_lladdr(mac).get());
+    rtnl_neigh_set_state(entry.get(), NUD_PERMANENT);
+    check(rtnl_neigh_add(sock_, entry.get(), NLM_F_CREATE | NLM_F_REPLACE),
+          "neighbour " + ip.to_string() + " on " + dev);
 }
 
 void Netlink::set_up(const std::string& name) {

@@ -7,6 +7,9 @@
 // state to undo because the whole namespace tree dies with the lab.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "harness/plan/topology.h"
@@ -14,6 +17,8 @@
 struct nl_sock;
 
 namespace natlab::harness {
+
+using Mac = std::array<std::uint8_t, 6>;
 
 class Netlink {
 public:
@@ -26,8 +31,19 @@ public:
     // A veth pair: `name` stays here, enslaved to `bridge` (none if empty);
     // `peer_name` is created directly in the namespace held by `peer_ns_fd`
     // (here if -1). Both ends are brought up.
+    // `peer_mac`, when given, is the peer end's Ethernet address.
     void add_veth(const std::string& name, const std::string& bridge, const std::string& peer_name,
-                  int peer_ns_fd);
+                  int peer_ns_fd, const std::optional<Mac>& peer_mac = std::nullopt);
+    // Bridge port `name` answers ARP from the bridge's neighbour entries and
+    // gets no flooded frames (IFLA_BRPORT_PROXYARP).
+    void set_proxy_arp(const std::string& name);
+    // A static forwarding entry: frames to `mac` leave by bridge port `port`.
+    void add_fdb(const std::string& port, const Mac& mac);
+    // A permanent neighbour entry on `dev` (not counted against the kernel's
+    // neighbour table limits, which all namespaces share).
+    void add_neighbour(const std::string& dev, Ipv4 ip, const Mac& mac);
+    // `name` (a device here) made a port of `bridge`.
+    void enslave(const std::string& name, const std::string& bridge);
     void set_up(const std::string& name);
     void set_down(const std::string& name);
     void add_address(const std::string& ifname, const Address& address);

@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "harness/plan/generate.h"
 #include "harness/plan/host_files.h"
 #include "harness/plan/programs.h"
 #include "harness/plan/reach_keys.h"
@@ -623,6 +624,7 @@ void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& na
 Scenario scenario_from_yaml(const std::string& path, const YAML::Node& root) {
     Reader reader(path);
     try {
+        expand_counts(reader, root, [&] { return YAML::Clone(root); });  // generate.h
         return read_scenario(reader, path, root);
     } catch (const YAML::Exception& e) {
         throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);
@@ -633,6 +635,7 @@ Scenario load_scenario(const std::string& path) {
     auto root = load_yaml_file(path);
     Reader reader(path);
     try {
+        expand_counts(reader, root, [&] { return load_yaml_file(path); });  // generate.h
         return read_scenario(reader, path, root);
     } catch (const YAML::Exception& e) {
         throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, e.msg);

@@ -75,6 +75,7 @@ struct Link {
     std::vector<Address> addresses;  // set by the kernel; empty for NAT links
     std::string capture_file;        // "<segment>.<node>.pcap"
     std::optional<LinkStage> stage;  // impairments, or steps of the timeline
+    std::vector<Ipv4> answers;       // what the node answers ARP for here: its addresses, or nat-emu's
 };
 
 // One program of a host that runs several (`programs:`; harness/plan/programs.h).
