@@ -13,6 +13,20 @@ std::optional<Protocol> protocol_of(std::uint8_t iana) {
     return std::nullopt;
 }
 
+Refused why_refused(Result result, Endpoint from, const pcp::Message& request) {
+    switch (result) {
+        case Result::UnsuppOption:
+            return {Refusal::UnsupportedOption, "FILTER is not offered: the NAT's grants are unfiltered"};
+        case Result::AddressMismatch:
+            return {Refusal::AddressMismatch, "the client address " + request.client.to_string() +
+                                                  " is not the source " + from.addr.to_string()};
+        default:
+            return {Refusal::NotAuthorized, request.options.third_party
+                                                ? "THIRD_PARTY is refused, or the NAT refuses PCP by policy"
+                                                : "the NAT refuses PCP by policy"};
+    }
+}
+
 pcp::Message response_to(pcp::Message request, Result result, std::uint32_t epoch) {
     request.response = true;
     request.version = pcp::kVersion;
@@ -72,13 +86,9 @@ std::vector<std::byte> PcpServer::announcement(TimePoint now) const {
 
 pcp::Message PcpServer::answer(Endpoint from, const pcp::Message& request, TimePoint now) {
     Endpoint inside{request.options.third_party.value_or(from.addr), request.map.internal_port};
-    if (auto refused = check(from, request)) {
-        Refused why{*refused == Result::AddressMismatch ? Refusal::AddressMismatch : Refusal::NotAuthorized,
-                    *refused == Result::AddressMismatch ? "the client address " + request.client.to_string() +
-                                                              " is not the source " + from.addr.to_string()
-                                                        : "refused by policy"};
-        return refuse(request, grant_request(inside, request), *refused, why, now);
-    }
+    if (auto refused = check(from, request))
+        return refuse(request, grant_request(inside, request), *refused, why_refused(*refused, from, request),
+                      now);
     switch (request.opcode) {
         case pcp::kOpMap:
             return request.lifetime == 0 ? unmap(inside, request, now) : map(inside, request, now);
