@@ -158,8 +158,50 @@ using Reader = YamlReader;
 
 // Keys that configure the emulator; the kernel's NAT (type: linux) has its
 // own fixed behaviour, so they are refused there rather than ignored.
-const std::set<std::string> kEmulatorKeys = {"mapping", "filtering",  "port_allocation",   "mapping_timeout",
-                                             "hairpin", "port_range", "refresh_on_inbound"};
+const std::set<std::string> kEmulatorKeys = {"mapping", "filtering",  "port_allocation",    "mapping_timeout",
+                                             "hairpin", "port_range", "refresh_on_inbound", "port_mapping"};
+
+const std::set<std::string> kPortMappers = {"nat-pmp", "pcp", "upnp"};
+
+// `port_mapping: [pcp, nat-pmp]`, or a map whose `protocols` is that list.
+std::vector<std::string> read_port_mappers(const Reader& r, const YAML::Node& node) {
+    std::vector<std::string> words;
+    if (node.IsScalar()) return {r.word(node, "port mapping protocol", kPortMappers)};
+    if (!node.IsSequence() || node.size() == 0)
+        r.fail(node, "port mapping protocols must be a list of nat-pmp, pcp and upnp");
+    for (auto item : node) words.push_back(r.word(item, "port mapping protocol", kPortMappers));
+    return words;
+}
+
+Millis port_mapping_lifetime(const Reader& r, const YAML::Node& node, const char* what) {
+    Millis d = r.duration(node, what);
+    if (d < std::chrono::seconds{1} || d.count() % 1000)
+        r.fail(node, std::string{what} + " must be a whole number of seconds, at least 1s");
+    return d;
+}
+
+PortMappingSpec read_port_mapping(const Reader& r, const YAML::Node& node) {
+    PortMappingSpec spec;
+    spec.where = r.at(node);
+    if (!node.IsMap()) {
+        spec.protocols = read_port_mappers(r, node);
+        return spec;
+    }
+    r.check_map(
+        node, "port_mapping",
+        {"protocols", "refuse", "min_lifetime", "max_lifetime", "per_host", "honour_port", "third_party"});
+    if (auto n = node["protocols"]) spec.protocols = read_port_mappers(r, n);
+    if (auto n = node["refuse"]) spec.refuse = r.boolean(n, "refuse");
+    if (auto n = node["min_lifetime"]) spec.min_lifetime = port_mapping_lifetime(r, n, "min_lifetime");
+    if (auto n = node["max_lifetime"]) spec.max_lifetime = port_mapping_lifetime(r, n, "max_lifetime");
+    if (spec.min_lifetime && spec.max_lifetime && *spec.max_lifetime < *spec.min_lifetime)
+        r.fail(node["max_lifetime"], "max_lifetime is shorter than min_lifetime");
+    if (auto n = node["per_host"]) spec.per_host = r.integer(n, "per_host", 1, 65535);
+    if (auto n = node["honour_port"]) spec.honour_port = r.boolean(n, "honour_port");
+    if (auto n = node["third_party"]) spec.third_party = r.boolean(n, "third_party");
+    if (spec.protocols.empty()) r.fail(node, "port_mapping needs protocols: a list of nat-pmp, pcp and upnp");
+    return spec;
+}
 
 // "LO-HI" with 1 <= LO <= HI <= 65535, as nat-emu's --port-range takes it.
 std::string port_range(const Reader& r, const YAML::Node& node) {
@@ -216,6 +258,7 @@ void read_behaviour(const Reader& r, const YAML::Node& body, NatSpec& nat) {
     if (auto n = body["port_range"]) nat.port_range = port_range(r, n);
     if (auto n = body["refresh_on_inbound"]) nat.refresh_on_inbound = r.boolean(n, "refresh_on_inbound");
     if (auto n = body["hairpin"]) nat.hairpin = r.boolean(n, "hairpin");
+    if (auto n = body["port_mapping"]) nat.port_mapping = read_port_mapping(r, n);
 }
 
 NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
@@ -223,9 +266,10 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
     nat.name = r.name(key, "NAT name");
     nat.where = nat.type_where = nat.lan_where = nat.address_where = nat.behind_where = r.at(key);
     if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
-    r.check_map(body, "NAT '" + nat.name + "'",
-                {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan",
-                 "address", "addresses", "behind", "port_range", "refresh_on_inbound", "link"});
+    r.check_map(
+        body, "NAT '" + nat.name + "'",
+        {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan", "address",
+         "addresses", "behind", "port_range", "refresh_on_inbound", "link", "port_mapping"});
     read_behaviour(r, body, nat);
     if (auto n = body["lan"]) {
         nat.lan = r.subnet(n, "lan");

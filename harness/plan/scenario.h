@@ -45,6 +45,18 @@ struct LinkImpairment {
     std::optional<std::uint64_t> rate;  // bits per second
 };
 
+// A NAT's `port_mapping:` (nat-emu's --port-mapping-* options; all off by default).
+struct PortMappingSpec {
+    std::vector<std::string> protocols;  // nat-pmp, pcp, upnp
+    bool refuse = false;
+    std::optional<Millis> min_lifetime;
+    std::optional<Millis> max_lifetime;
+    std::optional<int> per_host;
+    std::optional<bool> honour_port;
+    bool third_party = false;
+    Location where;
+};
+
 // A NAT, as the file says it. `type` is one of nat-emu's presets or "linux":
 // the kernel's own nftables masquerade (no emulator; see docs/scenarios.md).
 struct NatSpec {
@@ -59,6 +71,7 @@ struct NatSpec {
     std::optional<std::string> port_range;  // "LO-HI", checked
     std::optional<bool> refresh_on_inbound;
     bool hairpin = false;
+    std::optional<PortMappingSpec> port_mapping;
     std::optional<Cidr> lan;  // default 10.0.<index>.0/24
     Location lan_where;
     std::vector<Ipv4> addresses;  // outside addresses; empty: one assigned by the planner

@@ -138,6 +138,22 @@ void check_lan(const NatSpec& nat, const Cidr& lan) {
                                                "' is too small (at most /29)");
 }
 
+// nat-emu's --port-mapping-* flags; defaults are left to nat-emu (policy.h).
+void add_port_mapping_argv(const PortMappingSpec& p, std::vector<std::string>& argv) {
+    std::string list;
+    for (const auto& word : p.protocols) list += (list.empty() ? "" : ",") + word;
+    argv.insert(argv.end(), {"--port-mapping", list, "--port-mapping-refuse", p.refuse ? "on" : "off",
+                             "--port-mapping-third-party", p.third_party ? "on" : "off"});
+    if (p.min_lifetime || p.max_lifetime) {
+        auto lo = p.min_lifetime.value_or(std::chrono::seconds{120}).count() / 1000;
+        auto hi = p.max_lifetime.value_or(std::chrono::seconds{86400}).count() / 1000;
+        argv.insert(argv.end(),
+                    {"--port-mapping-lifetime", std::to_string(lo) + "-" + std::to_string(std::max(lo, hi))});
+    }
+    if (p.per_host) argv.insert(argv.end(), {"--port-mapping-per-host", std::to_string(*p.per_host)});
+    if (p.honour_port) argv.insert(argv.end(), {"--port-mapping-honour-port", *p.honour_port ? "on" : "off"});
+}
+
 std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std::vector<Address>& outside,
                                   std::optional<Ipv4> gateway) {
     std::vector<std::string> argv = {"nat-emu",          "--name",           nat.name,    "--inside", "in0",
@@ -156,6 +172,7 @@ std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std:
         argv.insert(argv.end(), {"--refresh-on-inbound", *nat.refresh_on_inbound ? "on" : "off"});
     if (nat.mapping_timeout)
         argv.insert(argv.end(), {"--mapping-timeout", std::to_string(nat.mapping_timeout->count() / 1000.0)});
+    if (nat.port_mapping) add_port_mapping_argv(*nat.port_mapping, argv);
     return argv;
 }
 

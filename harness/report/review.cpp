@@ -403,6 +403,32 @@ DropEvents read_drops(const fs::path& dir, const std::vector<std::string>& nats,
     return drops;
 }
 
+// One line per port mapping event of a NAT's log (port-mapping-requested, -granted, ...).
+std::string port_mapping_line(const std::string& nat, const json& j) {
+    auto what = j.value("event", "").substr(std::string_view{"port-mapping-"}.size());
+    std::string line = "  nat " + nat + ": " + j.value("by", "") + " " + what + " " +
+                       j.value("protocol", "") + " " + j.value("inside", "");
+    if (j.contains("outside")) line += " -> " + j.value("outside", "");
+    if (j.contains("lifetime") && what != "requested")
+        line += " for " + std::to_string(j.value("lifetime", 0)) + " s";
+    if (j.contains("code")) line += " (" + j.value("code", "") + ")";
+    return line + "\n";
+}
+
+// The port mappings the NATs were asked for and what became of them.
+std::string port_mappings_text(const fs::path& dir, const std::vector<std::string>& nats) {
+    std::string text;
+    for (auto& n : nats) {
+        std::ifstream in(dir / (n + ".events.jsonl"));
+        for (std::string line; std::getline(in, line);) {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.value("event", "").starts_with("port-mapping-"))
+                text += port_mapping_line(n, j);
+        }
+    }
+    return text.empty() ? "" : "port mappings:\n" + text;
+}
+
 void print_review(const std::string& title, const fs::path& dir, const std::vector<Journey>& journeys,
                   const std::map<std::string, std::string>& names, const json& result) {
     std::size_t dropped = 0, delivered = 0;
@@ -411,7 +437,7 @@ void print_review(const std::string& title, const fs::path& dir, const std::vect
               << render_ladder_text(journeys, names) << journeys.size() << " packets: " << delivered
               << " delivered, " << dropped << " dropped by a NAT; diagram in "
               << (dir / "review.html").string() << "\n"
-              << wire_verdicts_text(result);
+              << wire_verdicts_text(result) << port_mappings_text(dir, nats_of(result));
 }
 
 }  // namespace

@@ -22,8 +22,9 @@
 //               source, joins that link's transmit batch with its offload
 //               metadata, so the kernel finishes checksums and segmentation
 //               on the way out;
-//   generated - ICMP errors the NAT originated are framed and routed the
-//               same way.
+//   generated - ICMP errors and local services' answers the NAT originated
+//               are framed and routed the same way; multicast announcements
+//               (224.0.0.1) go out of the inside link without ARP.
 //
 // Translated frames are sent from where they were received: a TxBatch may
 // point into the caller's receive buffers, so it must be written out before
@@ -121,6 +122,11 @@ public:
 
     CountersSnapshot counters() const;
     const Nat& nat() const { return nat_; }
+    Nat& nat() { return nat_; }
+    // A datagram from the inside address's UDP `port` (the port mapping
+    // announcements); a multicast destination goes out of the inside link
+    // to its group's MAC (RFC 1112 §6.4), anything else is routed.
+    void originate(std::uint16_t port, Endpoint to, std::vector<std::byte> payload, TimePoint now);
     const Trace& trace() const { return trace_; }
 
 private:
@@ -142,6 +148,7 @@ private:
     void forward(const Ipv4Packet& packet, std::span<std::byte> frame, FrameMeta meta, Direction from,
                  TimePoint now);
     void send_generated(TimePoint now);
+    void send_multicast(const std::vector<std::byte>& datagram, Ipv4 group);
     std::optional<MacAddress> resolve(Port& out, Ipv4 next_hop, std::span<std::byte> frame, TimePoint now,
                                       ArpOutput& output);
     void transmit(Port& out, Ipv4 next_hop, std::span<std::byte> frame, FrameMeta meta, TimePoint now);

@@ -20,6 +20,8 @@ std::string_view to_string(CandidateKind kind) {
             return "peer-reflexive";
         case CandidateKind::predicted:
             return "predicted";
+        case CandidateKind::mapped:
+            return "mapped";
     }
     return "?";
 }
@@ -27,6 +29,8 @@ std::string_view to_string(CandidateKind kind) {
 int priority(CandidateKind kind) {
     switch (kind) {
         case CandidateKind::local:
+            return 5;
+        case CandidateKind::mapped:
             return 4;
         case CandidateKind::public_endpoint:
             return 3;
@@ -49,23 +53,32 @@ Candidate fresh(Endpoint remote, CandidateKind kind) {
 
 }  // namespace
 
-Candidates::Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local) {
-    update(partner_public, partner_local);
+Candidates::Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
+                       const std::vector<Endpoint>& partner_mapped) {
+    update(partner_public, partner_local, partner_mapped);
 }
 
-void Candidates::update(Endpoint partner_public, const std::vector<Endpoint>& partner_local) {
+void Candidates::update(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
+                        const std::vector<Endpoint>& partner_mapped) {
     public_ = partner_public;
     for (Endpoint e : partner_local)
         if (std::find(local_.begin(), local_.end(), e) == local_.end()) local_.push_back(e);
-    for (Endpoint e : partner_local)
-        if (!find(e) && learned_or_listed_ < kMaxCandidates) {
-            list_.push_back(fresh(e, CandidateKind::local));
-            ++learned_or_listed_;
-        }
+    for (Endpoint e : partner_mapped)
+        if (std::find(mapped_.begin(), mapped_.end(), e) == mapped_.end()) mapped_.push_back(e);
+    list(partner_local, CandidateKind::local);
+    list(partner_mapped, CandidateKind::mapped);
     if (!find(public_)) {
         list_.push_back(fresh(public_, CandidateKind::public_endpoint));
         ++learned_or_listed_;
     }
+}
+
+void Candidates::list(const std::vector<Endpoint>& endpoints, CandidateKind kind) {
+    for (Endpoint e : endpoints)
+        if (!find(e) && learned_or_listed_ < kMaxCandidates) {
+            list_.push_back(fresh(e, kind));
+            ++learned_or_listed_;
+        }
 }
 
 void Candidates::predict(std::size_t count) {
@@ -125,6 +138,7 @@ const Candidate* Candidates::best() const {
 
 CandidateKind Candidates::classify(Endpoint remote) const {
     if (std::find(local_.begin(), local_.end(), remote) != local_.end()) return CandidateKind::local;
+    if (std::find(mapped_.begin(), mapped_.end(), remote) != mapped_.end()) return CandidateKind::mapped;
     if (remote == public_) return CandidateKind::public_endpoint;
     return CandidateKind::peer_reflexive;
 }

@@ -7,6 +7,11 @@
 // section 7.3.1.3): the partner's NAT gave it a mapping the server never
 // saw, and answering there is what lets restricted meet symmetric.
 //
+// The partner's mapped endpoints (kind "mapped") are those its NAT granted
+// it through a port mapping protocol (PCP, NAT-PMP, UPnP IGD): an
+// endpoint-independent, unfiltered mapping, reachable from anyone, so
+// it works even where the partner's NAT is symmetric.
+//
 // With port prediction (peer --predict-ports N), the N ports above the
 // partner's public port on its public address are added as kind
 // "predicted": a symmetric NAT that allocates ports in sequence gives the
@@ -14,7 +19,7 @@
 //
 // A candidate has succeeded once a probe sent to it was answered from it;
 // its rtt is the smallest round trip seen. The best candidate prefers kind
-// (local > public > peer-reflexive > predicted), then rtt, then list order.
+// (local > mapped > public > peer-reflexive > predicted), then rtt, then list order.
 #pragma once
 
 #include <optional>
@@ -26,7 +31,7 @@
 
 namespace natlab {
 
-enum class CandidateKind { local, public_endpoint, peer_reflexive, predicted };
+enum class CandidateKind { local, public_endpoint, peer_reflexive, predicted, mapped };
 std::string_view to_string(CandidateKind kind);
 int priority(CandidateKind kind);
 
@@ -43,7 +48,8 @@ public:
     static constexpr std::size_t kMaxPredicted = 64;
 
     Candidates() = default;
-    Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local);
+    Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
+               const std::vector<Endpoint>& partner_mapped = {});
 
     const std::vector<Candidate>& all() const { return list_; }
     const Candidate* find(Endpoint remote) const;
@@ -55,23 +61,27 @@ public:
     void predict(std::size_t count);
     // A later introduction of the same partner: adds endpoints it did not
     // have (the partner's NAT mapping moved) and classifies by the new ones.
-    void update(Endpoint partner_public, const std::vector<Endpoint>& partner_local);
+    void update(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
+                const std::vector<Endpoint>& partner_mapped = {});
     void record_success(Endpoint remote, Duration rtt, TimePoint now);
 
     const Candidate* best() const;  // best succeeded candidate, or nullptr
     std::optional<TimePoint> first_success() const { return first_success_; }
 
-    // What `remote` is to the partner: one of its local endpoints, its public
-    // endpoint, or neither (peer-reflexive). Local is checked first.
+    // What `remote` is to the partner: one of its local endpoints, one of its
+    // mapped endpoints, its public endpoint, or none (peer-reflexive), checked
+    // in that order.
     CandidateKind classify(Endpoint remote) const;
     // True when `remote` was added by port prediction.
     bool predicted(Endpoint remote) const;
 
 private:
     Candidate* find_mutable(Endpoint remote);
+    void list(const std::vector<Endpoint>& endpoints, CandidateKind kind);
 
     Endpoint public_;
     std::vector<Endpoint> local_;
+    std::vector<Endpoint> mapped_;
     std::vector<Candidate> list_;
     std::size_t learned_or_listed_ = 0;  // candidates that are not predicted
     std::optional<TimePoint> first_success_;

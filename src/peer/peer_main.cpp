@@ -25,7 +25,9 @@
 #include <asio/use_awaitable.hpp>
 #include <cmath>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "src/net/clock.h"
 #include "src/peer/peer_report.h"
@@ -55,6 +57,8 @@ struct Options {
     double hold = 0;
     std::size_t predict_ports = 0;
     bool list = false;
+    std::string port_mapping = "off";
+    std::string gateway;
 };
 
 class PeerShell {
@@ -146,6 +150,10 @@ void add_options(CLI::App& app, Options& o) {
     app.add_option("--keepalive", o.keepalive, "seconds between keepalives on the path")
         ->capture_default_str();
     app.add_option("--hold", o.hold, "seconds to keep the path open after the data")->capture_default_str();
+    app.add_option("--port-mapping", o.port_mapping,
+                   "ask the gateway for a mapping of our port: auto|pcp|nat-pmp|upnp|off (default off)");
+    app.add_option("--gateway", o.gateway,
+                   "gateway to ask for a port mapping (default: the default route's)");
     app.add_option("--predict-ports", o.predict_ports,
                    "also probe this many ports above the partner's public port (0..64)")
         ->capture_default_str();
@@ -172,7 +180,27 @@ std::string check(const Options& o) {
     if (!(o.keepalive >= 0.05 && o.keepalive <= 3600)) return "--keepalive: expected 0.05 <= SECONDS <= 3600";
     if (!(o.hold >= 0 && o.hold <= 86400)) return "--hold: expected 0 <= SECONDS <= 86400";
     if (o.predict_ports > Candidates::kMaxPredicted) return "--predict-ports: expected 0..64";
+    if (!parse_port_mapping_mode(o.port_mapping))
+        return "--port-mapping: expected auto, pcp, nat-pmp, upnp or off, got '" + o.port_mapping + "'";
+    if (!o.gateway.empty() && !Ipv4::parse(o.gateway))
+        return "--gateway: expected an IPv4 address, got '" + o.gateway + "'";
     return "";
+}
+
+// The gateway of the default route, from /proc/net/route (little-endian hex).
+std::optional<Ipv4> default_gateway() {
+    std::ifstream routes("/proc/net/route");
+    std::string line;
+    std::getline(routes, line);  // the header
+    while (std::getline(routes, line)) {
+        std::istringstream fields(line);
+        std::string interface, destination, gateway;
+        fields >> interface >> destination >> gateway;
+        if (destination != "00000000") continue;
+        auto le = static_cast<std::uint32_t>(std::stoul(gateway, nullptr, 16));
+        return Ipv4{((le & 0xff) << 24) | ((le & 0xff00) << 8) | ((le >> 8) & 0xff00) | (le >> 24)};
+    }
+    return std::nullopt;
 }
 
 Duration seconds(double s) {
@@ -200,6 +228,9 @@ PeerConfig make_config(const Options& o, Endpoint server, Endpoint bound) {
     c.hold = seconds(o.hold);
     c.predict_ports = o.predict_ports;
     c.list = o.list;
+    c.port_mapping = *parse_port_mapping_mode(o.port_mapping);
+    if (c.port_mapping != PortMappingMode::off)
+        c.gateway = o.gateway.empty() ? default_gateway().value_or(Ipv4{}) : *Ipv4::parse(o.gateway);
     return c;
 }
 

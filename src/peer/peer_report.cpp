@@ -122,6 +122,20 @@ ordered_json path_lost_json(const PeerSession& s) {
     return j;
 }
 
+// What the gateway granted, and every protocol's answer on the way.
+ordered_json port_mapping_json(const PortMappingClient& pm) {
+    ordered_json answers = ordered_json::object();
+    for (const auto& a : pm.answers()) answers[std::string{to_string(a.protocol)}] = a.answer;
+    ordered_json j;
+    j["protocol"] = pm.protocol() ? ordered_json(to_string(*pm.protocol())) : ordered_json(nullptr);
+    j["mapped"] = endpoint_or_null(pm.mapped());
+    j["lifetime"] = pm.lifetime();
+    j["renewals"] = pm.renewals();
+    j["answers"] = answers;
+    if (auto note = pm.note(); !note.empty()) j["note"] = note;
+    return j;
+}
+
 ordered_json lingering_json(const PeerSession& s) {
     PeerResult r = s.result();
     ordered_json j = head(s, "lingering");
@@ -158,6 +172,7 @@ ordered_json result_json(const PeerSession& s) {
     j["retransmissions"] = r.retransmissions;
     j["loss_pct"] = loss_percent(r);
     if (!r.connected) j["reason"] = r.reason;  // why no direct path (also when relayed)
+    if (const auto* pm = s.port_mapping()) j["port_mapping"] = port_mapping_json(*pm);
     return j;
 }
 

@@ -125,6 +125,12 @@ PeerSession::PeerSession(PeerConfig config, RandomSource random, TimePoint start
       keepalive_(config_.keepalive, std::min(config_.timers.keepalive_wait, config_.keepalive),
                  config_.timers.keepalive_misses),
       out_data_(config_.messages) {
+    if (config_.port_mapping != PortMappingMode::off && !config_.local_endpoints.empty()) {
+        pcp::Nonce nonce{};
+        random_(std::as_writable_bytes(std::span{nonce}));
+        port_mapper_.emplace(config_.port_mapping, Endpoint{config_.gateway, 0},
+                             config_.local_endpoints.front(), nonce, 7200, config_.port_mapping_timers);
+    }
     auto sizes = message_sizes(config_);
     for (std::size_t i = 0; i < out_data_.size(); ++i)
         out_data_[i].size =
@@ -137,6 +143,10 @@ PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoin
     PeerOutput out;
     if (finished()) {
         drop(out, "session finished");
+        return out;
+    }
+    if (port_mapper_ && source == port_mapper_->server()) {
+        port_mapper_->on_datagram(datagram, now);
         return out;
     }
     auto decoded = stun::decode(datagram);
@@ -222,7 +232,8 @@ void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOut
     if (intro->peer_name != wanted)
         return drop(out, "introduced to " + intro->peer_name + ", not the partner");
     if (intro_ && intro->token == intro_->token) {
-        if (phase_ == PeerPhase::punching) candidates_.update(intro->peer_public, intro->peer_local);
+        if (phase_ == PeerPhase::punching)
+            candidates_.update(intro->peer_public, intro->peer_local, intro->peer_mapped);
         return drop(out, "already introduced");
     }
     if (lost_token_ && intro->token == *lost_token_) return drop(out, "introduction to the lost session");
@@ -234,7 +245,7 @@ void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOut
 void PeerSession::accept_introduction(proto::Introduction intro, TimePoint now, PeerOutput& out) {
     intro_ = std::move(intro);
     if (!introduced_at_) introduced_at_ = now;
-    candidates_ = Candidates(intro_->peer_public, intro_->peer_local);
+    candidates_ = Candidates(intro_->peer_public, intro_->peer_local, intro_->peer_mapped);
     candidates_.predict(config_.predict_ports);
     probes_.clear();
     nominated_.reset();
@@ -350,7 +361,8 @@ PeerOutput PeerSession::on_tick(TimePoint now) {
     PeerOutput out;
     check_deadlines(now, out);
     if (finished()) return out;
-    if (now >= next_register_) send_register(now, out);
+    port_mapping_tick(now, out);
+    if (now >= next_register_ && (!port_mapper_ || port_mapper_->settled())) send_register(now, out);
     if (config_.list && phase_ == PeerPhase::waiting && now >= next_connect_) send_list(now, out);
     if (wants_connect() && now >= next_connect_) send_connect(now, out);
     if (phase_ == PeerPhase::punching) maybe_nominate(now, out);
@@ -390,9 +402,15 @@ void PeerSession::check_punch_deadline(TimePoint now, PeerOutput& out) {
     finish(first ? failure_reason() : "path lost", out);
 }
 
+void PeerSession::port_mapping_tick(TimePoint now, PeerOutput& out) {
+    if (!port_mapper_) return;
+    for (auto& d : port_mapper_->on_tick(now)) out.datagrams.push_back(std::move(d));
+}
+
 void PeerSession::send_register(TimePoint now, PeerOutput& out) {
     if (!register_txn_) register_txn_ = new_transaction();
     proto::RegisterRequest r{config_.name, config_.local_endpoints, config_.group, secret_};
+    if (port_mapper_ && port_mapper_->mapped()) r.mapped = {*port_mapper_->mapped()};
     send(proto::build(r, *register_txn_), config_.server, out);
     next_register_ = now + config_.timers.register_retry;
 }
@@ -575,6 +593,8 @@ void PeerSession::begin_linger(TimePoint now, PeerOutput& out) {
 
 void PeerSession::finish(std::string reason, PeerOutput& out) {
     if (!connected_at_) reason_ = std::move(reason);
+    if (port_mapper_)
+        for (auto& d : port_mapper_->release()) out.datagrams.push_back(std::move(d));
     enter(PeerPhase::done, PeerEvent::finished, out);
 }
 

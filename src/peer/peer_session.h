@@ -43,6 +43,13 @@
 //   punching -> exchanging/holding     re-punch succeeded (back where it was)
 //   any -> done                        --timeout with no path and no relay, the data
 //                                      budget spent, or stop()
+// Port mapping (--port-mapping, port_mapping_client.h): while registering,
+// the peer first asks its gateway for a mapping of its socket's port; it
+// registers once the client has settled, naming the mapped endpoint (the
+// partner's candidate of kind "mapped"). Datagrams from the gateway's port
+// 5351 go to the client; the mapping is renewed while the session runs and
+// deleted when it finishes.
+//
 // Every transition is an event, so the shell prints one JSON line per state
 // change. Register refreshes every 10 s (or every keepalive interval, if
 // shorter) in every phase but done, so long sessions stay listed.
@@ -63,6 +70,7 @@
 #include "src/net/random_source.h"
 #include "src/peer/candidates.h"
 #include "src/peer/keepalive.h"
+#include "src/peer/port_mapping_client.h"
 #include "src/stun/rendezvous_protocol.h"
 
 namespace natlab {
@@ -97,13 +105,16 @@ struct PeerConfig {
     std::size_t message_size = 0;                 // DATA bytes per message (--size); 0: a short text
     std::uint64_t bytes = 0;                      // --bytes: the last message is cut so the total is this
     Duration timeout = std::chrono::seconds(10);  // --timeout: to have a path (or relay) at all
-    Duration punch_timeout = std::chrono::seconds(5);  // --punch-timeout: introduction to relay
-    bool relay = true;                                 // --no-relay clears it
-    Duration keepalive = std::chrono::seconds(10);     // --keepalive
-    Duration hold = Duration::zero();                  // --hold
-    std::size_t predict_ports = 0;                     // --predict-ports
-    bool list = false;                                 // --list: list the room, then stop
+    Duration punch_timeout = std::chrono::seconds(5);     // --punch-timeout: introduction to relay
+    bool relay = true;                                    // --no-relay clears it
+    Duration keepalive = std::chrono::seconds(10);        // --keepalive
+    Duration hold = Duration::zero();                     // --hold
+    std::size_t predict_ports = 0;                        // --predict-ports
+    bool list = false;                                    // --list: list the room, then stop
+    PortMappingMode port_mapping = PortMappingMode::off;  // --port-mapping
+    Ipv4 gateway;                                         // where to ask (--gateway, else the default route)
     PeerTimers timers;
+    PortMappingTimers port_mapping_timers;
 };
 
 enum class PeerPhase { registering, waiting, punching, exchanging, holding, lingering, done };
@@ -191,6 +202,7 @@ public:
     bool list_complete() const { return list_complete_; }
     PeerResult result() const;
     std::uint64_t dropped() const { return dropped_; }
+    const PortMappingClient* port_mapping() const { return port_mapper_ ? &*port_mapper_ : nullptr; }
 
 private:
     struct PendingProbe {
@@ -262,8 +274,11 @@ private:
     Duration nomination_wait() const;
     stun::Bytes payload(std::size_t index) const;
 
+    void port_mapping_tick(TimePoint now, PeerOutput& out);
+
     PeerConfig config_;
     RandomSource random_;
+    std::optional<PortMappingClient> port_mapper_;
     TimePoint start_;
     PeerPhase phase_ = PeerPhase::registering;
     std::string reason_;

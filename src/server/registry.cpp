@@ -30,7 +30,7 @@ ClientRecord::ClientRecord(const ClientRecord& other)
       last_seen(other.last_seen),
       secret(other.secret),
       room(other.room) {
-    set_local_endpoints(other.local_endpoints());
+    set_endpoints(other.local_endpoints(), other.mapped_endpoints());
 }
 
 ClientRecord& ClientRecord::operator=(const ClientRecord& other) {
@@ -38,18 +38,36 @@ ClientRecord& ClientRecord::operator=(const ClientRecord& other) {
     return *this;
 }
 
+// Every endpoint in one list: local0_, then more_ (the other locals, then the mapped ones).
+static Endpoint endpoint_at(const Endpoint& first, const std::unique_ptr<Endpoint[]>& more, std::size_t i) {
+    return i == 0 ? first : more[i - 1];
+}
+
 std::vector<Endpoint> ClientRecord::local_endpoints() const {
     std::vector<Endpoint> out;
-    if (local_count_ > 0) out.push_back(local0_);
-    for (std::uint32_t i = 1; i < local_count_; ++i) out.push_back(more_[i - 1]);
+    for (std::size_t i = 0; i < local_count_; ++i) out.push_back(endpoint_at(local0_, more_, i));
+    return out;
+}
+
+std::vector<Endpoint> ClientRecord::mapped_endpoints() const {
+    std::vector<Endpoint> out;
+    for (std::size_t i = local_count_; i < std::size_t{local_count_} + mapped_count_; ++i)
+        out.push_back(endpoint_at(local0_, more_, i));
     return out;
 }
 
 void ClientRecord::set_local_endpoints(std::span<const Endpoint> local) {
-    local_count_ = static_cast<std::uint32_t>(local.size());
-    local0_ = local.empty() ? Endpoint{} : local[0];
-    more_.reset(local.size() > 1 ? new Endpoint[local.size() - 1] : nullptr);
-    for (std::size_t i = 1; i < local.size(); ++i) more_[i - 1] = local[i];
+    set_endpoints(local, {});
+}
+
+void ClientRecord::set_endpoints(std::span<const Endpoint> local, std::span<const Endpoint> mapped) {
+    std::vector<Endpoint> all(local.begin(), local.end());
+    all.insert(all.end(), mapped.begin(), mapped.end());
+    local_count_ = static_cast<std::uint16_t>(local.size());
+    mapped_count_ = static_cast<std::uint16_t>(mapped.size());
+    local0_ = all.empty() ? Endpoint{} : all[0];
+    more_.reset(all.size() > 1 ? new Endpoint[all.size() - 1] : nullptr);
+    for (std::size_t i = 1; i < all.size(); ++i) more_[i - 1] = all[i];
 }
 
 // ---- helpers ----------------------------------------------------------------
@@ -158,6 +176,7 @@ RegisterOutcome Registry::upsert(const Registration& r, TimePoint now) {
     erase(r.name);  // a dead record of the name, or the live one being replaced
     if (auto owner = by_endpoint_.find(r.source); owner != by_endpoint_.end()) erase(owner->second->name);
     ClientRecord record(r.name, r.source, r.local, secret, now);
+    if (!r.mapped.empty()) record.set_endpoints(r.local, r.mapped);
     record.room = join(r.group);
     place(std::move(record));
     return outcome;

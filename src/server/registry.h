@@ -61,6 +61,10 @@ public:
 
     std::vector<Endpoint> local_endpoints() const;
     void set_local_endpoints(std::span<const Endpoint> local);
+    // Endpoints the client's NAT mapped for it (port mapping protocols);
+    // kept in memory only, not in the database.
+    std::vector<Endpoint> mapped_endpoints() const;
+    void set_endpoints(std::span<const Endpoint> local, std::span<const Endpoint> mapped);
 
     std::string name;
     Endpoint public_endpoint;
@@ -69,9 +73,10 @@ public:
     RoomId room = 0;
 
 private:
-    std::uint32_t local_count_ = 0;
+    std::uint16_t local_count_ = 0;
+    std::uint16_t mapped_count_ = 0;
     Endpoint local0_{};
-    std::unique_ptr<Endpoint[]> more_;  // local endpoints 2.., when there are any
+    std::unique_ptr<Endpoint[]> more_;  // local endpoints 2.., then the mapped ones, when there are any
 };
 
 // A record as read from or written to storage: plain values.
@@ -92,6 +97,7 @@ struct Registration {
     std::string group;
     std::optional<proto::Secret> presented;  // the secret the request carried
     proto::Secret fresh{};                   // the secret a newborn record gets
+    std::vector<Endpoint> mapped{};          // the requester's mapped endpoints
 };
 
 enum class RegisterOutcome {

@@ -294,7 +294,7 @@ void RendezvousServer::on_register(const stun::Message& m, Endpoint source, Time
                                    ServerOutput& out) {
     auto r = proto::parse_register(m);
     if (!r) return reply_error(m, source, proto::error::bad_request, "bad request", out);
-    Registration reg{r->name, source, r->local, r->group, r->secret, {}};
+    Registration reg{r->name, source, r->local, r->group, r->secret, {}, r->mapped};
     random_(reg.fresh);
     auto outcome = registry_.upsert(reg, now);
     if (outcome == RegisterOutcome::full)
@@ -309,6 +309,7 @@ void RendezvousServer::on_register(const stun::Message& m, Endpoint source, Time
     if (outcome == RegisterOutcome::refreshed) return;
     out.log.push_back(std::string(outcome == RegisterOutcome::added ? "registered " : "moved ") + r->name +
                       " public " + source.to_string() + " local " + endpoints_text(r->local) +
+                      (r->mapped.empty() ? "" : " mapped " + endpoints_text(r->mapped)) +
                       (r->group.empty() ? "" : " group " + r->group));
 }
 
@@ -402,6 +403,7 @@ void RendezvousServer::introduce(const PairSession& s, const ClientRecord& to, c
     intro.peer_name = other.name;
     intro.peer_public = other.public_endpoint;
     intro.peer_local = other.local_endpoints();
+    intro.peer_mapped = other.mapped_endpoints();
     intro.token = s.token;
     intro.role = to.name == s.controlling ? proto::Role::controlling : proto::Role::controlled;
     intro.tiebreaker = s.tiebreaker;

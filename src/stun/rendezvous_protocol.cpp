@@ -175,6 +175,7 @@ Message build(const RegisterRequest& r, const stun::TransactionId& id) {
     for (Endpoint e : r.local) add_endpoint(m, attr::local_endpoint, e);
     if (!r.group.empty()) m.add(stun::make_string(attr::group, r.group));
     if (r.secret) m.add(stun::make_bytes(attr::secret, *r.secret));
+    for (Endpoint e : r.mapped) add_endpoint(m, attr::mapped_endpoint, e);
     return m;
 }
 
@@ -205,6 +206,7 @@ Message build(const Introduction& i, const stun::TransactionId& id) {
     m.add(stun::make_string(attr::peer_name, i.peer_name));
     add_endpoint(m, attr::peer_public_endpoint, i.peer_public);
     for (Endpoint e : i.peer_local) add_endpoint(m, attr::peer_local_endpoint, e);
+    for (Endpoint e : i.peer_mapped) add_endpoint(m, attr::peer_mapped_endpoint, e);
     m.add(stun::make_bytes(attr::token, i.token));
     auto role_attr = i.role == Role::controlling ? stun::attr::ice_controlling : stun::attr::ice_controlled;
     m.add(stun::make_u64(role_attr, i.tiebreaker));
@@ -297,7 +299,8 @@ std::optional<RegisterRequest> parse_register(const Message& m) {
     auto group = get_optional_name(m, attr::group);
     auto secret = get_16_bytes(m, attr::secret);
     if (!name || !group || (m.find(attr::secret) && !secret)) return std::nullopt;
-    return RegisterRequest{*name, get_endpoints(m, attr::local_endpoint), *group, secret};
+    return RegisterRequest{*name, get_endpoints(m, attr::local_endpoint), *group, secret,
+                           get_endpoints(m, attr::mapped_endpoint)};
 }
 
 std::optional<RegisterAnswer> parse_register_answer(const Message& m) {
@@ -355,8 +358,8 @@ std::optional<Introduction> parse_introduction(const Message& m) {
     auto token = get_token(m);
     auto role = get_role(m);
     if (!peer || !pub || !token || !role) return std::nullopt;
-    return Introduction{*peer,  *pub,        get_endpoints(m, attr::peer_local_endpoint),
-                        *token, role->first, role->second};
+    return Introduction{*peer,       *pub,         get_endpoints(m, attr::peer_local_endpoint), *token,
+                        role->first, role->second, get_endpoints(m, attr::peer_mapped_endpoint)};
 }
 
 std::optional<ProbeRequest> parse_probe(const Message& m) {

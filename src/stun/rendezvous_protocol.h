@@ -60,6 +60,8 @@ inline constexpr std::uint16_t sequence = 0xC007;
 inline constexpr std::uint16_t secret = 0xC008;
 inline constexpr std::uint16_t group = 0xC009;
 inline constexpr std::uint16_t cursor = 0xC00A;
+inline constexpr std::uint16_t mapped_endpoint = 0xC00B;       // Register: a port mapping the NAT granted
+inline constexpr std::uint16_t peer_mapped_endpoint = 0xC00C;  // Introduction: the partner's
 }  // namespace attr
 
 inline constexpr std::size_t kMaxNameBytes = 64;
@@ -94,6 +96,7 @@ struct RegisterRequest {
     std::vector<Endpoint> local;
     std::string group{};             // optional room; "" is the default room
     std::optional<Secret> secret{};  // the name's secret, once the server gave it
+    std::vector<Endpoint> mapped{};  // endpoints the requester's NAT mapped for it (PCP, NAT-PMP, UPnP)
 };
 
 struct RegisterAnswer {
@@ -131,6 +134,7 @@ struct Introduction {
     Token token{};
     Role role = Role::controlled;
     std::uint64_t tiebreaker = 0;
+    std::vector<Endpoint> peer_mapped{};
 };
 
 struct ProbeRequest {
