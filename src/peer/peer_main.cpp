@@ -3,7 +3,7 @@
 //   peer --server HOST:PORT --name NAME [--connect PARTNER] [--bind ADDR:PORT]
 //        [--timeout SECONDS] [--messages N] [--group ROOM] [--punch-timeout SECONDS]
 //        [--no-relay] [--keepalive SECONDS] [--hold SECONDS] [--predict-ports N]
-//        [--size BYTES] [--bytes TOTAL]
+//        [--size BYTES] [--bytes TOTAL] [--port-mapping off|upnp|auto]
 //   peer --server HOST:PORT --name NAME --list [--group ROOM]
 //
 // One UDP socket, one receive loop, one 5 ms tick timer, one signal set, on
@@ -15,6 +15,12 @@
 // line, exit 1). Exit 0 only when all N messages were acknowledged, over a
 // punched path or the server's relay (with --list: when the whole list
 // came); 2 for bad command-line input.
+//
+// With --port-mapping upnp (or auto), before registering, the peer asks the
+// LAN's UPnP gateway to map its socket's port (upnp_mapper.h) and offers the
+// mapped endpoint to its partner with its local endpoints; it renews the
+// mapping at half its lease and deletes it at exit. No gateway, or a
+// refusal, and the peer goes on without one (one line on stderr).
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -30,6 +36,7 @@
 #include "src/net/clock.h"
 #include "src/peer/peer_report.h"
 #include "src/peer/peer_session.h"
+#include "src/peer/upnp_mapper.h"
 #include "src/shell/interfaces.h"
 #include "src/shell/resolve.h"
 #include "src/shell/shell_support.h"
@@ -55,7 +62,47 @@ struct Options {
     double hold = 0;
     std::size_t predict_ports = 0;
     bool list = false;
+    std::string port_mapping = "off";
 };
+
+constexpr std::uint32_t kUpnpLeaseSeconds = 600;
+constexpr Duration kUpnpStep = std::chrono::seconds(2);
+
+// Runs `task` on a fresh io_context for at most `limit`; its result, or nullopt.
+template <class T>
+std::optional<T> run_for(asio::awaitable<T> task, Duration limit) {
+    asio::io_context io;
+    std::optional<T> result;
+    asio::co_spawn(io, std::move(task), [&](const std::exception_ptr& error, T value) {
+        if (!error) result = std::move(value);
+    });
+    io.run_for(limit);
+    return result;
+}
+
+std::optional<upnp::Mapping> map_with_upnp(const Options& o, std::uint16_t port) {
+    if (o.port_mapping != "upnp" && o.port_mapping != "auto") return std::nullopt;
+    auto mapping = run_for(upnp::map_port(port, kUpnpLeaseSeconds, kUpnpStep), 5 * kUpnpStep);
+    if (!mapping || !*mapping) {
+        std::cerr << "peer " << o.name << ": no UPnP port mapping" << std::endl;
+        return std::nullopt;
+    }
+    std::cerr << "peer " << o.name << ": UPnP mapped " << (*mapping)->internal.to_string() << " as "
+              << (*mapping)->external.to_string() << std::endl;
+    return *mapping;
+}
+
+// Renews the mapping at half its lease until the loop stops.
+asio::awaitable<void> renew_loop(upnp::Mapping mapping) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        timer.expires_after(std::chrono::seconds(mapping.lease_seconds / 2));
+        asio::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        co_await upnp::renew(mapping, kUpnpStep);
+    }
+}
 
 class PeerShell {
 public:
@@ -149,6 +196,9 @@ void add_options(CLI::App& app, Options& o) {
     app.add_option("--predict-ports", o.predict_ports,
                    "also probe this many ports above the partner's public port (0..64)")
         ->capture_default_str();
+    app.add_option("--port-mapping", o.port_mapping,
+                   "ask the LAN's gateway for a mapping of the socket's port first: off, upnp, auto")
+        ->capture_default_str();
 }
 
 // The first problem with the options, or "" when they are usable.
@@ -172,6 +222,8 @@ std::string check(const Options& o) {
     if (!(o.keepalive >= 0.05 && o.keepalive <= 3600)) return "--keepalive: expected 0.05 <= SECONDS <= 3600";
     if (!(o.hold >= 0 && o.hold <= 86400)) return "--hold: expected 0 <= SECONDS <= 86400";
     if (o.predict_ports > Candidates::kMaxPredicted) return "--predict-ports: expected 0..64";
+    if (o.port_mapping != "off" && o.port_mapping != "upnp" && o.port_mapping != "auto")
+        return "--port-mapping: expected off, upnp or auto, got '" + o.port_mapping + "'";
     return "";
 }
 
@@ -219,8 +271,13 @@ int run(const Options& o, TimePoint start) {
         fail_line("peer", "cannot bind " + o.bind + ": " + ec.message());
         return 2;
     }
-    PeerSession session(make_config(o, *server, *from_asio(socket.local_endpoint())), secure_random, start);
+    auto bound = *from_asio(socket.local_endpoint());
+    auto config = make_config(o, *server, bound);
+    auto mapping = map_with_upnp(o, bound.port);
+    if (mapping) config.local_endpoints.push_back(mapping->external);
+    PeerSession session(config, secure_random, start);
     PeerShell shell(io, socket, session);
+    if (mapping) asio::co_spawn(io, renew_loop(*mapping), asio::detached);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code& error, int) {
         if (!error) shell.interrupt();
@@ -228,6 +285,7 @@ int run(const Options& o, TimePoint start) {
     asio::co_spawn(io, shell.receive_loop(), asio::detached);
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
     io.run();
+    if (mapping) run_for(upnp::unmap(*mapping, kUpnpStep), kUpnpStep);
     PeerResult r = session.result();
     bool delivered = (r.connected || r.relayed) && r.acked == session.config().messages;
     if (o.list) delivered = session.list_complete();
