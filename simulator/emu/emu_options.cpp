@@ -18,6 +18,10 @@ struct RawOptions {
     std::string pooling = "paired";
     std::vector<std::string> outside_addresses;
     std::optional<std::string> gateway, mapping, filtering, allocation, port_range;
+    std::string port_mapping = "off", pm_refuse = "off", pm_honour = "on", pm_third_party = "off";
+    std::string upnp_igd = "1", upnp_permanent_only = "off";
+    std::optional<std::string> pm_lifetime;
+    unsigned pm_per_host = 16;
     double timeout_seconds = 120, icmp_seconds = 60, tcp_established_seconds = 7440,
            tcp_transitory_seconds = 240;
 };
@@ -57,6 +61,20 @@ void add_nat_options(CLI::App& app, RawOptions& r) {
     app.add_option("--hairpin", r.hairpin, "on|off (default off)");
     app.add_option("--refresh-on-inbound", r.refresh, "on|off (default off)");
     app.add_option("--icmp-errors", r.icmp_errors, "on|off: send time exceeded and prohibited (default on)");
+}
+
+// The port mapping protocols and their policy (simulator/portmap/policy.h).
+void add_port_mapping_options(CLI::App& app, RawOptions& r) {
+    app.add_option("--port-mapping", r.port_mapping,
+                   "protocols served on the inside address: nat-pmp,pcp,upnp (comma-separated) or off");
+    app.add_option("--port-mapping-refuse", r.pm_refuse, "on|off: answer every request not authorized");
+    app.add_option("--port-mapping-lifetime", r.pm_lifetime, "granted lifetimes MIN-MAX seconds (120-86400)");
+    app.add_option("--port-mapping-per-host", r.pm_per_host, "grants one inside address may hold (16)");
+    app.add_option("--port-mapping-honour-port", r.pm_honour, "on|off: grant a free suggested port (on)");
+    app.add_option("--port-mapping-third-party", r.pm_third_party, "on|off: PCP THIRD_PARTY allowed (off)");
+    app.add_option("--upnp-igd", r.upnp_igd, "1|2: the UPnP IGD version served (1)");
+    app.add_option("--upnp-permanent-only", r.upnp_permanent_only,
+                   "on|off: IGD:1 refuses leases other than 0 with 725 (off)");
 }
 
 template <class T>
@@ -108,6 +126,47 @@ NatConfig nat_config(const RawOptions& r, NatType type) {
     c.refresh_on_inbound = on_off("--refresh-on-inbound", r.refresh);
     c.icmp_errors = on_off("--icmp-errors", r.icmp_errors);
     return c;
+}
+
+void enable_protocols(const std::string& list, portmap::Policy& p) {
+    if (list == "off") return;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        auto comma = list.find(',', start);
+        std::string word = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        auto requester = checked(parse_requester(word), "--port-mapping", word, "nat-pmp, pcp, upnp or off");
+        (requester == Requester::NatPmp ? p.nat_pmp : requester == Requester::Pcp ? p.pcp : p.upnp) = true;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+}
+
+// MIN-MAX seconds, 1 <= MIN <= MAX.
+void apply_lifetimes(const std::string& text, portmap::Policy& p) {
+    auto dash = text.find('-');
+    unsigned long lo = 0, hi = 0;
+    if (dash != std::string::npos) {
+        auto a = std::from_chars(text.data(), text.data() + dash, lo);
+        auto b = std::from_chars(text.data() + dash + 1, text.data() + text.size(), hi);
+        if (a.ec != std::errc{} || b.ec != std::errc{} || b.ptr != text.data() + text.size()) lo = hi = 0;
+    }
+    if (lo < 1 || hi < lo || hi > 0xffffffffUL)
+        throw SetupError{"--port-mapping-lifetime: expected MIN-MAX seconds with 1 <= MIN <= MAX, got '" +
+                         text + "'"};
+    p.min_lifetime = std::chrono::seconds{lo};
+    p.max_lifetime = std::chrono::seconds{hi};
+}
+
+portmap::Policy port_mapping_policy(const RawOptions& r) {
+    portmap::Policy p;
+    enable_protocols(r.port_mapping, p);
+    p.refuse = on_off("--port-mapping-refuse", r.pm_refuse);
+    if (r.pm_lifetime) apply_lifetimes(*r.pm_lifetime, p);
+    if (r.pm_per_host < 1) throw SetupError{"--port-mapping-per-host: expected at least 1"};
+    p.per_host = r.pm_per_host;
+    p.honour_port = on_off("--port-mapping-honour-port", r.pm_honour);
+    p.third_party = on_off("--port-mapping-third-party", r.pm_third_party);
+    return p;
 }
 
 // A prefix length for an interface: 1..32 (a /0 "subnet" would swallow every route).
@@ -165,6 +224,11 @@ void convert(const RawOptions& r, EmuOptions& o) {
     o.type = checked(parse_nat_type(r.type), "--type", r.type,
                      "full-cone, restricted, port-restricted or symmetric");
     o.nat = nat_config(r, o.type);
+    o.port_mapping = port_mapping_policy(r);
+    if (r.upnp_igd != "1" && r.upnp_igd != "2")
+        throw SetupError{"--upnp-igd: expected 1 or 2, got '" + r.upnp_igd + "'"};
+    o.upnp_version = r.upnp_igd == "2" ? 2 : 1;
+    o.upnp_permanent_only = on_off("--upnp-permanent-only", r.upnp_permanent_only);
     if (o.ready_fd && *o.ready_fd < 0) throw SetupError{"--ready-fd: expected a file descriptor number"};
     check_addressing(o);
 }
@@ -198,6 +262,7 @@ EmuOptions parse_options(const std::vector<std::string>& args) {
     RawOptions raw;
     add_options(app, options, raw);
     add_nat_options(app, raw);
+    add_port_mapping_options(app, raw);
     parse_command_line(app, args);
     convert(raw, options);
     return options;

@@ -8,12 +8,18 @@
 //           [--icmp-timeout SECONDS] [--tcp-established-timeout SECONDS]
 //           [--tcp-transitory-timeout SECONDS] [--hairpin on|off] [--refresh-on-inbound on|off]
 //           [--icmp-errors on|off] [--events FILE] [--ready-fd N]
+//           [--port-mapping nat-pmp,pcp,upnp|off] [--port-mapping-refuse on|off]
+//           [--port-mapping-lifetime MIN-MAX] [--port-mapping-per-host N]
+//           [--port-mapping-honour-port on|off] [--port-mapping-third-party on|off]
+//           [--upnp-igd 1|2] [--upnp-permanent-only on|off]
 //
 // --type picks a preset (default port-restricted); --mapping, --filtering and
 // --port-allocation, when given, override the preset's choice. --outside-address
 // may repeat: every address is external, all in the subnet of the first (later
 // ones may leave the prefix out). Values are checked here, before any socket
-// is opened, and a bad one is a SetupError naming the flag.
+// is opened, and a bad one is a SetupError naming the flag. --port-mapping
+// names the protocols the NAT serves on its inside address (all off by
+// default); the other --port-mapping-* flags are their policy (policy.h).
 #pragma once
 
 #include <optional>
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
+#include "simulator/portmap/policy.h"
 #include "simulator/router/route.h"
 #include "src/net/endpoint.h"
 
@@ -46,7 +53,10 @@ struct EmuOptions {
     std::optional<Ipv4> gateway;
     NatType type = NatType::PortRestricted;
     NatConfig nat;
-    std::string events_path;  // empty: standard output
+    portmap::Policy port_mapping;
+    int upnp_version = 1;              // --upnp-igd: the IGD version served (1 or 2)
+    bool upnp_permanent_only = false;  // --upnp-permanent-only: IGD:1 refuses leases (725)
+    std::string events_path;           // empty: standard output
     std::optional<int> ready_fd;
 
     Routes routes() const { return {inside.subnet, outside.subnet, gateway}; }

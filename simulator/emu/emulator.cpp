@@ -44,13 +44,33 @@ Emulator::Emulator(const EmuOptions& options, EventLog& log, std::uint64_t seed)
       inside_(options.inside_interface),
       outside_(options.outside_interface),
       datapath_(datapath_config(options, inside_, outside_), seed,
-                [this](const NatEvent& e) { on_event(e); }) {}
+                [this](const NatEvent& e) { on_event(e); }) {
+    const portmap::Policy& policy = options.port_mapping;
+    if (!policy.any()) return;
+    mapping_service_.emplace(
+        datapath_.nat(), policy, [this](const NatEvent& e) { on_event(e); }, Clock::now());
+    if (policy.nat_pmp || policy.pcp) {
+        responder_.emplace(*mapping_service_);
+        datapath_.nat().serve(kPortMappingServerPort, &*responder_);
+    }
+    if (policy.upnp) start_igd(options);
+}
+
+// The UPnP IGD on the inside address (simulator/portmap/igd_server.h), over the same MappingService.
+void Emulator::start_igd(const EmuOptions& options) {
+    igd_grants_.emplace(*mapping_service_);
+    portmap::DeviceIdentity identity{options.inside.address, portmap::kDefaultHttpPort, options.upnp_version};
+    portmap::IgdPolicy policy{!options.port_mapping.refuse, options.upnp_permanent_only};
+    igd_.emplace(identity, policy, *igd_grants_, Clock::now());
+    datapath_.attach(&*igd_);
+}
 
 int Emulator::run(int signal_fd) {
     std::array<pollfd, 3> fds{
         {{inside_.fd(), POLLIN, 0}, {outside_.fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}}};
     TimePoint next_tick = Clock::now() + tick_interval_;
     int status = 0;
+    announce(Clock::now());
     for (;;) {
         int ready = poll(fds.data(), fds.size(), milliseconds_until(next_tick));
         if (ready < 0 && errno != EINTR) {
@@ -80,6 +100,9 @@ bool Emulator::on_signals(int signal_fd, TimePoint now) {
     while (read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         if (info.ssi_signo != SIGUSR2) return false;
         datapath_.flush(now);
+        if (mapping_service_) mapping_service_->restart_epoch(now);
+        if (responder_) responder_->restart(now);
+        announce(now);
     }
     return true;
 }
@@ -128,6 +151,14 @@ TimePoint Emulator::tick(TimePoint now) {
     datapath_.tick(now);
     flush();
     return now + tick_interval_;
+}
+
+void Emulator::announce(TimePoint now) {
+    if (!responder_) return;
+    const Endpoint all_hosts{Ipv4{0xe0000001}, kPortMappingClientPort};  // 224.0.0.1
+    for (auto& payload : responder_->announcements(now))
+        datapath_.originate(kPortMappingServerPort, all_hosts, std::move(payload), now);
+    flush();
 }
 
 void Emulator::on_event(const NatEvent& event) {

@@ -33,6 +33,19 @@ Json addresses_json(const std::vector<Ipv4>& addresses) {
     return list;
 }
 
+Json port_mapping_json(const portmap::Policy& p) {
+    Json protocols = Json::array();
+    for (auto r : {Requester::NatPmp, Requester::Pcp, Requester::Upnp})
+        if (p.enabled(r)) protocols.push_back(to_string(r));
+    return {{"protocols", protocols},
+            {"refuse", p.refuse},
+            {"min_lifetime", p.min_lifetime.count()},
+            {"max_lifetime", p.max_lifetime.count()},
+            {"per_host", p.per_host},
+            {"honour_port", p.honour_port},
+            {"third_party", p.third_party}};
+}
+
 }  // namespace
 
 double seconds_between(TimePoint start, TimePoint at) {
@@ -61,10 +74,39 @@ Json started_json(const EmuOptions& o) {
             {"inside", o.inside.to_string()},
             {"outside", o.outside.to_string()},
             {"outside_addresses", addresses_json(o.outside_addresses())},
-            {"gateway", o.gateway ? Json(o.gateway->to_string()) : Json(nullptr)}};
+            {"gateway", o.gateway ? Json(o.gateway->to_string()) : Json(nullptr)},
+            {"port_mapping", port_mapping_json(o.port_mapping)}};
 }
 
 namespace {
+
+Json portmap_json(const PortMapEvent& e, TimePoint start) {
+    Json line{{"t", seconds_between(start, e.at)},
+              {"event", to_string(e.change)},
+              {"by", to_string(e.by)},
+              {"protocol", to_string(e.protocol)},
+              {"inside", e.inside.to_string()}};
+    switch (e.change) {
+        case PortMapChange::Requested:
+            line["suggested_port"] = e.suggested_port;
+            line["lifetime"] = e.lifetime;
+            break;
+        case PortMapChange::Refused:
+            line["code"] = e.code;
+            line["reason"] = e.reason;
+            break;
+        case PortMapChange::Granted:
+        case PortMapChange::Renewed:
+            line["outside"] = e.outside.to_string();
+            line["lifetime"] = e.lifetime;
+            break;
+        case PortMapChange::Expired:
+        case PortMapChange::Deleted:
+            line["outside"] = e.outside.to_string();
+            break;
+    }
+    return line;
+}
 
 Json flush_json(const FlushEvent& e, TimePoint start) {
     return {{"t", seconds_between(start, e.at)},
@@ -85,6 +127,8 @@ Json event_json(const NatEvent& event, TimePoint start) {
                 return mapping_json(e, start);
             else if constexpr (std::is_same_v<E, FlushEvent>)
                 return flush_json(e, start);
+            else if constexpr (std::is_same_v<E, PortMapEvent>)
+                return portmap_json(e, start);
             else
                 return drop_json(e, start);
         },

@@ -15,6 +15,12 @@
 //   {"t":..,"event":"drop","direction":"inbound","packet":"198.18.0.3:40001 -> 198.18.1.1:4000",
 //    "code":"filtered","reason":"filtered (address-and-port-dependent): no mapping has sent to
 //    198.18.0.3:40001"}
+//   {"t":..,"event":"port-mapping-requested","by":"pcp","protocol":"udp","inside":"10.0.1.2:4000",
+//    "suggested_port":4000,"lifetime":7200}
+//   {"t":..,"event":"port-mapping-granted","by":"pcp",...,"outside":"198.18.1.1:4000","lifetime":7200}
+//   {"t":..,"event":"port-mapping-renewed",...same fields...}
+//   {"t":..,"event":"port-mapping-refused","by":"nat-pmp",...,"code":"2","reason":"..."}
+//   {"t":..,"event":"port-mapping-expired"|"port-mapping-deleted",...,"outside":"198.18.1.1:4000"}
 //   {"t":..,"event":"flushed","mappings":3,"udp":2,"tcp":1,"icmp":0}   on SIGUSR2
 //   {"t":..,"event":"counters",...}   once, at exit
 // "packet" is absent from a drop whose headers could not be read. Only drops

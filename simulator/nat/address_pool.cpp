@@ -58,6 +58,22 @@ std::optional<Endpoint> AddressPool::allocate_arbitrary(Protocol protocol, Endpo
     return std::nullopt;
 }
 
+std::optional<Endpoint> AddressPool::claim(Protocol protocol, Endpoint inside, std::uint16_t port) {
+    if (pooling_ == AddressPooling::Arbitrary) {
+        for (std::size_t index = 0; index < addresses_.size(); ++index)
+            if (ports(index, protocol).claim(port)) return Endpoint{addresses_[index], port};
+        return std::nullopt;
+    }
+    auto [it, added] = pairs_.try_emplace(inside.addr.value, Pairing{least_paired(), 0});
+    if (!ports(it->second.index, protocol).claim(port)) {
+        if (added) pairs_.erase(it);
+        return std::nullopt;
+    }
+    if (added) ++externals_[it->second.index].hosts;
+    ++it->second.mappings;
+    return Endpoint{addresses_[it->second.index], port};
+}
+
 void AddressPool::release(Protocol protocol, Endpoint external, Ipv4 inside) {
     auto index = index_of(external.addr);
     assert(index && "releasing an endpoint of an address the pool does not own");

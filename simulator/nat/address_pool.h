@@ -49,6 +49,10 @@ public:
     // An external endpoint for a new `protocol` mapping of `inside`; nullopt
     // and `why` when there is no free port where the pooling allows one.
     std::optional<Endpoint> allocate(Protocol protocol, Endpoint inside, DropReason& why);
+    // Exactly `port` for a new `protocol` mapping of `inside` (a port mapping
+    // protocol's suggestion), on the address the pooling allows; nullopt when
+    // it is taken there.
+    std::optional<Endpoint> claim(Protocol protocol, Endpoint inside, std::uint16_t port);
     // Gives back the endpoint of a mapping of `inside` that died.
     void release(Protocol protocol, Endpoint external, Ipv4 inside);
 

@@ -40,6 +40,12 @@ Nat::Nat(NatConfig config, NatAddresses addresses, std::uint64_t seed, EventSink
       sink_(std::move(sink)) {}
 
 std::optional<Ipv4Packet> Nat::handle(Ipv4Packet packet, Direction from, TimePoint now) {
+    if (!services_.empty() && to_service_from_outside(packet, from))
+        return drop(
+            from, packet.flow(),
+            {DropCode::PortMappingOutside,
+             "port mapping outside: " + packet.destination().to_string() + " is served on the LAN side only"},
+            now);
     if (addressed_to_us(packet, from)) return answer(packet, from, now);
     if (packet.ttl() <= 1) return ttl_expired(packet, from, now);
     packet.decrement_ttl();
@@ -65,6 +71,7 @@ std::size_t Nat::flush(TimePoint now) {
     FlushEvent event{now};
     for (const auto& mapping : table_.clear()) {
         pool_.release(mapping.protocol, mapping.outside, mapping.inside.addr);
+        if (mapping.granted()) forget_grant(mapping);
         switch (mapping.protocol) {
             case Protocol::Udp:
                 ++event.udp;
@@ -90,6 +97,9 @@ bool Nat::addressed_to_us(const Ipv4Packet& packet, Direction from) const {
 }
 
 std::optional<Ipv4Packet> Nat::answer(Ipv4Packet packet, Direction from, TimePoint now) {
+    if (from == Direction::Outbound && packet.protocol() == Protocol::Udp &&
+        serves(packet.destination().port))
+        return serve_local(packet, now);
     if (!is_echo_request(packet))
         return drop(from, packet.flow(), to_the_nat(packet.destination().addr), now);
     answer_echo(packet);
@@ -200,8 +210,9 @@ bool Nat::session_in(Ipv4Packet& packet, TimePoint now, DropReason& why) {
 // The live mapping for this flow, created if needed; nullptr (with `why`)
 // when none may be made.
 Mapping* Nat::mapping_for_outbound(Flow flow, std::uint8_t tcp_flags, TimePoint now, DropReason& why) {
-    Mapping* mapping =
-        live_or_retire(table_.find_outbound(flow.protocol, flow.source, flow.destination), now);
+    Mapping* mapping = grants_live_ ? grant_of(flow.protocol, flow.source, now) : nullptr;
+    if (!mapping)
+        mapping = live_or_retire(table_.find_outbound(flow.protocol, flow.source, flow.destination), now);
     if (!mapping) return create_mapping(flow, tcp_flags, now, why);
     note_outbound(*mapping, flow.destination, tcp_flags, now);
     return mapping;
@@ -230,7 +241,7 @@ void Nat::note_outbound(Mapping& mapping, Endpoint remote, std::uint8_t tcp_flag
         mapping.tcp = step.next;
         refresh = step.refresh;
     }
-    if (refresh) {
+    if (refresh && !mapping.granted()) {
         mapping.last_used = now;
         ++counters_.refreshes;
     }
@@ -242,7 +253,7 @@ void Nat::note_outbound(Mapping& mapping, Endpoint remote, std::uint8_t tcp_flag
 // after the filter (§5) has admitted its source.
 Mapping* Nat::admit_inbound(Flow flow, TimePoint now, DropReason& why) {
     Mapping* mapping = mapping_addressed(flow.protocol, flow.destination, now, why);
-    if (!mapping) return nullptr;
+    if (!mapping || mapping->granted()) return mapping;  // a grant is unfiltered (RFC 6887 §11)
     auto refused =
         filter_inbound(config_.filtering, mapping->sent_to, flow.source, now, table_.timeout(*mapping));
     if (refused) {
@@ -282,7 +293,7 @@ void Nat::note_inbound(Mapping& mapping, Endpoint remote, std::uint8_t tcp_flags
 
 // An inbound refresh also keeps the sender's permission alive.
 void Nat::refresh_inbound(Mapping& mapping, Endpoint remote, TimePoint now) {
-    mapping.last_used = now;
+    if (!mapping.granted()) mapping.last_used = now;
     mapping.sent_to.renew(remote, now);
     ++counters_.refreshes;
 }
@@ -297,6 +308,10 @@ void Nat::retire(const Mapping& mapping, TimePoint now) {
     pool_.release(mapping.protocol, mapping.outside, mapping.inside.addr);
     ++counters_.mappings_expired;
     report(MappingChange::Expired, mapping, mapping.first_remote, now);
+    if (!mapping.granted()) return;
+    forget_grant(mapping);
+    ++counters_.grants_expired;
+    report_grant(PortMapChange::Expired, mapping, now);
 }
 
 std::nullopt_t Nat::drop(Direction from, Flow flow, DropReason why, TimePoint now) {

@@ -11,8 +11,23 @@
 //
 // First, packets for the NAT itself: an echo request to any of its addresses
 // is answered in place (the reply goes back where the request came from);
+// a UDP datagram from inside to its LAN address on the port of a local service
+// (the port mapping protocols, port_mapping.h, when the scenario switches one
+// on) is handed to that service and its answer sent back from that port;
 // anything else sent from inside to its LAN address is dropped ("not our
-// address"): the NAT runs no services.
+// address"). From outside, a datagram to a service's port on an external
+// address is dropped ("port-mapping-outside"): the services are the LAN's.
+//
+// Grants (nat_grant.cpp): `grant` gives an inside endpoint a mapping asked
+// for by a port mapping protocol: the live grant it already has (renewed),
+// or its live endpoint-independent mapping made by traffic (adopted), or a
+// new mapping on the suggested port if it is free, else on a port the pool
+// picks. A granted mapping is endpoint-independent and unfiltered whatever
+// the NAT's behaviours (RFC 6887 §11): every outbound packet of that inside
+// endpoint leaves through it, anyone may send in through it. It lives for
+// its lifetime, not its idle timeout, and is reported like every other
+// mapping (created, expired) and as a grant (granted, renewed, deleted,
+// expired).
 //
 // Every forwarded packet then loses one TTL; a packet that arrives with TTL
 // 1 or 0 is dropped ("ttl expired"), and answered with an ICMP time exceeded
@@ -71,12 +86,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "simulator/nat/address_pool.h"
 #include "simulator/nat/behaviour.h"
 #include "simulator/nat/nat_event.h"
 #include "simulator/nat/nat_table.h"
+#include "simulator/nat/port_mapping.h"
 #include "simulator/wire/drop_reason.h"
 #include "simulator/wire/packet.h"
 #include "src/net/clock.h"
@@ -99,7 +116,28 @@ struct NatCounters {
     std::uint64_t icmp_errors_translated = 0;  // errors about a mapped flow, either way
     std::uint64_t icmp_errors_sent = 0;        // errors the NAT originated
     std::uint64_t echo_replies_sent = 0;       // pings of the NAT's own addresses answered
+    std::uint64_t service_requests = 0;        // datagrams handed to a local service (port mapping)
+    std::uint64_t grants = 0;                  // mappings granted by a port mapping protocol
+    std::uint64_t grants_renewed = 0;
+    std::uint64_t grants_deleted = 0;  // lifetime 0, on request
+    std::uint64_t grants_expired = 0;  // lifetime ran out (also counted in mappings_expired)
     DropCounters dropped;
+};
+
+// A port mapping protocol's request, as the NAT core sees it (the policy was
+// applied before: simulator/portmap/).
+struct GrantAsk {
+    Requester by = Requester::Pcp;
+    Protocol protocol = Protocol::Udp;  // UDP or TCP
+    Endpoint inside{};
+    std::uint16_t port = 0;        // suggested external port; 0: any
+    bool exact = false;            // only `port` will do
+    std::uint32_t lifetime_s = 0;  // > 0
+};
+
+struct GrantAnswer {
+    Endpoint external{};
+    bool renewed = false;
 };
 
 class Nat {
@@ -129,12 +167,28 @@ public:
     std::optional<Ipv4> paired_with(Ipv4 inside) const { return pool_.paired_with(inside); }
     std::size_t table_memory_bytes() const { return table_.memory_bytes(); }
 
+    // Port mapping (nat_grant.cpp). nullopt with `why` when refused (ports-exhausted).
+    std::optional<GrantAnswer> grant(const GrantAsk& ask, TimePoint now, DropReason& why);
+    // Deletes the grant of (protocol, inside); false when there was none.
+    bool ungrant(Requester by, Protocol protocol, Endpoint inside, TimePoint now);
+    // The live grant of (protocol, inside), if any.
+    const Mapping* granted(Protocol protocol, Endpoint inside, TimePoint now) const;
+    // How many live grants an inside address holds.
+    std::size_t grants_held(Ipv4 inside) const;
+    // Serves UDP `port` on the inside address (nullptr: stops). `service` must outlive the NAT.
+    void serve(std::uint16_t port, LocalService* service);
+    bool serves(std::uint16_t port) const;
+    // Sends a datagram from the inside address's `port` (announcements, multicast included).
+    void originate(std::uint16_t port, Endpoint to, std::vector<std::byte> payload);
+
 private:
     enum class Role : std::uint8_t { Session, Error, Unsupported };
 
     // handle()'s branches
     bool addressed_to_us(const Ipv4Packet& packet, Direction from) const;
     std::optional<Ipv4Packet> answer(Ipv4Packet packet, Direction from, TimePoint now);
+    std::optional<Ipv4Packet> serve_local(const Ipv4Packet& packet, TimePoint now);
+    bool to_service_from_outside(const Ipv4Packet& packet, Direction from) const;
     std::optional<Ipv4Packet> ttl_expired(Ipv4Packet packet, Direction from, TimePoint now);
     std::optional<Ipv4Packet> outbound(Ipv4Packet packet, TimePoint now);
     std::optional<Ipv4Packet> inbound(Ipv4Packet packet, TimePoint now);
@@ -161,6 +215,14 @@ private:
     Mapping* live_or_retire(Mapping* mapping, TimePoint now);
     void retire(const Mapping& mapping, TimePoint now);
 
+    // grants (nat_grant.cpp)
+    Mapping* grant_of(Protocol protocol, Endpoint inside, TimePoint now);
+    Mapping* adopt_or_create(const GrantAsk& ask, TimePoint now, DropReason& why);
+    std::optional<Endpoint> grant_endpoint(const GrantAsk& ask, DropReason& why);
+    void mark_granted(Mapping& mapping, const GrantAsk& ask, TimePoint now);
+    void forget_grant(const Mapping& mapping);
+    void report_grant(PortMapChange change, const Mapping& mapping, TimePoint now);
+
     // ICMP the NAT originates (nat_icmp.cpp)
     void send_error(const Ipv4Packet& about, std::uint8_t type, std::uint8_t code, Ipv4 from);
     Ipv4 router_address(const Ipv4Packet& packet, Direction from) const;
@@ -176,6 +238,9 @@ private:
     NatCounters counters_;
     DropReason last_drop_;
     std::vector<std::vector<std::byte>> generated_;
+    std::vector<std::pair<std::uint16_t, LocalService*>> services_;
+    std::size_t grants_live_ = 0;  // so that a NAT without grants never looks for one
+    std::unordered_map<std::uint32_t, std::size_t> grants_by_host_;
 };
 
 }  // namespace natlab::nat

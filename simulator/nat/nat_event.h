@@ -19,6 +19,8 @@
 //  - flushed: every mapping was forgotten at once (nat-emu on SIGUSR2, as a
 //    NAT that reboots or whose table is cleared), with how many of each
 //    protocol. The mappings are not reported one by one.
+//  - port-mapping-*: a port mapping protocol's request and the life of the
+//    mapping it granted (port_mapping.h).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,7 @@
 #include <string_view>
 #include <variant>
 
+#include "simulator/nat/port_mapping.h"
 #include "simulator/wire/drop_reason.h"
 #include "simulator/wire/packet.h"
 #include "src/net/clock.h"
@@ -65,7 +68,7 @@ struct FlushEvent {
     std::size_t total() const { return udp + tcp + icmp; }
 };
 
-using NatEvent = std::variant<MappingEvent, DropEvent, FlushEvent>;
+using NatEvent = std::variant<MappingEvent, DropEvent, FlushEvent, PortMapEvent>;
 using EventSink = std::function<void(const NatEvent&)>;
 
 }  // namespace natlab::nat

@@ -128,6 +128,7 @@ std::vector<Mapping> NatTable::clear() {
 }
 
 Millis NatTable::timeout(const Mapping& m) const {
+    if (m.granted()) return std::chrono::seconds{m.lifetime_s};
     switch (m.protocol) {
         case Protocol::Udp:
             return timeouts_.udp;

@@ -14,6 +14,9 @@
 //    external port.
 // The timeout depends on the mapping: UDP's mapping timeout, the ICMP query
 // timeout, or for TCP the established or transitory timeout of its state.
+// A mapping granted by a port mapping protocol (port_mapping.h) instead
+// lives for its granted lifetime from its grant or last renewal; traffic does
+// not move that (RFC 6887 §15: the client renews, not the traffic).
 //
 // The key decides which outbound packets share a mapping (§4.1):
 //  - endpoint-independent: protocol and inside endpoint, so one external
@@ -43,6 +46,7 @@
 #include "simulator/nat/filter.h"
 #include "simulator/nat/huge_pages.h"
 #include "simulator/nat/mapping_index.h"
+#include "simulator/nat/port_mapping.h"
 #include "simulator/nat/tcp_state.h"
 #include "simulator/wire/packet.h"
 #include "src/net/clock.h"
@@ -60,7 +64,13 @@ struct alignas(64) Mapping {
     Protocol protocol = Protocol::Udp;
     TcpState tcp = TcpState::SynSent;  // TCP mappings only
     bool in_use = false;               // table bookkeeping: the slot holds a mapping
+    std::uint8_t grant = 0;            // 0: made by traffic; else 1 + the Requester that asked for it
+    std::uint32_t lifetime_s = 0;      // granted: seconds from last_used (the grant or its renewal)
+
+    bool granted() const { return grant != 0; }
+    Requester granted_by() const { return static_cast<Requester>(grant - 1); }
 };
+static_assert(sizeof(Mapping) == 64, "a mapping record is one cache line");
 
 struct Timeouts {
     Millis udp = std::chrono::seconds{120};

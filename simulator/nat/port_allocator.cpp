@@ -54,6 +54,12 @@ std::uint16_t PortAllocator::after(std::uint16_t port) const {
     return port == range_.last ? range_.first : static_cast<std::uint16_t>(port + 1);
 }
 
+bool PortAllocator::claim(std::uint16_t port) {
+    if (!range_.contains(port) || in_use(port)) return false;
+    take(port);
+    return true;
+}
+
 std::uint16_t PortAllocator::take(std::uint16_t port) {
     used_[port] = true;
     ++count_;

@@ -40,6 +40,9 @@ public:
     // nullopt when every port of the range is in use.
     std::optional<std::uint16_t> allocate(std::uint16_t wanted);
     void release(std::uint16_t port);
+    // Takes exactly `port` (a port mapping protocol's suggestion): false when
+    // it is out of range or in use.
+    bool claim(std::uint16_t port);
 
     bool in_use(std::uint16_t port) const { return used_[port]; }
     std::size_t used() const { return count_; }

@@ -235,18 +235,36 @@ void Datapath::forward(const Ipv4Packet& packet, std::span<std::byte> frame, Fra
     transmit(port(hop->side), hop->address, frame, meta, now);
 }
 
-// ICMP errors the NAT originated: framed and routed like the rest.
+void Datapath::originate(std::uint16_t port, Endpoint to, std::vector<std::byte> payload, TimePoint now) {
+    nat_.originate(port, to, std::move(payload));
+    send_generated(now);
+}
+
+// What the NAT originated: framed and routed like the rest.
 void Datapath::send_generated(TimePoint now) {
     for (auto& datagram : nat_.take_generated()) {
         Ipv4 to{load32(datagram, kDestinationAddress)};
+        if ((to.value >> 28) == 0xe) {
+            send_multicast(datagram, to);
+            continue;
+        }
         auto hop = next_hop(routes_, to);
         if (!hop) {
             drop(Direction::Outbound, std::nullopt, no_route(to), now);
             continue;
         }
-        trace_([&] { return "sent icmp error to " + to.to_string(); });
+        trace_([&] { return "sent generated datagram to " + to.to_string(); });
         transmit(port(hop->side), hop->address, framed(datagram), now);
     }
+}
+
+// RFC 1112 §6.4: 01:00:5e and the group's low 23 bits.
+void Datapath::send_multicast(const std::vector<std::byte>& datagram, Ipv4 group) {
+    Frame frame = framed(datagram);
+    MacAddress mac = group_mac(group);
+    write_ethernet(frame.bytes, {mac, inside_.mac, kEtherTypeIpv4});
+    trace_([&] { return "inside tx multicast to " + group.to_string(); });
+    inside_.tx.add(std::move(frame));
 }
 
 // The next hop's MAC if known (the frame's Ethernet header is written either way).

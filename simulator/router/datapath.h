@@ -22,8 +22,9 @@
 //               source, joins that link's transmit batch with its offload
 //               metadata, so the kernel finishes checksums and segmentation
 //               on the way out;
-//   generated - ICMP errors the NAT originated are framed and routed the
-//               same way.
+//   generated - ICMP errors and local services' answers the NAT originated
+//               are framed and routed the same way; multicast announcements
+//               (224.0.0.1) go out of the inside link without ARP.
 //   LAN service - when one is attached (`attach`, portmap/lan_service.h:
 //               the UPnP IGD), an inside packet it wants goes to it instead
 //               of the NAT, and so do frames to the multicast groups it names
@@ -122,7 +123,6 @@ public:
     std::size_t flush(TimePoint now) { return nat_.flush(now); }
     // Serves `service` on the inside link from now on (nullptr: none). It must outlive the datapath's use.
     void attach(portmap::LanService* service);
-    Nat& nat() { return nat_; }
     TxBatch& outgoing(Side side) { return port(side).tx; }
     // The shell wrote `accepted` of the batch's frames and the kernel refused the rest.
     void sent(Side side, std::size_t accepted);
@@ -131,6 +131,11 @@ public:
 
     CountersSnapshot counters() const;
     const Nat& nat() const { return nat_; }
+    Nat& nat() { return nat_; }
+    // A datagram from the inside address's UDP `port` (the port mapping
+    // announcements); a multicast destination goes out of the inside link
+    // to its group's MAC (RFC 1112 §6.4), anything else is routed.
+    void originate(std::uint16_t port, Endpoint to, std::vector<std::byte> payload, TimePoint now);
     const Trace& trace() const { return trace_; }
 
 private:
@@ -152,6 +157,7 @@ private:
     void forward(const Ipv4Packet& packet, std::span<std::byte> frame, FrameMeta meta, Direction from,
                  TimePoint now);
     void send_generated(TimePoint now);
+    void send_multicast(const std::vector<std::byte>& datagram, Ipv4 group);
     bool lan_multicast(const Port& in, const EthernetHeader& ethernet) const;
     bool serve_lan(const Port& in, const Ipv4Packet& packet, TimePoint now);
     void on_lan_multicast(Port& in, std::span<std::byte> frame, TimePoint now);

@@ -27,6 +27,7 @@ constexpr std::array kDropCodeNames{
     EnumName<DropCode>{DropCode::UnsupportedEthertype, "unsupported-ethertype"},
     EnumName<DropCode>{DropCode::SendFailed, "send-failed"},
     EnumName<DropCode>{DropCode::InternalError, "internal-error"},
+    EnumName<DropCode>{DropCode::PortMappingOutside, "port-mapping-outside"},
 };
 static_assert(names_in_order(kDropCodeNames, kLastDropCode));
 

@@ -36,8 +36,9 @@ enum class DropCode : std::uint8_t {
     UnsupportedEthertype,  // neither IPv4 nor ARP (IPv6, VLAN tags, ...)
     SendFailed,            // the link refused the frame on output
     InternalError,         // an exception in the frame loop: counted, never fatal
+    PortMappingOutside,    // a port mapping request (PCP, NAT-PMP) from outside: served to the LAN only
 };
-inline constexpr DropCode kLastDropCode = DropCode::InternalError;
+inline constexpr DropCode kLastDropCode = DropCode::PortMappingOutside;
 inline constexpr std::size_t kDropCodeCount = static_cast<std::size_t>(kLastDropCode) + 1;
 
 // "malformed", "fragment", "unsupported-protocol", ... (checked table in drop_reason.cpp).

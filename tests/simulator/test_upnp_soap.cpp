@@ -80,7 +80,8 @@ TEST(UpnpSoap, RefusesWhatItCannotRead) {
          SoapError::BadEnvelope},
         {"argument closed by another", action, envelope("GetExternalIPAddress", "<A>1</B>"), false,
          SoapError::BadEnvelope},
-        {"envelope cut short", action, kAddPortMapping.substr(0, 300), false, SoapError::BadEnvelope},
+        {"envelope cut short", "\"urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping\"",
+         kAddPortMapping.substr(0, 300), false, SoapError::BadEnvelope},
     };
     for (const auto& c : cases) {
         auto read = read_call(c.soap_action, c.body);
