@@ -26,7 +26,7 @@ IgdServer::IgdServer(DeviceIdentity identity, IgdPolicy policy, MappingGrants& g
       service_(identity, policy, grants, started),
       tcp_({identity.inside, identity.http_port},
            [this](std::string_view request, Endpoint client, TimePoint now) {
-               return serve(request, client, now);
+               return answer(request, client, now);
            }) {}
 
 bool IgdServer::wants(const nat::Ipv4Packet& packet) const {
@@ -68,14 +68,14 @@ void IgdServer::search(const nat::Ipv4Packet& packet) {
     std::string_view text{reinterpret_cast<const char*>(payload.data()), payload.size()};
     auto answers = answer_search(text, identity_);
     ++(answers.empty() ? counters_.ignored : counters_.searches);
-    for (const auto& answer : answers) {
+    for (const auto& reply : answers) {
         nat::UdpDatagramSpec spec{{{identity_.inside, kSsdpPort}, packet.source(), nat::Protocol::Udp},
-                                  bytes_of(answer)};
+                                  bytes_of(reply)};
         output_.push_back(nat::build_udp_datagram(spec));
     }
 }
 
-std::optional<std::string> IgdServer::serve(std::string_view request, Endpoint client, TimePoint now) {
+std::optional<std::string> IgdServer::answer(std::string_view request, Endpoint client, TimePoint now) {
     auto read = read_request(request);
     if (read.status == ReadStatus::Incomplete) return std::nullopt;
     ++counters_.http_requests;

@@ -9,7 +9,7 @@
 //     an SSDP search (ssdp.h), answered unicast from inside:1900 to the
 //     searcher's endpoint;
 //   - TCP to the inside address's HTTP port: the TCP responder
-//     (tcp_responder.h) collects each connection's request and asks `serve`
+//     (tcp_responder.h) collects each connection's request and asks `answer`
 //     for the answer:
 //       GET  /rootDesc.xml, /WANIPCn.xml, /WANCfg.xml  the descriptions (upnp_device.h)
 //       POST /ctl/IPConn, /ctl/CmnIfCfg                 a SOAP action (upnp_soap.h)
@@ -53,13 +53,16 @@ public:
     void tick(TimePoint now) override;
     std::vector<std::vector<std::byte>> take_output() override;
 
+    // The HTTP answer to `request` (all of a connection's bytes so far) from
+    // `client`; nullopt while it is incomplete. What the TCP responder calls.
+    std::optional<std::string> answer(std::string_view request, Endpoint client, TimePoint now);
+
     IgdCounters counters() const;
     const IgdService& service() const { return service_; }
     const DeviceIdentity& identity() const { return identity_; }
 
 private:
     void search(const nat::Ipv4Packet& packet);
-    std::optional<std::string> serve(std::string_view request, Endpoint client, TimePoint now);
     HttpResponse route(const HttpRequest& request, Endpoint client, TimePoint now);
     HttpResponse control(const HttpRequest& request, Endpoint client, TimePoint now);
 
