@@ -50,9 +50,7 @@ std::vector<Target> every_target(const DeviceIdentity& identity) {
 std::vector<Target> matching(std::string_view st, const DeviceIdentity& identity) {
     std::vector<Target> found;
     for (auto target : every_target(identity)) {
-        if (st == "ssdp:all") {
-            found.push_back(target);
-        } else if (st == target.st) {
+        if (st == "ssdp:all" || st == target.st) {
             found.push_back(target);
         } else if (type_matches(st, target.st)) {
             target.usn.replace(target.usn.size() - target.st.size(), target.st.size(), st);
