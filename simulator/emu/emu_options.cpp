@@ -19,6 +19,7 @@ struct RawOptions {
     std::vector<std::string> outside_addresses;
     std::optional<std::string> gateway, mapping, filtering, allocation, port_range;
     std::string port_mapping = "off", pm_refuse = "off", pm_honour = "on", pm_third_party = "off";
+    std::string upnp_igd = "1", upnp_permanent_only = "off";
     std::optional<std::string> pm_lifetime;
     unsigned pm_per_host = 16;
     double timeout_seconds = 120, icmp_seconds = 60, tcp_established_seconds = 7440,
@@ -71,6 +72,9 @@ void add_port_mapping_options(CLI::App& app, RawOptions& r) {
     app.add_option("--port-mapping-per-host", r.pm_per_host, "grants one inside address may hold (16)");
     app.add_option("--port-mapping-honour-port", r.pm_honour, "on|off: grant a free suggested port (on)");
     app.add_option("--port-mapping-third-party", r.pm_third_party, "on|off: PCP THIRD_PARTY allowed (off)");
+    app.add_option("--upnp-igd", r.upnp_igd, "1|2: the UPnP IGD version served (1)");
+    app.add_option("--upnp-permanent-only", r.upnp_permanent_only,
+                   "on|off: IGD:1 refuses leases other than 0 with 725 (off)");
 }
 
 template <class T>
@@ -221,6 +225,10 @@ void convert(const RawOptions& r, EmuOptions& o) {
                      "full-cone, restricted, port-restricted or symmetric");
     o.nat = nat_config(r, o.type);
     o.port_mapping = port_mapping_policy(r);
+    if (r.upnp_igd != "1" && r.upnp_igd != "2")
+        throw SetupError{"--upnp-igd: expected 1 or 2, got '" + r.upnp_igd + "'"};
+    o.upnp_version = r.upnp_igd == "2" ? 2 : 1;
+    o.upnp_permanent_only = on_off("--upnp-permanent-only", r.upnp_permanent_only);
     if (o.ready_fd && *o.ready_fd < 0) throw SetupError{"--ready-fd: expected a file descriptor number"};
     check_addressing(o);
 }

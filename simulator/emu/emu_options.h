@@ -11,6 +11,7 @@
 //           [--port-mapping nat-pmp,pcp,upnp|off] [--port-mapping-refuse on|off]
 //           [--port-mapping-lifetime MIN-MAX] [--port-mapping-per-host N]
 //           [--port-mapping-honour-port on|off] [--port-mapping-third-party on|off]
+//           [--upnp-igd 1|2] [--upnp-permanent-only on|off]
 //
 // --type picks a preset (default port-restricted); --mapping, --filtering and
 // --port-allocation, when given, override the preset's choice. --outside-address
@@ -53,7 +54,9 @@ struct EmuOptions {
     NatType type = NatType::PortRestricted;
     NatConfig nat;
     portmap::Policy port_mapping;
-    std::string events_path;  // empty: standard output
+    int upnp_version = 1;              // --upnp-igd: the IGD version served (1 or 2)
+    bool upnp_permanent_only = false;  // --upnp-permanent-only: IGD:1 refuses leases (725)
+    std::string events_path;           // empty: standard output
     std::optional<int> ready_fd;
 
     Routes routes() const { return {inside.subnet, outside.subnet, gateway}; }

@@ -46,11 +46,23 @@ Emulator::Emulator(const EmuOptions& options, EventLog& log, std::uint64_t seed)
       datapath_(datapath_config(options, inside_, outside_), seed,
                 [this](const NatEvent& e) { on_event(e); }) {
     const portmap::Policy& policy = options.port_mapping;
-    if (!policy.nat_pmp && !policy.pcp) return;
+    if (!policy.any()) return;
     mapping_service_.emplace(
         datapath_.nat(), policy, [this](const NatEvent& e) { on_event(e); }, Clock::now());
-    responder_.emplace(*mapping_service_);
-    datapath_.nat().serve(kPortMappingServerPort, &*responder_);
+    if (policy.nat_pmp || policy.pcp) {
+        responder_.emplace(*mapping_service_);
+        datapath_.nat().serve(kPortMappingServerPort, &*responder_);
+    }
+    if (policy.upnp) start_igd(options);
+}
+
+// The UPnP IGD on the inside address (simulator/portmap/igd_server.h), over the same MappingService.
+void Emulator::start_igd(const EmuOptions& options) {
+    igd_grants_.emplace(*mapping_service_);
+    portmap::DeviceIdentity identity{options.inside.address, portmap::kDefaultHttpPort, options.upnp_version};
+    portmap::IgdPolicy policy{!options.port_mapping.refuse, options.upnp_permanent_only};
+    igd_.emplace(identity, policy, *igd_grants_, Clock::now());
+    datapath_.attach(&*igd_);
 }
 
 int Emulator::run(int signal_fd) {

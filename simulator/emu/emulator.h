@@ -23,7 +23,10 @@
 // owns the MappingService and the responder (simulator/portmap/) and
 // registers the responder on UDP 5351 of the inside address; it sends their
 // announcements to 224.0.0.1:5350 when the loop starts and after each flush
-// (RFC 6886 §3.2.1, RFC 6887 §14.1.3).
+// (RFC 6886 §3.2.1, RFC 6887 §14.1.3). With UPnP on, it also owns the IGD
+// (SSDP, HTTP, SOAP: simulator/portmap/igd_server.h) and attaches it to the
+// datapath as the inside link's LAN service; the datapath's tick drives its
+// TCP retransmissions and leases.
 //
 // Errors: a bad frame is a counted drop, never a crash. Each frame is handled
 // under a catch-all that turns an unexpected exception into an
@@ -37,6 +40,8 @@
 #include "simulator/emu/emu_options.h"
 #include "simulator/emu/event_log.h"
 #include "simulator/io/link.h"
+#include "simulator/portmap/igd_grants.h"
+#include "simulator/portmap/igd_server.h"
 #include "simulator/portmap/nat_mapping_service.h"
 #include "simulator/portmap/responder.h"
 #include "simulator/router/datapath.h"
@@ -65,6 +70,7 @@ private:
     TimePoint tick(TimePoint now);  // returns when the next tick is due
     void on_event(const NatEvent& event);
     void announce(TimePoint now);
+    void start_igd(const EmuOptions& options);
 
     EventLog& log_;
     Millis tick_interval_;
@@ -74,6 +80,8 @@ private:
     Datapath datapath_;
     std::optional<portmap::NatMappingService> mapping_service_;
     std::optional<portmap::PortMapResponder> responder_;
+    std::optional<portmap::ServiceGrants> igd_grants_;
+    std::optional<portmap::IgdServer> igd_;
 };
 
 }  // namespace natlab::nat

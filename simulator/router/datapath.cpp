@@ -33,6 +33,13 @@ Frame framed(const std::vector<std::byte>& datagram) {
     return frame;
 }
 
+// RFC 1112 §6.4: an IPv4 group's Ethernet address is 01:00:5e and the group's low 23 bits.
+MacAddress group_mac(Ipv4 group) {
+    auto v = group.value;
+    return {{0x01, 0x00, 0x5e, static_cast<std::uint8_t>((v >> 16) & 0x7f), static_cast<std::uint8_t>(v >> 8),
+             static_cast<std::uint8_t>(v)}};
+}
+
 }  // namespace
 
 void TxBatch::add(Frame frame) {
@@ -77,13 +84,26 @@ void Datapath::receive(Side side, std::span<std::byte> frame, const RxInfo& info
     if (info.vlan_tagged) return ignore(in, DropCode::UnsupportedEthertype);
     if (ethernet->ethertype == kEtherTypeArp)
         return on_arp(in, *ethernet, frame.subspan(kEthernetHeaderSize), now);
-    if (ethernet->destination != in.mac) return ignore(in, DropCode::NotOurMac);
+    if (ethernet->destination != in.mac && !lan_multicast(in, *ethernet))
+        return ignore(in, DropCode::NotOurMac);
     if (ethernet->ethertype != kEtherTypeIpv4) return ignore(in, DropCode::UnsupportedEthertype);
+    if (ethernet->destination != in.mac) return on_lan_multicast(in, frame, now);
     on_ipv4(in, frame, info.meta, now);
+}
+
+void Datapath::attach(portmap::LanService* service) {
+    lan_service_ = service;
+    lan_groups_.clear();
+    if (service)
+        for (auto group : service->groups()) lan_groups_.push_back(group_mac(group));
 }
 
 void Datapath::tick(TimePoint now) {
     nat_.expire(now);
+    if (lan_service_) {
+        lan_service_->tick(now);
+        send_lan_output(now);
+    }
     for (Port* p : {&inside_, &outside_}) {
         ArpOutput output;
         p->arp.tick(now, output);
@@ -133,7 +153,41 @@ void Datapath::on_ipv4(Port& in, std::span<std::byte> frame, FrameMeta meta, Tim
         return std::string{to_string(in.side)} + " rx " + packet->flow().to_string() + " ttl " +
                std::to_string(packet->ttl()) + (meta.gso_type ? " gso " + std::to_string(meta.gso_size) : "");
     });
+    if (serve_lan(in, *packet, now)) return;
     translate(in, *packet, frame, meta, now);
+}
+
+bool Datapath::lan_multicast(const Port& in, const EthernetHeader& ethernet) const {
+    return in.side == Side::Inside &&
+           std::ranges::find(lan_groups_, ethernet.destination) != lan_groups_.end();
+}
+
+// A frame to one of the LAN service's groups: its, or nobody's.
+void Datapath::on_lan_multicast(Port& in, std::span<std::byte> frame, TimePoint now) {
+    DropReason why;
+    auto packet = Ipv4Packet::parse(frame.subspan(kEthernetHeaderSize), why);
+    if (!packet || !serve_lan(in, *packet, now)) ignore(in, DropCode::NotOurMac);
+}
+
+bool Datapath::serve_lan(const Port& in, const Ipv4Packet& packet, TimePoint now) {
+    if (!lan_service_ || in.side != Side::Inside || !lan_service_->wants(packet)) return false;
+    trace_([&] { return "lan service " + packet.flow().to_string(); });
+    lan_service_->receive(packet, now);
+    send_lan_output(now);
+    return true;
+}
+
+// The LAN service's answers: framed and routed like the NAT's own packets.
+void Datapath::send_lan_output(TimePoint now) {
+    for (auto& datagram : lan_service_->take_output()) {
+        Ipv4 to{load32(datagram, kDestinationAddress)};
+        auto hop = next_hop(routes_, to);
+        if (!hop) {
+            drop(Direction::Inbound, std::nullopt, no_route(to), now);
+            continue;
+        }
+        transmit(port(hop->side), hop->address, framed(datagram), now);
+    }
 }
 
 // A frame whose sender left its checksum to offload must say where that
@@ -207,8 +261,7 @@ void Datapath::send_generated(TimePoint now) {
 // RFC 1112 §6.4: 01:00:5e and the group's low 23 bits.
 void Datapath::send_multicast(const std::vector<std::byte>& datagram, Ipv4 group) {
     Frame frame = framed(datagram);
-    MacAddress mac{{0x01, 0x00, 0x5e, static_cast<std::uint8_t>((group.value >> 16) & 0x7f),
-                    static_cast<std::uint8_t>(group.value >> 8), static_cast<std::uint8_t>(group.value)}};
+    MacAddress mac = group_mac(group);
     write_ethernet(frame.bytes, {mac, inside_.mac, kEtherTypeIpv4});
     trace_([&] { return "inside tx multicast to " + group.to_string(); });
     inside_.tx.add(std::move(frame));

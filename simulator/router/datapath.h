@@ -25,6 +25,12 @@
 //   generated - ICMP errors and local services' answers the NAT originated
 //               are framed and routed the same way; multicast announcements
 //               (224.0.0.1) go out of the inside link without ARP.
+//   LAN service - when one is attached (`attach`, portmap/lan_service.h:
+//               the UPnP IGD), an inside packet it wants goes to it instead
+//               of the NAT, and so do frames to the multicast groups it names
+//               (RFC 1112 §6.4 maps a group to 01:00:5e plus its low 23
+//               bits); its answers are routed onto the LAN like the NAT's
+//               own. Multicast frames it does not want are ignored as before.
 //
 // Translated frames are sent from where they were received: a TxBatch may
 // point into the caller's receive buffers, so it must be written out before
@@ -42,6 +48,7 @@
 #include <vector>
 
 #include "simulator/nat/nat.h"
+#include "simulator/portmap/lan_service.h"
 #include "simulator/router/arp.h"
 #include "simulator/router/route.h"
 #include "simulator/wire/ethernet.h"
@@ -114,6 +121,8 @@ public:
     void tick(TimePoint now);
     // Forgets every NAT mapping (nat.h); returns how many there were.
     std::size_t flush(TimePoint now) { return nat_.flush(now); }
+    // Serves `service` on the inside link from now on (nullptr: none). It must outlive the datapath's use.
+    void attach(portmap::LanService* service);
     TxBatch& outgoing(Side side) { return port(side).tx; }
     // The shell wrote `accepted` of the batch's frames and the kernel refused the rest.
     void sent(Side side, std::size_t accepted);
@@ -149,6 +158,10 @@ private:
                  TimePoint now);
     void send_generated(TimePoint now);
     void send_multicast(const std::vector<std::byte>& datagram, Ipv4 group);
+    bool lan_multicast(const Port& in, const EthernetHeader& ethernet) const;
+    bool serve_lan(const Port& in, const Ipv4Packet& packet, TimePoint now);
+    void on_lan_multicast(Port& in, std::span<std::byte> frame, TimePoint now);
+    void send_lan_output(TimePoint now);
     std::optional<MacAddress> resolve(Port& out, Ipv4 next_hop, std::span<std::byte> frame, TimePoint now,
                                       ArpOutput& output);
     void transmit(Port& out, Ipv4 next_hop, std::span<std::byte> frame, FrameMeta meta, TimePoint now);
@@ -164,6 +177,8 @@ private:
     Port inside_;
     Port outside_;
     Nat nat_;
+    portmap::LanService* lan_service_ = nullptr;
+    std::vector<MacAddress> lan_groups_;
     DropCounters shell_dropped_;
 };
 

@@ -15,6 +15,13 @@
 // line, exit 1). Exit 0 only when all N messages were acknowledged, over a
 // punched path or the server's relay (with --list: when the whole list
 // came); 2 for bad command-line input.
+//
+// --port-mapping pcp / nat-pmp / auto: the session asks the gateway
+// (port_mapping_client.h). --port-mapping upnp: before registering, the
+// shell asks the LAN's UPnP gateway to map its socket's port
+// (upnp_mapper.h) and offers the mapped endpoint with its local ones; it
+// renews the mapping at half its lease and deletes it at exit. No gateway,
+// or a refusal, and the peer goes on without one (one line on stderr).
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -32,6 +39,7 @@
 #include "src/net/clock.h"
 #include "src/peer/peer_report.h"
 #include "src/peer/peer_session.h"
+#include "src/peer/upnp_mapper.h"
 #include "src/shell/interfaces.h"
 #include "src/shell/resolve.h"
 #include "src/shell/shell_support.h"
@@ -60,6 +68,45 @@ struct Options {
     std::string port_mapping = "off";
     std::string gateway;
 };
+
+constexpr std::uint32_t kUpnpLeaseSeconds = 600;
+constexpr Duration kUpnpStep = std::chrono::seconds(2);
+
+// Runs `task` on a fresh io_context for at most `limit`; its result, or nullopt.
+template <class T>
+std::optional<T> run_for(asio::awaitable<T> task, Duration limit) {
+    asio::io_context io;
+    std::optional<T> result;
+    asio::co_spawn(io, std::move(task), [&](const std::exception_ptr& error, T value) {
+        if (!error) result = std::move(value);
+    });
+    io.run_for(limit);
+    return result;
+}
+
+std::optional<upnp::Mapping> map_with_upnp(const Options& o, std::uint16_t port) {
+    if (o.port_mapping != "upnp") return std::nullopt;
+    auto mapping = run_for(upnp::map_port(port, kUpnpLeaseSeconds, kUpnpStep), 5 * kUpnpStep);
+    if (!mapping || !*mapping) {
+        std::cerr << "peer " << o.name << ": no UPnP port mapping" << std::endl;
+        return std::nullopt;
+    }
+    std::cerr << "peer " << o.name << ": UPnP mapped " << (*mapping)->internal.to_string() << " as "
+              << (*mapping)->external.to_string() << std::endl;
+    return *mapping;
+}
+
+// Renews the mapping at half its lease until the loop stops.
+asio::awaitable<void> renew_loop(upnp::Mapping mapping) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        timer.expires_after(std::chrono::seconds(mapping.lease_seconds / 2));
+        asio::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        co_await upnp::renew(mapping, kUpnpStep);
+    }
+}
 
 class PeerShell {
 public:
@@ -229,6 +276,7 @@ PeerConfig make_config(const Options& o, Endpoint server, Endpoint bound) {
     c.predict_ports = o.predict_ports;
     c.list = o.list;
     c.port_mapping = *parse_port_mapping_mode(o.port_mapping);
+    if (c.port_mapping == PortMappingMode::upnp) c.port_mapping = PortMappingMode::off;  // the shell's (below)
     if (c.port_mapping != PortMappingMode::off)
         c.gateway = o.gateway.empty() ? default_gateway().value_or(Ipv4{}) : *Ipv4::parse(o.gateway);
     return c;
@@ -250,7 +298,13 @@ int run(const Options& o, TimePoint start) {
         fail_line("peer", "cannot bind " + o.bind + ": " + ec.message());
         return 2;
     }
-    PeerSession session(make_config(o, *server, *from_asio(socket.local_endpoint())), secure_random, start);
+    auto bound = *from_asio(socket.local_endpoint());
+    auto config = make_config(o, *server, bound);
+    // UPnP is asked here, over TCP, before the session; PCP and NAT-PMP
+    // are the session's own (port_mapping_client.h).
+    auto mapping = map_with_upnp(o, bound.port);
+    if (mapping) config.local_endpoints.push_back(mapping->external);
+    PeerSession session(config, secure_random, start);
     PeerShell shell(io, socket, session);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code& error, int) {
@@ -258,7 +312,9 @@ int run(const Options& o, TimePoint start) {
     });
     asio::co_spawn(io, shell.receive_loop(), asio::detached);
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
+    if (mapping) asio::co_spawn(io, renew_loop(*mapping), asio::detached);
     io.run();
+    if (mapping) run_for(upnp::unmap(*mapping, kUpnpStep), kUpnpStep);
     PeerResult r = session.result();
     bool delivered = (r.connected || r.relayed) && r.acked == session.config().messages;
     if (o.list) delivered = session.list_complete();

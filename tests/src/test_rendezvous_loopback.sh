@@ -219,6 +219,7 @@ cli() {
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --bytes 200000000
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --keepalive 0
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --list --connect b
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --port-mapping sometimes
     expect_exit 0 "$BIN/peer" --help
     expect_exit 0 "$BIN/rendezvous" --help
     # No server answering: a result line with a reason, exit 1.
