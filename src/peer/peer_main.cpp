@@ -276,7 +276,8 @@ PeerConfig make_config(const Options& o, Endpoint server, Endpoint bound) {
     c.predict_ports = o.predict_ports;
     c.list = o.list;
     c.port_mapping = *parse_port_mapping_mode(o.port_mapping);
-    if (c.port_mapping == PortMappingMode::upnp) c.port_mapping = PortMappingMode::off;  // the shell's (below)
+    if (c.port_mapping == PortMappingMode::upnp)
+        c.port_mapping = PortMappingMode::off;  // the shell's (below)
     if (c.port_mapping != PortMappingMode::off)
         c.gateway = o.gateway.empty() ? default_gateway().value_or(Ipv4{}) : *Ipv4::parse(o.gateway);
     return c;
