@@ -13,18 +13,12 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <span>
+
+#include "simulator/wire/checksum.h"
 
 namespace natlab::harness {
 namespace {
-
-// RFC 1071: the ones' complement of the ones' complement sum of 16-bit words.
-std::uint16_t internet_checksum(const std::uint8_t* data, std::size_t n) {
-    std::uint32_t sum = 0;
-    for (std::size_t i = 0; i + 1 < n; i += 2) sum += (data[i] << 8) | data[i + 1];
-    if (n % 2) sum += data[n - 1] << 8;
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<std::uint16_t>(~sum);
-}
 
 void put16(std::uint8_t* at, std::uint16_t v) {
     at[0] = static_cast<std::uint8_t>(v >> 8);
@@ -42,7 +36,7 @@ std::array<std::uint8_t, 24> echo_request(std::uint16_t ident, std::uint16_t seq
     put16(&m[4], ident);
     put16(&m[6], seq);
     std::memcpy(&m[8], "nat-lab reachable", 16);
-    put16(&m[2], internet_checksum(m.data(), m.size()));
+    put16(&m[2], nat::internet_checksum(std::as_bytes(std::span(m))));
     return m;
 }
 
