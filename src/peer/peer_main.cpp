@@ -111,7 +111,7 @@ asio::awaitable<void> renew_loop(upnp::Mapping mapping) {
 class PeerShell {
 public:
     PeerShell(asio::io_context& io, udp::socket& socket, PeerSession& session)
-        : io_(io), socket_(socket), session_(session) {}
+        : io_(io), socket_(socket), session_(session), tick_timer_(io) {}
 
     asio::awaitable<void> receive_loop();
     asio::awaitable<void> tick_loop();
@@ -128,6 +128,7 @@ private:
     asio::io_context& io_;
     udp::socket& socket_;
     PeerSession& session_;
+    asio::steady_timer tick_timer_;  // due at session_.next_tick
     bool interrupted_ = false;
 };
 
@@ -141,7 +142,11 @@ void PeerShell::apply(const PeerOutput& out) {
     for (const auto& d : out.datagrams) trace("tx " + d.destination.to_string() + " " + describe(d.bytes));
     send_all(socket_, out.datagrams);
     for (PeerEvent e : out.events) std::cout << event_json(session_, e).dump() << std::endl;
-    if (session_.finished()) io_.stop();
+    if (session_.finished()) return io_.stop();
+    // A datagram may have made a tick due sooner (an introduction starts
+    // the punching): moving the expiry wakes the tick loop at once.
+    auto due = session_.next_tick(Clock::now());
+    if (due < tick_timer_.expiry()) tick_timer_.expires_at(due);
 }
 
 asio::awaitable<void> PeerShell::receive_loop() {
@@ -164,14 +169,17 @@ asio::awaitable<void> PeerShell::receive_loop() {
     }
 }
 
+// Ticks when the session says a tick is due; a wait cut short by apply()
+// moving the expiry simply ticks early.
 asio::awaitable<void> PeerShell::tick_loop() {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {
+        tick_timer_.expires_at(TimePoint::max());
         apply(session_.on_tick(Clock::now()));
-        timer.expires_after(std::chrono::milliseconds(5));
+        if (session_.finished()) co_return;
+        tick_timer_.expires_at(session_.next_tick(Clock::now()));
         asio::error_code ec;
-        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return;
+        co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec && ec != asio::error::operation_aborted) co_return;
     }
 }
 

@@ -373,6 +373,13 @@ PeerOutput PeerSession::on_tick(TimePoint now) {
     return out;
 }
 
+TimePoint PeerSession::next_tick(TimePoint now) const {
+    if (phase_ >= PeerPhase::punching || (port_mapper_ && !port_mapper_->settled())) return now + kBusyTick;
+    TimePoint due = std::min({now + kIdleTick, next_register_, start_ + config_.timeout});
+    bool connecting = wants_connect() || (config_.list && phase_ == PeerPhase::waiting);
+    return connecting ? std::min(due, next_connect_) : due;
+}
+
 PeerOutput PeerSession::stop(TimePoint, std::string reason) {
     PeerOutput out;
     if (!finished()) finish(std::move(reason), out);

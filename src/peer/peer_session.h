@@ -186,6 +186,14 @@ public:
 
     PeerOutput on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now);
     PeerOutput on_tick(TimePoint now);
+    // When on_tick is next due: at once-ish (kBusyTick) while punching,
+    // exchanging, holding or lingering, or while a port mapping is asked
+    // for; before that, the first of the register, connect or list retry
+    // and the --timeout, but at most kIdleTick away. A thousand waiting
+    // peers then wake a few times a second each, not 200 times.
+    TimePoint next_tick(TimePoint now) const;
+    static constexpr Duration kBusyTick = std::chrono::milliseconds(5);
+    static constexpr Duration kIdleTick = std::chrono::milliseconds(250);
     // Ends the session at once (e.g. on a signal), with `reason` if not connected.
     PeerOutput stop(TimePoint now, std::string reason);
 

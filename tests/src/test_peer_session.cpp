@@ -84,6 +84,8 @@ struct Host {
     Nat* nat;
     std::unique_ptr<PeerSession> session;
     std::vector<PeerEvent> events;
+    TimePoint due{};  // its next tick, as the peer's shell schedules it (next_tick)
+    std::size_t ticks = 0;
 };
 
 struct InFlight {
@@ -130,8 +132,12 @@ public:
         TimePoint end = now_ + limit;
         while (now_ < end && !all_finished()) {
             deliver_due();
-            for (std::size_t i = 0; i < hosts_.size(); ++i)
+            for (std::size_t i = 0; i < hosts_.size(); ++i) {
+                if (now_ < hosts_[i].due) continue;
                 emit(static_cast<int>(i), hosts_[i].session->on_tick(now_));
+                ++hosts_[i].ticks;
+                hosts_[i].due = hosts_[i].session->next_tick(now_);
+            }
             now_ += milliseconds(1);
         }
     }
@@ -204,8 +210,9 @@ private:
             if (f.to < 0) {
                 for (const auto& d : server_.handle(f.bytes, f.source, now_).datagrams) route_from_server(d);
             } else {
-                emit(f.to,
-                     hosts_[static_cast<std::size_t>(f.to)].session->on_datagram(f.bytes, f.source, now_));
+                Host& h = hosts_[static_cast<std::size_t>(f.to)];
+                emit(f.to, h.session->on_datagram(f.bytes, f.source, now_));
+                h.due = std::min(h.due, h.session->next_tick(now_));
             }
         }
     }
@@ -429,6 +436,20 @@ TEST(PeerSession, PartnerNeverRegistersMeansNotIntroduced) {
     EXPECT_FALSE(alice.result().connected);
     EXPECT_EQ(alice.result().reason, "not introduced");
     EXPECT_EQ(lab.now() - TimePoint{}, seconds(10) + milliseconds(1));  // default --timeout
+}
+
+// A peer waiting to be introduced sleeps between its register refreshes
+// (at most kIdleTick at a time): a swarm of idle peers costs the machine
+// little. Once punching it ticks every kBusyTick again.
+TEST(PeerSession, WaitingPeerWakesAFewTimesASecond) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 5,
+                 [](PeerConfig& c) { c.timeout = seconds(10); });
+    lab.run(seconds(5));
+    EXPECT_EQ(lab.host(0).events, std::vector<PeerEvent>{PeerEvent::registered});
+    EXPECT_GE(lab.host(0).ticks, 20u);  // 5 s of at most 250 ms sleeps
+    EXPECT_LE(lab.host(0).ticks, 25u);  // not 1,000 ticks of 5 ms
 }
 
 TEST(PeerSession, NoServerMeansNotRegistered) {
