@@ -103,9 +103,14 @@ void take_copies(const YAML::Node& fresh, const Counts& counts, int number, Copi
     }
 }
 
-YAML::Node rebuild(const YAML::Node& section, const std::vector<int>& counts,
-                   const std::vector<std::vector<Entry>>& copies) {
-    YAML::Node out(section.IsMap() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
+// The section again, each counted entry in place of its copies, built in
+// `out`: an empty node of the map `built`, so that every section is built
+// in one yaml-cpp memory. (Each copy comes from its own parse; inserting it
+// merges that parse's memory into the target's, and a parse already merged
+// into another section's memory would bring all of that one along: a
+// thousand copies then cost a million node copies.)
+void rebuild(const YAML::Node& section, const std::vector<int>& counts,
+             const std::vector<std::vector<Entry>>& copies, YAML::Node out) {
     auto entries = entries_of(section);
     auto add = [&](const Entry& e) {
         section.IsMap() ? out.force_insert(e.key, e.body) : out.push_back(e.body);
@@ -114,7 +119,6 @@ YAML::Node rebuild(const YAML::Node& section, const std::vector<int>& counts,
         if (counts[k] == 0) add(entries[k]);
         for (auto& copy : copies[k]) add(copy);
     }
-    return out;
 }
 
 }  // namespace
@@ -141,8 +145,16 @@ void expand_counts(const YamlReader& r, YAML::Node root, const std::function<YAM
     Copies copies;
     for (std::size_t s = 0; s < kSections.size(); ++s) copies[s].resize(counts[s].size());
     for (int number = 1; number <= most; ++number) take_copies(reparse(), counts, number, copies);
+    YAML::Node built(YAML::NodeType::Map);
+    for (std::size_t s = 0; s < kSections.size(); ++s) {
+        if (counts[s].empty()) continue;
+        auto section = root[kSections[s]];
+        auto out = built[kSections[s]];
+        out = YAML::Node(section.IsMap() ? YAML::NodeType::Map : YAML::NodeType::Sequence);
+        rebuild(section, counts[s], copies[s], out);
+    }
     for (std::size_t s = 0; s < kSections.size(); ++s)
-        if (!counts[s].empty()) root[kSections[s]] = rebuild(root[kSections[s]], counts[s], copies[s]);
+        if (!counts[s].empty()) root[kSections[s]] = built[kSections[s]];
 }
 
 }  // namespace natlab::harness
