@@ -60,16 +60,15 @@ void timing(const char* phase, double ms) {
 
 // Forwarding is set explicitly either way: a new namespace may inherit the
 // machine's setting.
-void set_forwarding(const char* on) {
-    write_sysctl("net/ipv4/ip_forward", on);
-    write_sysctl("net/ipv4/conf/all/forwarding", on);
-    write_sysctl("net/ipv4/conf/default/forwarding", on);
+void set_forwarding(std::string_view on) {
+    write_net_sysctls(
+        {{"ipv4/ip_forward", on}, {"ipv4/conf/all/forwarding", on}, {"ipv4/conf/default/forwarding", on}});
 }
 
 void quiet_kernel(const NodePlan* node) {
-    write_sysctl("net/ipv6/conf/all/disable_ipv6", "1");
-    write_sysctl("net/ipv6/conf/default/disable_ipv6", "1");
-    write_sysctl("net/ipv4/igmp_link_local_mcast_reports", "0");
+    write_net_sysctls({{"ipv6/conf/all/disable_ipv6", "1"},
+                       {"ipv6/conf/default/disable_ipv6", "1"},
+                       {"ipv4/igmp_link_local_mcast_reports", "0"}});
     if (!node || !node->is_nat) return;
     // An emulated NAT's behaviour comes from nat-emu alone: the kernel must
     // not forward. A type linux NAT is the kernel's: it forwards, in this

@@ -8,7 +8,10 @@
 // switches back when it goes out of scope.
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace natlab::harness {
 
@@ -44,5 +47,14 @@ private:
 // Writes a sysctl of the calling thread's network namespace,
 // e.g. write_sysctl("net/ipv4/ip_forward", "0").
 void write_sysctl(const std::string& key, const std::string& value);
+
+// Writes sysctls under net/ of the calling thread's network namespace,
+// looking /proc/sys/net up once: every namespace has its own `net` entry
+// under the one /proc/sys directory, so that lookup costs as much as there
+// are namespaces on the machine, and a big lab that paid it per sysctl
+// spent its set-up comparing directory names (each key relative, like
+// "ipv4/ip_forward").
+using Sysctl = std::pair<std::string_view, std::string_view>;
+void write_net_sysctls(std::initializer_list<Sysctl> settings);
 
 }  // namespace natlab::harness
