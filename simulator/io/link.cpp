@@ -78,13 +78,13 @@ MacAddress read_mac(int fd, const std::string& interface) {
 
 }  // namespace
 
-RxBatch::RxBatch() : storage_(kCapacity * kSlotSize) {}
+RxBatch::RxBatch() : storage_(new std::byte[kCapacity * kSlotSize]) {}
 
 // The frame after its virtio_net_hdr.
 std::span<std::byte> RxBatch::frame(std::size_t i) {
     std::size_t length = std::min<std::size_t>(headers_[i].msg_len, kSlotSize);
-    return std::span{storage_}.subspan(i * kSlotSize + kVnetHeaderSize,
-                                       length - std::min(length, kVnetHeaderSize));
+    return std::span{storage_.get() + i * kSlotSize + kVnetHeaderSize,
+                     length - std::min(length, kVnetHeaderSize)};
 }
 
 RxInfo RxBatch::info(std::size_t i) const {
@@ -92,14 +92,14 @@ RxInfo RxBatch::info(std::size_t i) const {
     info.truncated = (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) || headers_[i].msg_len < kVnetHeaderSize;
     info.vlan_tagged = status(i) & TP_STATUS_VLAN_VALID;
     virtio_net_hdr h;
-    std::memcpy(&h, storage_.data() + i * kSlotSize, sizeof h);
+    std::memcpy(&h, storage_.get() + i * kSlotSize, sizeof h);
     info.meta = meta_of(h);
     return info;
 }
 
 void RxBatch::prepare() {
     for (std::size_t i = 0; i < kCapacity; ++i) {
-        iov_[i] = {storage_.data() + i * kSlotSize, kSlotSize};
+        iov_[i] = {storage_.get() + i * kSlotSize, kSlotSize};
         headers_[i] = {};
         headers_[i].msg_hdr.msg_iov = &iov_[i];
         headers_[i].msg_hdr.msg_iovlen = 1;

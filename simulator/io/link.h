@@ -34,6 +34,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,7 +65,11 @@ private:
     unsigned status(std::size_t i) const;
 
     static constexpr std::size_t kControlSize = 64;
-    std::vector<std::byte> storage_;
+    // 2 MB of slots, left uninitialised: malloc maps so large a block
+    // straight from the kernel, and a page becomes memory of the process
+    // only once a frame is written to it. An idle NAT then holds none of
+    // it (zeroed, every emulator held all of it: most of its private memory).
+    std::unique_ptr<std::byte[]> storage_;
     std::array<mmsghdr, kCapacity> headers_{};
     std::array<iovec, kCapacity> iov_{};
     std::array<std::array<std::byte, kControlSize>, kCapacity> control_{};
