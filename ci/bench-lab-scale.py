@@ -99,8 +99,8 @@ def run(natlab, pairs, capture, work):
 def main(args):
     capture = "--capture" in args
     sizes = [a for a in args if a != "--capture"]
-    if not sizes or not all(s.isdigit() and 1 <= int(s) <= 300 for s in sizes):
-        print("usage: ci/bench-lab scale [--capture] N... (1 <= N <= 300: one segment holds at most 601 links)", file=sys.stderr)
+    if not sizes or not all(s.isdigit() and 1 <= int(s) <= 1000 for s in sizes):
+        print("usage: ci/bench-lab scale [--capture] N... (1 <= N <= 1000: one segment holds at most 2001 links)", file=sys.stderr)
         return 2
     natlab = os.environ.get("NATLAB", "build/bin/nat-lab")
     ok = True

@@ -95,8 +95,8 @@ const BadCase kBad[] = {
      "unknown key 'colour'"},
     {"copies clash", with("h-${i}:", "h-${i}${i}:\n    count: 11\n  h-11:\n    run: sleep 1\n  h-${i}x:"), 4,
      3, "duplicate key 'h-11'"},
-    {"segment past the lab's limit", with("count: 2", "count: 1001"), 2, 3,
-     "segment 'internet' would have more than 601 links: 'h-602' is one too many"},
+    {"segment past the lab's limit", with("count: 2", "count: 2500"), 2, 3,
+     "segment 'internet' would have more than 2001 links: 'h-2002' is one too many"},
 };
 
 class BadCount : public ::testing::TestWithParam<BadCase> {};
