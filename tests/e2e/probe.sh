@@ -68,4 +68,7 @@ for row in "${expected[@]}"; do
       { echo "INVALID $nat's block: $(cat "$out/why")"; bad=1; }
   fi
 done
+# --exhaust 40 behind a NAT without a limit per host: all 40 held.
+grep -q '^    # mappings per host: 40  # inferred: at least: 40 of 40 sockets got a mapping$' "$out/run/p-port-restricted.log" ||
+  { echo "WRONG port-restricted --exhaust 40: $(grep 'mappings per host' "$out/run/p-port-restricted.log")"; bad=1; }
 ((bad == 0)) || fail "the probe misreported at least one NAT (details above)"
