@@ -663,8 +663,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? 0 : kExitBadInput;
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help
+        std::cerr << "nat-lab: " << e.what() << "\n";    // one line, as for every other bad input
+        return kExitBadInput;
     }
     return dispatch(commands);
 }
