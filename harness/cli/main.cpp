@@ -8,6 +8,9 @@
 //   nat-lab merge DIR...          one grid from cells run separately
 //   nat-lab review OUTDIR         the ladder of a run's punch, from its captures
 //   nat-lab list                  NAT presets and shipped scenarios
+//   nat-lab probe --server HOST:PORT [--alternate HOST:PORT] [--max-time D]
+//                 [--exhaust N] [--json]
+//                                 measure the NAT in front of this machine
 //
 // Every command plans everything first: a bad file is one FILE:LINE:COL
 // line and exit 2 before any lab is built. Runs then go to worker
@@ -35,11 +38,14 @@
 #include "harness/lab/process.h"
 #include "harness/plan/scenario.h"
 #include "harness/plan/topology.h"
+#include "harness/probe/probe_options.h"
+#include "harness/probe/probe_report.h"
 #include "harness/report/junit.h"
 #include "harness/report/report.h"
 #include "harness/report/review.h"
 #include "simulator/nat/behaviour.h"
 #include "src/net/setup_error.h"
+#include "src/shell/resolve.h"
 
 namespace fs = std::filesystem;
 using namespace natlab;
@@ -530,6 +536,20 @@ void run_options(CLI::App* cmd, RunFlags& f, bool files_required) {
     cmd->add_option("--junit", f.junit, "Write JUnit XML (one testcase per run) to FILE");
 }
 
+// ---- probe -----------------------------------------------------------------------
+
+int cmd_probe(const probe::Flags& flags) {
+    auto checked = probe::check_flags(
+        flags, [](const std::string& text, std::string& error) { return resolve_endpoint(text, error); });
+    if (auto* why = std::get_if<std::string>(&checked)) {
+        std::cerr << "nat-lab probe: " << *why << "\n";
+        return kExitBadInput;
+    }
+    auto findings = probe::run_probe(std::get<probe::Settings>(checked));
+    std::cout << (flags.json ? probe::to_json(findings) : probe::to_yaml(findings)) << std::flush;
+    return kExitHeld;
+}
+
 // ---- the command line ----------------------------------------------------------
 
 struct Commands {
@@ -538,8 +558,9 @@ struct Commands {
     std::vector<std::string> files;  // validate
     std::string review_dir;
     bool review_quiet = false;
+    probe::Flags probe;
     CLI::App *run_cmd = nullptr, *validate_cmd = nullptr, *matrix_cmd = nullptr, *merge_cmd = nullptr,
-             *review_cmd = nullptr, *list_cmd = nullptr;
+             *review_cmd = nullptr, *list_cmd = nullptr, *probe_cmd = nullptr;
 };
 
 void add_run(CLI::App& app, Commands& c) {
@@ -593,6 +614,21 @@ void add_review(CLI::App& app, Commands& c) {
     c.review_cmd->add_flag("--html-only", c.review_quiet, "Write review.html only, print nothing");
 }
 
+void add_probe(CLI::App& app, Commands& c) {
+    c.probe_cmd = app.add_subcommand(
+        "probe",
+        "Measure the NAT in front of this machine against a rendezvous server (RFC 5780); print it as a "
+        "scenario NAT");
+    auto& f = c.probe;
+    c.probe_cmd->add_option("--server", f.server, "The rendezvous server, HOST:PORT (its --listen)");
+    c.probe_cmd->add_option("--alternate", f.alternate, "Its alternate address, HOST:PORT (its --alternate)");
+    c.probe_cmd->add_option("--max-time", f.max_time, "Time the whole probe may take, 5s..1h")
+        ->capture_default_str();
+    c.probe_cmd->add_option("--exhaust", f.exhaust,
+                            "Also open up to N sockets: how many mappings one host may hold");
+    c.probe_cmd->add_flag("--json", f.json, "Print JSON instead of the scenario YAML");
+}
+
 void add_commands(CLI::App& app, Commands& c) {
     app.require_subcommand(1);
     app.footer(
@@ -604,6 +640,7 @@ void add_commands(CLI::App& app, Commands& c) {
     add_merge(app, c);
     add_review(app, c);
     c.list_cmd = app.add_subcommand("list", "NAT presets and shipped scenarios");
+    add_probe(app, c);
 }
 
 int dispatch(const Commands& c) {
@@ -613,6 +650,7 @@ int dispatch(const Commands& c) {
     if (*c.merge_cmd) return guarded([&] { return cmd_merge(c.merge); });
     if (*c.review_cmd) return guarded([&] { return review_run(c.review_dir, !c.review_quiet); });
     if (*c.list_cmd) return guarded([&] { return cmd_list(); });
+    if (*c.probe_cmd) return guarded([&] { return cmd_probe(c.probe); });
     return kExitBadInput;
 }
 
@@ -625,8 +663,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? 0 : kExitBadInput;
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help
+        std::cerr << "nat-lab: " << e.what() << "\n";    // one line, as for every other bad input
+        return kExitBadInput;
     }
     return dispatch(commands);
 }

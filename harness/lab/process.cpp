@@ -151,7 +151,7 @@ std::string own_bin_dir() {
 }
 
 std::string resolve_program(const std::string& name, const std::string& bin_dir) {
-    static const std::set<std::string> own = {"rendezvous", "peer", "nat-emu", "link-emu"};
+    static const std::set<std::string> own = {"rendezvous", "peer", "nat-emu", "link-emu", "nat-lab"};
     if (name.find('/') != std::string::npos) return is_executable(name) ? name : std::string();
     if (own.count(name) && is_executable(bin_dir + "/" + name)) return bin_dir + "/" + name;
     // The sbin directories close the list: nft lives there, and a user's PATH often lacks them.

@@ -152,6 +152,7 @@ const std::set<std::string> kTypes = [] {
 }();
 const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
 const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
+const std::set<std::string> kPoolings = names_of<nat::AddressPooling>();
 const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "relay"};
 
 using Reader = YamlReader;
@@ -159,7 +160,8 @@ using Reader = YamlReader;
 // Keys that configure the emulator; the kernel's NAT (type: linux) has its
 // own fixed behaviour, so they are refused there rather than ignored.
 const std::set<std::string> kEmulatorKeys = {"mapping", "filtering",  "port_allocation",    "mapping_timeout",
-                                             "hairpin", "port_range", "refresh_on_inbound", "port_mapping"};
+                                             "hairpin", "port_range", "refresh_on_inbound", "port_mapping",
+                                             "pooling"};
 
 const std::set<std::string> kPortMappers = {"nat-pmp", "pcp", "upnp"};
 
@@ -258,6 +260,7 @@ void read_behaviour(const Reader& r, const YAML::Node& body, NatSpec& nat) {
     if (auto n = body["port_range"]) nat.port_range = port_range(r, n);
     if (auto n = body["refresh_on_inbound"]) nat.refresh_on_inbound = r.boolean(n, "refresh_on_inbound");
     if (auto n = body["hairpin"]) nat.hairpin = r.boolean(n, "hairpin");
+    if (auto n = body["pooling"]) nat.pooling = r.word(n, "address pooling", kPoolings);
     if (auto n = body["port_mapping"]) nat.port_mapping = read_port_mapping(r, n);
 }
 
@@ -269,7 +272,7 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
     r.check_map(
         body, "NAT '" + nat.name + "'",
         {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan", "address",
-         "addresses", "behind", "port_range", "refresh_on_inbound", "link", "port_mapping"});
+         "addresses", "behind", "port_range", "refresh_on_inbound", "link", "port_mapping", "pooling"});
     read_behaviour(r, body, nat);
     if (auto n = body["lan"]) {
         nat.lan = r.subnet(n, "lan");

@@ -70,6 +70,7 @@ struct NatSpec {
     std::optional<Millis> mapping_timeout;
     std::optional<std::string> port_range;  // "LO-HI", checked
     std::optional<bool> refresh_on_inbound;
+    std::optional<std::string> pooling;  // "paired" or "arbitrary" (RFC 4787 section 4.1)
     bool hairpin = false;
     std::optional<PortMappingSpec> port_mapping;
     std::optional<Cidr> lan;  // default 10.0.<index>.0/24

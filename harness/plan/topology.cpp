@@ -170,6 +170,7 @@ std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std:
     add("--filtering", nat.filtering);
     add("--port-allocation", nat.port_allocation);
     add("--port-range", nat.port_range);
+    add("--pooling", nat.pooling);
     if (nat.refresh_on_inbound)
         argv.insert(argv.end(), {"--refresh-on-inbound", *nat.refresh_on_inbound ? "on" : "off"});
     if (nat.mapping_timeout)

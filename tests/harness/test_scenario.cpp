@@ -175,6 +175,8 @@ const BadCase kBad[] = {
     {"refresh_on_inbound not a bool",
      with("type: full-cone", "type: full-cone\n    refresh_on_inbound: sometimes", kNested), 7, 25,
      "refresh_on_inbound must be true or false"},
+    {"pooling not a pooling", with("type: full-cone", "type: full-cone\n    pooling: round-robin", kNested),
+     7, 14, "unknown address pooling 'round-robin' (expected one of: arbitrary, paired)"},
     {"address and addresses",
      with("type: full-cone", "type: full-cone\n    address: 100.64.0.9\n    addresses: [100.64.0.10]",
           kNested),
@@ -359,16 +361,18 @@ TEST(Scenario, CaptureCanBeTurnedOff) {
 }
 
 TEST(Scenario, NestedAndPassThroughKeysLoad) {
-    auto path = write_temp(with("type: full-cone",
-                                "type: symmetric\n    port_range: 20000-20999\n    refresh_on_inbound: true\n"
-                                "    addresses: [100.64.0.9, 100.64.0.10]",
-                                kNested));
+    auto path = write_temp(with(
+        "type: full-cone",
+        "type: symmetric\n    port_range: 20000-20999\n    refresh_on_inbound: true\n    pooling: arbitrary\n"
+        "    addresses: [100.64.0.9, 100.64.0.10]",
+        kNested));
     auto s = load_scenario(path);
     ASSERT_EQ(s.nats.size(), 2u);
     auto& home = s.nats[1];
     EXPECT_EQ(home.behind, "cgnat");
     EXPECT_EQ(home.port_range, "20000-20999");
     EXPECT_EQ(home.refresh_on_inbound, true);
+    EXPECT_EQ(home.pooling, "arbitrary");
     ASSERT_EQ(home.addresses.size(), 2u);
     EXPECT_EQ(home.addresses[1].to_string(), "100.64.0.10");
     EXPECT_EQ(s.nats[0].behind, "internet");

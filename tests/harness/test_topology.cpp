@@ -216,15 +216,18 @@ TEST(Topology, PassThroughKeysReachTheEmulator) {
     s.nats[0].refresh_on_inbound = true;
     s.nats[0].addresses = {*Ipv4::parse("198.18.1.10"), *Ipv4::parse("198.18.1.11")};
     s.nats[0].hairpin = true;
+    s.nats[0].pooling = "arbitrary";
     auto t = plan_topology(s);
     auto* a = t.find_node("a");
     EXPECT_EQ(flag(a, "--port-range"), "20000-20999");
+    EXPECT_EQ(flag(a, "--pooling"), "arbitrary");
     EXPECT_EQ(flag(a, "--refresh-on-inbound"), "on");
     EXPECT_EQ(flag(a, "--hairpin"), "on");
     EXPECT_EQ(flags(a, "--outside-address"), (std::vector<std::string>{"198.18.1.10/15", "198.18.1.11/15"}));
     auto* b = t.find_node("b");
     EXPECT_EQ(flag(b, "--port-range"), "") << "absent keys stay nat-emu's defaults";
     EXPECT_EQ(flag(b, "--refresh-on-inbound"), "");
+    EXPECT_EQ(flag(b, "--pooling"), "");
     EXPECT_EQ(flags(b, "--outside-address"), (std::vector<std::string>{"198.18.1.1/15"}));
 }
 
