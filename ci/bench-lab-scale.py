@@ -65,7 +65,7 @@ def sample(root, totals, stop):
 
 def run(natlab, pairs, capture, work):
     text = open("scenarios/swarm.yaml").read()
-    text = text.replace("count: 250", f"count: {pairs}")
+    text = text.replace("count: 250", f"count: {pairs}").replace("after: a-250", f"after: a-{pairs}")
     text = text.replace("capture: false", f"capture: {'true' if capture else 'false'}")
     path = os.path.join(work, f"swarm{pairs}.yaml")
     open(path, "w").write(text)
@@ -85,6 +85,7 @@ def run(natlab, pairs, capture, work):
     ready_ms = float(ready.group(1)) if ready else float("nan")
     verdicts = json.load(open(os.path.join(out, "result.json")))["verdicts"]
     connected = sum(1 for v in verdicts if v.get("held") and " connected" in v.get("expectation", ""))
+    listed = sum(1 for v in verdicts if v.get("held") and "lister" in v.get("expectation", ""))
     namespaces = 4 * pairs + 1
     print(f"{pairs} pairs ({namespaces} namespaces, capture {'on' if capture else 'off'}): "
           f"ready {ready_ms / 1000:.1f} s, wall {wall:.1f} s, {connected}/{pairs} connected; "
