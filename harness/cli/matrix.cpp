@@ -33,7 +33,9 @@ bool same_behaviour(const NatSpec& x, const NatSpec& y) {
     return x.type == y.type && x.mapping == y.mapping && x.filtering == y.filtering &&
            x.port_allocation == y.port_allocation && x.mapping_timeout == y.mapping_timeout &&
            x.port_range == y.port_range && x.refresh_on_inbound == y.refresh_on_inbound &&
-           x.hairpin == y.hairpin;
+           x.hairpin == y.hairpin && x.mapping_timeout_before_inbound == y.mapping_timeout_before_inbound &&
+           x.port_parity == y.port_parity && x.port_block_size == y.port_block_size &&
+           x.port_blocks_per_host == y.port_blocks_per_host && x.mappings_per_host == y.mappings_per_host;
 }
 
 const std::set<std::string> kEntryKeys = {"name",
@@ -44,7 +46,12 @@ const std::set<std::string> kEntryKeys = {"name",
                                           "mapping_timeout",
                                           "refresh_on_inbound",
                                           "hairpin",
-                                          "port_range"};
+                                          "port_range",
+                                          "mapping_timeout_before_inbound",
+                                          "port_parity",
+                                          "port_block_size",
+                                          "port_blocks_per_host",
+                                          "mappings_per_host"};
 
 const std::set<std::string> kMatrixKeys = {"name",          "description", "template", "scenario", "axes",
                                            "same_nat",      "hairpin",     "links",    "peers",    "when",
