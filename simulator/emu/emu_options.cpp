@@ -189,9 +189,11 @@ void apply_type(const RawOptions& r, EmuOptions& o) {
         o.nat = nat_config(r, profile_config(*profile));
         return;
     }
-    o.type =
-        checked(parse_nat_type(r.type), "--type", r.type,
-                "full-cone, restricted, port-restricted, symmetric or a profile (" + profile_list() + ")");
+    auto type = parse_nat_type(r.type);
+    if (!type)
+        throw SetupError{"--type: expected full-cone, restricted, port-restricted or symmetric, got '" +
+                         r.type + "' (or a profile: " + profile_list() + ")"};
+    o.type = *type;
     o.nat = nat_config(r, NatConfig::preset(o.type));
 }
 
