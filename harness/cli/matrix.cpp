@@ -14,6 +14,7 @@
 #include "harness/cli/builtin_templates.h"
 #include "harness/cli/matrix_spec.h"
 #include "harness/plan/yaml_reader.h"
+#include "simulator/nat/profile.h"
 
 namespace natlab::harness {
 namespace {
@@ -126,16 +127,17 @@ private:
                                                       e.name + "' twice in " + what);
     }
 
-    // `full-cone`, ..., `symmetric`, or `linux`: the kernel's NAT.
+    // `full-cone`, ..., `symmetric`, a profile (`linux-masquerade`, ...), or `linux`: the kernel's NAT.
     AxisEntry named_entry(const YAML::Node& n, const std::string& what) const {
         if (!n.IsScalar())
             fail(n, "entries of " + what +
                         " must be NAT types or NATs like {name: eim-adf, filtering: address-dependent}");
         const auto& t = n.Scalar();
-        if (t != "linux" && !nat::parse_nat_type(t))
+        if (t != "linux" && !nat::config_of_type(t))
             fail(n, "unknown NAT type '" + t + "' in " + what +
                         " (expected one of: " + join_words(nat::names_of<NatType>()) +
-                        ", linux, or a NAT like {name: eim-adf, filtering: address-dependent})");
+                        ", linux, or a NAT like {name: eim-adf, filtering: address-dependent}; profiles: " +
+                        join_words(nat::names_of<nat::NatProfile>()) + ")");
         return type_entry(t, at(n));
     }
 
