@@ -44,6 +44,7 @@
 #include "harness/report/report.h"
 #include "harness/report/review.h"
 #include "simulator/nat/behaviour.h"
+#include "simulator/nat/profile.h"
 #include "src/net/setup_error.h"
 #include "src/shell/resolve.h"
 
@@ -484,6 +485,10 @@ int cmd_list() {
                     std::string(nat::to_string(c.port_allocation)).c_str());
     }
     std::printf("  %-16s the Linux kernel's own nftables masquerade\n", "linux");
+    std::cout << "\nNAT profiles (type: too; nat-lab profiles has their values):\n";
+    for (auto& name : nat::names_of<nat::NatProfile>())
+        std::printf("  %-20s %s\n", name.c_str(),
+                    std::string(nat::summary_of(*nat::parse_nat_profile(name))).c_str());
     auto dir = scenarios_dir(own_bin_dir());
     std::cout << "\nShipped scenarios (" << dir << "):\n" << std::flush;
     std::vector<fs::path> files;
@@ -497,6 +502,42 @@ int cmd_list() {
         } catch (const ScenarioError& e) {
             std::printf("  %-24s (invalid: %s)\n", file.stem().c_str(), e.what());
         }
+    }
+    return kExitHeld;
+}
+
+std::string seconds_text(natlab::Millis d) {
+    auto ms = d.count();
+    return ms % 1000 ? std::to_string(ms) + "ms" : std::to_string(ms / 1000) + "s";
+}
+
+// One profile's values, as the scenario keys that would set them.
+void print_profile(natlab::nat::NatProfile p) {
+    namespace nat = natlab::nat;
+    auto c = nat::profile_config(p);
+    auto before =
+        c.mapping_timeout_before_inbound.count() ? c.mapping_timeout_before_inbound : c.mapping_timeout;
+    std::printf("%s: %s\n", std::string(nat::to_string(p)).c_str(), std::string(nat::summary_of(p)).c_str());
+    std::printf("  mapping: %s\n  filtering: %s\n  port_allocation: %s\n  port_range: %s\n",
+                std::string(nat::to_string(c.mapping)).c_str(),
+                std::string(nat::to_string(c.filtering)).c_str(),
+                std::string(nat::to_string(c.port_allocation)).c_str(), c.ports.to_string().c_str());
+    std::printf("  mapping_timeout_before_inbound: %s\n  mapping_timeout: %s\n  refresh_on_inbound: %s\n",
+                seconds_text(before).c_str(), seconds_text(c.mapping_timeout).c_str(),
+                c.refresh_on_inbound ? "true" : "false");
+    std::printf("  hairpin: %s\n  port_parity: %s\n  port_block_size: %u\n  port_blocks_per_host: %u\n",
+                c.hairpin ? "true" : "false", c.port_parity ? "true" : "false", unsigned{c.port_block_size},
+                unsigned{c.port_blocks_per_host});
+    std::printf("  mappings_per_host: %u\n", unsigned{c.mappings_per_host});
+}
+
+int cmd_profiles() {
+    namespace nat = natlab::nat;
+    std::cout << "NAT profiles: `type: NAME` in a scenario or matrix; keys beside it override these values "
+                 "(docs/nat.md cites each one's source).\n";
+    for (auto& name : nat::names_of<nat::NatProfile>()) {
+        std::cout << "\n";
+        print_profile(*nat::parse_nat_profile(name));
     }
     return kExitHeld;
 }
@@ -560,7 +601,7 @@ struct Commands {
     bool review_quiet = false;
     probe::Flags probe;
     CLI::App *run_cmd = nullptr, *validate_cmd = nullptr, *matrix_cmd = nullptr, *merge_cmd = nullptr,
-             *review_cmd = nullptr, *list_cmd = nullptr, *probe_cmd = nullptr;
+             *review_cmd = nullptr, *list_cmd = nullptr, *probe_cmd = nullptr, *profiles_cmd = nullptr;
 };
 
 void add_run(CLI::App& app, Commands& c) {
@@ -639,7 +680,9 @@ void add_commands(CLI::App& app, Commands& c) {
     add_matrix(app, c);
     add_merge(app, c);
     add_review(app, c);
-    c.list_cmd = app.add_subcommand("list", "NAT presets and shipped scenarios");
+    c.list_cmd = app.add_subcommand("list", "NAT presets, profiles and shipped scenarios");
+    c.profiles_cmd =
+        app.add_subcommand("profiles", "The profiles of real NATs `type:` takes, with their values");
     add_probe(app, c);
 }
 
@@ -651,6 +694,7 @@ int dispatch(const Commands& c) {
     if (*c.review_cmd) return guarded([&] { return review_run(c.review_dir, !c.review_quiet); });
     if (*c.list_cmd) return guarded([&] { return cmd_list(); });
     if (*c.probe_cmd) return guarded([&] { return cmd_probe(c.probe); });
+    if (*c.profiles_cmd) return guarded([&] { return cmd_profiles(); });
     return kExitBadInput;
 }
 

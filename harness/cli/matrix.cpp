@@ -14,6 +14,7 @@
 #include "harness/cli/builtin_templates.h"
 #include "harness/cli/matrix_spec.h"
 #include "harness/plan/yaml_reader.h"
+#include "simulator/nat/profile.h"
 
 namespace natlab::harness {
 namespace {
@@ -33,7 +34,9 @@ bool same_behaviour(const NatSpec& x, const NatSpec& y) {
     return x.type == y.type && x.mapping == y.mapping && x.filtering == y.filtering &&
            x.port_allocation == y.port_allocation && x.mapping_timeout == y.mapping_timeout &&
            x.port_range == y.port_range && x.refresh_on_inbound == y.refresh_on_inbound &&
-           x.hairpin == y.hairpin;
+           x.hairpin == y.hairpin && x.mapping_timeout_before_inbound == y.mapping_timeout_before_inbound &&
+           x.port_parity == y.port_parity && x.port_block_size == y.port_block_size &&
+           x.port_blocks_per_host == y.port_blocks_per_host && x.mappings_per_host == y.mappings_per_host;
 }
 
 const std::set<std::string> kEntryKeys = {"name",
@@ -44,7 +47,12 @@ const std::set<std::string> kEntryKeys = {"name",
                                           "mapping_timeout",
                                           "refresh_on_inbound",
                                           "hairpin",
-                                          "port_range"};
+                                          "port_range",
+                                          "mapping_timeout_before_inbound",
+                                          "port_parity",
+                                          "port_block_size",
+                                          "port_blocks_per_host",
+                                          "mappings_per_host"};
 
 const std::set<std::string> kMatrixKeys = {"name",          "description", "template", "scenario", "axes",
                                            "same_nat",      "hairpin",     "links",    "peers",    "when",
@@ -119,16 +127,17 @@ private:
                                                       e.name + "' twice in " + what);
     }
 
-    // `full-cone`, ..., `symmetric`, or `linux`: the kernel's NAT.
+    // `full-cone`, ..., `symmetric`, a profile (`linux-masquerade`, ...), or `linux`: the kernel's NAT.
     AxisEntry named_entry(const YAML::Node& n, const std::string& what) const {
         if (!n.IsScalar())
             fail(n, "entries of " + what +
                         " must be NAT types or NATs like {name: eim-adf, filtering: address-dependent}");
         const auto& t = n.Scalar();
-        if (t != "linux" && !nat::parse_nat_type(t))
+        if (t != "linux" && !nat::config_of_type(t))
             fail(n, "unknown NAT type '" + t + "' in " + what +
                         " (expected one of: " + join_words(nat::names_of<NatType>()) +
-                        ", linux, or a NAT like {name: eim-adf, filtering: address-dependent})");
+                        ", linux, or a NAT like {name: eim-adf, filtering: address-dependent}; profiles: " +
+                        join_words(nat::names_of<nat::NatProfile>()) + ")");
         return type_entry(t, at(n));
     }
 

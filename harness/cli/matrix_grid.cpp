@@ -5,6 +5,7 @@
 
 #include "harness/cli/matrix_spec.h"
 #include "harness/report/html.h"
+#include "simulator/nat/profile.h"
 #include "src/net/enum_names.h"
 #include "src/net/setup_error.h"
 
@@ -153,9 +154,9 @@ std::optional<NatType> classic_type(const NatSpec& nat) {
     // by tests/e2e/classifier.sh) reports "Endpoint Independent Mapping,
     // Address and Port Dependent Filtering" for it: port-restricted.
     if (nat.is_linux()) return NatType::PortRestricted;
-    auto base = nat::parse_nat_type(nat.type);
+    auto base = nat::config_of_type(nat.type);  // a preset or a profile
     if (!base) return std::nullopt;
-    auto config = nat::NatConfig::preset(*base);
+    const auto& config = *base;
     auto mapping = nat.mapping ? *nat::parse_mapping_behaviour(*nat.mapping) : config.mapping;
     auto filtering = nat.filtering ? *nat::parse_filtering_behaviour(*nat.filtering) : config.filtering;
     for (auto t : presets()) {

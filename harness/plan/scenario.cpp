@@ -18,6 +18,7 @@
 #include "harness/plan/wire_keys.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/behaviour.h"
+#include "simulator/nat/profile.h"
 #include "simulator/router/counter_table.h"
 
 namespace natlab::harness {
@@ -143,10 +144,10 @@ std::set<std::string> names_of() {
     return {names.begin(), names.end()};
 }
 
-const std::set<std::string> kPresets = names_of<nat::NatType>();
-// The emulator's presets, plus the kernel's own NAT.
+// The emulator's presets and profiles (simulator/nat/profile.h), plus the kernel's own NAT.
 const std::set<std::string> kTypes = [] {
-    auto types = kPresets;
+    auto names = nat::emulator_type_names();
+    std::set<std::string> types{names.begin(), names.end()};
     types.insert("linux");
     return types;
 }();
@@ -159,8 +160,19 @@ using Reader = YamlReader;
 
 // Keys that configure the emulator; the kernel's NAT (type: linux) has its
 // own fixed behaviour, so they are refused there rather than ignored.
-const std::set<std::string> kEmulatorKeys = {"mapping", "filtering",  "port_allocation",    "mapping_timeout",
-                                             "hairpin", "port_range", "refresh_on_inbound", "port_mapping",
+const std::set<std::string> kEmulatorKeys = {"mapping",
+                                             "filtering",
+                                             "port_allocation",
+                                             "mapping_timeout",
+                                             "hairpin",
+                                             "port_range",
+                                             "refresh_on_inbound",
+                                             "port_mapping",
+                                             "mapping_timeout_before_inbound",
+                                             "port_parity",
+                                             "port_block_size",
+                                             "port_blocks_per_host",
+                                             "mappings_per_host",
                                              "pooling"};
 
 const std::set<std::string> kPortMappers = {"nat-pmp", "pcp", "upnp"};
@@ -247,6 +259,34 @@ void check_linux_nat(const Reader& r, const YAML::Node& body, const NatSpec& nat
                                       std::to_string(nat.addresses.size()));
 }
 
+// Blocks must fit in the port range, and a count of blocks needs blocks.
+void check_port_blocks(const Reader& r, const YAML::Node& body, const NatSpec& nat) {
+    auto base = nat::config_of_type(nat.type).value_or(nat::NatConfig{});
+    int size = nat.port_block_size.value_or(base.port_block_size);
+    auto range = nat.port_range ? nat::PortRange::parse(*nat.port_range) : base.ports;
+    if (auto n = body["port_blocks_per_host"]; n && size == 0)
+        r.fail(n, "port_blocks_per_host needs port_block_size (NAT '" + nat.name + "' of type " + nat.type +
+                      " has no port blocks)");
+    if (auto n = body["port_block_size"]; n && range && static_cast<std::size_t>(size) > range->size())
+        r.fail(n, "a block of " + std::to_string(size) + " ports does not fit in port_range " +
+                      range->to_string());
+}
+
+// Port parity, port blocks and the limit per host (RFC 4787 §4.2.2, RFC 7422, RFC 6888 REQ-4).
+void read_port_behaviour(const Reader& r, const YAML::Node& body, NatSpec& nat) {
+    if (auto n = body["mapping_timeout_before_inbound"])
+        nat.mapping_timeout_before_inbound = r.duration(n, "mapping_timeout_before_inbound");
+    if (auto n = body["port_parity"]) nat.port_parity = r.boolean(n, "port_parity");
+    if (auto n = body["port_block_size"]) nat.port_block_size = r.integer(n, "port_block_size", 0, 65535);
+    if (auto n = body["port_blocks_per_host"])
+        nat.port_blocks_per_host = r.integer(n, "port_blocks_per_host", 1, 65535);
+    if (auto n = body["mappings_per_host"])
+        nat.mappings_per_host = r.integer(n, "mappings_per_host", 0, 1000000);
+    if (nat.mapping_timeout_before_inbound && nat.mapping_timeout_before_inbound->count() <= 0)
+        r.fail(body["mapping_timeout_before_inbound"], "mapping_timeout_before_inbound must be positive");
+    check_port_blocks(r, body, nat);
+}
+
 // The keys that say how a NAT behaves (a matrix file's NAT entries take them too).
 void read_behaviour(const Reader& r, const YAML::Node& body, NatSpec& nat) {
     if (auto n = body["type"]) {
@@ -262,6 +302,7 @@ void read_behaviour(const Reader& r, const YAML::Node& body, NatSpec& nat) {
     if (auto n = body["hairpin"]) nat.hairpin = r.boolean(n, "hairpin");
     if (auto n = body["pooling"]) nat.pooling = r.word(n, "address pooling", kPoolings);
     if (auto n = body["port_mapping"]) nat.port_mapping = read_port_mapping(r, n);
+    read_port_behaviour(r, body, nat);
 }
 
 NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body) {
@@ -269,10 +310,27 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
     nat.name = r.name(key, "NAT name");
     nat.where = nat.type_where = nat.lan_where = nat.address_where = nat.behind_where = r.at(key);
     if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
-    r.check_map(
-        body, "NAT '" + nat.name + "'",
-        {"type", "mapping", "filtering", "port_allocation", "mapping_timeout", "hairpin", "lan", "address",
-         "addresses", "behind", "port_range", "refresh_on_inbound", "link", "port_mapping", "pooling"});
+    r.check_map(body, "NAT '" + nat.name + "'",
+                {"type",
+                 "mapping",
+                 "filtering",
+                 "port_allocation",
+                 "mapping_timeout",
+                 "hairpin",
+                 "lan",
+                 "address",
+                 "addresses",
+                 "behind",
+                 "port_range",
+                 "refresh_on_inbound",
+                 "link",
+                 "port_mapping",
+                 "mapping_timeout_before_inbound",
+                 "port_parity",
+                 "port_block_size",
+                 "port_blocks_per_host",
+                 "mappings_per_host",
+                 "pooling"});
     read_behaviour(r, body, nat);
     if (auto n = body["lan"]) {
         nat.lan = r.subnet(n, "lan");

@@ -62,7 +62,7 @@ struct PortMappingSpec {
 struct NatSpec {
     std::string name;
     Location where;
-    std::string type = "port-restricted";  // preset, see docs/scenarios.md
+    std::string type = "port-restricted";  // preset or profile, see docs/scenarios.md
     Location type_where;
     std::optional<std::string> mapping;  // overrides the preset
     std::optional<std::string> filtering;
@@ -71,7 +71,12 @@ struct NatSpec {
     std::optional<std::string> port_range;  // "LO-HI", checked
     std::optional<bool> refresh_on_inbound;
     std::optional<std::string> pooling;  // "paired" or "arbitrary" (RFC 4787 section 4.1)
-    bool hairpin = false;
+    std::optional<Millis> mapping_timeout_before_inbound;
+    std::optional<bool> port_parity;
+    std::optional<int> port_block_size;  // 0: no blocks
+    std::optional<int> port_blocks_per_host;
+    std::optional<int> mappings_per_host;  // 0: no limit
+    std::optional<bool> hairpin;           // unset: the type's (off, except profiles that hairpin)
     std::optional<PortMappingSpec> port_mapping;
     std::optional<Cidr> lan;  // default 10.0.<index>.0/24
     Location lan_where;

@@ -156,13 +156,28 @@ void add_port_mapping_argv(const PortMappingSpec& p, std::vector<std::string>& a
     if (p.honour_port) argv.insert(argv.end(), {"--port-mapping-honour-port", *p.honour_port ? "on" : "off"});
 }
 
+// Before-inbound timeout, parity, port blocks and the limit per host.
+void add_port_argv(const NatSpec& nat, std::vector<std::string>& argv) {
+    auto number = [&](const char* flag, const std::optional<int>& v) {
+        if (v) argv.insert(argv.end(), {flag, std::to_string(*v)});
+    };
+    if (nat.mapping_timeout_before_inbound)
+        argv.insert(argv.end(), {"--mapping-timeout-before-inbound",
+                                 std::to_string(nat.mapping_timeout_before_inbound->count() / 1000.0)});
+    if (nat.port_parity) argv.insert(argv.end(), {"--port-parity", *nat.port_parity ? "on" : "off"});
+    number("--port-block-size", nat.port_block_size);
+    number("--port-blocks-per-host", nat.port_blocks_per_host);
+    number("--mappings-per-host", nat.mappings_per_host);
+}
+
 std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std::vector<Address>& outside,
                                   std::optional<Ipv4> gateway) {
     std::vector<std::string> argv = {"nat-emu",          "--name",           nat.name,    "--inside", "in0",
                                      "--inside-address", inside.to_string(), "--outside", "out0"};
     for (auto& address : outside) argv.insert(argv.end(), {"--outside-address", address.to_string()});
     if (gateway) argv.insert(argv.end(), {"--outside-gateway", gateway->to_string()});
-    argv.insert(argv.end(), {"--type", nat.type, "--hairpin", nat.hairpin ? "on" : "off"});
+    argv.insert(argv.end(), {"--type", nat.type});
+    if (nat.hairpin) argv.insert(argv.end(), {"--hairpin", *nat.hairpin ? "on" : "off"});
     auto add = [&](const char* flag, const std::optional<std::string>& v) {
         if (v) argv.insert(argv.end(), {flag, *v});
     };
@@ -175,6 +190,7 @@ std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std:
         argv.insert(argv.end(), {"--refresh-on-inbound", *nat.refresh_on_inbound ? "on" : "off"});
     if (nat.mapping_timeout)
         argv.insert(argv.end(), {"--mapping-timeout", std::to_string(nat.mapping_timeout->count() / 1000.0)});
+    add_port_argv(nat, argv);
     if (nat.port_mapping) add_port_mapping_argv(*nat.port_mapping, argv);
     return argv;
 }

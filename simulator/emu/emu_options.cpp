@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "simulator/io/daemon.h"
+#include "simulator/nat/profile.h"
 #include "src/net/setup_error.h"
 
 namespace natlab::nat {
@@ -13,17 +14,18 @@ namespace {
 
 // The raw strings from CLI11, before our own parsers check them.
 struct RawOptions {
-    std::string inside_address, type = "port-restricted", hairpin = "off", refresh = "off",
-                                icmp_errors = "on";
-    std::string pooling = "paired";
+    std::string inside_address, type = "port-restricted", icmp_errors = "on";
+    std::optional<std::string> hairpin, refresh, pooling, parity;
     std::vector<std::string> outside_addresses;
     std::optional<std::string> gateway, mapping, filtering, allocation, port_range;
     std::string port_mapping = "off", pm_refuse = "off", pm_honour = "on", pm_third_party = "off";
     std::string upnp_igd = "1", upnp_permanent_only = "off";
     std::optional<std::string> pm_lifetime;
     unsigned pm_per_host = 16;
-    double timeout_seconds = 120, icmp_seconds = 60, tcp_established_seconds = 7440,
-           tcp_transitory_seconds = 240;
+    // Unset: the type's value (a profile sets some of them).
+    std::optional<double> timeout_seconds, before_inbound_seconds, icmp_seconds, tcp_established_seconds,
+        tcp_transitory_seconds;
+    std::optional<unsigned> block_size, blocks_per_host, per_host;
 };
 
 // The links, the addresses, and the shell's own flags.
@@ -41,9 +43,19 @@ void add_options(CLI::App& app, EmuOptions& o, RawOptions& r) {
     app.add_option("--ready-fd", o.ready_fd, "write \"ready\\n\" to this fd once the links are open");
 }
 
+// Port parity (RFC 4787 §4.2.2), port blocks (RFC 7422), the limit per host (RFC 6888 REQ-4).
+void add_port_options(CLI::App& app, RawOptions& r) {
+    app.add_option("--port-parity", r.parity, "on|off: keep the inside port's parity (default off)");
+    app.add_option("--port-block-size", r.block_size, "ports in a block reserved per inside host (0: none)");
+    app.add_option("--port-blocks-per-host", r.blocks_per_host,
+                   "blocks one inside host may hold (default 1)");
+    app.add_option("--mappings-per-host", r.per_host, "live mappings one inside host may hold (0: no limit)");
+}
+
 // RFC 4787 behaviours, RFC 5382/5508 timeouts, and the rest of the NAT's knobs.
 void add_nat_options(CLI::App& app, RawOptions& r) {
-    app.add_option("--type", r.type, "full-cone|restricted|port-restricted|symmetric");
+    app.add_option("--type", r.type,
+                   "full-cone|restricted|port-restricted|symmetric, or a profile (nat-lab profiles)");
     app.add_option("--mapping", r.mapping,
                    "endpoint-independent|address-dependent|address-and-port-dependent");
     app.add_option("--filtering", r.filtering,
@@ -53,6 +65,9 @@ void add_nat_options(CLI::App& app, RawOptions& r) {
     app.add_option("--port-range", r.port_range, "external ports LO-HI (default 1024-65535)");
     app.add_option("--mapping-timeout", r.timeout_seconds,
                    "idle seconds before a mapping expires (default 120)");
+    app.add_option(
+        "--mapping-timeout-before-inbound", r.before_inbound_seconds,
+        "idle seconds of a UDP mapping no inbound packet has used yet (default: --mapping-timeout)");
     app.add_option("--icmp-timeout", r.icmp_seconds, "idle seconds of an ICMP query mapping (default 60)");
     app.add_option("--tcp-established-timeout", r.tcp_established_seconds,
                    "idle seconds of an established TCP mapping (default 7440)");
@@ -61,6 +76,7 @@ void add_nat_options(CLI::App& app, RawOptions& r) {
     app.add_option("--hairpin", r.hairpin, "on|off (default off)");
     app.add_option("--refresh-on-inbound", r.refresh, "on|off (default off)");
     app.add_option("--icmp-errors", r.icmp_errors, "on|off: send time exceeded and prohibited (default on)");
+    add_port_options(app, r);
 }
 
 // The port mapping protocols and their policy (simulator/portmap/policy.h).
@@ -78,9 +94,16 @@ void add_port_mapping_options(CLI::App& app, RawOptions& r) {
 }
 
 template <class T>
-T checked(std::optional<T> value, const std::string& flag, const std::string& text, const char* expected) {
+T checked(std::optional<T> value, const std::string& flag, const std::string& text,
+          const std::string& expected) {
     if (!value) throw SetupError{flag + ": expected " + expected + ", got '" + text + "'"};
     return *value;
+}
+
+std::string profile_list() {
+    std::string list;
+    for (auto& name : names_of<NatProfile>()) list += (list.empty() ? "" : ", ") + name;
+    return list;
 }
 
 bool on_off(const std::string& flag, const std::string& text) {
@@ -107,25 +130,71 @@ Millis timeout_from(double seconds, const std::string& flag) {
     return Millis{static_cast<Millis::rep>(std::llround(seconds * 1000))};
 }
 
-void apply_timeouts(const RawOptions& r, NatConfig& c) {
-    c.mapping_timeout = timeout_from(r.timeout_seconds, "--mapping-timeout");
-    c.icmp_timeout = timeout_from(r.icmp_seconds, "--icmp-timeout");
-    c.tcp_established_timeout = timeout_from(r.tcp_established_seconds, "--tcp-established-timeout");
-    c.tcp_transitory_timeout = timeout_from(r.tcp_transitory_seconds, "--tcp-transitory-timeout");
+void set_timeout(const std::optional<double>& seconds, const char* flag, Millis& field) {
+    if (seconds) field = timeout_from(*seconds, flag);
 }
 
-NatConfig nat_config(const RawOptions& r, NatType type) {
-    NatConfig c = NatConfig::preset(type);
-    apply_behaviour_flags(r, c);
+void apply_timeouts(const RawOptions& r, NatConfig& c) {
+    set_timeout(r.timeout_seconds, "--mapping-timeout", c.mapping_timeout);
+    set_timeout(r.before_inbound_seconds, "--mapping-timeout-before-inbound",
+                c.mapping_timeout_before_inbound);
+    set_timeout(r.icmp_seconds, "--icmp-timeout", c.icmp_timeout);
+    set_timeout(r.tcp_established_seconds, "--tcp-established-timeout", c.tcp_established_timeout);
+    set_timeout(r.tcp_transitory_seconds, "--tcp-transitory-timeout", c.tcp_transitory_timeout);
+}
+
+void set_switch(const std::optional<std::string>& text, const std::string& flag, bool& field) {
+    if (text) field = on_off(flag, *text);
+}
+
+std::uint16_t block_count(unsigned value, const char* flag, unsigned least) {
+    if (value < least || value > 65535)
+        throw SetupError{std::string{flag} + ": expected " + std::to_string(least) + " to 65535, got " +
+                         std::to_string(value)};
+    return static_cast<std::uint16_t>(value);
+}
+
+void apply_port_flags(const RawOptions& r, NatConfig& c) {
     if (r.port_range)
         c.ports = checked(PortRange::parse(*r.port_range), "--port-range", *r.port_range,
                           "LO-HI with 1 <= LO <= HI");
+    set_switch(r.parity, "--port-parity", c.port_parity);
+    if (r.block_size) c.port_block_size = block_count(*r.block_size, "--port-block-size", 0);
+    if (r.blocks_per_host)
+        c.port_blocks_per_host = block_count(*r.blocks_per_host, "--port-blocks-per-host", 1);
+    if (r.per_host) c.mappings_per_host = *r.per_host;
+    if (c.port_block_size > c.ports.size())
+        throw SetupError{"--port-block-size: " + std::to_string(c.port_block_size) + " ports do not fit in " +
+                         c.ports.to_string()};
+}
+
+NatConfig nat_config(const RawOptions& r, const NatConfig& base) {
+    NatConfig c = base;
+    apply_behaviour_flags(r, c);
+    apply_port_flags(r, c);
     apply_timeouts(r, c);
-    c.pooling = checked(parse_address_pooling(r.pooling), "--pooling", r.pooling, "paired or arbitrary");
-    c.hairpin = on_off("--hairpin", r.hairpin);
-    c.refresh_on_inbound = on_off("--refresh-on-inbound", r.refresh);
+    if (r.pooling)
+        c.pooling =
+            checked(parse_address_pooling(*r.pooling), "--pooling", *r.pooling, "paired or arbitrary");
+    set_switch(r.hairpin, "--hairpin", c.hairpin);
+    set_switch(r.refresh, "--refresh-on-inbound", c.refresh_on_inbound);
     c.icmp_errors = on_off("--icmp-errors", r.icmp_errors);
     return c;
+}
+
+// --type: a preset, or a profile (then `type` is the preset its mapping and filtering match, if any).
+void apply_type(const RawOptions& r, EmuOptions& o) {
+    if (auto profile = parse_nat_profile(r.type)) {
+        o.profile = profile;
+        o.nat = nat_config(r, profile_config(*profile));
+        return;
+    }
+    auto type = parse_nat_type(r.type);
+    if (!type)
+        throw SetupError{"--type: expected full-cone, restricted, port-restricted or symmetric, got '" +
+                         r.type + "' (or a profile: " + profile_list() + ")"};
+    o.type = *type;
+    o.nat = nat_config(r, NatConfig::preset(o.type));
 }
 
 void enable_protocols(const std::string& list, portmap::Policy& p) {
@@ -221,9 +290,7 @@ void convert(const RawOptions& r, EmuOptions& o) {
         o.outside_more.push_back(further_outside(r.outside_addresses[i], o));
     if (r.gateway)
         o.gateway = checked(Ipv4::parse(*r.gateway), "--outside-gateway", *r.gateway, "an IPv4 address");
-    o.type = checked(parse_nat_type(r.type), "--type", r.type,
-                     "full-cone, restricted, port-restricted or symmetric");
-    o.nat = nat_config(r, o.type);
+    apply_type(r, o);
     o.port_mapping = port_mapping_policy(r);
     if (r.upnp_igd != "1" && r.upnp_igd != "2")
         throw SetupError{"--upnp-igd: expected 1 or 2, got '" + r.upnp_igd + "'"};

@@ -2,19 +2,21 @@
 //
 //   nat-emu --name NAME --inside IFNAME --inside-address 10.0.1.1/24
 //           --outside IFNAME --outside-address 198.18.1.1/15 [--outside-address 198.18.1.2 ...]
-//           [--outside-gateway IP] [--type full-cone|restricted|port-restricted|symmetric]
+//           [--outside-gateway IP] [--type full-cone|restricted|port-restricted|symmetric|PROFILE]
 //           [--mapping B] [--filtering B] [--port-allocation preserve|sequential|random]
 //           [--pooling paired|arbitrary] [--port-range LO-HI] [--mapping-timeout SECONDS]
 //           [--icmp-timeout SECONDS] [--tcp-established-timeout SECONDS]
 //           [--tcp-transitory-timeout SECONDS] [--hairpin on|off] [--refresh-on-inbound on|off]
 //           [--icmp-errors on|off] [--events FILE] [--ready-fd N]
+//           [--mapping-timeout-before-inbound SECONDS] [--port-parity on|off]
+//           [--port-block-size N] [--port-blocks-per-host K] [--mappings-per-host N]
 //           [--port-mapping nat-pmp,pcp,upnp|off] [--port-mapping-refuse on|off]
 //           [--port-mapping-lifetime MIN-MAX] [--port-mapping-per-host N]
 //           [--port-mapping-honour-port on|off] [--port-mapping-third-party on|off]
 //           [--upnp-igd 1|2] [--upnp-permanent-only on|off]
 //
-// --type picks a preset (default port-restricted); --mapping, --filtering and
-// --port-allocation, when given, override the preset's choice. --outside-address
+// --type picks a preset (default port-restricted) or a profile of a real NAT
+// (profile.h); every other NAT flag, when given, overrides the type's value. --outside-address
 // may repeat: every address is external, all in the subnet of the first (later
 // ones may leave the prefix out). Values are checked here, before any socket
 // is opened, and a bad one is a SetupError naming the flag. --port-mapping
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
+#include "simulator/nat/profile.h"
 #include "simulator/portmap/policy.h"
 #include "simulator/router/route.h"
 #include "src/net/endpoint.h"
@@ -51,7 +54,8 @@ struct EmuOptions {
     InterfaceAddress outside;        // the first external address; its subnet is on-link
     std::vector<Ipv4> outside_more;  // further external addresses, in the same subnet
     std::optional<Ipv4> gateway;
-    NatType type = NatType::PortRestricted;
+    NatType type = NatType::PortRestricted;  // the preset, when --type names one
+    std::optional<NatProfile> profile;       // the profile, when --type names one
     NatConfig nat;
     portmap::Policy port_mapping;
     int upnp_version = 1;              // --upnp-igd: the IGD version served (1 or 2)

@@ -9,9 +9,9 @@ namespace {
 // UDP and TCP ports come from the configured range; ICMP identifiers from all
 // 65536 values (there are no well-known identifiers to stay clear of).
 std::array<PortAllocator, kProtocolCount> allocators(PortAllocation policy, PortRange range,
-                                                     std::uint64_t seed) {
-    return {PortAllocator{policy, range, seed}, PortAllocator{policy, range, seed + 1},
-            PortAllocator{policy, PortRange{0, 65535}, seed + 2}};
+                                                     std::uint64_t seed, bool parity = false) {
+    return {PortAllocator{policy, range, seed, parity}, PortAllocator{policy, range, seed + 1, parity},
+            PortAllocator{policy, PortRange{0, 65535}, seed + 2, parity}};
 }
 
 }  // namespace
@@ -22,7 +22,20 @@ AddressPool::AddressPool(std::vector<Ipv4> addresses, AddressPooling pooling, Po
     assert(!addresses_.empty() && "a NAT needs an external address");
     externals_.reserve(addresses_.size());
     for (std::size_t i = 0; i < addresses_.size(); ++i)
-        externals_.push_back({allocators(policy, range, seed + 3 * i), 0});
+        externals_.push_back({allocators(policy, range, seed + 3 * i), 0, {}});
+}
+
+AddressPool::AddressPool(std::vector<Ipv4> addresses, const NatConfig& c, std::uint64_t seed)
+    : addresses_(std::move(addresses)), pooling_(c.pooling), range_(c.ports) {
+    assert(!addresses_.empty() && "a NAT needs an external address");
+    externals_.reserve(addresses_.size());
+    for (std::size_t i = 0; i < addresses_.size(); ++i) {
+        externals_.push_back({allocators(c.port_allocation, c.ports, seed + 3 * i, c.port_parity), 0, {}});
+        if (c.port_block_size == 0) continue;
+        for (auto p : {Protocol::Udp, Protocol::Tcp})
+            externals_.back().blocks[static_cast<std::size_t>(p)].emplace(c.ports, c.port_block_size,
+                                                                          c.port_blocks_per_host);
+    }
 }
 
 std::optional<Endpoint> AddressPool::allocate(Protocol protocol, Endpoint inside, DropReason& why) {
@@ -33,12 +46,13 @@ std::optional<Endpoint> AddressPool::allocate(Protocol protocol, Endpoint inside
 std::optional<Endpoint> AddressPool::allocate_paired(Protocol protocol, Endpoint inside, DropReason& why) {
     auto [it, added] = pairs_.try_emplace(inside.addr.value, Pairing{least_paired(), 0});
     Pairing& pair = it->second;
-    auto port = ports(pair.index, protocol).allocate(inside.port);
+    auto port = take_port(pair.index, protocol, inside, why);
     if (!port) {
-        why = exhausted(protocol, addresses_.size() == 1
-                                      ? std::string{}
-                                      : "on " + addresses_[pair.index].to_string() + " (paired with " +
-                                            inside.addr.to_string() + ")");
+        if (why.code != DropCode::PortsExhausted)
+            why = exhausted(protocol, addresses_.size() == 1
+                                          ? std::string{}
+                                          : "on " + addresses_[pair.index].to_string() + " (paired with " +
+                                                inside.addr.to_string() + ")");
         if (added) pairs_.erase(it);
         return std::nullopt;
     }
@@ -51,10 +65,10 @@ std::optional<Endpoint> AddressPool::allocate_arbitrary(Protocol protocol, Endpo
     for (std::size_t tried = 0; tried < addresses_.size(); ++tried) {
         std::size_t index = next_;
         next_ = (next_ + 1) % addresses_.size();
-        if (auto port = ports(index, protocol).allocate(inside.port))
-            return Endpoint{addresses_[index], *port};
+        if (auto port = take_port(index, protocol, inside, why)) return Endpoint{addresses_[index], *port};
     }
-    why = exhausted(protocol, addresses_.size() == 1 ? "" : "on any external address");
+    if (why.code != DropCode::PortsExhausted || addresses_.size() > 1)
+        why = exhausted(protocol, addresses_.size() == 1 ? "" : "on any external address");
     return std::nullopt;
 }
 
@@ -77,7 +91,11 @@ std::optional<Endpoint> AddressPool::claim(Protocol protocol, Endpoint inside, s
 void AddressPool::release(Protocol protocol, Endpoint external, Ipv4 inside) {
     auto index = index_of(external.addr);
     assert(index && "releasing an endpoint of an address the pool does not own");
-    ports(*index, protocol).release(external.port);
+    auto& blocks = externals_[*index].blocks[static_cast<std::size_t>(protocol)];
+    if (blocks)
+        blocks->release(external.port, ports(*index, protocol));
+    else
+        ports(*index, protocol).release(external.port);
     if (pooling_ != AddressPooling::Paired) return;
     auto it = pairs_.find(inside.value);
     assert(it != pairs_.end() && it->second.index == *index && "releasing a mapping of an unpaired host");
@@ -110,6 +128,37 @@ std::optional<std::size_t> AddressPool::index_of(Ipv4 address) const {
 
 PortAllocator& AddressPool::ports(std::size_t index, Protocol protocol) {
     return externals_[index].ports[static_cast<std::size_t>(protocol)];
+}
+
+// A free port of the address for `inside`: from its blocks when the NAT has them.
+std::optional<std::uint16_t> AddressPool::take_port(std::size_t index, Protocol protocol, Endpoint inside,
+                                                    DropReason& why) {
+    auto& blocks = externals_[index].blocks[static_cast<std::size_t>(protocol)];
+    if (blocks) return blocks->allocate(inside.addr, inside.port, ports(index, protocol), why);
+    return ports(index, protocol).allocate(inside.port);
+}
+
+std::uint64_t AddressPool::blocks_reserved() const {
+    std::uint64_t n = 0;
+    for (auto& e : externals_)
+        for (auto& b : e.blocks)
+            if (b) n += b->reserved();
+    return n;
+}
+
+std::uint64_t AddressPool::blocks_released() const {
+    std::uint64_t n = 0;
+    for (auto& e : externals_)
+        for (auto& b : e.blocks)
+            if (b) n += b->released();
+    return n;
+}
+
+std::size_t AddressPool::blocks_of(Protocol protocol, Ipv4 inside) const {
+    std::size_t n = 0;
+    for (auto& e : externals_)
+        if (auto& b = e.blocks[static_cast<std::size_t>(protocol)]) n += b->blocks_of(inside);
+    return n;
 }
 
 DropReason AddressPool::exhausted(Protocol protocol, const std::string& where) const {

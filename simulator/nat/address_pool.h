@@ -22,6 +22,12 @@
 //    has a free port.
 // With a single address both are the same.
 //
+// Port blocks (port_blocks.h), when the NAT has them, sit beside the UDP and
+// TCP allocators of each address: a host's ports come from its blocks on the
+// address it gets (paired: its one address; arbitrary: any address where its
+// blocks, or a new one, have room). ICMP identifiers are never blocked.
+// Parity (§4.2.2) is the allocators' own (port_allocator.h).
+//
 // The pool is pure bookkeeping: nat.cpp asks for an endpoint when it creates
 // a mapping and gives it back when the mapping dies.
 #pragma once
@@ -34,6 +40,7 @@
 
 #include "simulator/nat/behaviour.h"
 #include "simulator/nat/port_allocator.h"
+#include "simulator/nat/port_blocks.h"
 #include "simulator/wire/drop_reason.h"
 #include "simulator/wire/packet.h"
 #include "src/net/endpoint.h"
@@ -45,6 +52,8 @@ public:
     // Precondition: `addresses` is not empty and has no duplicates.
     AddressPool(std::vector<Ipv4> addresses, AddressPooling pooling, PortAllocation policy, PortRange range,
                 std::uint64_t seed);
+    // The same, with the configuration's port parity and port blocks.
+    AddressPool(std::vector<Ipv4> addresses, const NatConfig& config, std::uint64_t seed);
 
     // An external endpoint for a new `protocol` mapping of `inside`; nullopt
     // and `why` when there is no free port where the pooling allows one.
@@ -60,11 +69,17 @@ public:
     const std::vector<Ipv4>& addresses() const { return addresses_; }
     // The address `inside` is paired with, if it is (paired pooling only).
     std::optional<Ipv4> paired_with(Ipv4 inside) const;
+    // Port blocks reserved and released so far, over every address and protocol.
+    std::uint64_t blocks_reserved() const;
+    std::uint64_t blocks_released() const;
+    // How many blocks `inside` holds for `protocol`, over every address.
+    std::size_t blocks_of(Protocol protocol, Ipv4 inside) const;
 
 private:
     struct External {
         std::array<PortAllocator, kProtocolCount> ports;
         std::size_t hosts = 0;  // inside hosts paired with this address
+        std::array<std::optional<PortBlocks>, kProtocolCount> blocks;  // UDP and TCP, when configured
     };
     struct Pairing {
         std::size_t index = 0;
@@ -76,6 +91,8 @@ private:
     std::size_t least_paired() const;
     std::optional<std::size_t> index_of(Ipv4 address) const;
     PortAllocator& ports(std::size_t index, Protocol protocol);
+    std::optional<std::uint16_t> take_port(std::size_t index, Protocol protocol, Endpoint inside,
+                                           DropReason& why);
     DropReason exhausted(Protocol protocol, const std::string& where) const;
 
     std::vector<Ipv4> addresses_;

@@ -18,7 +18,13 @@
 //  - Refresh and timeout (RFC 4787 §4.3): a mapping that carries no traffic
 //    for the timeout disappears; outbound packets always refresh it, inbound
 //    ones only if refresh-on-inbound is set. The RFC asks for at least two
-//    minutes, which is the default here.
+//    minutes, which is the default here. A NAT may keep a mapping that has
+//    never carried an inbound packet for a shorter time than one that has
+//    (Linux conntrack: 30 s unreplied, 120 s once answered): §4.3 asks only
+//    that the two minutes hold for a mapping in use, and REQ-5 lets a NAT
+//    use shorter timers for ports it knows; `mapping_timeout_before_inbound`
+//    is that first timer, `mapping_timeout` the one after the first inbound
+//    packet the filter admitted. UDP only.
 //  - Hairpinning (RFC 4787 §6): an inside host sending to the NAT's own
 //    external endpoint is looped back inside, with the sender's external
 //    endpoint as source. Off by default.
@@ -27,6 +33,17 @@
 //    all its mappings, of every protocol (RFC 7857 §4); "arbitrary" lets
 //    each new mapping take any address. Paired by default, as the RFC
 //    recommends.
+//  - Port parity (RFC 4787 §4.2.2, REQ-4 recommends it): an even inside
+//    port gets an even external port, an odd one an odd one.
+//  - Port blocks (RFC 6888 REQ-4, RFC 7422, RFC 7753): the first mapping
+//    of an inside host reserves a block of `port_block_size` contiguous
+//    external ports on its external address; its later mappings take ports
+//    of its blocks, and it may hold at most `port_blocks_per_host` blocks
+//    (port_blocks.h). Off (size 0) by default.
+//  - A limit of mappings per inside host (RFC 6888 REQ-4: a CGN must be able
+//    to limit how many ports a subscriber holds): a new mapping beyond
+//    `mappings_per_host` live ones is refused ("mapping limit"). Off (0) by
+//    default.
 //
 // The same mapping and filtering behaviours apply to TCP (RFC 5382) and to
 // ICMP queries (RFC 5508), each with its own timeouts: an ICMP query mapping
@@ -110,6 +127,12 @@ struct NatConfig {
     bool hairpin = false;
     bool refresh_on_inbound = false;  // UDP and ICMP; TCP is refreshed both ways
     bool icmp_errors = true;          // originate time exceeded and "prohibited" errors
+    Millis mapping_timeout_before_inbound{
+        0};                             // UDP until the first admitted inbound packet; 0: mapping_timeout
+    bool port_parity = false;           // §4.2.2: external port has the inside port's parity
+    std::uint16_t port_block_size = 0;  // RFC 7422 port blocks; 0: none
+    std::uint16_t port_blocks_per_host = 1;  // blocks one inside host may hold
+    std::uint32_t mappings_per_host = 0;     // live mappings one inside host may hold; 0: no limit
 
     // The classic type's mapping, filtering and port allocation; the other
     // fields keep their defaults. The default NatConfig is port-restricted.

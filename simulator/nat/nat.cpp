@@ -36,7 +36,7 @@ Nat::Nat(NatConfig config, NatAddresses addresses, std::uint64_t seed, EventSink
     : config_(config),
       addresses_(std::move(addresses)),
       table_(config.mapping, Timeouts::of(config)),
-      pool_(addresses_.external, config.pooling, config.port_allocation, config.ports, seed),
+      pool_(addresses_.external, config, seed),
       sink_(std::move(sink)) {}
 
 std::optional<Ipv4Packet> Nat::handle(Ipv4Packet packet, Direction from, TimePoint now) {
@@ -71,6 +71,7 @@ std::size_t Nat::flush(TimePoint now) {
     FlushEvent event{now};
     for (const auto& mapping : table_.clear()) {
         pool_.release(mapping.protocol, mapping.outside, mapping.inside.addr);
+        count_host_mapping(mapping.inside.addr, -1);
         if (mapping.granted()) forget_grant(mapping);
         switch (mapping.protocol) {
             case Protocol::Udp:
@@ -144,7 +145,7 @@ std::optional<Ipv4Packet> Nat::hairpin(Ipv4Packet packet, TimePoint now) {
 // An outbound packet that goes no further. RFC 5508 REQ-8: when the reason is
 // a lack of ports, the sender hears it as "administratively prohibited".
 std::nullopt_t Nat::refuse(const Ipv4Packet& packet, Flow original, DropReason why, TimePoint now) {
-    if (why.code == DropCode::PortsExhausted)
+    if (why.code == DropCode::PortsExhausted || why.code == DropCode::MappingLimit)
         send_error(packet, kIcmpDestinationUnreachable, kIcmpAdministrativelyProhibited,
                    router_address(packet, Direction::Outbound));
     return drop(Direction::Outbound, original, std::move(why), now);
@@ -223,8 +224,10 @@ Mapping* Nat::create_mapping(Flow flow, std::uint8_t tcp_flags, TimePoint now, D
         why = tcp_not_syn(flow);
         return nullptr;
     }
+    if (over_limit(flow.source.addr, why)) return nullptr;
     auto external = pool_.allocate(flow.protocol, flow.source, why);
     if (!external) return nullptr;
+    count_host_mapping(flow.source.addr, +1);
     Mapping& mapping = table_.insert({flow.source, *external, flow.destination, now, {}, flow.protocol});
     mapping.sent_to.record(flow.destination, now, table_.timeout(mapping));
     ++counters_.mappings_created;
@@ -288,6 +291,7 @@ void Nat::note_inbound(Mapping& mapping, Endpoint remote, std::uint8_t tcp_flags
         if (step.refresh) refresh_inbound(mapping, remote, now);
         return;
     }
+    mapping.answered = true;  // from now on the mapping timeout, not the before-inbound one
     if (config_.refresh_on_inbound) refresh_inbound(mapping, remote, now);
 }
 
@@ -306,12 +310,40 @@ Mapping* Nat::live_or_retire(Mapping* mapping, TimePoint now) {
 
 void Nat::retire(const Mapping& mapping, TimePoint now) {
     pool_.release(mapping.protocol, mapping.outside, mapping.inside.addr);
+    count_host_mapping(mapping.inside.addr, -1);
     ++counters_.mappings_expired;
     report(MappingChange::Expired, mapping, mapping.first_remote, now);
     if (!mapping.granted()) return;
     forget_grant(mapping);
     ++counters_.grants_expired;
     report_grant(PortMapChange::Expired, mapping, now);
+}
+
+// RFC 6888 REQ-4: a subscriber holds at most so many mappings.
+bool Nat::over_limit(Ipv4 inside, DropReason& why) const {
+    if (config_.mappings_per_host == 0) return false;
+    auto it = mappings_by_host_.find(inside.value);
+    if (it == mappings_by_host_.end() || it->second < config_.mappings_per_host) return false;
+    why = {DropCode::MappingLimit, "mapping limit: " + inside.to_string() + " already holds " +
+                                       std::to_string(it->second) + " mappings, the most it may"};
+    return true;
+}
+
+// Mappings made by traffic, per inside host; kept only when there is a limit
+// (a grant that dies without having been counted leaves a count at 0).
+void Nat::count_host_mapping(Ipv4 inside, int delta) {
+    if (config_.mappings_per_host == 0) return;
+    auto it = mappings_by_host_.try_emplace(inside.value, 0).first;
+    if (delta < 0 && it->second > 0) --it->second;
+    if (delta > 0) ++it->second;
+    if (it->second == 0) mappings_by_host_.erase(it);
+}
+
+NatCounters Nat::counters() const {
+    NatCounters c = counters_;
+    c.port_blocks_reserved = pool_.blocks_reserved();
+    c.port_blocks_released = pool_.blocks_released();
+    return c;
 }
 
 std::nullopt_t Nat::drop(Direction from, Flow flow, DropReason why, TimePoint now) {

@@ -42,9 +42,12 @@
 //   2. Find the mapping for (protocol, source, destination) under the mapping
 //      behaviour (§4.1). None live: a TCP segment without SYN is dropped
 //      ("tcp not syn"); otherwise an external endpoint comes from the address
-//      pool (paired pooling, §4.1, and port assignment, §4.2) and a mapping is
-//      made. No free port: drop "ports exhausted", and tell the sender with an
-//      ICMP "administratively prohibited" (RFC 5508 REQ-8).
+//      pool (paired pooling, §4.1, and port assignment, §4.2, in the host's
+//      port blocks when the NAT has them) and a mapping is made. No free
+//      port: drop "ports exhausted", and tell the sender with an ICMP
+//      "administratively prohibited" (RFC 5508 REQ-8). An inside host that
+//      already holds `mappings_per_host` mappings made by traffic gets no
+//      new one: drop "mapping limit", told the same way (RFC 6888 REQ-4).
 //   3. Record the destination in the mapping's filter state (§5) and refresh
 //      the mapping (§4.3; for TCP as its state machine says, tcp_state.h).
 //   4. Rewrite the source to the mapping's external endpoint.
@@ -55,7 +58,9 @@
 //   2. (protocol, destination) names the mapping; none live: "no mapping".
 //   3. The filter (§5) must admit the source, else "filtered (...)".
 //   4. Refresh: UDP and ICMP with refresh-on-inbound (§4.3); TCP always,
-//      as its state machine says.
+//      as its state machine says. A UDP mapping's first admitted inbound
+//      packet also moves it from its before-inbound timeout to its
+//      mapping timeout (nat_table.h).
 //   5. Rewrite the destination to the mapping's inside endpoint.
 //   An ICMP error from outside instead looks up the mapping that sent the
 //   quoted packet, which must have sent to the quote's destination; the
@@ -119,8 +124,10 @@ struct NatCounters {
     std::uint64_t service_requests = 0;        // datagrams handed to a local service (port mapping)
     std::uint64_t grants = 0;                  // mappings granted by a port mapping protocol
     std::uint64_t grants_renewed = 0;
-    std::uint64_t grants_deleted = 0;  // lifetime 0, on request
-    std::uint64_t grants_expired = 0;  // lifetime ran out (also counted in mappings_expired)
+    std::uint64_t grants_deleted = 0;        // lifetime 0, on request
+    std::uint64_t grants_expired = 0;        // lifetime ran out (also counted in mappings_expired)
+    std::uint64_t port_blocks_reserved = 0;  // RFC 7422 blocks given to inside hosts
+    std::uint64_t port_blocks_released = 0;  // blocks whose last mapping died
     DropCounters dropped;
 };
 
@@ -157,7 +164,7 @@ public:
     std::vector<std::vector<std::byte>> take_generated() { return std::move(generated_); }
 
     const DropReason& last_drop() const { return last_drop_; }
-    const NatCounters& counters() const { return counters_; }
+    NatCounters counters() const;
     std::size_t mappings_live() const { return table_.size(); }
     const Mapping* mapping_at(Endpoint external, Protocol protocol = Protocol::Udp) const {
         return table_.find_inbound(protocol, external);
@@ -214,6 +221,8 @@ private:
     void refresh_inbound(Mapping& mapping, Endpoint remote, TimePoint now);
     Mapping* live_or_retire(Mapping* mapping, TimePoint now);
     void retire(const Mapping& mapping, TimePoint now);
+    bool over_limit(Ipv4 inside, DropReason& why) const;
+    void count_host_mapping(Ipv4 inside, int delta);
 
     // grants (nat_grant.cpp)
     Mapping* grant_of(Protocol protocol, Endpoint inside, TimePoint now);
@@ -241,6 +250,7 @@ private:
     std::vector<std::pair<std::uint16_t, LocalService*>> services_;
     std::size_t grants_live_ = 0;  // so that a NAT without grants never looks for one
     std::unordered_map<std::uint32_t, std::size_t> grants_by_host_;
+    std::unordered_map<std::uint32_t, std::uint32_t> mappings_by_host_;  // with mappings_per_host only
 };
 
 }  // namespace natlab::nat

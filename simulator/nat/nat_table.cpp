@@ -17,7 +17,9 @@ std::uint64_t external_hash(Protocol protocol, Endpoint external) {
 }  // namespace
 
 Timeouts Timeouts::of(const NatConfig& c) {
-    return {c.mapping_timeout, c.icmp_timeout, c.tcp_established_timeout, c.tcp_transitory_timeout};
+    Millis before =
+        c.mapping_timeout_before_inbound.count() > 0 ? c.mapping_timeout_before_inbound : c.mapping_timeout;
+    return {c.mapping_timeout, before, c.icmp_timeout, c.tcp_established_timeout, c.tcp_transitory_timeout};
 }
 
 // The part of the remote that the mapping behaviour keys on; the rest zero.
@@ -131,7 +133,7 @@ Millis NatTable::timeout(const Mapping& m) const {
     if (m.granted()) return std::chrono::seconds{m.lifetime_s};
     switch (m.protocol) {
         case Protocol::Udp:
-            return timeouts_.udp;
+            return m.answered ? timeouts_.udp : timeouts_.udp_before_inbound;
         case Protocol::Icmp:
             return timeouts_.icmp;
         case Protocol::Tcp:

@@ -12,8 +12,11 @@
 //  - expired once it has been idle for its timeout: from then on it is
 //    treated as absent, and the next sweep or lookup removes it and frees its
 //    external port.
-// The timeout depends on the mapping: UDP's mapping timeout, the ICMP query
-// timeout, or for TCP the established or transitory timeout of its state.
+// The timeout depends on the mapping: for UDP the before-inbound timeout
+// until an inbound packet has been admitted through it and the mapping
+// timeout after (equal unless configured apart; Linux conntrack's
+// "unreplied" and "replied" UDP timers), the ICMP query timeout, or for TCP
+// the established or transitory timeout of its state.
 // A mapping granted by a port mapping protocol (port_mapping.h) instead
 // lives for its granted lifetime from its grant or last renewal; traffic does
 // not move that (RFC 6887 §15: the client renews, not the traffic).
@@ -63,7 +66,8 @@ struct alignas(64) Mapping {
     SentTo sent_to;  // filtering state (§5)
     Protocol protocol = Protocol::Udp;
     TcpState tcp = TcpState::SynSent;  // TCP mappings only
-    bool in_use = false;               // table bookkeeping: the slot holds a mapping
+    bool in_use : 1 = false;           // table bookkeeping: the slot holds a mapping
+    bool answered : 1 = false;         // UDP: an inbound packet was admitted (RFC 4787 §4.3)
     std::uint8_t grant = 0;            // 0: made by traffic; else 1 + the Requester that asked for it
     std::uint32_t lifetime_s = 0;      // granted: seconds from last_used (the grant or its renewal)
 
@@ -74,6 +78,7 @@ static_assert(sizeof(Mapping) == 64, "a mapping record is one cache line");
 
 struct Timeouts {
     Millis udp = std::chrono::seconds{120};
+    Millis udp_before_inbound = std::chrono::seconds{120};
     Millis icmp = std::chrono::seconds{60};
     Millis tcp_established = std::chrono::minutes{124};
     Millis tcp_transitory = std::chrono::minutes{4};

@@ -22,6 +22,8 @@ std::vector<NamedCounter> named_counters(const CountersSnapshot& c) {
         {"grants_renewed", c.nat.grants_renewed},
         {"grants_deleted", c.nat.grants_deleted},
         {"grants_expired", c.nat.grants_expired},
+        {"port_blocks_reserved", c.nat.port_blocks_reserved},
+        {"port_blocks_released", c.nat.port_blocks_released},
         {"frames_in.inside", c.inside.frames_in},
         {"frames_in.outside", c.outside.frames_in},
         {"frames_out.inside", c.inside.frames_out},

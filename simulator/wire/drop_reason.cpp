@@ -28,6 +28,7 @@ constexpr std::array kDropCodeNames{
     EnumName<DropCode>{DropCode::SendFailed, "send-failed"},
     EnumName<DropCode>{DropCode::InternalError, "internal-error"},
     EnumName<DropCode>{DropCode::PortMappingOutside, "port-mapping-outside"},
+    EnumName<DropCode>{DropCode::MappingLimit, "mapping-limit"},
 };
 static_assert(names_in_order(kDropCodeNames, kLastDropCode));
 

@@ -37,8 +37,9 @@ enum class DropCode : std::uint8_t {
     SendFailed,            // the link refused the frame on output
     InternalError,         // an exception in the frame loop: counted, never fatal
     PortMappingOutside,    // a port mapping request (PCP, NAT-PMP) from outside: served to the LAN only
+    MappingLimit,          // the inside host already holds as many mappings as it may (RFC 6888 REQ-4)
 };
-inline constexpr DropCode kLastDropCode = DropCode::PortMappingOutside;
+inline constexpr DropCode kLastDropCode = DropCode::MappingLimit;
 inline constexpr std::size_t kDropCodeCount = static_cast<std::size_t>(kLastDropCode) + 1;
 
 // "malformed", "fragment", "unsupported-protocol", ... (checked table in drop_reason.cpp).

@@ -312,7 +312,23 @@ const BadCase kBad[] = {
      "to must differ from from"},
     {"address listed twice",
      with("type: full-cone", "type: full-cone\n    addresses: [100.64.0.9, 100.64.0.9]", kNested), 7, 16,
-     "address 100.64.0.9 for NAT 'home' is already taken"},
+     "address 100.64.0.9 for NAT 'home' is already taken"},  // Profiles and the port keys (RFC 7422 blocks,
+                                                             // parity, limits).
+    {"unknown profile", with("type: full-cone", "type: tplink", kNested), 6, 11, "unknown NAT type 'tplink'"},
+    {"port block bigger than the range",
+     with("type: full-cone", "type: full-cone\n    port_range: 9000-9099\n    port_block_size: 200", kNested),
+     8, 22, "a block of 200 ports does not fit in port_range 9000-9099"},
+    {"blocks per host without blocks",
+     with("type: full-cone", "type: full-cone\n    port_blocks_per_host: 2", kNested), 7, 27,
+     "port_blocks_per_host needs port_block_size"},
+    {"port parity not a bool", with("type: full-cone", "type: full-cone\n    port_parity: odd", kNested), 7,
+     18, "port_parity"},
+    {"mappings per host negative",
+     with("type: full-cone", "type: full-cone\n    mappings_per_host: -1", kNested), 7, 24,
+     "mappings_per_host"},
+    {"before-inbound timeout not a duration",
+     with("type: full-cone", "type: full-cone\n    mapping_timeout_before_inbound: later", kNested), 7, 37,
+     "mapping_timeout_before_inbound"},
 };
 
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
