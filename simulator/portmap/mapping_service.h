@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "simulator/nat/port_mapping.h"
 #include "simulator/portmap/policy.h"
@@ -64,10 +65,11 @@ std::string_view to_string(Refusal r);  // "not-authorized", "no-resources", ...
 struct GrantRequest {
     Requester by = Requester::Pcp;
     Protocol protocol = Protocol::Udp;
-    Endpoint inside{};                 // the host's endpoint to map
-    std::uint16_t suggested_port = 0;  // 0: any
-    Seconds lifetime{7200};            // > 0; clamped by the policy
-    bool exact = false;                // only the suggested port will do (PREFER_FAILURE, UPnP)
+    Endpoint inside{};                        // the host's endpoint to map
+    std::uint16_t suggested_port = 0;         // 0: any
+    Seconds lifetime{7200};                   // > 0; clamped by the policy
+    bool exact = false;                       // only the suggested port will do (PREFER_FAILURE, UPnP)
+    std::vector<nat::GrantFilter> filters{};  // who may send in (PCP FILTER); empty: anyone
 };
 
 struct Granted {

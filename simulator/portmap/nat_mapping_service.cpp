@@ -36,7 +36,8 @@ GrantResult NatMappingService::grant(const GrantRequest& r, TimePoint now) {
     const auto lifetime = policy_.clamp(r.lifetime);
     nat::GrantAsk ask{r.by,     r.protocol,
                       r.inside, honour ? r.suggested_port : std::uint16_t{0},
-                      r.exact,  static_cast<std::uint32_t>(lifetime.count())};
+                      r.exact,  static_cast<std::uint32_t>(lifetime.count()),
+                      r.filters};
     nat::DropReason why;
     auto answer = nat_.grant(ask, now, why);
     if (!answer) return Refused{Refusal::CannotProvideExternal, why.text};

@@ -340,7 +340,7 @@ TEST(PcpServer, AnswersTable) {
         {"THIRD_PARTY allowed", third_party_ok, third, pcp::Result::Success},
         {"client address is not the source", pcp_on(), mismatch, pcp::Result::AddressMismatch},
         {"protocol 0", pcp_on(), all_protocols, pcp::Result::UnsuppProtocol},
-        {"FILTER", pcp_on(), filtered, pcp::Result::UnsuppOption},
+        {"FILTER", pcp_on(), filtered, pcp::Result::Success},
         {"PREFER_FAILURE for an address not ours", pcp_on(), elsewhere, pcp::Result::CannotProvideExternal},
     };
     for (const auto& c : cases) {
@@ -381,6 +381,120 @@ TEST(PcpServer, MalformedAndUnknown) {
     ASSERT_TRUE(pcp::decode_response(r.ask(version_3), answer));
     EXPECT_EQ(answer.result, pcp::Result::UnsuppVersion);
     EXPECT_EQ(answer.version, pcp::kVersion);
+}
+
+// A MAP with two FILTER options (RFC 6887 §13.3), byte by byte.
+TEST(PcpCodec, MapWithFiltersBytes) {
+    pcp::Message m = map_request(4000, 600, 1);
+    m.options.filters = {{120, 3478, ip("198.18.0.2")}, {128, 0, ip("198.18.2.7")}};
+    auto want = pcp::encode(map_request(4000, 600, 1));
+    const auto filters = bytes({
+        3,    0,    0, 20,                                // option FILTER, length 20
+        0,    120,                                        // reserved, prefix length 120 (/24)
+        0x0d, 0x96,                                       // remote peer port 3478
+        0,    0,    0, 0,  0, 0, 0, 0, 0, 0, 0xff, 0xff,  // remote peer address, IPv4-mapped ...
+        198,  18,   0, 2,                                 // ... 198.18.0.2
+        3,    0,    0, 20,                                // option FILTER, length 20
+        0,    128,                                        // reserved, prefix length 128 (/32)
+        0,    0,                                          // remote peer port 0: any
+        0,    0,    0, 0,  0, 0, 0, 0, 0, 0, 0xff, 0xff,  // remote peer address ...
+        198,  18,   2, 7,                                 // ... 198.18.2.7
+    });
+    want.insert(want.end(), filters.begin(), filters.end());
+    EXPECT_EQ(pcp::encode(m), want);
+    pcp::Message back;
+    ASSERT_EQ(pcp::decode_request(want, back), pcp::Result::Success);
+    EXPECT_EQ(back.options.filters, m.options.filters);
+}
+
+// Options the codec refuses: {what, option bytes after the MAP data, opcode, want}.
+TEST(PcpCodec, BadOptionsTable) {
+    auto filter = [](int prefix, int a0) {
+        return bytes({3, 0, 0, 20, 0, prefix, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a0, 18, 0, 2});
+    };
+    struct Case {
+        const char* name;
+        std::vector<std::byte> option;
+        std::uint8_t opcode;
+        std::optional<pcp::Result> want;
+    } cases[] = {
+        {"FILTER /32", filter(128, 198), pcp::kOpMap, pcp::Result::Success},
+        {"FILTER /0: clears", filter(0, 198), pcp::kOpMap, pcp::Result::Success},
+        {"FILTER prefix 97 (a /1)", filter(97, 198), pcp::kOpMap, pcp::Result::Success},
+        {"FILTER prefix 95", filter(95, 198), pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER prefix 1", filter(1, 198), pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER prefix 129", filter(129, 198), pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER length 16", bytes({3, 0, 0, 16, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}),
+         pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER in PEER", filter(128, 198), pcp::kOpPeer, pcp::Result::MalformedOption},
+        {"unknown mandatory option 99", bytes({99, 0, 0, 0}), pcp::kOpMap, pcp::Result::UnsuppOption},
+        {"unknown optional option 200: skipped", bytes({200, 0, 0, 4, 1, 2, 3, 4}), pcp::kOpMap,
+         pcp::Result::Success},
+        {"option header cut short", bytes({3, 0, 0, 20}), pcp::kOpMap, pcp::Result::MalformedOption},
+    };
+    for (auto& c : cases) {
+        pcp::Message m = map_request();
+        m.opcode = c.opcode;
+        auto request = pcp::encode(m);
+        request.insert(request.end(), c.option.begin(), c.option.end());
+        pcp::Message back;
+        EXPECT_EQ(pcp::decode_request(request, back), c.want) << c.name;
+    }
+}
+
+// What a grant made with FILTERs lets in: {filters, remote, admitted}.
+TEST(PcpServer, FilterRestrictsWhoMaySendIn) {
+    struct Case {
+        const char* name;
+        std::vector<pcp::Filter> filters;
+        const char* remote;
+        bool admitted;
+    } cases[] = {
+        {"no FILTER: anyone", {}, "198.18.7.7:9", true},
+        {"/32 any port: that address", {{128, 0, ip("198.18.0.2")}}, "198.18.0.2:1234", true},
+        {"/32 any port: another address", {{128, 0, ip("198.18.0.2")}}, "198.18.0.3:1234", false},
+        {"/32 one port: that port", {{128, 3478, ip("198.18.0.2")}}, "198.18.0.2:3478", true},
+        {"/32 one port: another port", {{128, 3478, ip("198.18.0.2")}}, "198.18.0.2:3479", false},
+        {"/24: inside the prefix", {{120, 0, ip("198.18.2.0")}}, "198.18.2.200:5", true},
+        {"/24: outside it", {{120, 0, ip("198.18.2.0")}}, "198.18.3.1:5", false},
+        {"two FILTERs: the second matches",
+         {{128, 0, ip("198.18.0.2")}, {128, 0, ip("198.18.2.7")}},
+         "198.18.2.7:40000",
+         true},
+        {"prefix 0 clears the one before",
+         {{128, 0, ip("198.18.0.2")}, {0, 0, Ipv4{}}},
+         "198.18.9.9:1",
+         true},
+        {"prefix 0 then another", {{0, 0, Ipv4{}}, {128, 0, ip("198.18.0.2")}}, "198.18.9.9:1", false},
+    };
+    for (auto& c : cases) {
+        Responder r{pcp_on()};
+        pcp::Message m = map_request(4000);
+        m.options.filters = c.filters;
+        auto answer = answer_to(r, m);
+        ASSERT_EQ(answer.result, pcp::Result::Success) << c.name;
+        EXPECT_EQ(answer.options.filters, c.filters) << c.name << ": the answer echoes the filters";
+        auto in = r.s.nut.in(c.remote, "198.18.1.1:4000", 6);
+        EXPECT_EQ(in.has_value(), c.admitted) << c.name;
+        if (!c.admitted) {
+            EXPECT_EQ(r.s.nut.nat.last_drop().code, DropCode::Filtered) << c.name;
+        }
+    }
+}
+
+// A renewal replaces the filters; deleting the grant forgets them.
+TEST(PcpServer, RenewalReplacesFilters) {
+    Responder r{pcp_on()};
+    pcp::Message only_server = map_request(4000);
+    only_server.options.filters = {{128, 0, ip("198.18.0.2")}};
+    ASSERT_EQ(answer_to(r, only_server).result, pcp::Result::Success);
+    EXPECT_FALSE(r.s.nut.in("198.18.5.5:1", "198.18.1.1:4000", 6));
+    ASSERT_EQ(answer_to(r, map_request(4000), 7).result, pcp::Result::Success);  // no FILTER: open
+    EXPECT_TRUE(r.s.nut.in("198.18.5.5:1", "198.18.1.1:4000", 8));
+    ASSERT_EQ(answer_to(r, only_server, 9).result, pcp::Result::Success);
+    ASSERT_EQ(answer_to(r, map_request(4000, 0), 10).result, pcp::Result::Success);  // deleted
+    ASSERT_EQ(answer_to(r, map_request(4000), 11).result, pcp::Result::Success);     // granted anew
+    EXPECT_TRUE(r.s.nut.in("198.18.5.5:1", "198.18.1.1:4000", 12)) << "the old filters are gone";
 }
 
 // RFC 6887 §9: one port, two versions.
