@@ -144,6 +144,11 @@ struct GrantAnswer {
     bool renewed = false;
 };
 
+struct PeerAnswer {
+    Endpoint external{};
+    std::uint32_t lifetime_s = 0;  // what is left of the mapping's life
+};
+
 class Nat {
 public:
     Nat(NatConfig config, NatAddresses addresses, std::uint64_t seed, EventSink sink = {});
@@ -179,6 +184,11 @@ public:
     const Mapping* granted(Protocol protocol, Endpoint inside, TimePoint now) const;
     // How many live grants an inside address holds.
     std::size_t grants_held(Ipv4 inside) const;
+    // PCP PEER (RFC 6887 §12.3): the mapping `inside` uses toward `remote`,
+    // made or refreshed as an outbound packet would (its grant, if it has
+    // one). TCP only joins a session that exists. nullopt with `why`.
+    std::optional<PeerAnswer> peer(Protocol protocol, Endpoint inside, Endpoint remote, TimePoint now,
+                                   DropReason& why);
     // Serves UDP `port` on the inside address (nullptr: stops). `service` must outlive the NAT.
     void serve(std::uint16_t port, LocalService* service);
     bool serves(std::uint16_t port) const;

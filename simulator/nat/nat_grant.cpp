@@ -135,6 +135,16 @@ void Nat::report_grant(PortMapChange change, const Mapping& mapping, TimePoint n
     sink_(event);
 }
 
+std::optional<PeerAnswer> Nat::peer(Protocol protocol, Endpoint inside, Endpoint remote, TimePoint now,
+                                    DropReason& why) {
+    Mapping* mapping = mapping_for_outbound({inside, remote, protocol}, 0, now, why);
+    if (!mapping) return std::nullopt;
+    auto left = mapping->granted() ? std::chrono::seconds(mapping->lifetime_s) - (now - mapping->last_used)
+                                   : table_.timeout(*mapping) - (now - mapping->last_used);
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left).count();
+    return PeerAnswer{mapping->outside, static_cast<std::uint32_t>(std::max<std::int64_t>(seconds, 0))};
+}
+
 // Local services on the inside address.
 
 void Nat::serve(std::uint16_t port, LocalService* service) {

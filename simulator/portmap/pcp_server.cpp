@@ -178,15 +178,12 @@ pcp::Message PcpServer::peer(Endpoint inside, pcp::Message request, TimePoint no
     if (!protocol || inside.port == 0)
         return refuse(request, asked, Result::UnsuppProtocol,
                       {Refusal::UnsupportedProtocol, "PEER needs UDP or TCP and an internal port"}, now);
-    auto granted = service_.lookup(*protocol, inside, now);
-    std::optional<Endpoint> external = granted ? std::optional{granted->external} : std::nullopt;
-    if (!external && peer_lookup_) external = peer_lookup_(*protocol, inside, request.remote, now);
-    if (!external)
+    auto mapping = service_.peer(*protocol, inside, request.remote, now);
+    if (!mapping)
         return refuse(request, asked, Result::NoResources,
                       {Refusal::NoResources, "no mapping toward " + request.remote.to_string()}, now);
-    request.map.external = *external;
-    request.lifetime = granted ? static_cast<std::uint32_t>(granted->lifetime.count())
-                               : std::min<std::uint32_t>(request.lifetime, 120);
+    request.map.external = mapping->external;
+    request.lifetime = static_cast<std::uint32_t>(mapping->lifetime.count());
     return response_to(request, Result::Success, service_.epoch_seconds(now));
 }
 

@@ -28,9 +28,14 @@
 //        prefix length 0 clears the ones before it; every MAP replaces the
 //        grant's set, and a MAP without FILTER leaves it open to anyone.
 //        The answer echoes the filters it applied;
-//      PEER (§12.3): the mapping the host's traffic to that remote uses
-//        (its grant, else the one the NAT makes for that remote), without
-//        a lifetime of its own: the answer's lifetime is the NAT's.
+//      PEER (§12.3): the mapping the host's traffic to that remote uses,
+//        made or refreshed as an outbound packet would make it (its grant,
+//        else the NAT's dynamic mapping toward that remote, whose filter
+//        then lets the remote in); UDP or TCP with an internal port (else
+//        UNSUPP_PROTOCOL); a TCP PEER only joins a session that exists
+//        (else NO_RESOURCES). The answer's external endpoint is the
+//        mapping's, its lifetime what is left of the mapping's (the
+//        NAT's timeout; a grant's own lifetime), not the one asked for.
 // Error answers echo the request's opcode data and carry a lifetime of 30 s
 // (how long the client should wait before asking again, §7.2).
 //
@@ -41,7 +46,6 @@
 // start and after the state was lost (§14.1.3).
 #pragma once
 
-#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -65,11 +69,6 @@ public:
     std::vector<std::byte> announcement(TimePoint now) const;
     void restart(TimePoint) { nonces_.clear(); }
 
-    // What a host may do with an answer: the PEER lookup the NAT provides.
-    using PeerLookup =
-        std::function<std::optional<Endpoint>(Protocol, Endpoint inside, Endpoint remote, TimePoint now)>;
-    void set_peer_lookup(PeerLookup lookup) { peer_lookup_ = std::move(lookup); }
-
 private:
     using Key = std::tuple<Protocol, std::uint32_t, std::uint16_t>;
 
@@ -86,7 +85,6 @@ private:
 
     MappingService& service_;
     std::map<Key, pcp::Nonce> nonces_;
-    PeerLookup peer_lookup_;
 };
 
 // The PCP result a refusal is answered with.

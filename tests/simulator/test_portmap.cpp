@@ -199,7 +199,8 @@ TEST(MappingService, HostQuota) {
 // ---- NAT-PMP (RFC 6886) ----------------------------------------------------
 
 struct Responder {
-    explicit Responder(Policy policy) : s{policy}, responder{s.service} {}
+    explicit Responder(Policy policy, NatType type = NatType::Symmetric)
+        : s{policy, type}, responder{s.service} {}
     std::vector<std::byte> ask(std::vector<std::byte> request, double at = 5) {
         return responder.serve(ep("10.0.1.2:4000"), request, t(at)).value_or(std::vector<std::byte>{});
     }
@@ -495,6 +496,113 @@ TEST(PcpServer, RenewalReplacesFilters) {
     ASSERT_EQ(answer_to(r, map_request(4000, 0), 10).result, pcp::Result::Success);  // deleted
     ASSERT_EQ(answer_to(r, map_request(4000), 11).result, pcp::Result::Success);     // granted anew
     EXPECT_TRUE(r.s.nut.in("198.18.5.5:1", "198.18.1.1:4000", 12)) << "the old filters are gone";
+}
+
+pcp::Message peer_request(const char* remote, std::uint8_t protocol = pcp::kProtocolUdp,
+                          std::uint16_t internal_port = 4000) {
+    pcp::Message m{pcp::kVersion, pcp::kOpPeer};
+    m.lifetime = 3600;
+    m.client = ip("10.0.1.2");
+    m.map.nonce.fill(3);
+    m.map.protocol = protocol;
+    m.map.internal_port = internal_port;
+    m.remote = ep(remote);
+    return m;
+}
+
+// PEER (RFC 6887 §12): the mapping toward one remote, made or looked up;
+// the answer names the external endpoint the remote sees, and the remote
+// may then send in. {NAT, what the host did first, PEER, result, external
+// port (0: not checked), lifetime}.
+TEST(PcpServer, PeerTable) {
+    struct Case {
+        const char* name;
+        NatType type;
+        bool traffic_first;  // the host sent to the remote before asking
+        bool mapped_first;   // the host holds a grant (MAP) of port 4000
+        pcp::Message request;
+        pcp::Result want;
+        std::uint32_t lifetime;
+    } cases[] = {
+        {"symmetric, no mapping yet: one is made", NatType::Symmetric, false, false,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 120},
+        {"symmetric, traffic made it: the same one", NatType::Symmetric, true, false,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 120},
+        {"port-restricted: the host's one mapping", NatType::PortRestricted, true, false,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 120},
+        {"a grant: its endpoint and what is left of its life", NatType::Symmetric, false, true,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 3599},
+        {"TCP without a session", NatType::Symmetric, false, false,
+         peer_request("198.18.0.2:80", pcp::kProtocolTcp), pcp::Result::NoResources, 30},
+        {"protocol 0", NatType::Symmetric, false, false, peer_request("198.18.0.2:3478", 0),
+         pcp::Result::UnsuppProtocol, 30},
+        {"internal port 0", NatType::Symmetric, false, false,
+         peer_request("198.18.0.2:3478", pcp::kProtocolUdp, 0), pcp::Result::UnsuppProtocol, 30},
+    };
+    for (auto& c : cases) {
+        Responder r{pcp_on(), c.type};
+        std::optional<Endpoint> seen;
+        if (c.mapped_first) {
+            ASSERT_EQ(answer_to(r, map_request(4000), 4).result, pcp::Result::Success);
+        }
+        if (c.traffic_first) seen = r.s.nut.out("10.0.1.2:4000", "198.18.0.2:3478", 4)->source;
+        auto answer = answer_to(r, c.request, 5);
+        ASSERT_EQ(answer.result, c.want) << c.name << ": " << pcp::to_string(answer.result);
+        EXPECT_EQ(answer.lifetime, c.lifetime) << c.name;
+        if (c.want != pcp::Result::Success) continue;
+        EXPECT_EQ(answer.remote, c.request.remote) << c.name << ": the answer echoes the remote";
+        if (seen) {
+            EXPECT_EQ(answer.map.external, *seen) << c.name;
+        }
+        if (c.mapped_first) {
+            EXPECT_EQ(answer.map.external, ep("198.18.1.1:4000")) << c.name;
+        }
+        // The remote reaches the host through the endpoint PEER named...
+        auto in = r.s.nut.in("198.18.0.2:3478", answer.map.external.to_string(), 6);
+        ASSERT_TRUE(in) << c.name << ": " << r.s.nut.nat.last_drop().text;
+        EXPECT_EQ(in->destination, ep("10.0.1.2:4000")) << c.name;
+        // ... and the host's traffic to it leaves from there.
+        EXPECT_EQ(r.s.nut.out("10.0.1.2:4000", "198.18.0.2:3478", 7)->source, answer.map.external) << c.name;
+    }
+}
+
+// RFC 6886 §3.4: lifetime 0 with internal and external port 0 deletes every
+// mapping of the host for that protocol. {what is asked, which grants stay}.
+TEST(NatPmpServer, DeleteAllOfAHostForAProtocol) {
+    struct Case {
+        const char* name;
+        std::vector<std::byte> request;
+        bool udp_left, tcp_left;
+    } cases[] = {
+        {"UDP, ports 0, lifetime 0: every UDP grant", bytes({0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), false,
+         true},
+        {"TCP: every TCP grant", bytes({0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), true, false},
+        {"external port not 0: nothing", bytes({0, 1, 0, 0, 0, 0, 0x0f, 0xa0, 0, 0, 0, 0}), true, true},
+    };
+    for (auto& c : cases) {
+        Responder r{pcp_on()};
+        r.ask(bytes({0, 1, 0, 0, 0x0f, 0xa0, 0x0f, 0xa0, 0, 0, 0x0e, 0x10}));  // UDP 4000, NAT-PMP
+        r.ask(bytes({0, 1, 0, 0, 0x0f, 0xa1, 0x0f, 0xa1, 0, 0, 0x0e, 0x10}));  // UDP 4001, NAT-PMP
+        r.ask(bytes({0, 2, 0, 0, 0x0f, 0xa0, 0x0f, 0xa0, 0, 0, 0x0e, 0x10}));  // TCP 4000, NAT-PMP
+        pcp::Message by_pcp = map_request(4002);
+        by_pcp.map.internal_port = 4002;
+        ASSERT_EQ(answer_to(r, by_pcp).result, pcp::Result::Success);  // UDP 4002, PCP
+        GrantRequest other{Requester::NatPmp, Protocol::Udp, ep("10.0.1.3:4000"), 5000,
+                           std::chrono::seconds{600}};
+        ASSERT_TRUE(std::holds_alternative<Granted>(r.s.service.grant(other, t(5))));  // another host
+        auto answer = r.ask(c.request, 6);
+        EXPECT_EQ(answer,
+                  bytes({0, static_cast<int>(c.request[1]) + 128, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0}))
+            << c.name << ": success, ports and lifetime 0";
+        auto held = [&](Protocol p, const char* inside) {
+            return r.s.service.lookup(p, ep(inside), t(6)).has_value();
+        };
+        EXPECT_EQ(held(Protocol::Udp, "10.0.1.2:4000"), c.udp_left) << c.name;
+        EXPECT_EQ(held(Protocol::Udp, "10.0.1.2:4001"), c.udp_left) << c.name;
+        EXPECT_EQ(held(Protocol::Udp, "10.0.1.2:4002"), c.udp_left) << c.name << ": PCP's grant too";
+        EXPECT_EQ(held(Protocol::Tcp, "10.0.1.2:4000"), c.tcp_left) << c.name;
+        EXPECT_TRUE(held(Protocol::Udp, "10.0.1.3:4000")) << c.name << ": another host's grant stays";
+    }
 }
 
 // RFC 6887 §9: one port, two versions.
