@@ -32,7 +32,8 @@ bool same_port_mapping(const std::optional<PortMappingSpec>& x, const std::optio
     if (!x || !y) return !x && !y;
     return x->protocols == y->protocols && x->refuse == y->refuse && x->min_lifetime == y->min_lifetime &&
            x->max_lifetime == y->max_lifetime && x->per_host == y->per_host &&
-           x->honour_port == y->honour_port && x->third_party == y->third_party;
+           x->honour_port == y->honour_port && x->third_party == y->third_party &&
+           x->upnp_igd == y->upnp_igd && x->upnp_permanent_only == y->upnp_permanent_only;
 }
 
 // Two entries of one name must be one NAT: a name means one behaviour in a file.
