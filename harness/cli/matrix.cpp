@@ -29,6 +29,14 @@ AxisEntry type_entry(const std::string& type, const Location& where) {
     return e;
 }
 
+bool same_port_mapping(const std::optional<PortMappingSpec>& x, const std::optional<PortMappingSpec>& y) {
+    if (!x || !y) return !x && !y;
+    return x->protocols == y->protocols && x->refuse == y->refuse && x->min_lifetime == y->min_lifetime &&
+           x->max_lifetime == y->max_lifetime && x->per_host == y->per_host &&
+           x->honour_port == y->honour_port && x->third_party == y->third_party &&
+           x->upnp_igd == y->upnp_igd && x->upnp_permanent_only == y->upnp_permanent_only;
+}
+
 // Two entries of one name must be one NAT: a name means one behaviour in a file.
 bool same_behaviour(const NatSpec& x, const NatSpec& y) {
     return x.type == y.type && x.mapping == y.mapping && x.filtering == y.filtering &&
@@ -36,7 +44,8 @@ bool same_behaviour(const NatSpec& x, const NatSpec& y) {
            x.port_range == y.port_range && x.refresh_on_inbound == y.refresh_on_inbound &&
            x.hairpin == y.hairpin && x.mapping_timeout_before_inbound == y.mapping_timeout_before_inbound &&
            x.port_parity == y.port_parity && x.port_block_size == y.port_block_size &&
-           x.port_blocks_per_host == y.port_blocks_per_host && x.mappings_per_host == y.mappings_per_host;
+           x.port_blocks_per_host == y.port_blocks_per_host && x.mappings_per_host == y.mappings_per_host &&
+           same_port_mapping(x.port_mapping, y.port_mapping);
 }
 
 const std::set<std::string> kEntryKeys = {"name",
@@ -52,7 +61,8 @@ const std::set<std::string> kEntryKeys = {"name",
                                           "port_parity",
                                           "port_block_size",
                                           "port_blocks_per_host",
-                                          "mappings_per_host"};
+                                          "mappings_per_host",
+                                          "port_mapping"};
 
 const std::set<std::string> kMatrixKeys = {"name",          "description", "template", "scenario", "axes",
                                            "same_nat",      "hairpin",     "links",    "peers",    "when",
@@ -488,10 +498,9 @@ void check_cell_names(const Matrix& m, const Location& where) {
 void require_outcomes(const Matrix& m, const OpenCells& open) {
     for (auto& c : m.cells)
         if (!c.overridden && open.count(base_key(c.key)))
-            throw ScenarioError(open.at(base_key(c.key)),
-                                "no expected outcome for cell '" + c.key +
-                                    "' in the outcome table (mapping/filtering not a classic type): "
-                                    "give it under expect:");
+            throw ScenarioError(open.at(base_key(c.key)).where,
+                                "no expected outcome for cell '" + c.key + "' in the outcome table (" +
+                                    open.at(base_key(c.key)).why + "): give it under expect:");
 }
 
 // The spec: template, axes, shapes, links, timing, judging.

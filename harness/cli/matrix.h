@@ -26,6 +26,14 @@
 // overrides it; the table knows NATs by their (mapping, filtering) pair
 // (classic_type()). A combination with a NAT of any other pair has no table
 // outcome, and a file that does not give one under `expect:` is refused.
+// An explicit entry may serve port mapping (`port_mapping:`, the scenario's
+// key): in its cells the hosts behind it that run nat-lab's peer ask for a
+// mapping (the matrix sets their --port-mapping to the entry's first
+// protocol), and the cell's outcome is `mapped` whatever the table says:
+// a granted mapping is endpoint-independent and unfiltered (RFC 6887
+// section 11), so the partner reaches it from any NAT (grants_mapping()).
+// An entry that grants with no nat-lab peer behind it leaves the cell to
+// the file's `expect:`.
 //
 // What a cell must show: the template's expectations an `id:` names under
 // `when:` for the cell's outcome class hold, and so do those no class names.
@@ -59,8 +67,9 @@ enum class Outcome : std::uint8_t {
     Local,          // both peers via their local endpoints
     Public,         // both via the server-reflexive endpoints
     PeerReflexive,  // at least one via an endpoint learned from the partner's probe
+    Mapped,         // at least one via an endpoint the partner's NAT granted it (PCP, NAT-PMP, UPnP)
     NotConnected,   // neither
-    Connected,      // expected only: any of the first three
+    Connected,      // expected only: any of the first four
     OneSided,       // seen only: one side connected
     Split,          // seen only: the sides disagree on the path
     Unclassified,   // seen only: no class's expectations all held
@@ -133,6 +142,9 @@ Matrix classic_matrix();
 
 // The outcome table between two NAT presets, relay off, no port prediction.
 Outcome expected_outcome(nat::NatType a, nat::NatType b);
+
+// True when the NAT serves a port mapping protocol and does not refuse it.
+bool grants_mapping(const NatSpec& nat);
 
 // The preset whose (mapping, filtering) pair the NAT has: full-cone EIM+EIF,
 // restricted EIM+ADF, port-restricted EIM+APDF, symmetric APDM+APDF; the

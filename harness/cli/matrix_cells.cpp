@@ -41,6 +41,7 @@ std::string describe_entry(const AxisEntry& e) {
     if (n.mapping) keys.push_back("mapping " + *n.mapping);
     if (n.filtering) keys.push_back("filtering " + *n.filtering);
     if (n.port_allocation) keys.push_back("port_allocation " + *n.port_allocation);
+    if (n.port_mapping) keys.push_back("port_mapping " + join_words(n.port_mapping->protocols, "/"));
     return keys.empty() ? e.name : e.name + " (" + join_words(keys, ", ") + ")";
 }
 
@@ -80,7 +81,7 @@ void substitute(NatSpec& n, const AxisEntry& e) {
 
 // ---- the outcome table over a combination ----------------------------------
 
-int badness(Outcome o) {
+int badness(Outcome o) {  // the table never gives mapped (mapping_outcome() does)
     return o == Outcome::NotConnected ? 2 : o == Outcome::PeerReflexive ? 1 : 0;
 }
 
@@ -152,6 +153,48 @@ MatrixCell base_cell(const MatrixSpec& spec, const std::string& name) {
     return c;
 }
 
+void set_word(std::vector<std::string>& argv, const std::string& flag, const std::string& value) {
+    auto it = std::find(argv.begin(), argv.end(), flag);
+    if (it != argv.end() && it + 1 != argv.end())
+        *(it + 1) = value;
+    else
+        argv.insert(argv.end(), {flag, value});
+}
+
+// The nat-lab peers behind an axis NAT that serves port mapping (granting
+// or refusing) ask it for a mapping, in the first protocol it serves; true
+// when there is such a peer.
+bool ask_for_mappings(Scenario& s, const std::string& nat, const AxisEntry& e) {
+    if (!e.nat.port_mapping || e.nat.port_mapping->protocols.empty()) return false;
+    bool any = false;
+    for (auto& h : s.hosts)
+        if (h.behind == nat && runs_peer(h)) {
+            set_word(h.run, "--port-mapping", e.nat.port_mapping->protocols.front());
+            any = true;
+        }
+    return any;
+}
+
+// A cell where a NAT grants a mapping to a peer that asked: mapped, whatever
+// either NAT's type (its partner's probes reach the grant from behind any
+// NAT, and the answers leave from the endpoint they went to: RFC 6887
+// section 11). A NAT that grants with no nat-lab peer behind it: the file
+// must say.
+void mapping_outcome(MatrixCell& c, const MatrixSpec& spec, const Combination& combo, OpenCells& open) {
+    bool asked = false;
+    std::optional<Location> unasked;
+    for (std::size_t i = 0; i < combo.size(); ++i) {
+        bool peer = ask_for_mappings(c.scenario, spec.axes[i].nat, *combo[i]);
+        if (!grants_mapping(combo[i]->nat)) continue;
+        asked = asked || peer;
+        if (!peer) unasked = combo[i]->where;
+    }
+    if (unasked) open[c.key] = {*unasked, "it grants port mappings and no nat-lab peer behind it asks"};
+    if (unasked || !asked) return;
+    open.erase(c.key);
+    c.expected = Outcome::Mapped;
+}
+
 MatrixCell combination_cell(const MatrixSpec& spec, const Combination& combo, OpenCells& open) {
     auto c = base_cell(spec, join_words(combo_names(combo, true), "-"));
     c.key = join_words(combo_names(combo, false), " x ");
@@ -166,7 +209,8 @@ MatrixCell combination_cell(const MatrixSpec& spec, const Combination& combo, Op
     Location open_at;
     auto table = combination_outcome(combo, open_at);
     if (table) c.expected = *table;
-    if (!table) open[c.key] = open_at;
+    if (!table) open[c.key] = {open_at, "mapping/filtering not a classic type"};
+    mapping_outcome(c, spec, combo, open);
     return c;
 }
 
@@ -230,12 +274,7 @@ MatrixCell hairpin_cell(const MatrixSpec& spec, bool on) {
 // ---- peer timing -------------------------------------------------------------
 
 void set_flag(std::vector<std::string>& argv, const std::string& flag, Millis value) {
-    auto text = std::to_string(value.count() / 1000.0);
-    auto it = std::find(argv.begin(), argv.end(), flag);
-    if (it != argv.end() && it + 1 != argv.end())
-        *(it + 1) = text;
-    else
-        argv.insert(argv.end(), {flag, text});
+    set_word(argv, flag, std::to_string(value.count() / 1000.0));
 }
 
 // The file's punch_timeout/timeout on every peer; the lab's deadline 5 s past it.
@@ -316,8 +355,8 @@ const std::vector<std::size_t>* class_of(const OutcomeClasses& classes, Outcome 
         return nullptr;
     };
     if (auto* own = find(expected)) return own;
-    bool path =
-        expected == Outcome::Local || expected == Outcome::Public || expected == Outcome::PeerReflexive;
+    bool path = expected == Outcome::Local || expected == Outcome::Public ||
+                expected == Outcome::PeerReflexive || expected == Outcome::Mapped;
     return path ? find(Outcome::Connected) : nullptr;
 }
 

@@ -20,6 +20,7 @@ constexpr std::array kOutcomeNames{
     EnumName<Outcome>{Outcome::Local, "local"},
     EnumName<Outcome>{Outcome::Public, "public"},
     EnumName<Outcome>{Outcome::PeerReflexive, "peer-reflexive"},
+    EnumName<Outcome>{Outcome::Mapped, "mapped"},
     EnumName<Outcome>{Outcome::NotConnected, "not-connected"},
     EnumName<Outcome>{Outcome::Connected, "connected"},
     EnumName<Outcome>{Outcome::OneSided, "one-sided"},
@@ -39,10 +40,14 @@ const PeerResult* find(const std::map<std::string, PeerResult>& peers, const std
     return it == peers.end() ? nullptr : &it->second;
 }
 
-// A peer's path word as an outcome ("local", "public", "peer-reflexive").
+bool is_path(Outcome o) {
+    return o == Outcome::Local || o == Outcome::Public || o == Outcome::PeerReflexive || o == Outcome::Mapped;
+}
+
+// A peer's path word as an outcome ("local", "public", "peer-reflexive", "mapped").
 std::optional<Outcome> path_outcome(const std::string& path) {
     auto o = nat::value_of(kOutcomeNames, path);
-    if (o == Outcome::Local || o == Outcome::Public || o == Outcome::PeerReflexive) return o;
+    if (o && is_path(*o)) return o;
     return std::nullopt;
 }
 
@@ -122,8 +127,7 @@ Seen Seen::from_text(const std::string& text) {
 bool matches(Outcome expected, const Seen& seen) {
     auto o = seen.outcome;
     if (expected == Outcome::Connected)  // a peers' path, or the class `connected` itself
-        return o == Outcome::Local || o == Outcome::Public || o == Outcome::PeerReflexive ||
-               o == Outcome::Connected;
+        return is_path(o) || o == Outcome::Connected;
     return expected == o;
 }
 
@@ -166,6 +170,10 @@ std::optional<NatType> classic_type(const NatSpec& nat) {
     return std::nullopt;
 }
 
+bool grants_mapping(const NatSpec& nat) {
+    return nat.port_mapping && !nat.port_mapping->refuse && !nat.port_mapping->protocols.empty();
+}
+
 Seen observed_outcome(const std::map<std::string, PeerResult>& peers, const std::string& a_name,
                       const std::string& b_name) {
     auto* a = find(peers, a_name);
@@ -174,6 +182,8 @@ Seen observed_outcome(const std::map<std::string, PeerResult>& peers, const std:
     bool b_up = b && b->connected && b->partner == a_name;
     if (!a_up && !b_up) return Outcome::NotConnected;
     if (!a_up || !b_up) return Outcome::OneSided;
+    // A side that reached the other's mapped endpoint: the grant made the path.
+    if (a->path == "mapped" || b->path == "mapped") return Outcome::Mapped;
     if (a->path == "peer-reflexive" || b->path == "peer-reflexive") return Outcome::PeerReflexive;
     auto path = path_outcome(a->path);
     if (a->path == b->path && path) return *path;

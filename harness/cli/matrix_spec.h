@@ -50,9 +50,16 @@ struct MatrixSpec {
     OutcomeClasses classes;          // `when:`, resolved to expectation indices
 };
 
-// Combinations the table has no outcome for, by key, with the entry that
-// leaves each open: the file must give them under expect:.
-using OpenCells = std::map<std::string, Location>;
+// A combination the table has no outcome for: the entry that leaves it
+// open and why ("mapping/filtering not a classic type").
+struct OpenCell {
+    Location where;
+    std::string why;
+};
+
+// Combinations the table has no outcome for, by key: the file must give
+// them under expect:.
+using OpenCells = std::map<std::string, OpenCell>;
 
 // "a, b" (or joined by `sep`).
 std::string join_words(const std::vector<std::string>& words, const std::string& sep = ", ");

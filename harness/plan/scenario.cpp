@@ -194,6 +194,20 @@ Millis port_mapping_lifetime(const Reader& r, const YAML::Node& node, const char
     return d;
 }
 
+// `upnp_igd: 1|2` and `upnp_permanent_only`: the IGD served (docs/upnp.md);
+// only with upnp among the protocols, permanent-only leases only on IGD:1.
+void read_upnp_keys(const Reader& r, const YAML::Node& node, PortMappingSpec& spec) {
+    bool upnp = std::find(spec.protocols.begin(), spec.protocols.end(), "upnp") != spec.protocols.end();
+    for (auto key : {"upnp_igd", "upnp_permanent_only"})
+        if (node[key] && !upnp) r.fail(node[key], std::string(key) + " needs upnp in protocols");
+    if (auto n = node["upnp_igd"]) spec.upnp_igd = r.integer(n, "upnp_igd", 1, 2);
+    if (auto n = node["upnp_permanent_only"]) spec.upnp_permanent_only = r.boolean(n, "upnp_permanent_only");
+    if (spec.upnp_permanent_only.value_or(false) && spec.upnp_igd == 2)
+        r.fail(node["upnp_permanent_only"],
+               "upnp_permanent_only is IGD:1's (725 OnlyPermanentLeasesSupported); IGD:2 has no permanent "
+               "leases");
+}
+
 PortMappingSpec read_port_mapping(const Reader& r, const YAML::Node& node) {
     PortMappingSpec spec;
     spec.where = r.at(node);
@@ -201,9 +215,9 @@ PortMappingSpec read_port_mapping(const Reader& r, const YAML::Node& node) {
         spec.protocols = read_port_mappers(r, node);
         return spec;
     }
-    r.check_map(
-        node, "port_mapping",
-        {"protocols", "refuse", "min_lifetime", "max_lifetime", "per_host", "honour_port", "third_party"});
+    r.check_map(node, "port_mapping",
+                {"protocols", "refuse", "min_lifetime", "max_lifetime", "per_host", "honour_port",
+                 "third_party", "upnp_igd", "upnp_permanent_only"});
     if (auto n = node["protocols"]) spec.protocols = read_port_mappers(r, n);
     if (auto n = node["refuse"]) spec.refuse = r.boolean(n, "refuse");
     if (auto n = node["min_lifetime"]) spec.min_lifetime = port_mapping_lifetime(r, n, "min_lifetime");
@@ -214,6 +228,7 @@ PortMappingSpec read_port_mapping(const Reader& r, const YAML::Node& node) {
     if (auto n = node["honour_port"]) spec.honour_port = r.boolean(n, "honour_port");
     if (auto n = node["third_party"]) spec.third_party = r.boolean(n, "third_party");
     if (spec.protocols.empty()) r.fail(node, "port_mapping needs protocols: a list of nat-pmp, pcp and upnp");
+    read_upnp_keys(r, node, spec);
     return spec;
 }
 

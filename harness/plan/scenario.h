@@ -54,6 +54,8 @@ struct PortMappingSpec {
     std::optional<int> per_host;
     std::optional<bool> honour_port;
     bool third_party = false;
+    std::optional<int> upnp_igd;              // 1 or 2 (nat-emu --upnp-igd); needs upnp
+    std::optional<bool> upnp_permanent_only;  // IGD:1 only (nat-emu --upnp-permanent-only)
     Location where;
 };
 

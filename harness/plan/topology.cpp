@@ -154,6 +154,9 @@ void add_port_mapping_argv(const PortMappingSpec& p, std::vector<std::string>& a
     }
     if (p.per_host) argv.insert(argv.end(), {"--port-mapping-per-host", std::to_string(*p.per_host)});
     if (p.honour_port) argv.insert(argv.end(), {"--port-mapping-honour-port", *p.honour_port ? "on" : "off"});
+    if (p.upnp_igd) argv.insert(argv.end(), {"--upnp-igd", std::to_string(*p.upnp_igd)});
+    if (p.upnp_permanent_only)
+        argv.insert(argv.end(), {"--upnp-permanent-only", *p.upnp_permanent_only ? "on" : "off"});
 }
 
 // Before-inbound timeout, parity, port blocks and the limit per host.

@@ -256,7 +256,8 @@ void Nat::note_outbound(Mapping& mapping, Endpoint remote, std::uint8_t tcp_flag
 // after the filter (§5) has admitted its source.
 Mapping* Nat::admit_inbound(Flow flow, TimePoint now, DropReason& why) {
     Mapping* mapping = mapping_addressed(flow.protocol, flow.destination, now, why);
-    if (!mapping || mapping->granted()) return mapping;  // a grant is unfiltered (RFC 6887 §11)
+    if (!mapping) return mapping;
+    if (mapping->granted()) return admit_granted(*mapping, flow.source, why);  // RFC 6887 §11, §13.3
     auto refused =
         filter_inbound(config_.filtering, mapping->sent_to, flow.source, now, table_.timeout(*mapping));
     if (refused) {

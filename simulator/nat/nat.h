@@ -27,7 +27,9 @@
 // endpoint leaves through it, anyone may send in through it. It lives for
 // its lifetime, not its idle timeout, and is reported like every other
 // mapping (created, expired) and as a grant (granted, renewed, deleted,
-// expired).
+// expired). A grant asked for with filters (PCP's FILTER option, RFC 6887
+// §13.3) admits only remotes one of them matches (dropped "filtered"
+// otherwise); each grant or renewal replaces the set, and none is "anyone".
 //
 // Every forwarded packet then loses one TTL; a packet that arrives with TTL
 // 1 or 0 is dropped ("ttl expired"), and answered with an ICMP time exceeded
@@ -90,6 +92,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -137,14 +140,20 @@ struct GrantAsk {
     Requester by = Requester::Pcp;
     Protocol protocol = Protocol::Udp;  // UDP or TCP
     Endpoint inside{};
-    std::uint16_t port = 0;        // suggested external port; 0: any
-    bool exact = false;            // only `port` will do
-    std::uint32_t lifetime_s = 0;  // > 0
+    std::uint16_t port = 0;              // suggested external port; 0: any
+    bool exact = false;                  // only `port` will do
+    std::uint32_t lifetime_s = 0;        // > 0
+    std::vector<GrantFilter> filters{};  // empty: anyone may send in
 };
 
 struct GrantAnswer {
     Endpoint external{};
     bool renewed = false;
+};
+
+struct PeerAnswer {
+    Endpoint external{};
+    std::uint32_t lifetime_s = 0;  // what is left of the mapping's life
 };
 
 class Nat {
@@ -182,6 +191,11 @@ public:
     const Mapping* granted(Protocol protocol, Endpoint inside, TimePoint now) const;
     // How many live grants an inside address holds.
     std::size_t grants_held(Ipv4 inside) const;
+    // PCP PEER (RFC 6887 §12.3): the mapping `inside` uses toward `remote`,
+    // made or refreshed as an outbound packet would (its grant, if it has
+    // one). TCP only joins a session that exists. nullopt with `why`.
+    std::optional<PeerAnswer> peer(Protocol protocol, Endpoint inside, Endpoint remote, TimePoint now,
+                                   DropReason& why);
     // Serves UDP `port` on the inside address (nullptr: stops). `service` must outlive the NAT.
     void serve(std::uint16_t port, LocalService* service);
     bool serves(std::uint16_t port) const;
@@ -231,6 +245,7 @@ private:
     void mark_granted(Mapping& mapping, const GrantAsk& ask, TimePoint now);
     void forget_grant(const Mapping& mapping);
     void report_grant(PortMapChange change, const Mapping& mapping, TimePoint now);
+    Mapping* admit_granted(Mapping& mapping, Endpoint remote, DropReason& why) const;
 
     // ICMP the NAT originates (nat_icmp.cpp)
     void send_error(const Ipv4Packet& about, std::uint8_t type, std::uint8_t code, Ipv4 from);
@@ -251,6 +266,8 @@ private:
     std::size_t grants_live_ = 0;  // so that a NAT without grants never looks for one
     std::unordered_map<std::uint32_t, std::size_t> grants_by_host_;
     std::unordered_map<std::uint32_t, std::uint32_t> mappings_by_host_;  // with mappings_per_host only
+    // The filters of grants that have some, by (protocol, external port).
+    std::map<std::pair<Protocol, std::uint16_t>, std::vector<GrantFilter>> grant_filters_;
 };
 
 }  // namespace natlab::nat

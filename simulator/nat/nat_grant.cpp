@@ -12,6 +12,11 @@ constexpr std::size_t kUdpHeaderSize = 8;
 
 }  // namespace
 
+bool GrantFilter::admits(Endpoint remote) const {
+    const std::uint32_t mask = bits == 0 ? 0u : bits >= 32 ? ~0u : ~0u << (32 - bits);
+    return (remote.addr.value & mask) == (prefix.value & mask) && (port == 0 || port == remote.port);
+}
+
 std::optional<GrantAnswer> Nat::grant(const GrantAsk& ask, TimePoint now, DropReason& why) {
     Mapping* mapping = grant_of(ask.protocol, ask.inside, now);
     const bool renewed = mapping != nullptr;
@@ -97,9 +102,27 @@ void Nat::mark_granted(Mapping& mapping, const GrantAsk& ask, TimePoint now) {
     mapping.grant = static_cast<std::uint8_t>(1 + static_cast<int>(ask.by));
     mapping.lifetime_s = ask.lifetime_s;
     mapping.last_used = now;
+    if (ask.filters.empty())
+        grant_filters_.erase({mapping.protocol, mapping.outside.port});
+    else
+        grant_filters_[{mapping.protocol, mapping.outside.port}] = ask.filters;
+}
+
+// A grant is unfiltered (RFC 6887 §11) unless its client gave filters
+// (§13.3): then a remote must match one of them.
+Mapping* Nat::admit_granted(Mapping& mapping, Endpoint remote, DropReason& why) const {
+    auto it = grant_filters_.find({mapping.protocol, mapping.outside.port});
+    if (it == grant_filters_.end()) return &mapping;
+    for (const GrantFilter& f : it->second)
+        if (f.admits(remote)) return &mapping;
+    why = {DropCode::Filtered, "filtered: " + remote.to_string() + " matches none of the " +
+                                   std::to_string(it->second.size()) + " FILTER(s) of the grant " +
+                                   mapping.outside.to_string()};
+    return nullptr;
 }
 
 void Nat::forget_grant(const Mapping& mapping) {
+    grant_filters_.erase({mapping.protocol, mapping.outside.port});
     --grants_live_;
     auto it = grants_by_host_.find(mapping.inside.addr.value);
     if (it != grants_by_host_.end() && --it->second == 0) grants_by_host_.erase(it);
@@ -110,6 +133,16 @@ void Nat::report_grant(PortMapChange change, const Mapping& mapping, TimePoint n
     PortMapEvent event{change, now, mapping.granted_by(), mapping.protocol, mapping.inside, mapping.outside};
     event.lifetime = mapping.lifetime_s;
     sink_(event);
+}
+
+std::optional<PeerAnswer> Nat::peer(Protocol protocol, Endpoint inside, Endpoint remote, TimePoint now,
+                                    DropReason& why) {
+    Mapping* mapping = mapping_for_outbound({inside, remote, protocol}, 0, now, why);
+    if (!mapping) return std::nullopt;
+    auto left = mapping->granted() ? std::chrono::seconds(mapping->lifetime_s) - (now - mapping->last_used)
+                                   : table_.timeout(*mapping) - (now - mapping->last_used);
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left).count();
+    return PeerAnswer{mapping->outside, static_cast<std::uint32_t>(std::max<std::int64_t>(seconds, 0))};
 }
 
 // Local services on the inside address.

@@ -18,11 +18,15 @@ DropReason unmatched(Flow quoted) {
 
 // From inside, about a packet the host received through us: the quote's
 // destination is the host's endpoint and becomes our external one (REQ-5).
+// The host's grant first, as for its other outbound packets: under a
+// dependent mapping a grant is keyed on no remote, so the remote the quote
+// names would not find it.
 bool Nat::error_out(Ipv4Packet& packet, TimePoint now, DropReason& why) {
     auto quote = quoted_packet_of(packet, why);
     if (!quote) return false;
     const Flow inner = quote->flow();
-    Mapping* mapping = table_.find_outbound(inner.protocol, inner.destination, inner.source);
+    Mapping* mapping = grants_live_ ? grant_of(inner.protocol, inner.destination, now) : nullptr;
+    if (!mapping) mapping = table_.find_outbound(inner.protocol, inner.destination, inner.source);
     if (!mapping || !table_.live(*mapping, now)) {
         why = unmatched(inner);
         return false;

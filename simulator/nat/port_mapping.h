@@ -49,6 +49,16 @@ enum class PortMapChange : std::uint8_t { Requested, Granted, Refused, Renewed, 
 inline constexpr PortMapChange kLastPortMapChange = PortMapChange::Deleted;
 std::string_view to_string(PortMapChange c);  // "port-mapping-requested", ...
 
+// Who may send in through a grant: remotes in `prefix`/`bits`, from `port`
+// (0: any port). RFC 6887 §13.3.
+struct GrantFilter {
+    Ipv4 prefix{};
+    std::uint8_t bits = 32;  // 1..32
+    std::uint16_t port = 0;
+    bool admits(Endpoint remote) const;
+    auto operator<=>(const GrantFilter&) const = default;
+};
+
 struct PortMapEvent {
     PortMapChange change = PortMapChange::Requested;
     TimePoint at{};

@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "simulator/nat/port_mapping.h"
 #include "simulator/portmap/policy.h"
@@ -64,10 +65,11 @@ std::string_view to_string(Refusal r);  // "not-authorized", "no-resources", ...
 struct GrantRequest {
     Requester by = Requester::Pcp;
     Protocol protocol = Protocol::Udp;
-    Endpoint inside{};                 // the host's endpoint to map
-    std::uint16_t suggested_port = 0;  // 0: any
-    Seconds lifetime{7200};            // > 0; clamped by the policy
-    bool exact = false;                // only the suggested port will do (PREFER_FAILURE, UPnP)
+    Endpoint inside{};                        // the host's endpoint to map
+    std::uint16_t suggested_port = 0;         // 0: any
+    Seconds lifetime{7200};                   // > 0; clamped by the policy
+    bool exact = false;                       // only the suggested port will do (PREFER_FAILURE, UPnP)
+    std::vector<nat::GrantFilter> filters{};  // who may send in (PCP FILTER); empty: anyone
 };
 
 struct Granted {
@@ -92,6 +94,15 @@ public:
     virtual bool remove(Requester by, Protocol protocol, Endpoint inside, TimePoint now) = 0;
     // The live grant of (protocol, inside), its lifetime being what is left of it.
     virtual std::optional<Granted> lookup(Protocol protocol, Endpoint inside, TimePoint now) const = 0;
+    // Deletes every grant of (protocol, inside host), whichever protocol
+    // asked (NAT-PMP's "delete all", RFC 6886 §3.4); how many it deleted.
+    virtual std::size_t remove_all(Requester, Protocol, Ipv4 /*inside*/, TimePoint) { return 0; }
+    // PCP PEER (RFC 6887 §12.3): the dynamic mapping of `inside` toward
+    // `remote`, made or refreshed as outbound traffic would; a service
+    // without a NAT behind it has none.
+    virtual std::optional<Granted> peer(Protocol, Endpoint /*inside*/, Endpoint /*remote*/, TimePoint) {
+        return std::nullopt;
+    }
     // Logs a refusal with the protocol's own result code.
     virtual void refused(Requester by, const GrantRequest& request, std::string_view code, const Refused& why,
                          TimePoint now) = 0;

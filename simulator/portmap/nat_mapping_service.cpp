@@ -36,10 +36,12 @@ GrantResult NatMappingService::grant(const GrantRequest& r, TimePoint now) {
     const auto lifetime = policy_.clamp(r.lifetime);
     nat::GrantAsk ask{r.by,     r.protocol,
                       r.inside, honour ? r.suggested_port : std::uint16_t{0},
-                      r.exact,  static_cast<std::uint32_t>(lifetime.count())};
+                      r.exact,  static_cast<std::uint32_t>(lifetime.count()),
+                      r.filters};
     nat::DropReason why;
     auto answer = nat_.grant(ask, now, why);
     if (!answer) return Refused{Refusal::CannotProvideExternal, why.text};
+    granted_.emplace(r.protocol, r.inside.addr.value, r.inside.port);
     return Granted{answer->external, lifetime, answer->renewed};
 }
 
@@ -57,8 +59,27 @@ std::optional<Refused> NatMappingService::check(const GrantRequest& r, TimePoint
     return std::nullopt;
 }
 
+std::optional<Granted> NatMappingService::peer(Protocol protocol, Endpoint inside, Endpoint remote,
+                                               TimePoint now) {
+    nat::DropReason why;
+    auto answer = nat_.peer(protocol, inside, remote, now, why);
+    if (!answer) return std::nullopt;
+    return Granted{answer->external, Seconds{answer->lifetime_s}, false};
+}
+
 bool NatMappingService::remove(Requester by, Protocol protocol, Endpoint inside, TimePoint now) {
+    granted_.erase({protocol, inside.addr.value, inside.port});
     return nat_.ungrant(by, protocol, inside, now);
+}
+
+std::size_t NatMappingService::remove_all(Requester by, Protocol protocol, Ipv4 inside, TimePoint now) {
+    std::size_t deleted = 0;
+    auto it = granted_.lower_bound({protocol, inside.value, 0});
+    while (it != granted_.end() && std::get<0>(*it) == protocol && std::get<1>(*it) == inside.value) {
+        deleted += nat_.ungrant(by, protocol, {inside, std::get<2>(*it)}, now) ? 1 : 0;
+        it = granted_.erase(it);
+    }
+    return deleted;
 }
 
 std::optional<Granted> NatMappingService::lookup(Protocol protocol, Endpoint inside, TimePoint now) const {

@@ -21,6 +21,9 @@
 // the NAT lost its state (RFC 6887 §8.5, RFC 6886 §3.6).
 #pragma once
 
+#include <set>
+#include <tuple>
+
 #include "simulator/nat/nat.h"
 #include "simulator/portmap/mapping_service.h"
 
@@ -33,7 +36,9 @@ public:
 
     GrantResult grant(const GrantRequest& request, TimePoint now) override;
     bool remove(Requester by, Protocol protocol, Endpoint inside, TimePoint now) override;
+    std::size_t remove_all(Requester by, Protocol protocol, Ipv4 inside, TimePoint now) override;
     std::optional<Granted> lookup(Protocol protocol, Endpoint inside, TimePoint now) const override;
+    std::optional<Granted> peer(Protocol protocol, Endpoint inside, Endpoint remote, TimePoint now) override;
     void refused(Requester by, const GrantRequest& request, std::string_view code, const Refused& why,
                  TimePoint now) override;
     const Policy& policy() const override { return policy_; }
@@ -50,6 +55,9 @@ private:
     Policy policy_;
     nat::EventSink sink_;
     TimePoint epoch_start_;
+    // Every (protocol, inside endpoint) granted through this service; an
+    // entry whose grant has expired goes at the next remove_all of its host.
+    std::set<std::tuple<Protocol, std::uint32_t, std::uint16_t>> granted_;
 };
 
 }  // namespace natlab::portmap

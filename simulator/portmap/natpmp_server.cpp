@@ -94,7 +94,10 @@ natpmp::Response NatPmpServer::unmap(Endpoint from, const natpmp::Request& r, Ti
     GrantRequest asked{Requester::NatPmp, protocol_of(r.opcode), {from.addr, r.internal_port}, 0, Seconds{0}};
     if (refusing(service_))
         return refuse(asked, answer, {Refusal::NotAuthorized, "the NAT refuses NAT-PMP by policy"}, now);
-    if (r.internal_port != 0) service_.remove(Requester::NatPmp, asked.protocol, asked.inside, now);
+    if (r.internal_port != 0)
+        service_.remove(Requester::NatPmp, asked.protocol, asked.inside, now);
+    else if (r.suggested_port == 0)  // §3.4: every mapping of this host for the protocol
+        service_.remove_all(Requester::NatPmp, asked.protocol, from.addr, now);
     return answer;
 }
 

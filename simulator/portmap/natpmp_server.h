@@ -11,6 +11,10 @@
 //   - opcode 0: the external address the host's mappings get (§3.2);
 //   - opcode 1 or 2: a UDP or TCP mapping of the host's internal port
 //     (§3.3), granted through the service; lifetime 0 deletes it (§3.4);
+//     lifetime 0 with internal and external port 0 deletes every grant the
+//     host holds for that protocol, whichever protocol asked for it (§3.4,
+//     "delete all"; PCP and NAT-PMP share the mappings, RFC 6887 §9), and
+//     is answered with success and ports 0;
 //   - any other opcode: "unsupported opcode".
 // When the policy refuses (or the scenario switched NAT-PMP off while PCP on
 // the same port is on), every request is answered 2, "not authorized".
@@ -18,9 +22,6 @@
 //
 // `announcement` is the unsolicited external address answer the NAT sends
 // to 224.0.0.1:5350 when it starts and when its state restarts (§3.2.1).
-//
-// Not done: deleting every mapping of a host at once (internal port 0 and
-// lifetime 0) deletes nothing but is answered as success.
 #pragma once
 
 #include <optional>

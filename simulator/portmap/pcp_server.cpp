@@ -15,8 +15,6 @@ std::optional<Protocol> protocol_of(std::uint8_t iana) {
 
 Refused why_refused(Result result, Endpoint from, const pcp::Message& request) {
     switch (result) {
-        case Result::UnsuppOption:
-            return {Refusal::UnsupportedOption, "FILTER is not offered: the NAT's grants are unfiltered"};
         case Result::AddressMismatch:
             return {Refusal::AddressMismatch, "the client address " + request.client.to_string() +
                                                   " is not the source " + from.addr.to_string()};
@@ -25,6 +23,21 @@ Refused why_refused(Result result, Endpoint from, const pcp::Message& request) {
                                                 ? "THIRD_PARTY is refused, or the NAT refuses PCP by policy"
                                                 : "the NAT refuses PCP by policy"};
     }
+}
+
+// RFC 6887 §13.3: in the order given; prefix length 0 drops the filters
+// before it. An IPv4 remote's prefix is counted over its IPv4-mapped form
+// (the codec has checked 96..128).
+std::vector<nat::GrantFilter> grant_filters(const std::vector<pcp::Filter>& filters) {
+    std::vector<nat::GrantFilter> out;
+    for (const pcp::Filter& f : filters) {
+        if (f.prefix_length == 0) {
+            out.clear();
+            continue;
+        }
+        out.push_back({f.address, static_cast<std::uint8_t>(f.prefix_length - 96), f.port});
+    }
+    return out;
 }
 
 pcp::Message response_to(pcp::Message request, Result result, std::uint32_t epoch) {
@@ -101,7 +114,6 @@ pcp::Message PcpServer::answer(Endpoint from, const pcp::Message& request, TimeP
 
 // Steps 3 to 6 of the theory above, past the codec's own.
 std::optional<Result> PcpServer::check(Endpoint from, const pcp::Message& request) const {
-    if (!request.options.filters.empty()) return Result::UnsuppOption;
     if (service_.policy().refuse || !service_.policy().pcp) return Result::NotAuthorized;
     if (request.options.third_party && !service_.policy().third_party) return Result::NotAuthorized;
     if (request.client != from.addr) return Result::AddressMismatch;
@@ -114,7 +126,8 @@ GrantRequest PcpServer::grant_request(Endpoint inside, const pcp::Message& r) co
             inside,
             r.map.external.port,
             Seconds{r.lifetime},
-            r.options.prefer_failure};
+            r.options.prefer_failure,
+            grant_filters(r.options.filters)};
 }
 
 pcp::Message PcpServer::map(Endpoint inside, pcp::Message request, TimePoint now) {
@@ -165,15 +178,12 @@ pcp::Message PcpServer::peer(Endpoint inside, pcp::Message request, TimePoint no
     if (!protocol || inside.port == 0)
         return refuse(request, asked, Result::UnsuppProtocol,
                       {Refusal::UnsupportedProtocol, "PEER needs UDP or TCP and an internal port"}, now);
-    auto granted = service_.lookup(*protocol, inside, now);
-    std::optional<Endpoint> external = granted ? std::optional{granted->external} : std::nullopt;
-    if (!external && peer_lookup_) external = peer_lookup_(*protocol, inside, request.remote, now);
-    if (!external)
+    auto mapping = service_.peer(*protocol, inside, request.remote, now);
+    if (!mapping)
         return refuse(request, asked, Result::NoResources,
                       {Refusal::NoResources, "no mapping toward " + request.remote.to_string()}, now);
-    request.map.external = *external;
-    request.lifetime = granted ? static_cast<std::uint32_t>(granted->lifetime.count())
-                               : std::min<std::uint32_t>(request.lifetime, 120);
+    request.map.external = mapping->external;
+    request.lifetime = static_cast<std::uint32_t>(mapping->lifetime.count());
     return response_to(request, Result::Success, service_.epoch_seconds(now));
 }
 

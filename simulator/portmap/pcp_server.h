@@ -7,8 +7,9 @@
 //      answer (§8.3);
 //   2. a version other than 2: UNSUPP_VERSION naming version 2 (§9);
 //   3. what the codec refuses: MALFORMED_REQUEST, UNSUPP_OPCODE,
-//      MALFORMED_OPTION, UNSUPP_OPTION (§8.3); FILTER is read but refused
-//      with UNSUPP_OPTION (the NAT's grants are unfiltered);
+//      MALFORMED_OPTION, UNSUPP_OPTION (§8.3): an unknown option of code
+//      0-127, a FILTER outside MAP, of the wrong length, of an IPv6 remote
+//      or of a prefix length 1-95 (an IPv4 remote takes 96-128, §13.3);
 //   4. the policy refuses everything: NOT_AUTHORIZED (§7.4);
 //   5. THIRD_PARTY unless the scenario allows it: NOT_AUTHORIZED (§13.1);
 //   6. the client address in the header is not the datagram's source:
@@ -21,10 +22,20 @@
 //        lifetime 0 deletes; else the service grants, with the suggested
 //        port, and with PREFER_FAILURE only that port (and the suggested
 //        address, when it names one, must be ours): CANNOT_PROVIDE_EXTERNAL
-//        otherwise;
-//      PEER (§12.3): the mapping the host's traffic to that remote uses
-//        (its grant, else the one the NAT makes for that remote), without
-//        a lifetime of its own: the answer's lifetime is the NAT's.
+//        otherwise. FILTER (§13.3): the grant admits only remotes one
+//        of the request's filters matches (prefix length - 96 bits of the
+//        remote address, and the remote port unless it is 0); a filter of
+//        prefix length 0 clears the ones before it; every MAP replaces the
+//        grant's set, and a MAP without FILTER leaves it open to anyone.
+//        The answer echoes the filters it applied;
+//      PEER (§12.3): the mapping the host's traffic to that remote uses,
+//        made or refreshed as an outbound packet would make it (its grant,
+//        else the NAT's dynamic mapping toward that remote, whose filter
+//        then lets the remote in); UDP or TCP with an internal port (else
+//        UNSUPP_PROTOCOL); a TCP PEER only joins a session that exists
+//        (else NO_RESOURCES). The answer's external endpoint is the
+//        mapping's, its lifetime what is left of the mapping's (the
+//        NAT's timeout; a grant's own lifetime), not the one asked for.
 // Error answers echo the request's opcode data and carry a lifetime of 30 s
 // (how long the client should wait before asking again, §7.2).
 //
@@ -35,7 +46,6 @@
 // start and after the state was lost (§14.1.3).
 #pragma once
 
-#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -59,11 +69,6 @@ public:
     std::vector<std::byte> announcement(TimePoint now) const;
     void restart(TimePoint) { nonces_.clear(); }
 
-    // What a host may do with an answer: the PEER lookup the NAT provides.
-    using PeerLookup =
-        std::function<std::optional<Endpoint>(Protocol, Endpoint inside, Endpoint remote, TimePoint now)>;
-    void set_peer_lookup(PeerLookup lookup) { peer_lookup_ = std::move(lookup); }
-
 private:
     using Key = std::tuple<Protocol, std::uint32_t, std::uint16_t>;
 
@@ -80,7 +85,6 @@ private:
 
     MappingService& service_;
     std::map<Key, pcp::Nonce> nonces_;
-    PeerLookup peer_lookup_;
 };
 
 // The PCP result a refusal is answered with.

@@ -126,7 +126,9 @@ std::optional<Result> read_option(std::uint8_t code, Bytes data, std::uint8_t op
             return std::nullopt;
         case static_cast<std::uint8_t>(OptionCode::Filter): {
             auto a = data.size() == 20 ? load_address(data, 4) : std::nullopt;
-            if (!a || opcode != kOpMap || load8(data, 1) > 128) return Result::MalformedOption;
+            const std::uint8_t prefix = load8(data, 1);  // IPv4-mapped: 96..128, or 0 (§13.3)
+            if (!a || opcode != kOpMap || prefix > 128 || (prefix != 0 && prefix < 96))
+                return Result::MalformedOption;
             o.filters.push_back({load8(data, 1), load16(data, 2), *a});
             return std::nullopt;
         }

@@ -2,6 +2,7 @@
 // and every kind of bad file with its FILE:LINE:COL.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -99,6 +100,13 @@ TEST(MatrixOutcome, FromBothPeersResults) {
                                               {"bob", result("bob", "alice", false, "")}};
     EXPECT_EQ(observed_outcome(half).text(), "one-sided");
     EXPECT_EQ(observed_outcome({}).text(), "not-connected");
+    // A side whose path is the partner's mapped endpoint: mapped, whatever the other's.
+    std::map<std::string, PeerResult> mapped = {{"alice", result("alice", "bob", true, "peer-reflexive")},
+                                                {"bob", result("bob", "alice", true, "mapped")}};
+    EXPECT_EQ(observed_outcome(mapped).text(), "mapped");
+    std::map<std::string, PeerResult> mapped_pub = {{"alice", result("alice", "bob", true, "mapped")},
+                                                    {"bob", result("bob", "alice", true, "public")}};
+    EXPECT_EQ(observed_outcome(mapped_pub).text(), "mapped");
     auto m = classic_matrix();
     EXPECT_TRUE(judge_cell(*cell(m, "fc-sym"), prflx).held);
     auto v = judge_cell(*cell(m, "sym-sym"), pub);
@@ -407,6 +415,10 @@ TEST(MatrixFile, RejectsBadEntriesWithFileLineColumn) {
          "4:14: NAT 'x' is not the NAT of that name at "},
         {"e_list_entry", "  a: [[full-cone]]\n", "3:7: entries of a must be NAT types or NATs"},
         {"e_kernel", "  a: [Linux]\n", "3:7: unknown NAT type 'Linux' in a"},
+        {"e_bad_mapper", "  a: [{name: x, port_mapping: [igd]}]\n",
+         "3:32: unknown port mapping protocol 'igd'"},
+        {"e_linux_mapper", "  a: [{name: k, type: linux, port_mapping: [pcp]}]\n",
+         "3:30: 'port_mapping' does not apply to NAT 'k' of type linux"},
         {"e_same_cell_name", "  a: [{name: x}, {name: x-y}]\n  b: [{name: y-z}, {name: z}]\n",
          "3:6: cells 'x x y-z' and 'x-y x z' would both be named 'x-y-z'"},
     };
@@ -415,6 +427,89 @@ TEST(MatrixFile, RejectsBadEntriesWithFileLineColumn) {
         auto got = error_of(path);
         EXPECT_EQ(got.rfind(path + ":" + c.want, 0), 0u) << c.name << ": " << got;
     }
+}
+
+// An entry that grants port mappings: its peers ask (--port-mapping set to
+// its first protocol) and the cell is mapped, whatever the table says;
+// refused or absent, the table stands. {a, b, want, alice's --port-mapping}.
+TEST(MatrixFile, GrantingEntryCellsAreMapped) {
+    struct Row {
+        const char *a, *b, *want, *flag;
+    } rows[] = {
+        {"{name: sym-pcp, type: symmetric, port_mapping: [pcp]}", "symmetric", "mapped", "pcp"},
+        {"{name: sym-pmp, type: symmetric, port_mapping: [nat-pmp, pcp]}", "port-restricted", "mapped",
+         "nat-pmp"},
+        {"{name: fc-pcp, type: full-cone, port_mapping: pcp}", "full-cone", "mapped", "pcp"},
+        {"{name: pr-upnp, port_mapping: {protocols: [upnp]}}", "symmetric", "mapped", "upnp"},
+        {"{name: sym-no, type: symmetric, port_mapping: {protocols: [pcp], refuse: true}}", "symmetric",
+         "not-connected", "pcp"},
+        {"{name: sym-off, type: symmetric}", "symmetric", "not-connected", ""},
+        {"symmetric", "{name: r-pcp, type: restricted, port_mapping: [pcp]}", "mapped", ""},
+    };
+    int i = 0;
+    for (auto& r : rows) {
+        auto path = write_temp("grant" + std::to_string(i++),
+                               std::string("matrix:\n  name: m\n  a: [") + r.a + "]\n  b: [" + r.b + "]\n");
+        auto m = load_matrix(path);
+        ASSERT_EQ(m.cells.size(), 1u) << r.a;
+        EXPECT_EQ(m.cells[0].expected, *parse_outcome(r.want)) << r.a << " x " << r.b;
+        auto& run = m.cells[0].scenario.find_host("alice")->run;
+        auto it = std::find(run.begin(), run.end(), "--port-mapping");
+        EXPECT_EQ(it == run.end() ? "" : *(it + 1), r.flag) << r.a;
+        for (auto& c : m.cells) EXPECT_FALSE(plan_topology(c.scenario).nodes.empty()) << c.name;
+    }
+}
+
+// A granting entry with no nat-lab peer behind it: nobody asks, so the
+// file must say what the cell comes to.
+TEST(MatrixFile, GrantWithoutPeerNeedsExpect) {
+    const char* body = R"(matrix:
+  name: m
+  scenario:
+    name: t
+    nats: {home: {type: symmetric}, office: {type: symmetric}}
+    hosts:
+      alice: {behind: home, run: sleep 1}
+      bob: {behind: office, run: sleep 1}
+    expect:
+      - {id: ran, exit: alice, code: 0}
+  axes: {a: home, b: office}
+  a: [{name: sym-pcp, type: symmetric, port_mapping: [pcp]}]
+  b: [symmetric]
+  when: {connected: [ran], not-connected: [ran]}
+)";
+    auto open = write_temp("grant_no_peer", body);
+    EXPECT_NE(
+        error_of(open).find(
+            ":12:7: no expected outcome for cell 'sym-pcp x symmetric' in the outcome table (it grants port "
+            "mappings and no nat-lab peer behind it asks)"),
+        std::string::npos)
+        << error_of(open);
+    auto given = write_temp("grant_no_peer_expect",
+                            std::string(body) + "  expect:\n    sym-pcp x symmetric: connected\n");
+    EXPECT_EQ(load_matrix(given).cells[0].expected, Outcome::Connected);
+}
+
+// The shipped grid: the 4x4 presets with port mapping off (the table) and
+// on at alice's NAT (mapped everywhere).
+TEST(MatrixFile, PortMappingGridFile) {
+    auto m = load_matrix(std::string(NATLAB_SOURCE_DIR) + "/scenarios/matrix/port_mapping_grid.yaml");
+    ASSERT_EQ(m.cells.size(), 32u);
+    EXPECT_EQ(m.rows.size(), 8u);
+    EXPECT_EQ(m.columns.size(), 4u);
+    EXPECT_EQ(cell(m, "sym-sym")->expected, Outcome::NotConnected);
+    EXPECT_EQ(cell(m, "pr-sym")->expected, Outcome::NotConnected);
+    EXPECT_EQ(cell(m, "r-sym")->expected, Outcome::PeerReflexive);
+    int mapped = 0;
+    for (auto& c : m.cells) mapped += c.expected == Outcome::Mapped;
+    EXPECT_EQ(mapped, 16);
+    EXPECT_EQ(cell(m, "sym-pcp-sym")->expected, Outcome::Mapped);
+    EXPECT_EQ(cell(m, "sym-pcp-sym")->scenario.nats[0].port_mapping->protocols,
+              (std::vector<std::string>{"pcp"}));
+    auto& bob = cell(m, "sym-pcp-sym")->scenario.find_host("bob")->run;
+    EXPECT_EQ(std::find(bob.begin(), bob.end(), "--port-mapping"), bob.end());  // bob does not ask
+    auto text = render_matrix_text(m, {{"sym-pcp-sym", Outcome::Mapped}});
+    EXPECT_NE(text.find("sym-pcp"), std::string::npos) << text;
 }
 
 // ---- template matrices: the user's scenario across the grid -----------------

@@ -117,6 +117,34 @@ TEST(Topology, NatsGetPublicAddressesAndTwoLinks) {
     EXPECT_TRUE(links[0]->addresses.empty());
 }
 
+// A NAT's port_mapping map becomes nat-emu's flags; the UPnP keys only when given.
+TEST(Topology, PortMappingFlags) {
+    struct Case {
+        const char* name;
+        std::optional<int> igd;
+        std::optional<bool> permanent_only;
+        const char *want_igd, *want_permanent;
+    } cases[] = {
+        {"neither: nat-emu's defaults", std::nullopt, std::nullopt, "", ""},
+        {"IGD:2", 2, std::nullopt, "2", ""},
+        {"IGD:1, permanent leases only", 1, true, "1", "on"},
+    };
+    for (auto& c : cases) {
+        auto s = two_nats();
+        PortMappingSpec p;
+        p.protocols = {"upnp", "pcp"};
+        p.upnp_igd = c.igd;
+        p.upnp_permanent_only = c.permanent_only;
+        s.nats[0].port_mapping = p;
+        auto t = plan_topology(s);
+        auto* a = t.find_node(s.nats[0].name);
+        ASSERT_NE(a, nullptr) << c.name;
+        EXPECT_EQ(flag(a, "--port-mapping"), "upnp,pcp") << c.name;
+        EXPECT_EQ(flag(a, "--upnp-igd"), c.want_igd) << c.name;
+        EXPECT_EQ(flag(a, "--upnp-permanent-only"), c.want_permanent) << c.name;
+    }
+}
+
 TEST(Topology, ExpandsHostReferencesAndMarksWaited) {
     auto t = plan_topology(two_nats());
     auto* alice = t.find_node("alice");

@@ -389,6 +389,55 @@ TEST(NatIcmpErrors, HairpinnedErrorsReachTheSender) {
     EXPECT_EQ(quoted.flow(), (Flow{ep("10.0.1.2:4000"), ep("198.18.1.1:5000")}));
 }
 
+// ICMP errors about the traffic of a granted mapping (port_mapping.h) are
+// translated as for any other mapping (RFC 5508 REQ-4, REQ-5), whatever the
+// NAT's mapping behaviour: {NAT, direction of the error}.
+TEST(NatIcmpErrors, ErrorsAboutAGrantsTrafficAreTranslated) {
+    struct Case {
+        const char* name;
+        NatType type;
+        Direction direction;
+    } cases[] = {
+        {"symmetric, from inside about what came in through the grant", NatType::Symmetric,
+         Direction::Outbound},
+        {"symmetric, from outside about what left through the grant", NatType::Symmetric, Direction::Inbound},
+        {"full cone, from inside", NatType::FullCone, Direction::Outbound},
+        {"full cone, from outside", NatType::FullCone, Direction::Inbound},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        NatUnderTest nut{NatConfig::preset(c.type)};
+        DropReason why;
+        ASSERT_TRUE(
+            nut.nat.grant({Requester::Pcp, Protocol::Udp, ep("10.0.1.2:4000"), 4000, false, 600}, t(0), why))
+            << why.text;
+        Datagram error{std::vector<std::byte>{}};
+        if (c.direction == Direction::Outbound) {
+            // Someone the host never sent to comes in through the grant; the host answers unreachable.
+            ASSERT_TRUE(nut.send(Datagram{{ep("198.18.0.5:1"), ep("198.18.1.1:4000")}, "hello"},
+                                 Direction::Inbound, 1));
+            error = error_about("10.0.1.2", nut.last);
+        } else {
+            ASSERT_TRUE(nut.out("10.0.1.2:4000", "198.18.0.9:777", 1));
+            ASSERT_EQ(nut.last.view().source(), ep("198.18.1.1:4000"));
+            error = error_about("198.18.0.7", hop(nut.last));
+        }
+        auto translated = nut.send(error, c.direction, 2);
+        ASSERT_TRUE(translated) << nut.nat.last_drop().text;
+        Datagram quote{std::vector<std::byte>(nut.last.bytes.begin() + kQuote, nut.last.bytes.end())};
+        if (c.direction == Direction::Outbound) {
+            EXPECT_EQ(translated->source.addr, ip("198.18.1.1"));
+            EXPECT_EQ(translated->destination.addr, ip("198.18.0.5"));
+            EXPECT_EQ(quote.view().flow(), (Flow{ep("198.18.0.5:1"), ep("198.18.1.1:4000")}));
+        } else {
+            EXPECT_EQ(translated->destination.addr, ip("10.0.1.2"));
+            EXPECT_EQ(quote.view().source(), ep("10.0.1.2:4000"));
+        }
+        expect_error_checksums(nut.last);
+        EXPECT_EQ(nut.nat.counters().icmp_errors_translated, 1u);
+    }
+}
+
 struct UnmatchedCase {
     const char* name;
     std::function<Datagram(NatUnderTest&)> make;

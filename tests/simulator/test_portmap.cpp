@@ -199,7 +199,8 @@ TEST(MappingService, HostQuota) {
 // ---- NAT-PMP (RFC 6886) ----------------------------------------------------
 
 struct Responder {
-    explicit Responder(Policy policy) : s{policy}, responder{s.service} {}
+    explicit Responder(Policy policy, NatType type = NatType::Symmetric)
+        : s{policy, type}, responder{s.service} {}
     std::vector<std::byte> ask(std::vector<std::byte> request, double at = 5) {
         return responder.serve(ep("10.0.1.2:4000"), request, t(at)).value_or(std::vector<std::byte>{});
     }
@@ -340,7 +341,7 @@ TEST(PcpServer, AnswersTable) {
         {"THIRD_PARTY allowed", third_party_ok, third, pcp::Result::Success},
         {"client address is not the source", pcp_on(), mismatch, pcp::Result::AddressMismatch},
         {"protocol 0", pcp_on(), all_protocols, pcp::Result::UnsuppProtocol},
-        {"FILTER", pcp_on(), filtered, pcp::Result::UnsuppOption},
+        {"FILTER", pcp_on(), filtered, pcp::Result::Success},
         {"PREFER_FAILURE for an address not ours", pcp_on(), elsewhere, pcp::Result::CannotProvideExternal},
     };
     for (const auto& c : cases) {
@@ -381,6 +382,227 @@ TEST(PcpServer, MalformedAndUnknown) {
     ASSERT_TRUE(pcp::decode_response(r.ask(version_3), answer));
     EXPECT_EQ(answer.result, pcp::Result::UnsuppVersion);
     EXPECT_EQ(answer.version, pcp::kVersion);
+}
+
+// A MAP with two FILTER options (RFC 6887 §13.3), byte by byte.
+TEST(PcpCodec, MapWithFiltersBytes) {
+    pcp::Message m = map_request(4000, 600, 1);
+    m.options.filters = {{120, 3478, ip("198.18.0.2")}, {128, 0, ip("198.18.2.7")}};
+    auto want = pcp::encode(map_request(4000, 600, 1));
+    const auto filters = bytes({
+        3,    0,    0, 20,                                // option FILTER, length 20
+        0,    120,                                        // reserved, prefix length 120 (/24)
+        0x0d, 0x96,                                       // remote peer port 3478
+        0,    0,    0, 0,  0, 0, 0, 0, 0, 0, 0xff, 0xff,  // remote peer address, IPv4-mapped ...
+        198,  18,   0, 2,                                 // ... 198.18.0.2
+        3,    0,    0, 20,                                // option FILTER, length 20
+        0,    128,                                        // reserved, prefix length 128 (/32)
+        0,    0,                                          // remote peer port 0: any
+        0,    0,    0, 0,  0, 0, 0, 0, 0, 0, 0xff, 0xff,  // remote peer address ...
+        198,  18,   2, 7,                                 // ... 198.18.2.7
+    });
+    want.insert(want.end(), filters.begin(), filters.end());
+    EXPECT_EQ(pcp::encode(m), want);
+    pcp::Message back;
+    ASSERT_EQ(pcp::decode_request(want, back), pcp::Result::Success);
+    EXPECT_EQ(back.options.filters, m.options.filters);
+}
+
+// Options the codec refuses: {what, option bytes after the MAP data, opcode, want}.
+TEST(PcpCodec, BadOptionsTable) {
+    auto filter = [](int prefix, int a0) {
+        return bytes({3, 0, 0, 20, 0, prefix, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a0, 18, 0, 2});
+    };
+    struct Case {
+        const char* name;
+        std::vector<std::byte> option;
+        std::uint8_t opcode;
+        std::optional<pcp::Result> want;
+    } cases[] = {
+        {"FILTER /32", filter(128, 198), pcp::kOpMap, pcp::Result::Success},
+        {"FILTER /0: clears", filter(0, 198), pcp::kOpMap, pcp::Result::Success},
+        {"FILTER prefix 97 (a /1)", filter(97, 198), pcp::kOpMap, pcp::Result::Success},
+        {"FILTER prefix 95", filter(95, 198), pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER prefix 1", filter(1, 198), pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER prefix 129", filter(129, 198), pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER length 16", bytes({3, 0, 0, 16, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}),
+         pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER in PEER", filter(128, 198), pcp::kOpPeer, pcp::Result::MalformedOption},
+        {"unknown mandatory option 99", bytes({99, 0, 0, 0}), pcp::kOpMap, pcp::Result::UnsuppOption},
+        {"unknown optional option 200: skipped", bytes({200, 0, 0, 4, 1, 2, 3, 4}), pcp::kOpMap,
+         pcp::Result::Success},
+        {"option header cut short", bytes({3, 0, 0, 20}), pcp::kOpMap, pcp::Result::MalformedOption},
+    };
+    for (auto& c : cases) {
+        pcp::Message m = map_request();
+        m.opcode = c.opcode;
+        auto request = pcp::encode(m);
+        request.insert(request.end(), c.option.begin(), c.option.end());
+        pcp::Message back;
+        EXPECT_EQ(pcp::decode_request(request, back), c.want) << c.name;
+    }
+}
+
+// What a grant made with FILTERs lets in: {filters, remote, admitted}.
+TEST(PcpServer, FilterRestrictsWhoMaySendIn) {
+    struct Case {
+        const char* name;
+        std::vector<pcp::Filter> filters;
+        const char* remote;
+        bool admitted;
+    } cases[] = {
+        {"no FILTER: anyone", {}, "198.18.7.7:9", true},
+        {"/32 any port: that address", {{128, 0, ip("198.18.0.2")}}, "198.18.0.2:1234", true},
+        {"/32 any port: another address", {{128, 0, ip("198.18.0.2")}}, "198.18.0.3:1234", false},
+        {"/32 one port: that port", {{128, 3478, ip("198.18.0.2")}}, "198.18.0.2:3478", true},
+        {"/32 one port: another port", {{128, 3478, ip("198.18.0.2")}}, "198.18.0.2:3479", false},
+        {"/24: inside the prefix", {{120, 0, ip("198.18.2.0")}}, "198.18.2.200:5", true},
+        {"/24: outside it", {{120, 0, ip("198.18.2.0")}}, "198.18.3.1:5", false},
+        {"two FILTERs: the second matches",
+         {{128, 0, ip("198.18.0.2")}, {128, 0, ip("198.18.2.7")}},
+         "198.18.2.7:40000",
+         true},
+        {"prefix 0 clears the one before",
+         {{128, 0, ip("198.18.0.2")}, {0, 0, Ipv4{}}},
+         "198.18.9.9:1",
+         true},
+        {"prefix 0 then another", {{0, 0, Ipv4{}}, {128, 0, ip("198.18.0.2")}}, "198.18.9.9:1", false},
+    };
+    for (auto& c : cases) {
+        Responder r{pcp_on()};
+        pcp::Message m = map_request(4000);
+        m.options.filters = c.filters;
+        auto answer = answer_to(r, m);
+        ASSERT_EQ(answer.result, pcp::Result::Success) << c.name;
+        EXPECT_EQ(answer.options.filters, c.filters) << c.name << ": the answer echoes the filters";
+        auto in = r.s.nut.in(c.remote, "198.18.1.1:4000", 6);
+        EXPECT_EQ(in.has_value(), c.admitted) << c.name;
+        if (!c.admitted) {
+            EXPECT_EQ(r.s.nut.nat.last_drop().code, DropCode::Filtered) << c.name;
+        }
+    }
+}
+
+// A renewal replaces the filters; deleting the grant forgets them.
+TEST(PcpServer, RenewalReplacesFilters) {
+    Responder r{pcp_on()};
+    pcp::Message only_server = map_request(4000);
+    only_server.options.filters = {{128, 0, ip("198.18.0.2")}};
+    ASSERT_EQ(answer_to(r, only_server).result, pcp::Result::Success);
+    EXPECT_FALSE(r.s.nut.in("198.18.5.5:1", "198.18.1.1:4000", 6));
+    ASSERT_EQ(answer_to(r, map_request(4000), 7).result, pcp::Result::Success);  // no FILTER: open
+    EXPECT_TRUE(r.s.nut.in("198.18.5.5:1", "198.18.1.1:4000", 8));
+    ASSERT_EQ(answer_to(r, only_server, 9).result, pcp::Result::Success);
+    ASSERT_EQ(answer_to(r, map_request(4000, 0), 10).result, pcp::Result::Success);  // deleted
+    ASSERT_EQ(answer_to(r, map_request(4000), 11).result, pcp::Result::Success);     // granted anew
+    EXPECT_TRUE(r.s.nut.in("198.18.5.5:1", "198.18.1.1:4000", 12)) << "the old filters are gone";
+}
+
+pcp::Message peer_request(const char* remote, std::uint8_t protocol = pcp::kProtocolUdp,
+                          std::uint16_t internal_port = 4000) {
+    pcp::Message m{pcp::kVersion, pcp::kOpPeer};
+    m.lifetime = 3600;
+    m.client = ip("10.0.1.2");
+    m.map.nonce.fill(3);
+    m.map.protocol = protocol;
+    m.map.internal_port = internal_port;
+    m.remote = ep(remote);
+    return m;
+}
+
+// PEER (RFC 6887 §12): the mapping toward one remote, made or looked up;
+// the answer names the external endpoint the remote sees, and the remote
+// may then send in. {NAT, what the host did first, PEER, result, external
+// port (0: not checked), lifetime}.
+TEST(PcpServer, PeerTable) {
+    struct Case {
+        const char* name;
+        NatType type;
+        bool traffic_first;  // the host sent to the remote before asking
+        bool mapped_first;   // the host holds a grant (MAP) of port 4000
+        pcp::Message request;
+        pcp::Result want;
+        std::uint32_t lifetime;
+    } cases[] = {
+        {"symmetric, no mapping yet: one is made", NatType::Symmetric, false, false,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 120},
+        {"symmetric, traffic made it: the same one", NatType::Symmetric, true, false,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 120},
+        {"port-restricted: the host's one mapping", NatType::PortRestricted, true, false,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 120},
+        {"a grant: its endpoint and what is left of its life", NatType::Symmetric, false, true,
+         peer_request("198.18.0.2:3478"), pcp::Result::Success, 3599},
+        {"TCP without a session", NatType::Symmetric, false, false,
+         peer_request("198.18.0.2:80", pcp::kProtocolTcp), pcp::Result::NoResources, 30},
+        {"protocol 0", NatType::Symmetric, false, false, peer_request("198.18.0.2:3478", 0),
+         pcp::Result::UnsuppProtocol, 30},
+        {"internal port 0", NatType::Symmetric, false, false,
+         peer_request("198.18.0.2:3478", pcp::kProtocolUdp, 0), pcp::Result::UnsuppProtocol, 30},
+    };
+    for (auto& c : cases) {
+        Responder r{pcp_on(), c.type};
+        std::optional<Endpoint> seen;
+        if (c.mapped_first) {
+            ASSERT_EQ(answer_to(r, map_request(4000), 4).result, pcp::Result::Success);
+        }
+        if (c.traffic_first) seen = r.s.nut.out("10.0.1.2:4000", "198.18.0.2:3478", 4)->source;
+        auto answer = answer_to(r, c.request, 5);
+        ASSERT_EQ(answer.result, c.want) << c.name << ": " << pcp::to_string(answer.result);
+        EXPECT_EQ(answer.lifetime, c.lifetime) << c.name;
+        if (c.want != pcp::Result::Success) continue;
+        EXPECT_EQ(answer.remote, c.request.remote) << c.name << ": the answer echoes the remote";
+        if (seen) {
+            EXPECT_EQ(answer.map.external, *seen) << c.name;
+        }
+        if (c.mapped_first) {
+            EXPECT_EQ(answer.map.external, ep("198.18.1.1:4000")) << c.name;
+        }
+        // The remote reaches the host through the endpoint PEER named...
+        auto in = r.s.nut.in("198.18.0.2:3478", answer.map.external.to_string(), 6);
+        ASSERT_TRUE(in) << c.name << ": " << r.s.nut.nat.last_drop().text;
+        EXPECT_EQ(in->destination, ep("10.0.1.2:4000")) << c.name;
+        // ... and the host's traffic to it leaves from there.
+        EXPECT_EQ(r.s.nut.out("10.0.1.2:4000", "198.18.0.2:3478", 7)->source, answer.map.external) << c.name;
+    }
+}
+
+// RFC 6886 §3.4: lifetime 0 with internal and external port 0 deletes every
+// mapping of the host for that protocol. {what is asked, which grants stay}.
+TEST(NatPmpServer, DeleteAllOfAHostForAProtocol) {
+    struct Case {
+        const char* name;
+        std::vector<std::byte> request;
+        bool udp_left, tcp_left;
+    } cases[] = {
+        {"UDP, ports 0, lifetime 0: every UDP grant", bytes({0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), false,
+         true},
+        {"TCP: every TCP grant", bytes({0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), true, false},
+        {"external port not 0: nothing", bytes({0, 1, 0, 0, 0, 0, 0x0f, 0xa0, 0, 0, 0, 0}), true, true},
+    };
+    for (auto& c : cases) {
+        Responder r{pcp_on()};
+        r.ask(bytes({0, 1, 0, 0, 0x0f, 0xa0, 0x0f, 0xa0, 0, 0, 0x0e, 0x10}));  // UDP 4000, NAT-PMP
+        r.ask(bytes({0, 1, 0, 0, 0x0f, 0xa1, 0x0f, 0xa1, 0, 0, 0x0e, 0x10}));  // UDP 4001, NAT-PMP
+        r.ask(bytes({0, 2, 0, 0, 0x0f, 0xa0, 0x0f, 0xa0, 0, 0, 0x0e, 0x10}));  // TCP 4000, NAT-PMP
+        pcp::Message by_pcp = map_request(4002);
+        by_pcp.map.internal_port = 4002;
+        ASSERT_EQ(answer_to(r, by_pcp).result, pcp::Result::Success);  // UDP 4002, PCP
+        GrantRequest other{Requester::NatPmp, Protocol::Udp, ep("10.0.1.3:4000"), 5000,
+                           std::chrono::seconds{600}};
+        ASSERT_TRUE(std::holds_alternative<Granted>(r.s.service.grant(other, t(5))));  // another host
+        auto answer = r.ask(c.request, 6);
+        EXPECT_EQ(answer,
+                  bytes({0, static_cast<int>(c.request[1]) + 128, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0}))
+            << c.name << ": success, ports and lifetime 0";
+        auto held = [&](Protocol p, const char* inside) {
+            return r.s.service.lookup(p, ep(inside), t(6)).has_value();
+        };
+        EXPECT_EQ(held(Protocol::Udp, "10.0.1.2:4000"), c.udp_left) << c.name;
+        EXPECT_EQ(held(Protocol::Udp, "10.0.1.2:4001"), c.udp_left) << c.name;
+        EXPECT_EQ(held(Protocol::Udp, "10.0.1.2:4002"), c.udp_left) << c.name << ": PCP's grant too";
+        EXPECT_EQ(held(Protocol::Tcp, "10.0.1.2:4000"), c.tcp_left) << c.name;
+        EXPECT_TRUE(held(Protocol::Udp, "10.0.1.3:4000")) << c.name << ": another host's grant stays";
+    }
 }
 
 // RFC 6887 §9: one port, two versions.
