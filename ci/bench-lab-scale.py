@@ -3,10 +3,11 @@
 
 For each N: writes the swarm with `count: N` (and `capture: true` with
 --capture), runs it once with NATLAB_TIMING=1, and prints ready time (the
-lab init's start to every NAT up), wall time, pairs connected, the set-up
+lab init's start to every NAT up), wall time, pairs connected, peers the
+lister found in the server's list (peer --list), the set-up
 cost per namespace, and the largest total RSS and PSS (from
 /proc/PID/smaps_rollup, sampled twice a second) of nat-lab, nat-emu, peer and
-rendezvous, each group apart. Exit 1 when a pair did not connect, 2 on bad
+rendezvous, each group apart. Exit 1 when a pair did not connect or a peer was not listed, 2 on bad
 arguments. Uses $NATLAB when set, else build/bin/nat-lab. Lab traffic stays
 in the lab's namespaces; nat-lab leaves nothing behind.
 """
@@ -88,13 +89,14 @@ def run(natlab, pairs, capture, work):
     listed = sum(1 for v in verdicts if v.get("held") and "lister" in v.get("expectation", ""))
     namespaces = 4 * pairs + 1
     print(f"{pairs} pairs ({namespaces} namespaces, capture {'on' if capture else 'off'}): "
-          f"ready {ready_ms / 1000:.1f} s, wall {wall:.1f} s, {connected}/{pairs} connected; "
+          f"ready {ready_ms / 1000:.1f} s, wall {wall:.1f} s, {connected}/{pairs} connected, "
+          f"{listed}/{2 * pairs} listed; "
           f"set-up {ready_ms / namespaces:.2f} ms per namespace")
     for g in GROUPS:
         rss, pss, n = totals[g]
         each = f", {pss / n:.0f} kB PSS each" if n else ""
         print(f"  {g:10} {n:5} processes: RSS {rss / 1024:.1f} MB, PSS {pss / 1024:.1f} MB{each}")
-    return connected == pairs
+    return connected == pairs and listed == 2 * pairs
 
 
 def main(args):
