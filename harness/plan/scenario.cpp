@@ -175,6 +175,13 @@ const std::set<std::string> kEmulatorKeys = {"mapping",
                                              "mappings_per_host",
                                              "pooling"};
 
+// Every key a NAT takes: the emulator's and where the NAT sits.
+const std::set<std::string> kNatKeys = [] {
+    auto keys = kEmulatorKeys;
+    keys.insert({"type", "lan", "address", "addresses", "behind", "link"});
+    return keys;
+}();
+
 const std::set<std::string> kPortMappers = {"nat-pmp", "pcp", "upnp"};
 
 // `port_mapping: [pcp, nat-pmp]`, or a map whose `protocols` is that list.
@@ -325,27 +332,7 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
     nat.name = r.name(key, "NAT name");
     nat.where = nat.type_where = nat.lan_where = nat.address_where = nat.behind_where = r.at(key);
     if (nat.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
-    r.check_map(body, "NAT '" + nat.name + "'",
-                {"type",
-                 "mapping",
-                 "filtering",
-                 "port_allocation",
-                 "mapping_timeout",
-                 "hairpin",
-                 "lan",
-                 "address",
-                 "addresses",
-                 "behind",
-                 "port_range",
-                 "refresh_on_inbound",
-                 "link",
-                 "port_mapping",
-                 "mapping_timeout_before_inbound",
-                 "port_parity",
-                 "port_block_size",
-                 "port_blocks_per_host",
-                 "mappings_per_host",
-                 "pooling"});
+    r.check_map(body, "NAT '" + nat.name + "'", kNatKeys);
     read_behaviour(r, body, nat);
     if (auto n = body["lan"]) {
         nat.lan = r.subnet(n, "lan");
