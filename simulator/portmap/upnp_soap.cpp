@@ -3,6 +3,7 @@
 #include <array>
 
 #include "src/net/enum_names.h"
+#include "src/net/xml_text.h"
 
 namespace natlab::portmap {
 namespace {
@@ -72,27 +73,6 @@ public:
 private:
     std::string_view rest_;
 };
-
-std::string xml_unescape(std::string_view text) {
-    constexpr std::array<std::pair<std::string_view, char>, 5> kEntities{
-        {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}};
-    std::string out;
-    while (!text.empty()) {
-        bool replaced = false;
-        for (auto [entity, c] : kEntities)
-            if (text.starts_with(entity)) {
-                out += c;
-                text.remove_prefix(entity.size());
-                replaced = true;
-                break;
-            }
-        if (!replaced) {
-            out += text.front();
-            text.remove_prefix(1);
-        }
-    }
-    return out;
-}
 
 // Moves the scanner past <Envelope><Body>; false when they are not there.
 bool enter_body(Scanner& scanner) {
@@ -168,29 +148,6 @@ SoapRead read_call(std::string_view soap_action, std::string_view body) {
     if (!arguments) return {std::nullopt, SoapError::BadEnvelope};
     call.arguments = std::move(*arguments);
     return {std::move(call), {}};
-}
-
-std::string xml_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
 }
 
 HttpResponse write_result(const SoapCall& call, const Arguments& out) {

@@ -59,8 +59,6 @@ struct SoapRead {
 
 SoapRead read_call(std::string_view soap_action, std::string_view body);
 
-std::string xml_escape(std::string_view text);
-
 HttpResponse write_result(const SoapCall& call, const Arguments& out);
 HttpResponse write_fault(int code, std::string_view description);
 

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "src/net/xml_text.h"
+
 namespace natlab::upnp {
 namespace {
 
@@ -47,38 +49,6 @@ std::optional<std::string_view> element_text(std::string_view xml, std::string_v
         return xml.substr(close + 1, end - close - 1);
     }
     return std::nullopt;
-}
-
-std::string unescape(std::string_view text) {
-    std::string out;
-    const std::pair<std::string_view, char> entities[] = {
-        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    for (std::size_t i = 0; i < text.size();) {
-        auto hit = std::ranges::find_if(entities,
-                                        [&](const auto& e) { return text.substr(i).starts_with(e.first); });
-        if (hit != std::end(entities)) {
-            out += hit->second;
-            i += hit->first.size();
-        } else {
-            out += text[i++];
-        }
-    }
-    return out;
-}
-
-std::string escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '&')
-            out += "&amp;";
-        else if (c == '<')
-            out += "&lt;";
-        else if (c == '>')
-            out += "&gt;";
-        else
-            out += c;
-    }
-    return out;
 }
 
 // The serviceType and controlURL of the first service whose type contains `kind`.
@@ -158,7 +128,8 @@ std::string soap_request(const ControlPoint& point, std::string_view action, con
         "<?xml version=\"1.0\"?>\r\n<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" "
         "s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><s:Body><u:" +
         std::string{action} + " xmlns:u=\"" + point.service + "\">";
-    for (const auto& [name, value] : arguments) body += "<" + name + ">" + escape(value) + "</" + name + ">";
+    for (const auto& [name, value] : arguments)
+        body += "<" + name + ">" + xml_escape(value) + "</" + name + ">";
     body += "</u:" + std::string{action} + "></s:Body></s:Envelope>\r\n";
     return "POST " + point.control.path + " HTTP/1.1\r\nHost: " + point.control.host.to_string() +
            "\r\nContent-Length: " + std::to_string(body.size()) +
@@ -223,7 +194,7 @@ SoapReply read_reply(const HttpReply& reply) {
         auto name = rest.substr(at + 1, close - at - 1);
         auto end = rest.find("</", close);
         if (close == std::string_view::npos || end == std::string_view::npos) break;
-        soap.values[std::string{name}] = unescape(rest.substr(close + 1, end - close - 1));
+        soap.values[std::string{name}] = xml_unescape(rest.substr(close + 1, end - close - 1));
         rest = rest.substr(rest.find('>', end) + 1);
     }
     return soap;
