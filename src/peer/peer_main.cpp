@@ -16,12 +16,13 @@
 // punched path or the server's relay (with --list: when the whole list
 // came); 2 for bad command-line input.
 //
-// --port-mapping pcp / nat-pmp / auto: the session asks the gateway
-// (port_mapping_client.h). --port-mapping upnp: before registering, the
-// shell asks the LAN's UPnP gateway to map its socket's port
-// (upnp_mapper.h) and offers the mapped endpoint with its local ones; it
-// renews the mapping at half its lease and deletes it at exit. No gateway,
-// or a refusal, and the peer goes on without one (one line on stderr).
+// --port-mapping: the session asks the gateway (port_mapping_client.h), by
+// PCP and NAT-PMP itself. Its UPnP step (upnp, or auto after PCP and
+// NAT-PMP got nothing) is the shell's: it asks the LAN's UPnP gateway to
+// map the socket's port (upnp_mapper.h) and hands the outcome to the
+// session, which registers the mapped endpoint; the shell renews the
+// mapping at half its lease and deletes it at exit. No gateway, or a
+// refusal, and the peer goes on without one (one line on stderr).
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -84,18 +85,6 @@ std::optional<T> run_for(asio::awaitable<T> task, Duration limit) {
     return result;
 }
 
-std::optional<upnp::Mapping> map_with_upnp(const Options& o, std::uint16_t port) {
-    if (o.port_mapping != "upnp") return std::nullopt;
-    auto mapping = run_for(upnp::map_port(port, kUpnpLeaseSeconds, kUpnpStep), 5 * kUpnpStep);
-    if (!mapping || !*mapping) {
-        std::cerr << "peer " << o.name << ": no UPnP port mapping" << std::endl;
-        return std::nullopt;
-    }
-    std::cerr << "peer " << o.name << ": UPnP mapped " << (*mapping)->internal.to_string() << " as "
-              << (*mapping)->external.to_string() << std::endl;
-    return *mapping;
-}
-
 // Renews the mapping at half its lease until the loop stops.
 asio::awaitable<void> renew_loop(upnp::Mapping mapping) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -120,16 +109,19 @@ public:
         apply(session_.stop(Clock::now(), "interrupted"));
     }
     bool interrupted() const { return interrupted_; }
+    const std::optional<upnp::Mapping>& upnp_mapping() const { return upnp_mapping_; }
 
 private:
     void apply(const PeerOutput& out);
     void trace(const std::string& what) const;
+    asio::awaitable<void> upnp_exchange();
 
     asio::io_context& io_;
     udp::socket& socket_;
     PeerSession& session_;
     asio::steady_timer tick_timer_;  // due at session_.next_tick
     bool interrupted_ = false;
+    std::optional<upnp::Mapping> upnp_mapping_;  // held while the session runs
 };
 
 void PeerShell::trace(const std::string& what) const {
@@ -143,10 +135,33 @@ void PeerShell::apply(const PeerOutput& out) {
     send_all(socket_, out.datagrams);
     for (PeerEvent e : out.events) std::cout << event_json(session_, e).dump() << std::endl;
     if (session_.finished()) return io_.stop();
+    if (session_.take_upnp_request()) asio::co_spawn(io_, upnp_exchange(), asio::detached);
     // A datagram may have made a tick due sooner (an introduction starts
     // the punching): moving the expiry wakes the tick loop at once.
     auto due = session_.next_tick(Clock::now());
     if (due < tick_timer_.expiry()) tick_timer_.expires_at(due);
+}
+
+// The session's UPnP step: map the socket's port, tell the session, renew.
+asio::awaitable<void> PeerShell::upnp_exchange() {
+    const std::string& name = session_.config().name;
+    auto port = socket_.local_endpoint().port();
+    auto outcome = co_await upnp::map_port(port, kUpnpLeaseSeconds, kUpnpStep);
+    std::optional<Endpoint> external;
+    if (outcome.mapping) external = outcome.mapping->external;
+    bool taken = session_.on_upnp_answer(external, kUpnpLeaseSeconds, outcome.answer, Clock::now());
+    if (!outcome.mapping) {
+        std::cerr << "peer " << name << ": no UPnP port mapping (" << outcome.answer << ")" << std::endl;
+        co_return;
+    }
+    if (!taken) {  // too late for the session: give it back
+        co_await upnp::unmap(*outcome.mapping, kUpnpStep);
+        co_return;
+    }
+    std::cerr << "peer " << name << ": UPnP mapped " << outcome.mapping->internal.to_string() << " as "
+              << external->to_string() << std::endl;
+    upnp_mapping_ = outcome.mapping;
+    co_await renew_loop(*outcome.mapping);
 }
 
 asio::awaitable<void> PeerShell::receive_loop() {
@@ -284,8 +299,6 @@ PeerConfig make_config(const Options& o, Endpoint server, Endpoint bound) {
     c.predict_ports = o.predict_ports;
     c.list = o.list;
     c.port_mapping = *parse_port_mapping_mode(o.port_mapping);
-    if (c.port_mapping == PortMappingMode::upnp)
-        c.port_mapping = PortMappingMode::off;  // the shell's (below)
     if (c.port_mapping != PortMappingMode::off)
         c.gateway = o.gateway.empty() ? default_gateway().value_or(Ipv4{}) : *Ipv4::parse(o.gateway);
     return c;
@@ -309,10 +322,6 @@ int run(const Options& o, TimePoint start) {
     }
     auto bound = *from_asio(socket.local_endpoint());
     auto config = make_config(o, *server, bound);
-    // UPnP is asked here, over TCP, before the session; PCP and NAT-PMP
-    // are the session's own (port_mapping_client.h).
-    auto mapping = map_with_upnp(o, bound.port);
-    if (mapping) config.local_endpoints.push_back(mapping->external);
     PeerSession session(config, secure_random, start);
     PeerShell shell(io, socket, session);
     asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -321,9 +330,8 @@ int run(const Options& o, TimePoint start) {
     });
     asio::co_spawn(io, shell.receive_loop(), asio::detached);
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
-    if (mapping) asio::co_spawn(io, renew_loop(*mapping), asio::detached);
     io.run();
-    if (mapping) run_for(upnp::unmap(*mapping, kUpnpStep), kUpnpStep);
+    if (const auto& mapping = shell.upnp_mapping()) run_for(upnp::unmap(*mapping, kUpnpStep), kUpnpStep);
     PeerResult r = session.result();
     bool delivered = (r.connected || r.relayed) && r.acked == session.config().messages;
     if (o.list) delivered = session.list_complete();

@@ -211,6 +211,15 @@ public:
     PeerResult result() const;
     std::uint64_t dropped() const { return dropped_; }
     const PortMappingClient* port_mapping() const { return port_mapper_ ? &*port_mapper_ : nullptr; }
+    // The UPnP step of --port-mapping, which the shell carries out
+    // (port_mapping_client.h): true once, when it is to start; then the
+    // shell reports what came of it: false when the step had given up
+    // waiting (the shell then deletes a mapping it got after all).
+    bool take_upnp_request() { return port_mapper_ && port_mapper_->take_upnp_request(); }
+    bool on_upnp_answer(std::optional<Endpoint> external, std::uint32_t lease, std::string answer,
+                        TimePoint now) {
+        return port_mapper_ && port_mapper_->on_upnp_answer(external, lease, std::move(answer), now);
+    }
 
 private:
     struct PendingProbe {

@@ -116,7 +116,7 @@ std::vector<Outgoing> PortMappingClient::on_tick(TimePoint now) {
 }
 
 void PortMappingClient::send(TimePoint now, std::vector<Outgoing>& out) {
-    if (ask_ == Ask::upnp) return give_up("not built in", now);  // src/peer/upnp_client plugs in here
+    if (ask_ == Ask::upnp) return wait_for_upnp(now);
     if (tries_ == timers_.tries) {
         if (renewing_) {
             renewing_ = false;
@@ -149,7 +149,36 @@ std::vector<Outgoing> PortMappingClient::release() {
     released_ = true;
     next_send_.reset();
     renew_at_.reset();
+    if (ask_ == Ask::upnp) return {};
     return {{request(ask_, 0), server_}};
+}
+
+// The first call asks the shell and waits; a later one, past `upnp_wait`
+// without an answer, gives the step up.
+void PortMappingClient::wait_for_upnp(TimePoint now) {
+    if (upnp_ != Upnp::idle) return give_up("no answer", now);
+    upnp_ = Upnp::requested;
+    next_send_ = now + timers_.upnp_wait;
+}
+
+bool PortMappingClient::take_upnp_request() {
+    if (upnp_ != Upnp::requested || ask_ != Ask::upnp || step_ >= plan_.size()) return false;
+    upnp_ = Upnp::taken;
+    return true;
+}
+
+bool PortMappingClient::on_upnp_answer(std::optional<Endpoint> external, std::uint32_t lease,
+                                       std::string answer, TimePoint now) {
+    if (upnp_ != Upnp::taken || ask_ != Ask::upnp || step_ >= plan_.size() || mapped_) return false;
+    if (!external) {
+        give_up(std::move(answer), now);
+        return true;
+    }
+    record(std::move(answer));
+    mapped_ = external;
+    granted_lifetime_ = lease;
+    next_send_.reset();
+    return true;
 }
 
 void PortMappingClient::give_up(std::string answer, TimePoint now) {

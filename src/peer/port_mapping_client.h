@@ -18,8 +18,14 @@
 //            nat-pmp.
 //   nat-pmp  the external address (opcode 0), then the UDP mapping (opcode 1):
 //            the mapped endpoint is that address and the mapped port.
-//   upnp     the UPnP IGD client (src/peer/upnp_client, when built in) plugs
-//            in here; without it the step records "not built in".
+//   upnp     the UPnP IGD exchange runs over TCP and multicast, which a pure
+//            client cannot do: the step asks the shell (take_upnp_request),
+//            which runs upnp::map_port (upnp_mapper.h) and hands back what
+//            came of it (on_upnp_answer: "success", "no gateway", "error
+//            606", ...). No answer within `upnp_wait` and the step gives up
+//            with "no answer". A UPnP mapping is renewed and deleted by the
+//            shell too (AddPortMapping again, DeletePortMapping), so neither
+//            the renewal timer nor `release` sends anything for it.
 // The client is settled once it holds a mapping or every step answered or
 // gave up; the session registers only then, naming the mapped endpoint.
 // A mapping is renewed at half its lifetime (same protocol, same nonce) and
@@ -60,6 +66,7 @@ struct MappingAnswer {
 struct PortMappingTimers {
     Duration retry = std::chrono::milliseconds(250);
     int tries = 4;
+    Duration upnp_wait = std::chrono::seconds(16);  // the shell's whole UPnP exchange, search to mapping
 };
 
 class PortMappingClient {
@@ -70,8 +77,17 @@ public:
     std::vector<Outgoing> on_tick(TimePoint now);
     // A datagram from the gateway's port mapping port.
     void on_datagram(std::span<const std::byte> datagram, TimePoint now);
-    // Requests that delete the mapping (lifetime 0); nothing when none is held.
+    // Requests that delete the mapping (lifetime 0); nothing when none is
+    // held, or when UPnP holds it (the shell deletes that one).
     std::vector<Outgoing> release();
+    // True once, when the plan has reached its UPnP step: the shell is to
+    // run the exchange and report with on_upnp_answer.
+    bool take_upnp_request();
+    // What the shell's UPnP exchange gave: the mapped endpoint and its
+    // lease, or nullopt and why not. False when the step is no longer
+    // waiting for it (it gave up: "no answer").
+    bool on_upnp_answer(std::optional<Endpoint> external, std::uint32_t lease, std::string answer,
+                        TimePoint now);
 
     Endpoint server() const { return server_; }
     bool settled() const { return mapped_.has_value() || step_ >= plan_.size(); }
@@ -92,6 +108,7 @@ private:
     void on_pcp(std::span<const std::byte> datagram, TimePoint now);
     void on_natpmp(std::span<const std::byte> datagram, TimePoint now);
     void granted(Endpoint external, std::uint32_t lifetime, TimePoint now);
+    void wait_for_upnp(TimePoint now);
     void record(std::string answer);
 
     std::vector<MappingProtocol> plan_;
@@ -111,6 +128,7 @@ private:
     std::optional<TimePoint> renew_at_;
     bool renewing_ = false;
     bool released_ = false;
+    enum class Upnp { idle, requested, taken } upnp_ = Upnp::idle;
     std::vector<MappingAnswer> answers_;
 };
 

@@ -99,35 +99,41 @@ asio::awaitable<std::optional<ControlPoint>> describe(const Url& location, Durat
     co_return find_ip_connection(got->reply.body, location);
 }
 
+Outcome refused(int error_code) {
+    return {std::nullopt, "error " + std::to_string(error_code)};
+}
+
 // AddPortMapping for the same external port, then the next ones after a conflict.
-asio::awaitable<std::optional<Mapping>> add(const ControlPoint& point, Endpoint internal, Ipv4 external,
-                                            std::uint32_t lease, Duration step) {
+asio::awaitable<Outcome> add(const ControlPoint& point, Endpoint internal, Ipv4 external, std::uint32_t lease,
+                             Duration step) {
+    int error_code = 0;
     for (int i = 0; i < kPortsToTry; ++i) {
         auto port = static_cast<std::uint16_t>(internal.port + i);
         auto got = co_await soap(point, "AddPortMapping",
                                  add_port_mapping(internal, port, lease, "nat-lab peer"), step);
-        if (!got) co_return std::nullopt;
-        auto reply = read_reply(got->reply);
-        if (reply.error_code == 0) co_return Mapping{point, internal, {external, port}, lease};
-        trace("AddPortMapping " + std::to_string(port) + ": error " + std::to_string(reply.error_code));
-        if (reply.error_code != 718) co_return std::nullopt;
+        if (!got) co_return Outcome{std::nullopt, "no answer"};
+        error_code = read_reply(got->reply).error_code;
+        if (error_code == 0) co_return Outcome{Mapping{point, internal, {external, port}, lease}, "success"};
+        trace("AddPortMapping " + std::to_string(port) + ": error " + std::to_string(error_code));
+        if (error_code != 718) break;
     }
-    co_return std::nullopt;
+    co_return refused(error_code);
 }
 
 }  // namespace
 
-asio::awaitable<std::optional<Mapping>> map_port(std::uint16_t port, std::uint32_t lease_seconds,
-                                                 Duration step) {
+asio::awaitable<Outcome> map_port(std::uint16_t port, std::uint32_t lease_seconds, Duration step) {
     auto location = co_await search(step);
-    if (!location) co_return std::nullopt;
+    if (!location) co_return Outcome{std::nullopt, "no gateway"};
     trace("gateway at " + location->to_string());
     auto point = co_await describe(*location, step);
-    if (!point) co_return std::nullopt;
+    if (!point) co_return Outcome{std::nullopt, "no description"};
     auto ip = co_await soap(*point, "GetExternalIPAddress", {}, step);
-    if (!ip) co_return std::nullopt;
-    auto external = Ipv4::parse(read_reply(ip->reply).values["NewExternalIPAddress"]);
-    if (!external) co_return std::nullopt;
+    if (!ip) co_return Outcome{std::nullopt, "no answer"};
+    auto reply = read_reply(ip->reply);
+    if (reply.error_code != 0) co_return refused(reply.error_code);
+    auto external = Ipv4::parse(reply.values["NewExternalIPAddress"]);
+    if (!external) co_return Outcome{std::nullopt, "no external address"};
     co_return co_await add(*point, {ip->local, port}, *external, lease_seconds, step);
 }
 
