@@ -235,7 +235,12 @@ Verdict<bool> classify_refresh(const Bracket& b, std::optional<bool> last_heard)
 Verdict<int> classify_exhaustion(const Exhaustion& e) {
     std::string story = std::to_string(e.answered) + " of " + count_of(e.asked, "socket") + " got a mapping";
     if (e.answered == e.asked) return {e.asked, Certainty::Inferred, "at least: " + story};
-    return {e.answered, Certainty::Measured, story};
+    if (!e.clean)
+        return {
+            e.answered, Certainty::Inferred,
+            story +
+                ", with mappings of the earlier tests perhaps still live (no time left to wait them out)"};
+    return {e.answered, Certainty::Measured, story + ", after the earlier tests' mappings timed out"};
 }
 
 }  // namespace natlab::probe

@@ -56,12 +56,19 @@ void notes(std::ostringstream& out, const Findings& f) {
     out << "    # external addresses seen: " << addresses_list(f.external_addresses) << "\n";
     out << "    # mapped ports seen: " << a.lowest << "-" << a.highest << "\n";
     if (a.policy.value == nat::PortAllocation::Sequential) out << "    # sequential step: " << a.step << "\n";
-    out << "    # port parity kept: " << (a.parity.value ? "yes" : "no") << "  " << comment(a.parity) << "\n";
     out << "    # port contiguity: " << (f.contiguity.value ? "yes" : "no") << "  " << comment(f.contiguity)
         << "\n";
-    if (f.mappings_per_host)
-        out << "    # mappings per host: " << f.mappings_per_host->value << "  "
+    if (f.mappings_per_host && f.mappings_per_host->certainty != Certainty::Measured)
+        out << "    # mappings per host: " << f.mappings_per_host->value << " or more  "
             << comment(*f.mappings_per_host) << "\n";
+}
+
+// `mappings_per_host: N` only where the limit was reached: "every socket
+// got a mapping" bounds it from below, which no scenario key says.
+void limits(std::ostringstream& out, const Findings& f) {
+    if (f.mappings_per_host && f.mappings_per_host->certainty == Certainty::Measured)
+        line(out, "mappings_per_host", std::to_string(f.mappings_per_host->value),
+             comment(*f.mappings_per_host));
 }
 
 template <class T>
@@ -97,6 +104,8 @@ std::string to_yaml(const Findings& f) {
     line(out, "refresh_on_inbound", word(f.refresh_on_inbound.value), comment(f.refresh_on_inbound));
     line(out, "hairpin", word(f.hairpin.value), comment(f.hairpin));
     line(out, "pooling", word(f.pooling.value), comment(f.pooling));
+    line(out, "port_parity", word(f.allocation.parity.value), comment(f.allocation.parity));
+    limits(out, f);
     if (reproducible_addresses(f))
         line(out, "addresses", addresses_list(f.external_addresses),
              "# measured: the external addresses seen");

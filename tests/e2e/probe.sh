@@ -28,6 +28,8 @@ expected=(
   "apd-apd-pres|$APD|$APD|preserve|false|paired|false"
   "paired|$EI|$APD|preserve|true|paired|false"
   "arbitrary|$EI|$EI|sequential|false|arbitrary|false"
+  "parity|$APD|$APD|random|false|paired|false"
+  "limited|$EI|$APD|preserve|false|paired|false"
 )
 keys=(mapping filtering port_allocation hairpin pooling refresh_on_inbound)
 
@@ -68,7 +70,16 @@ for row in "${expected[@]}"; do
       { echo "INVALID $nat's block: $(cat "$out/why")"; bad=1; }
   fi
 done
-# --exhaust 40 behind a NAT without a limit per host: all 40 held.
-grep -q '^    # mappings per host: 40  # inferred: at least: 40 of 40 sockets got a mapping$' "$out/run/p-port-restricted.log" ||
+# --exhaust 40 behind a NAT without a limit per host: all 40 held, a lower
+# bound (a comment); behind `limited`, its 30, a key.
+grep -q '^    # mappings per host: 40 or more  # inferred: at least: 40 of 40 sockets got a mapping$' "$out/run/p-port-restricted.log" ||
   { echo "WRONG port-restricted --exhaust 40: $(grep 'mappings per host' "$out/run/p-port-restricted.log")"; bad=1; }
+[[ $(yaml_value "$out/run/p-limited.log" mappings_per_host) == 30 ]] ||
+  { echo "WRONG limited --exhaust 40: $(grep 'mappings' "$out/run/p-limited.log")"; bad=1; }
+# Port parity: kept behind `parity` (random ports of the local port's
+# parity) and behind every port-preserving NAT.
+for nat in parity restricted port-restricted ad-ad-pres apd-ei-pres apd-apd-pres limited; do
+  [[ $(yaml_value "$out/run/p-$nat.log" port_parity) == true ]] ||
+    { echo "WRONG $nat port_parity: $(grep 'port_parity' "$out/run/p-$nat.log")"; bad=1; }
+done
 ((bad == 0)) || fail "the probe misreported at least one NAT (details above)"

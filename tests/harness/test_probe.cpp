@@ -195,6 +195,10 @@ TEST(ProbeExhaustion, AllAnsweredIsALowerBound) {
     auto v = classify_exhaustion({53, 50});
     EXPECT_EQ(v.value, 50);
     EXPECT_EQ(v.certainty, Certainty::Measured);
+    auto crowded = classify_exhaustion({53, 50, false});
+    EXPECT_EQ(crowded.value, 50);
+    EXPECT_EQ(crowded.certainty, Certainty::Inferred)
+        << "earlier mappings may have taken some of the allowance";
 }
 
 Findings sample_findings() {
@@ -221,6 +225,51 @@ TEST(ProbeReport, YamlIsAScenarioNatWithACommentPerLine) {
           "    hairpin: true ", "    pooling: arbitrary ", "    addresses: [198.18.1.60, 198.18.1.61] ",
           "# measured: other port only\n", "    # sequential step: 1\n"})
         EXPECT_NE(yaml.find(want), std::string::npos) << want << "\n" << yaml;
+}
+
+// port_parity is always a key; mappings_per_host only when the limit was
+// reached after the earlier mappings timed out (else a comment).
+TEST(ProbeReport, ParityAndMappingLimit) {
+    struct Case {
+        const char* what;
+        bool parity;
+        std::optional<Exhaustion> exhaustion;
+        std::vector<std::string> present, absent;
+    };
+    const std::vector<Case> cases{
+        {"no --exhaust",
+         true,
+         std::nullopt,
+         {"    port_parity: true "},
+         {"mappings_per_host", "mappings per host"}},
+        {"limit reached",
+         false,
+         Exhaustion{23, 20, true},
+         {"    port_parity: false ", "    mappings_per_host: 20 ",
+          "# measured: 20 of 23 sockets got a mapping"},
+         {"# mappings per host"}},
+        {"every socket mapped",
+         false,
+         Exhaustion{40, 40, true},
+         {"    # mappings per host: 40 or more  # inferred: at least"},
+         {"    mappings_per_host:"}},
+        {"earlier mappings perhaps live",
+         false,
+         Exhaustion{23, 17, false},
+         {"    # mappings per host: 17 or more  # inferred: "},
+         {"    mappings_per_host:"}},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        auto f = sample_findings();
+        f.allocation.parity = {c.parity, Certainty::Measured, "8 of 8"};
+        if (c.exhaustion) f.mappings_per_host = classify_exhaustion(*c.exhaustion);
+        std::string yaml = to_yaml(f);
+        for (const auto& want : c.present)
+            EXPECT_NE(yaml.find(want), std::string::npos) << want << "\n" << yaml;
+        for (const auto& not_want : c.absent)
+            EXPECT_EQ(yaml.find(not_want), std::string::npos) << not_want << "\n" << yaml;
+    }
 }
 
 TEST(ProbeReport, AddressesOffTheLabInternetAreOnlyAComment) {
