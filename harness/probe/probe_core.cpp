@@ -234,7 +234,7 @@ Verdict<bool> classify_refresh(const Bracket& b, std::optional<bool> last_heard)
 
 Verdict<int> classify_exhaustion(const Exhaustion& e) {
     std::string story = std::to_string(e.answered) + " of " + count_of(e.asked, "socket") + " got a mapping";
-    if (e.answered == e.asked) return {e.asked, Certainty::Inferred, "at least: " + story};
+    if (!e.limit_hit) return {e.answered, Certainty::Inferred, "at least: " + story};
     if (!e.clean)
         return {
             e.answered, Certainty::Inferred,

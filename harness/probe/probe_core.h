@@ -145,6 +145,9 @@ Verdict<bool> classify_refresh(const Bracket& b, std::optional<bool> last_heard)
 struct Exhaustion {
     int asked = 0;     // sockets opened
     int answered = 0;  // of them, answered with a mapping
+    // It stopped because three sockets in a row got none; a socket missed
+    // here and there (an answer lost) is no limit.
+    bool limit_hit = false;
     // The earlier tests' mappings had timed out before the first socket
     // (the probe waited the measured timeout); otherwise some of the
     // host's allowance may have been theirs, and a shortfall is not the

@@ -406,6 +406,7 @@ void Probe::test_exhaustion(Findings& f) {
         bool got = ask(*held.back(), s_.server, {}, 2).has_value();
         e.answered += got;
         misses = got ? 0 : misses + 1;
+        e.limit_hit = misses == 3;
     }
     f.mappings_per_host = classify_exhaustion(e);
 }

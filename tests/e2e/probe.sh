@@ -72,7 +72,8 @@ for row in "${expected[@]}"; do
 done
 # --exhaust 40 behind a NAT without a limit per host: all 40 held, a lower
 # bound (a comment); behind `limited`, its 30, a key.
-grep -q '^    # mappings per host: 40 or more  # inferred: at least: 40 of 40 sockets got a mapping$' "$out/run/p-port-restricted.log" ||
+# (An answer lost on the way is no limit: 38 or 39 of 40 still is a lower bound.)
+grep -Eq '^    # mappings per host: (38|39|40) or more  # inferred: at least: (38|39|40) of 40 sockets got a mapping$' "$out/run/p-port-restricted.log" ||
   { echo "WRONG port-restricted --exhaust 40: $(grep 'mappings per host' "$out/run/p-port-restricted.log")"; bad=1; }
 [[ $(yaml_value "$out/run/p-limited.log" mappings_per_host) == 30 ]] ||
   { echo "WRONG limited --exhaust 40: $(grep 'mappings' "$out/run/p-limited.log")"; bad=1; }

@@ -192,10 +192,13 @@ TEST(ProbeRefresh, ChecksEveryHalfTheLowEndUntilPastTheHighEnd) {
 
 TEST(ProbeExhaustion, AllAnsweredIsALowerBound) {
     EXPECT_EQ(classify_exhaustion({100, 100}).certainty, Certainty::Inferred);
-    auto v = classify_exhaustion({53, 50});
+    auto lossy = classify_exhaustion({100, 98, false});
+    EXPECT_EQ(lossy.value, 98);
+    EXPECT_EQ(lossy.certainty, Certainty::Inferred) << "two answers lost, no three in a row: no limit";
+    auto v = classify_exhaustion({53, 50, true});
     EXPECT_EQ(v.value, 50);
     EXPECT_EQ(v.certainty, Certainty::Measured);
-    auto crowded = classify_exhaustion({53, 50, false});
+    auto crowded = classify_exhaustion({53, 50, true, false});
     EXPECT_EQ(crowded.value, 50);
     EXPECT_EQ(crowded.certainty, Certainty::Inferred)
         << "earlier mappings may have taken some of the allowance";
@@ -244,18 +247,18 @@ TEST(ProbeReport, ParityAndMappingLimit) {
          {"mappings_per_host", "mappings per host"}},
         {"limit reached",
          false,
-         Exhaustion{23, 20, true},
+         Exhaustion{23, 20, true, true},
          {"    port_parity: false ", "    mappings_per_host: 20 ",
           "# measured: 20 of 23 sockets got a mapping"},
          {"# mappings per host"}},
         {"every socket mapped",
          false,
-         Exhaustion{40, 40, true},
+         Exhaustion{40, 40, false, true},
          {"    # mappings per host: 40 or more  # inferred: at least"},
          {"    mappings_per_host:"}},
         {"earlier mappings perhaps live",
          false,
-         Exhaustion{23, 17, false},
+         Exhaustion{23, 17, true, false},
          {"    # mappings per host: 17 or more  # inferred: "},
          {"    mappings_per_host:"}},
     };
