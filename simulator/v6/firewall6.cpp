@@ -28,22 +28,6 @@ std::string filtered_text(FilteringBehaviour f, const Flow6& flow) {
 
 }  // namespace
 
-std::string Endpoint6::to_string() const {
-    return "[" + addr.to_string() + "]:" + std::to_string(port);
-}
-
-std::string_view to_string(Proto6 p) {
-    switch (p) {
-        case Proto6::udp:
-            return "udp";
-        case Proto6::tcp:
-            return "tcp";
-        case Proto6::icmp:
-            return "icmpv6";
-    }
-    return "?";
-}
-
 std::string_view to_string(Refusal r) {
     switch (r) {
         case Refusal::not_inside:
@@ -60,17 +44,10 @@ std::string_view to_string(Refusal r) {
     return "?";
 }
 
-Icmp6Kind icmp6_kind(std::uint8_t type) {
-    if (type >= 1 && type <= 4) return Icmp6Kind::error;
-    if (type == 128) return Icmp6Kind::echo_request;
-    if (type == 129) return Icmp6Kind::echo_reply;
-    return Icmp6Kind::other;
-}
-
 Firewall6::Firewall6(FirewallConfig config, Ipv6Prefix inside) : config_(config), inside_(inside) {}
 
-Millis Firewall6::timeout(Proto6 protocol) const {
-    return protocol == Proto6::tcp ? config_.tcp_timeout : config_.udp_timeout;
+Millis Firewall6::timeout(nat::Protocol protocol) const {
+    return protocol == nat::Protocol::Tcp ? config_.tcp_timeout : config_.udp_timeout;
 }
 
 std::optional<Refused> Firewall6::outbound(const Flow6& flow, TimePoint now) {
@@ -96,9 +73,10 @@ Firewall6::Permission* Firewall6::admitting(State& state, const Endpoint6& remot
 }
 
 std::optional<Refused> Firewall6::inbound(const Flow6& flow, TimePoint now, Icmp6Kind kind) {
-    if (flow.protocol == Proto6::icmp && kind == Icmp6Kind::echo_request && config_.echo_inbound)
+    if (flow.protocol == nat::Protocol::Icmp && kind == Icmp6Kind::echo_request && config_.echo_inbound)
         return std::nullopt;
-    if (flow.protocol == Proto6::icmp && kind != Icmp6Kind::echo_reply && kind != Icmp6Kind::echo_request)
+    if (flow.protocol == nat::Protocol::Icmp && kind != Icmp6Kind::echo_reply &&
+        kind != Icmp6Kind::echo_request)
         return Refused{Refusal::icmp_unsupported,
                        "unsupported icmpv6: only echo and errors cross the firewall"};
     auto it = states_.find({flow.protocol, flow.destination});
@@ -106,7 +84,7 @@ std::optional<Refused> Firewall6::inbound(const Flow6& flow, TimePoint now, Icmp
         it != states_.end() && std::any_of(it->second.permissions.begin(), it->second.permissions.end(),
                                            [&](const Permission& p) { return now < p.until; });
     if (!live)
-        return Refused{Refusal::no_state, "no state for " + std::string{to_string(flow.protocol)} + " " +
+        return Refused{Refusal::no_state, "no state for " + std::string{nat::to_string(flow.protocol)} + " " +
                                               flow.destination.to_string() +
                                               ": the inside has not sent from it"};
     Permission* p = admitting(it->second, flow.source, now);

@@ -45,31 +45,14 @@
 #include <vector>
 
 #include "simulator/nat/behaviour.h"
+#include "simulator/wire/ipv6_packet.h"
 #include "src/net/clock.h"
 #include "src/net/ipv6.h"
 
 namespace natlab::v6 {
 
-struct Endpoint6 {
-    Ipv6 addr;
-    std::uint16_t port = 0;
-    std::string to_string() const;  // "[2001:2::5]:4000"
-    auto operator<=>(const Endpoint6&) const = default;
-};
-
-enum class Proto6 : std::uint8_t { udp, tcp, icmp };
-std::string_view to_string(Proto6 p);
-
-// One packet's identity: for ICMPv6 echo the identifier is the inside
-// side's port (request: source; reply: destination), the other port 0.
-struct Flow6 {
-    Proto6 protocol = Proto6::udp;
-    Endpoint6 source, destination;
-};
-
-enum class Icmp6Kind : std::uint8_t { echo_request, echo_reply, error, other };
-// ICMPv6 type (RFC 4443): 1-4 errors, 128/129 echo; anything else other.
-Icmp6Kind icmp6_kind(std::uint8_t type);
+using nat::Flow6;
+using nat::Icmp6Kind;
 
 struct FirewallConfig {
     nat::FilteringBehaviour filtering = nat::FilteringBehaviour::EndpointIndependent;
@@ -111,9 +94,9 @@ private:
     struct State {
         std::vector<Permission> permissions;
     };
-    using Key = std::pair<Proto6, Endpoint6>;
+    using Key = std::pair<nat::Protocol, Endpoint6>;
 
-    Millis timeout(Proto6 protocol) const;
+    Millis timeout(nat::Protocol protocol) const;
     Permission* admitting(State& state, const Endpoint6& remote, TimePoint now) const;
 
     FirewallConfig config_;

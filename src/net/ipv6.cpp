@@ -102,6 +102,23 @@ std::string Ipv6::to_string() const {
     return out;
 }
 
+std::optional<Endpoint6> Endpoint6::parse(std::string_view text) {
+    auto close = text.rfind("]:");
+    if (text.empty() || text[0] != '[' || close == std::string_view::npos) return std::nullopt;
+    auto address = Ipv6::parse(text.substr(1, close - 1));
+    auto port_text = text.substr(close + 2);
+    std::uint32_t port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (!address || port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+        port > 65535 || (port_text.size() > 1 && port_text[0] == '0'))
+        return std::nullopt;
+    return Endpoint6{*address, static_cast<std::uint16_t>(port)};
+}
+
+std::string Endpoint6::to_string() const {
+    return "[" + addr.to_string() + "]:" + std::to_string(port);
+}
+
 std::optional<Ipv6Prefix> Ipv6Prefix::parse(std::string_view text) {
     auto slash = text.find('/');
     if (slash == std::string_view::npos) return std::nullopt;

@@ -43,6 +43,16 @@ struct Ipv6 {
     auto operator<=>(const Ipv6&) const = default;
 };
 
+// An IPv6 address and a port, written "[2001:2::5]:4000" (RFC 5952 section 6).
+struct Endpoint6 {
+    Ipv6 addr;
+    std::uint16_t port = 0;
+
+    static std::optional<Endpoint6> parse(std::string_view text);
+    std::string to_string() const;
+    auto operator<=>(const Endpoint6&) const = default;
+};
+
 struct Ipv6Prefix {
     Ipv6 base;
     int length = 128;

@@ -19,11 +19,11 @@ const Endpoint6 kHost = ep("2001:2:0:1::2", 40000);
 const Endpoint6 kServer = ep("2001:2::2", 3478);
 const TimePoint t0{};
 
-Flow6 out(Endpoint6 to, Proto6 p = Proto6::udp) {
-    return {p, kHost, to};
+Flow6 out(Endpoint6 to, nat::Protocol p = nat::Protocol::Udp) {
+    return {kHost, to, p};
 }
-Flow6 in(Endpoint6 from, Proto6 p = Proto6::udp) {
-    return {p, from, kHost};
+Flow6 in(Endpoint6 from, nat::Protocol p = nat::Protocol::Udp) {
+    return {from, kHost, p};
 }
 
 std::string verdict(const std::optional<Refused>& r) {
@@ -66,14 +66,15 @@ TEST(Firewall6, NothingGetsInUnasked) {
     EXPECT_EQ(r->why, Refusal::no_state);
     EXPECT_EQ(r->text, "no state for udp [2001:2:0:1::2]:40000: the inside has not sent from it");
     ASSERT_FALSE(fw.outbound(out(kServer), t0));
-    EXPECT_EQ(verdict(fw.inbound(in(kServer, Proto6::tcp), t0)), "no-state") << "state is per protocol";
-    EXPECT_EQ(verdict(fw.inbound({Proto6::udp, kServer, ep("2001:2:0:1::2", 40001)}, t0)), "no-state")
+    EXPECT_EQ(verdict(fw.inbound(in(kServer, nat::Protocol::Tcp), t0)), "no-state")
+        << "state is per protocol";
+    EXPECT_EQ(verdict(fw.inbound({kServer, ep("2001:2:0:1::2", 40001), nat::Protocol::Udp}, t0)), "no-state")
         << "and per inside port";
 }
 
 TEST(Firewall6, SpoofedSourcesDoNotLeave) {
     Firewall6 fw({}, kLan);
-    auto r = fw.outbound({Proto6::udp, ep("2001:2:0:9::2", 1), kServer}, t0);
+    auto r = fw.outbound({ep("2001:2:0:9::2", 1), kServer, nat::Protocol::Udp}, t0);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->why, Refusal::not_inside);
     EXPECT_EQ(fw.states(), 0u);
@@ -117,9 +118,10 @@ TEST(Firewall6, OutboundRefreshesAndExpireForgets) {
 
 TEST(Firewall6, TcpLivesLonger) {
     Firewall6 fw({}, kLan);
-    ASSERT_FALSE(fw.outbound(out(kServer, Proto6::tcp), t0));
+    ASSERT_FALSE(fw.outbound(out(kServer, nat::Protocol::Tcp), t0));
     ASSERT_FALSE(fw.outbound(out(kServer), t0));
-    EXPECT_EQ(verdict(fw.inbound(in(kServer, Proto6::tcp), t0 + seconds(7439))), "pass") << "2 h 4 min";
+    EXPECT_EQ(verdict(fw.inbound(in(kServer, nat::Protocol::Tcp), t0 + seconds(7439))), "pass")
+        << "2 h 4 min";
     EXPECT_EQ(verdict(fw.inbound(in(kServer), t0 + seconds(300))), "no-state") << "UDP: 5 min";
 }
 
@@ -127,32 +129,35 @@ TEST(Firewall6, Icmpv6) {
     Endpoint6 pinger = ep("2001:2::9", 0);
     Firewall6 fw({FilteringBehaviour::AddressAndPortDependent}, kLan);
     // Echo requests from outside cross by default (RFC 4890 section 4.3.1).
-    EXPECT_EQ(
-        verdict(fw.inbound({Proto6::icmp, pinger, ep("2001:2:0:1::2", 0)}, t0, Icmp6Kind::echo_request)),
-        "pass");
+    EXPECT_EQ(verdict(fw.inbound({pinger, ep("2001:2:0:1::2", 0), nat::Protocol::Icmp}, t0,
+                                 Icmp6Kind::echo_request)),
+              "pass");
     Firewall6 closed(
         {FilteringBehaviour::AddressAndPortDependent, Millis{30'000}, Millis{30'000}, false, false}, kLan);
-    EXPECT_EQ(
-        verdict(closed.inbound({Proto6::icmp, pinger, ep("2001:2:0:1::2", 0)}, t0, Icmp6Kind::echo_request)),
-        "no-state");
-    // An echo reply only for the host's own echo, by identifier.
-    ASSERT_FALSE(fw.outbound({Proto6::icmp, ep("2001:2:0:1::2", 77), pinger}, t0));
-    EXPECT_EQ(verdict(fw.inbound({Proto6::icmp, pinger, ep("2001:2:0:1::2", 77)}, t0, Icmp6Kind::echo_reply)),
-              "pass");
-    EXPECT_EQ(verdict(fw.inbound({Proto6::icmp, pinger, ep("2001:2:0:1::2", 78)}, t0, Icmp6Kind::echo_reply)),
+    EXPECT_EQ(verdict(closed.inbound({pinger, ep("2001:2:0:1::2", 0), nat::Protocol::Icmp}, t0,
+                                     Icmp6Kind::echo_request)),
               "no-state");
-    EXPECT_EQ(verdict(fw.inbound({Proto6::icmp, pinger, ep("2001:2:0:1::2", 77)}, t0, Icmp6Kind::other)),
-              "unsupported-icmp");
+    // An echo reply only for the host's own echo, by identifier.
+    ASSERT_FALSE(fw.outbound({ep("2001:2:0:1::2", 77), pinger, nat::Protocol::Icmp}, t0));
+    EXPECT_EQ(verdict(fw.inbound({pinger, ep("2001:2:0:1::2", 77), nat::Protocol::Icmp}, t0,
+                                 Icmp6Kind::echo_reply)),
+              "pass");
+    EXPECT_EQ(verdict(fw.inbound({pinger, ep("2001:2:0:1::2", 78), nat::Protocol::Icmp}, t0,
+                                 Icmp6Kind::echo_reply)),
+              "no-state");
+    EXPECT_EQ(
+        verdict(fw.inbound({pinger, ep("2001:2:0:1::2", 77), nat::Protocol::Icmp}, t0, Icmp6Kind::other)),
+        "unsupported-icmp");
     // An error only for a packet that left: its quoted flow must match state.
     ASSERT_FALSE(fw.outbound(out(kServer), t0));
     EXPECT_EQ(verdict(fw.inbound_error(out(kServer), t0 + seconds(1))), "pass");
     EXPECT_EQ(verdict(fw.inbound_error(out(ep("2001:2::77", 53)), t0 + seconds(1))), "icmp-error-unmatched");
-    EXPECT_EQ(icmp6_kind(1), Icmp6Kind::error);
-    EXPECT_EQ(icmp6_kind(2), Icmp6Kind::error);
-    EXPECT_EQ(icmp6_kind(4), Icmp6Kind::error);
-    EXPECT_EQ(icmp6_kind(128), Icmp6Kind::echo_request);
-    EXPECT_EQ(icmp6_kind(129), Icmp6Kind::echo_reply);
-    EXPECT_EQ(icmp6_kind(135), Icmp6Kind::other);
+    EXPECT_EQ(nat::icmp6_kind(1), Icmp6Kind::error);
+    EXPECT_EQ(nat::icmp6_kind(2), Icmp6Kind::error);
+    EXPECT_EQ(nat::icmp6_kind(4), Icmp6Kind::error);
+    EXPECT_EQ(nat::icmp6_kind(128), Icmp6Kind::echo_request);
+    EXPECT_EQ(nat::icmp6_kind(129), Icmp6Kind::echo_reply);
+    EXPECT_EQ(nat::icmp6_kind(135), Icmp6Kind::other);
 }
 
 TEST(Firewall6, RefusalTextsNameTheBehaviourAndEndpoints) {

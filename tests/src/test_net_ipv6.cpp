@@ -47,6 +47,19 @@ TEST(Ipv6Text, RefusesWhatIsNotAnAddress) {
     EXPECT_TRUE(Ipv6::parse("1:2:3:4:5:6:1.2.3.4")) << "six groups and a quad are eight";
 }
 
+TEST(Endpoint6, BracketsAndAPort) {
+    auto e = Endpoint6::parse("[2001:2::5]:4000");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->port, 4000);
+    EXPECT_EQ(e->to_string(), "[2001:2::5]:4000");
+    EXPECT_EQ(Endpoint6::parse("[2001:0002:0000::0005]:0")->to_string(), "[2001:2::5]:0");
+    for (const char* bad : {"2001:2::5:4000", "[2001:2::5]", "[2001:2::5]:", "[2001:2::5]:65536",
+                            "[2001:2::5]:04", "[2001:2::5]:x", "[198.18.0.2]:1", "[]:1"}) {
+        SCOPED_TRACE(bad);
+        EXPECT_FALSE(Endpoint6::parse(bad));
+    }
+}
+
 TEST(Ipv6Prefix, ParseContainOverlap) {
     auto internet = *Ipv6Prefix::parse("2001:2::/48");
     auto lan = *Ipv6Prefix::parse("2001:2:0:1::/64");
