@@ -6,6 +6,7 @@
 #include "simulator/v6/nptv6.h"
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/ipv6_packet.h"
+#include "tests/simulator/test_nat_support.h"
 
 namespace natlab::nat {
 namespace {
@@ -13,11 +14,7 @@ namespace {
 Ipv6 a(const char* text) {
     return *Ipv6::parse(text);
 }
-std::vector<std::byte> text_bytes(std::string_view s) {
-    std::vector<std::byte> out;
-    for (char c : s) out.push_back(static_cast<std::byte>(c));
-    return out;
-}
+using nat::testing::text_bytes;
 
 const Endpoint6 kHost{a("2001:2:0:1::2"), 40000};
 const Endpoint6 kServer{a("2001:2::2"), 3478};

@@ -7,6 +7,7 @@
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/checksum.h"
 #include "simulator/wire/icmp.h"
+#include "tests/simulator/test_nat_support.h"
 
 namespace natlab::v6 {
 namespace {
@@ -20,11 +21,7 @@ Ipv6 a6(const char* text) {
 Ipv4 a4(const char* text) {
     return *Ipv4::parse(text);
 }
-std::vector<std::byte> text_bytes(std::string_view s) {
-    std::vector<std::byte> out;
-    for (char c : s) out.push_back(static_cast<std::byte>(c));
-    return out;
-}
+using nat::testing::text_bytes;
 
 // RFC 6052 section 2.4: 192.0.2.33 under each prefix length.
 TEST(Rfc6052, TheRfcTable) {
