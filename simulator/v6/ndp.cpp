@@ -16,16 +16,6 @@ constexpr std::uint8_t kSourceLinkLayer = 1;
 constexpr std::uint8_t kTargetLinkLayer = 2;
 constexpr std::uint8_t kPrefixInformation = 3;
 
-Ipv6 address_in(std::span<const std::byte> b, std::size_t at) {
-    Ipv6 a;
-    for (std::size_t i = 0; i < 16; ++i) a.bytes[i] = load8(b, at + i);
-    return a;
-}
-
-void put_address(std::span<std::byte> b, std::size_t at, const Ipv6& a) {
-    for (std::size_t i = 0; i < 16; ++i) store8(b, at + i, a.bytes[i]);
-}
-
 void put_mac_option(std::span<std::byte> b, std::size_t at, std::uint8_t type, const nat::MacAddress& mac) {
     store8(b, at, type);
     store8(b, at + 1, 1);  // length in units of 8 bytes
@@ -69,19 +59,13 @@ bool nd_valid(const nat::Ipv6Packet& p, std::uint8_t type, std::size_t least, st
 }
 
 std::vector<std::byte> icmp6(const Ipv6& source, const Ipv6& destination, std::size_t size) {
-    std::vector<std::byte> p(nat::kIpv6HeaderSize + size);
-    store8(p, 0, 0x60);
-    store16(p, 4, static_cast<std::uint16_t>(size));
-    store8(p, 6, nat::kIpProtocolIcmpv6);
-    store8(p, 7, kHopLimit);
-    put_address(p, 8, source);
-    put_address(p, 24, destination);
-    return p;
+    return nat::build_ipv6(nat::Protocol::Icmp, source, destination, kHopLimit, size);
 }
 
 void finish(std::vector<std::byte>& p) {
     auto m = std::span{p}.subspan(nat::kIpv6HeaderSize);
-    store16(m, 2, nat::transport_checksum6(address_in(p, 8), address_in(p, 24), nat::Protocol::Icmp, m));
+    store16(m, 2,
+            nat::transport_checksum6(nat::load_ipv6(p, 8), nat::load_ipv6(p, 24), nat::Protocol::Icmp, m));
 }
 
 }  // namespace
@@ -112,7 +96,7 @@ Ipv6 link_local(const nat::MacAddress& mac) {
 std::optional<Solicitation> parse_solicitation(const nat::Ipv6Packet& packet, std::string& why) {
     if (!nd_valid(packet, kNeighborSolicitation, 24, why)) return std::nullopt;
     auto m = packet.transport();
-    Solicitation s{packet.source_address(), address_in(m, 8), std::nullopt};
+    Solicitation s{packet.source_address(), nat::load_ipv6(m, 8), std::nullopt};
     if (s.target.bytes[0] == 0xff) {
         why = "the target " + s.target.to_string() + " is multicast";
         return std::nullopt;
@@ -135,7 +119,7 @@ std::vector<std::byte> build_advertisement(const Solicitation& s, const Ipv6& ow
     auto m = std::span{p}.subspan(nat::kIpv6HeaderSize);
     store8(m, 0, kNeighborAdvertisement);
     store32(m, 4, dad ? 0xa0000000u : 0xe0000000u);  // Router, Solicited (not for DAD), Override
-    put_address(m, 8, s.target);
+    nat::store_ipv6(m, 8, s.target);
     put_mac_option(m, 24, kTargetLinkLayer, mac);
     finish(p);
     return p;
@@ -145,7 +129,7 @@ std::vector<std::byte> build_solicitation(const Ipv6& target, const Ipv6& own, c
     auto p = icmp6(own, solicited_node(target), 32);
     auto m = std::span{p}.subspan(nat::kIpv6HeaderSize);
     store8(m, 0, kNeighborSolicitation);
-    put_address(m, 8, target);
+    nat::store_ipv6(m, 8, target);
     put_mac_option(m, 24, kSourceLinkLayer, mac);
     finish(p);
     return p;
@@ -155,7 +139,7 @@ std::optional<Advertisement> parse_advertisement(const nat::Ipv6Packet& packet, 
     if (!nd_valid(packet, kNeighborAdvertisement, 24, why)) return std::nullopt;
     auto m = packet.transport();
     auto flags = load8(m, 4);
-    Advertisement a{address_in(m, 8), std::nullopt, (flags & 0x80) != 0, (flags & 0x40) != 0,
+    Advertisement a{nat::load_ipv6(m, 8), std::nullopt, (flags & 0x80) != 0, (flags & 0x40) != 0,
                     (flags & 0x20) != 0};
     if (a.target.bytes[0] == 0xff) {
         why = "the target " + a.target.to_string() + " is multicast";
@@ -180,7 +164,7 @@ std::vector<std::byte> build_router_advertisement(const RouterAdvertisementSpec&
     store8(m, 19, 0xc0);  // on-link, autonomous
     store32(m, 20, spec.valid_lifetime);
     store32(m, 24, spec.preferred_lifetime);
-    put_address(m, 32, spec.prefix.base);
+    nat::store_ipv6(m, 32, spec.prefix.base);
     put_mac_option(m, 48, kSourceLinkLayer, spec.mac);
     finish(p);
     return p;

@@ -103,16 +103,8 @@ std::optional<std::vector<std::byte>> to_ipv6(const nat::Ipv4Packet& packet, con
         why = icmp_refused("ICMP type " + std::to_string(packet.icmp_type()));
         return std::nullopt;
     }
-    std::vector<std::byte> out(nat::kIpv6HeaderSize + t4.size());
-    auto traffic_class = nat::load8(packet.bytes(), 1);
-    nat::store32(out, 0, 0x60000000u | std::uint32_t{traffic_class} << 20);
-    nat::store16(out, 4, static_cast<std::uint16_t>(t4.size()));
-    nat::store8(out, 6, nat::ipv6_next_header(packet.protocol()));
-    nat::store8(out, 7, packet.ttl());
-    for (std::size_t i = 0; i < 16; ++i) {
-        nat::store8(out, 8 + i, source.bytes[i]);
-        nat::store8(out, 24 + i, destination.bytes[i]);
-    }
+    auto out = nat::build_ipv6(packet.protocol(), source, destination, packet.ttl(), t4.size(),
+                               nat::load8(packet.bytes(), 1));
     auto t6 = std::span{out}.subspan(nat::kIpv6HeaderSize);
     std::copy(t4.begin(), t4.end(), t6.begin());
     if (echo) nat::store8(t6, 0, *echo);

@@ -15,12 +15,6 @@ constexpr std::size_t kSource = 8;
 constexpr std::size_t kDestination = 24;
 constexpr std::uint8_t kFragmentHeader = 44;
 
-Ipv6 address_at(std::span<const std::byte> b, std::size_t at) {
-    Ipv6 a;
-    for (std::size_t i = 0; i < 16; ++i) a.bytes[i] = load8(b, at + i);
-    return a;
-}
-
 DropReason malformed(std::string what) {
     return {DropCode::Malformed, "malformed ipv6: " + what};
 }
@@ -65,10 +59,8 @@ std::string transport_problem(Protocol p, std::span<const std::byte> t) {
 std::uint32_t pseudo_header_sum6(const Ipv6& source, const Ipv6& destination, std::uint8_t next,
                                  std::size_t length) {
     std::array<std::byte, 40> header{};
-    for (std::size_t i = 0; i < 16; ++i) {
-        store8(header, i, source.bytes[i]);
-        store8(header, 16 + i, destination.bytes[i]);
-    }
+    store_ipv6(header, 0, source);
+    store_ipv6(header, 16, destination);
     store32(header, 32, static_cast<std::uint32_t>(length));
     store8(header, 39, next);
     return checksum_add(header);
@@ -121,10 +113,10 @@ std::optional<Ipv6Packet> Ipv6Packet::parse(std::span<std::byte> bytes, DropReas
 }
 
 Ipv6 Ipv6Packet::source_address() const {
-    return address_at(bytes_, kSource);
+    return load_ipv6(bytes_, kSource);
 }
 Ipv6 Ipv6Packet::destination_address() const {
-    return address_at(bytes_, kDestination);
+    return load_ipv6(bytes_, kDestination);
 }
 std::uint8_t Ipv6Packet::hop_limit() const {
     return load8(bytes_, kHopLimit);
@@ -213,21 +205,30 @@ std::uint16_t transport_checksum6(const Ipv6& source, const Ipv6& destination, P
     return protocol == Protocol::Udp && result == 0 ? 0xffff : result;
 }
 
-namespace {
+Ipv6 load_ipv6(std::span<const std::byte> bytes, std::size_t at) {
+    Ipv6 a;
+    for (std::size_t i = 0; i < 16; ++i) a.bytes[i] = load8(bytes, at + i);
+    return a;
+}
 
-std::vector<std::byte> packet6(const Ipv6& source, const Ipv6& destination, Protocol protocol,
-                               std::size_t payload, std::uint8_t hop_limit) {
-    std::vector<std::byte> p(kIpv6HeaderSize + payload);
-    store8(p, 0, 0x60);
-    store16(p, 4, static_cast<std::uint16_t>(payload));
+void store_ipv6(std::span<std::byte> bytes, std::size_t at, const Ipv6& address) {
+    for (std::size_t i = 0; i < 16; ++i) store8(bytes, at + i, address.bytes[i]);
+}
+
+std::vector<std::byte> build_ipv6(Protocol protocol, const Ipv6& source, const Ipv6& destination,
+                                  std::uint8_t hop_limit, std::size_t payload_size,
+                                  std::uint8_t traffic_class) {
+    std::vector<std::byte> p(kIpv6HeaderSize + payload_size);
+    store32(p, 0, 0x60000000u | std::uint32_t{traffic_class} << 20);
+    store16(p, 4, static_cast<std::uint16_t>(payload_size));
     store8(p, kNextHeader, ipv6_next_header(protocol));
     store8(p, kHopLimit, hop_limit);
-    for (std::size_t i = 0; i < 16; ++i) {
-        store8(p, kSource + i, source.bytes[i]);
-        store8(p, kDestination + i, destination.bytes[i]);
-    }
+    store_ipv6(p, kSource, source);
+    store_ipv6(p, kDestination, destination);
     return p;
 }
+
+namespace {
 
 void finish(std::vector<std::byte>& p, const Ipv6& source, const Ipv6& destination, Protocol protocol) {
     std::span<std::byte> t = std::span{p}.subspan(kIpv6HeaderSize);
@@ -238,7 +239,7 @@ void finish(std::vector<std::byte>& p, const Ipv6& source, const Ipv6& destinati
 
 std::vector<std::byte> build_udp6(Endpoint6 source, Endpoint6 destination, std::span<const std::byte> payload,
                                   std::uint8_t hop_limit) {
-    auto p = packet6(source.addr, destination.addr, Protocol::Udp, 8 + payload.size(), hop_limit);
+    auto p = build_ipv6(Protocol::Udp, source.addr, destination.addr, hop_limit, 8 + payload.size());
     std::span<std::byte> t = std::span{p}.subspan(kIpv6HeaderSize);
     store16(t, 0, source.port);
     store16(t, 2, destination.port);
@@ -251,7 +252,7 @@ std::vector<std::byte> build_udp6(Endpoint6 source, Endpoint6 destination, std::
 std::vector<std::byte> build_echo6(const Ipv6& source, const Ipv6& destination, std::uint8_t type,
                                    std::uint16_t identifier, std::span<const std::byte> payload,
                                    std::uint8_t hop_limit) {
-    auto p = packet6(source, destination, Protocol::Icmp, 8 + payload.size(), hop_limit);
+    auto p = build_ipv6(Protocol::Icmp, source, destination, hop_limit, 8 + payload.size());
     std::span<std::byte> t = std::span{p}.subspan(kIpv6HeaderSize);
     store8(t, 0, type);
     store16(t, 4, identifier);

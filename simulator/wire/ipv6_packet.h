@@ -106,6 +106,16 @@ private:
     Protocol protocol_;
 };
 
+// An address at `at` in a buffer, in network order, and its store.
+Ipv6 load_ipv6(std::span<const std::byte> bytes, std::size_t at);
+void store_ipv6(std::span<std::byte> bytes, std::size_t at, const Ipv6& address);
+
+// A 40-byte IPv6 header (version 6, traffic class `traffic_class`, flow
+// label 0) followed by `payload_size` zero bytes for the caller to fill.
+std::vector<std::byte> build_ipv6(Protocol protocol, const Ipv6& source, const Ipv6& destination,
+                                  std::uint8_t hop_limit, std::size_t payload_size,
+                                  std::uint8_t traffic_class = 0);
+
 // The transport checksum over the pseudo-header and `segment`, ignoring
 // the segment's own checksum field (a UDP result of 0 is sent as 0xffff).
 std::uint16_t transport_checksum6(const Ipv6& source, const Ipv6& destination, Protocol protocol,
