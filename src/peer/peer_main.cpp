@@ -244,16 +244,21 @@ void add_options(CLI::App& app, Options& o) {
         ->capture_default_str();
 }
 
-// --birthday and its two companions, or the first problem with them.
+// --birthday and its two companions (checked even without it), or the
+// first problem with them in `why`.
 std::optional<BirthdayConfig> birthday_config(const Options& o, std::string& why) {
     why.clear();
-    if (o.birthday.empty()) return std::nullopt;
-    auto c = parse_birthday(o.birthday, why);
-    if (!c || !parse_birthday_ports(o.birthday_ports, *c, why)) return std::nullopt;
+    BirthdayConfig range;
+    if (!parse_birthday_ports(o.birthday_ports, range, why)) return std::nullopt;
     if (o.birthday_rate < 1 || o.birthday_rate > BirthdayConfig::kMaxRate) {
         why = "--birthday-rate: expected 1..20000 probes per second";
         return std::nullopt;
     }
+    if (o.birthday.empty()) return std::nullopt;
+    auto c = parse_birthday(o.birthday, why);
+    if (!c) return std::nullopt;
+    c->low = range.low;
+    c->high = range.high;
     c->rate = o.birthday_rate;
     return c;
 }

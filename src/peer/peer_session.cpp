@@ -690,11 +690,13 @@ PeerResult PeerSession::result() const {
 }
 
 // The path came from the birthday punch: it leaves from a socket other
-// than the main one, or its remote is a guessed port.
+// than the main one, or its remote is a guessed port (answered, or learned
+// from the partner's probe crossing our guess: two hard NATs).
 bool PeerSession::birthday_path(Endpoint remote) const {
+    if (!birthday_) return false;
     const Candidate* c = candidates_.find(remote);
-    bool guessed = c && c->kind == CandidateKind::birthday;
-    return birthday_ && (selected_socket_ != 0 || guessed);
+    bool guessed = (c && c->kind == CandidateKind::birthday) || birthday_->guessed(remote);
+    return selected_socket_ != 0 || guessed;
 }
 
 BirthdayReport PeerSession::birthday_report() const {

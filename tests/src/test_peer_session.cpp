@@ -863,6 +863,43 @@ TEST(PeerBirthday, OpenersKeepToTheRate) {
     EXPECT_FALSE(bob.result().connected);
 }
 
+// Two symmetric NATs with random ports from 256: each side guesses 240
+// ports from its one socket. A hit needs a pair of guesses naming each
+// other's external ports, P about 1 - exp(-(240/256)^2) = 0.58 per try;
+// over eight NAT seeds some connect (on the birthday path, both sides) and
+// some do not, and none without the birthday punch.
+TEST(PeerBirthday, TwoSymmetricNatsMeetOnlySometimes) {
+    int connected = 0;
+    for (unsigned seed = 1; seed <= 8; ++seed) {
+        MiniLab lab;
+        Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+        Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+        for (Nat* n : {&a, &b}) {
+            n->next_port = 20000;
+            n->random_ports = 256;
+        }
+        a.rng.seed(seed);
+        b.rng.seed(seed + 100);
+        auto spray = [](PeerConfig& c) {
+            c.relay = false;
+            c.timeout = seconds(3);
+            c.birthday = BirthdayConfig{1, 240, 20000, 20255, 2000};
+        };
+        PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, spray);
+        PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, spray);
+        lab.run(seconds(5));
+        PeerResult ra = alice.result(), rb = bob.result();
+        ASSERT_EQ(ra.connected, rb.connected) << "seed " << seed;
+        if (!ra.connected) continue;
+        ++connected;
+        EXPECT_EQ(to_string(ra.path), "birthday") << "seed " << seed;
+        EXPECT_EQ(to_string(rb.path), "birthday") << "seed " << seed;
+        EXPECT_EQ(ra.acked, 5u);
+    }
+    EXPECT_GE(connected, 1);
+    EXPECT_LE(connected, 7);
+}
+
 // ---- ownership ------------------------------------------------------------------
 
 TEST(PeerOwnership, ATakenNameIsTheReason) {
