@@ -154,7 +154,7 @@ const std::set<std::string> kTypes = [] {
 const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
 const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
 const std::set<std::string> kPoolings = names_of<nat::AddressPooling>();
-const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "relay"};
+const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "birthday", "relay"};
 
 using Reader = YamlReader;
 

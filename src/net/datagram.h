@@ -10,7 +10,8 @@ namespace natlab {
 struct Outgoing {
     stun::Bytes bytes;
     Endpoint destination;
-    Endpoint origin{};  // the local endpoint to send from (RFC 5780 answers); zero: the usual socket
+    Endpoint origin{};       // the local endpoint to send from (RFC 5780 answers); zero: the usual socket
+    std::size_t socket = 0;  // which of the sender's sockets (peer --birthday); 0: the main one
 };
 
 }  // namespace natlab

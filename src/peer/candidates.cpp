@@ -22,6 +22,8 @@ std::string_view to_string(CandidateKind kind) {
             return "predicted";
         case CandidateKind::mapped:
             return "mapped";
+        case CandidateKind::birthday:
+            return "birthday";
     }
     return "?";
 }
@@ -29,12 +31,14 @@ std::string_view to_string(CandidateKind kind) {
 int priority(CandidateKind kind) {
     switch (kind) {
         case CandidateKind::local:
-            return 5;
+            return 6;
         case CandidateKind::mapped:
-            return 4;
+            return 5;
         case CandidateKind::public_endpoint:
-            return 3;
+            return 4;
         case CandidateKind::peer_reflexive:
+            return 3;
+        case CandidateKind::birthday:
             return 2;
         case CandidateKind::predicted:
             return 1;
@@ -104,11 +108,17 @@ Candidate* Candidates::find_mutable(Endpoint remote) {
     return const_cast<Candidate*>(std::as_const(*this).find(remote));
 }
 
-bool Candidates::learn(Endpoint remote) {
+bool Candidates::learn(Endpoint remote, std::size_t socket, CandidateKind kind) {
     if (find(remote) || learned_or_listed_ >= kMaxCandidates) return false;
-    list_.push_back(fresh(remote, CandidateKind::peer_reflexive));
+    list_.push_back(fresh(remote, kind));
+    list_.back().socket = socket;
     ++learned_or_listed_;
     return true;
+}
+
+void Candidates::arrived_on(Endpoint remote, std::size_t socket) {
+    Candidate* c = find_mutable(remote);
+    if (c && socket != 0) c->socket = socket;
 }
 
 void Candidates::record_success(Endpoint remote, Duration rtt, TimePoint now) {

@@ -17,9 +17,17 @@
 // "predicted": a symmetric NAT that allocates ports in sequence gives the
 // partner's next mapping (the one towards us) one of those ports.
 //
+// With the birthday punch (peer --birthday, birthday.h), an answer to a
+// probe sent to a random port of the partner's public address adds that
+// endpoint as kind "birthday": the port is one of the mappings the
+// partner's NAT opened towards us. Each candidate also names the local
+// socket that reaches it (0: the peer's main socket); a valid probe that
+// arrives on another of our sockets moves the candidate to that socket,
+// whose mapping is the one the partner's probes found.
+//
 // A candidate has succeeded once a probe sent to it was answered from it;
 // its rtt is the smallest round trip seen. The best candidate prefers kind
-// (local > mapped > public > peer-reflexive > predicted), then rtt, then list order.
+// (local > mapped > public > peer-reflexive > birthday > predicted), then rtt, then list order.
 #pragma once
 
 #include <optional>
@@ -31,7 +39,7 @@
 
 namespace natlab {
 
-enum class CandidateKind { local, public_endpoint, peer_reflexive, predicted, mapped };
+enum class CandidateKind { local, public_endpoint, peer_reflexive, predicted, mapped, birthday };
 std::string_view to_string(CandidateKind kind);
 int priority(CandidateKind kind);
 
@@ -40,6 +48,7 @@ struct Candidate {
     CandidateKind kind = CandidateKind::local;
     bool succeeded = false;
     std::optional<Duration> rtt;  // smallest round trip of an answered probe
+    std::size_t socket = 0;       // which of our sockets probes it (peer --birthday); 0: the main one
 };
 
 class Candidates {
@@ -54,9 +63,12 @@ public:
     const std::vector<Candidate>& all() const { return list_; }
     const Candidate* find(Endpoint remote) const;
 
-    // Adds `remote` as a peer-reflexive candidate if it is new and there is
-    // room; true when it was added.
-    bool learn(Endpoint remote);
+    // Adds `remote` as a peer-reflexive (or `kind`) candidate probed from
+    // `socket`, if it is new and there is room; true when it was added.
+    bool learn(Endpoint remote, std::size_t socket = 0, CandidateKind kind = CandidateKind::peer_reflexive);
+    // A valid probe from `remote` came in on `socket`: a socket other than
+    // the main one becomes the one that probes it.
+    void arrived_on(Endpoint remote, std::size_t socket);
     // Adds the `count` ports above the partner's public port (kind predicted).
     void predict(std::size_t count);
     // A later introduction of the same partner: adds endpoints it did not

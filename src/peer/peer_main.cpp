@@ -4,6 +4,7 @@
 //        [--timeout SECONDS] [--messages N] [--group ROOM] [--punch-timeout SECONDS]
 //        [--no-relay] [--keepalive SECONDS] [--hold SECONDS] [--predict-ports N]
 //        [--size BYTES] [--bytes TOTAL]
+//        [--birthday N,M [--birthday-ports LO-HI] [--birthday-rate PPS]]
 //   peer --server HOST:PORT --name NAME --list [--group ROOM]
 //
 // One UDP socket, one receive loop, one 5 ms tick timer, one signal set, on
@@ -23,6 +24,13 @@
 // session, which registers the mapped endpoint; the shell renews the
 // mapping at half its lease and deletes it at exit. No gateway, or a
 // refusal, and the peer goes on without one (one line on stderr).
+//
+// --birthday N,M: the shell opens N-1 more sockets on the --bind address
+// (any port; the soft file limit is raised to fit), one receive loop
+// each, and sends each of the session's datagrams from the socket it
+// names (birthday.h, peer_session.h).
+#include <sys/resource.h>
+
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -68,6 +76,9 @@ struct Options {
     bool list = false;
     std::string port_mapping = "off";
     std::string gateway;
+    std::string birthday;
+    std::string birthday_ports = "1024-65535";
+    std::uint32_t birthday_rate = 2'000;
 };
 
 constexpr std::uint32_t kUpnpLeaseSeconds = 600;
@@ -99,10 +110,10 @@ asio::awaitable<void> renew_loop(upnp::Mapping mapping) {
 
 class PeerShell {
 public:
-    PeerShell(asio::io_context& io, udp::socket& socket, PeerSession& session)
-        : io_(io), socket_(socket), session_(session), tick_timer_(io) {}
+    PeerShell(asio::io_context& io, std::vector<udp::socket>& sockets, PeerSession& session)
+        : io_(io), sockets_(sockets), session_(session), tick_timer_(io) {}
 
-    asio::awaitable<void> receive_loop();
+    asio::awaitable<void> receive_loop(std::size_t index);
     asio::awaitable<void> tick_loop();
     void interrupt() {
         interrupted_ = true;
@@ -113,11 +124,12 @@ public:
 
 private:
     void apply(const PeerOutput& out);
+    void send(const std::vector<Outgoing>& datagrams);
     void trace(const std::string& what) const;
     asio::awaitable<void> upnp_exchange();
 
     asio::io_context& io_;
-    udp::socket& socket_;
+    std::vector<udp::socket>& sockets_;  // [0]: the main socket; more with --birthday
     PeerSession& session_;
     asio::steady_timer tick_timer_;  // due at session_.next_tick
     bool interrupted_ = false;
@@ -132,7 +144,7 @@ void PeerShell::trace(const std::string& what) const {
 void PeerShell::apply(const PeerOutput& out) {
     if (!out.dropped.empty()) trace("dropped: " + out.dropped);
     for (const auto& d : out.datagrams) trace("tx " + d.destination.to_string() + " " + describe(d.bytes));
-    send_all(socket_, out.datagrams);
+    send(out.datagrams);
     for (PeerEvent e : out.events) std::cout << event_json(session_, e).dump() << std::endl;
     if (session_.finished()) return io_.stop();
     if (session_.take_upnp_request()) asio::co_spawn(io_, upnp_exchange(), asio::detached);
@@ -145,7 +157,7 @@ void PeerShell::apply(const PeerOutput& out) {
 // The session's UPnP step: map the socket's port, tell the session, renew.
 asio::awaitable<void> PeerShell::upnp_exchange() {
     const std::string& name = session_.config().name;
-    auto port = socket_.local_endpoint().port();
+    auto port = sockets_[0].local_endpoint().port();
     auto outcome = co_await upnp::map_port(port, kUpnpLeaseSeconds, kUpnpStep);
     std::optional<Endpoint> external;
     if (outcome.mapping) external = outcome.mapping->external;
@@ -164,20 +176,32 @@ asio::awaitable<void> PeerShell::upnp_exchange() {
     co_await renew_loop(*outcome.mapping);
 }
 
-asio::awaitable<void> PeerShell::receive_loop() {
-    std::array<std::byte, 65536> buffer;
+// Each datagram from the socket the session named (a bad index, a broken
+// invariant of the session, falls back to the main socket).
+void PeerShell::send(const std::vector<Outgoing>& datagrams) {
+    for (const auto& d : datagrams) {
+        asio::error_code ec;
+        udp::socket& socket = sockets_[d.socket < sockets_.size() ? d.socket : 0];
+        socket.send_to(asio::buffer(d.bytes), to_asio(d.destination), 0, ec);
+        if (ec) trace("send failed: " + ec.message());
+    }
+}
+
+asio::awaitable<void> PeerShell::receive_loop(std::size_t index) {
+    std::vector<std::byte> buffer(65536);
     udp::endpoint sender;
+    udp::socket& socket = sockets_[index];
     for (;;) {
         asio::error_code ec;
-        std::size_t n = co_await socket_.async_receive_from(asio::buffer(buffer), sender,
-                                                            asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), sender,
+                                                           asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
         auto source = from_asio(sender);
         if (ec || !source) continue;
         std::span<const std::byte> datagram(buffer.data(), n);
         trace("rx " + source->to_string() + " " + describe(datagram));
         try {
-            apply(session_.on_datagram(datagram, *source, Clock::now()));
+            apply(session_.on_datagram(datagram, *source, Clock::now(), index));
         } catch (const std::exception& e) {
             trace(std::string("datagram dropped after exception: ") + e.what());
         }
@@ -227,6 +251,31 @@ void add_options(CLI::App& app, Options& o) {
     app.add_option("--predict-ports", o.predict_ports,
                    "also probe this many ports above the partner's public port (0..64)")
         ->capture_default_str();
+    app.add_option("--birthday", o.birthday,
+                   "birthday punch: N sockets (1..1024) and M probes to random ports (0..65535), as N,M");
+    app.add_option("--birthday-ports", o.birthday_ports, "ports the birthday probes guess from, LO-HI")
+        ->capture_default_str();
+    app.add_option("--birthday-rate", o.birthday_rate, "birthday probes per second (1..20000)")
+        ->capture_default_str();
+}
+
+// --birthday and its two companions (checked even without it), or the
+// first problem with them in `why`.
+std::optional<BirthdayConfig> birthday_config(const Options& o, std::string& why) {
+    why.clear();
+    BirthdayConfig range;
+    if (!parse_birthday_ports(o.birthday_ports, range, why)) return std::nullopt;
+    if (o.birthday_rate < 1 || o.birthday_rate > BirthdayConfig::kMaxRate) {
+        why = "--birthday-rate: expected 1..20000 probes per second";
+        return std::nullopt;
+    }
+    if (o.birthday.empty()) return std::nullopt;
+    auto c = parse_birthday(o.birthday, why);
+    if (!c) return std::nullopt;
+    c->low = range.low;
+    c->high = range.high;
+    c->rate = o.birthday_rate;
+    return c;
 }
 
 // The first problem with the options, or "" when they are usable.
@@ -254,6 +303,10 @@ std::string check(const Options& o) {
         return "--port-mapping: expected auto, pcp, nat-pmp, upnp or off, got '" + o.port_mapping + "'";
     if (!o.gateway.empty() && !Ipv4::parse(o.gateway))
         return "--gateway: expected an IPv4 address, got '" + o.gateway + "'";
+    std::string why;
+    birthday_config(o, why);
+    if (!why.empty()) return why;
+    if (!o.birthday.empty() && o.list) return "--birthday: punches; not with --list";
     return "";
 }
 
@@ -298,10 +351,43 @@ PeerConfig make_config(const Options& o, Endpoint server, Endpoint bound) {
     c.hold = seconds(o.hold);
     c.predict_ports = o.predict_ports;
     c.list = o.list;
+    std::string why;
+    c.birthday = birthday_config(o, why);
     c.port_mapping = *parse_port_mapping_mode(o.port_mapping);
     if (c.port_mapping != PortMappingMode::off)
         c.gateway = o.gateway.empty() ? default_gateway().value_or(Ipv4{}) : *Ipv4::parse(o.gateway);
     return c;
+}
+
+// Room for `sockets` more descriptors: the soft limit raised towards the hard one.
+void raise_file_limit(std::size_t sockets) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    rlim_t wanted = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(sockets) + 64);
+    if (limit.rlim_cur >= wanted) return;
+    limit.rlim_cur = wanted;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+// The main socket on --bind, and with --birthday N the N-1 others on its
+// address (ports the kernel picks); "" or what went wrong.
+std::string open_sockets(asio::io_context& io, const Options& o, std::vector<udp::socket>& sockets) {
+    std::string why;
+    auto birthday = birthday_config(o, why);
+    std::size_t count = birthday ? birthday->sockets : 1;
+    raise_file_limit(count);
+    Endpoint bind = *Endpoint::parse(o.bind);
+    for (std::size_t i = 0; i < count; ++i) {
+        asio::error_code ec;
+        udp::socket& socket = sockets.emplace_back(io);
+        socket.open(udp::v4(), ec);
+        if (!ec) socket.bind(to_asio(i == 0 ? bind : Endpoint{bind.addr, 0}), ec);
+        if (ec && i == 0) return "cannot bind " + o.bind + ": " + ec.message();
+        if (ec)
+            return "--birthday: cannot open socket " + std::to_string(i) + " of " + std::to_string(count) +
+                   ": " + ec.message();
+    }
+    return "";
 }
 
 int run(const Options& o, TimePoint start) {
@@ -312,23 +398,22 @@ int run(const Options& o, TimePoint start) {
         return 2;
     }
     asio::io_context io;
-    udp::socket socket(io);
-    asio::error_code ec;
-    socket.open(udp::v4(), ec);
-    if (!ec) socket.bind(to_asio(*Endpoint::parse(o.bind)), ec);
-    if (ec) {
-        fail_line("peer", "cannot bind " + o.bind + ": " + ec.message());
+    std::vector<udp::socket> sockets;
+    std::string problem = open_sockets(io, o, sockets);
+    if (!problem.empty()) {
+        fail_line("peer", problem);
         return 2;
     }
-    auto bound = *from_asio(socket.local_endpoint());
+    auto bound = *from_asio(sockets.front().local_endpoint());
     auto config = make_config(o, *server, bound);
     PeerSession session(config, secure_random, start);
-    PeerShell shell(io, socket, session);
+    PeerShell shell(io, sockets, session);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code& error, int) {
         if (!error) shell.interrupt();
     });
-    asio::co_spawn(io, shell.receive_loop(), asio::detached);
+    for (std::size_t i = 0; i < sockets.size(); ++i)
+        asio::co_spawn(io, shell.receive_loop(i), asio::detached);
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
     io.run();
     if (const auto& mapping = shell.upnp_mapping()) run_for(upnp::unmap(*mapping, kUpnpStep), kUpnpStep);

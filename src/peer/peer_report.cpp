@@ -33,6 +33,16 @@ ordered_json rtt_json(const RttStats& stats) {
     return j;
 }
 
+// --birthday: sockets (N), probes (M), probes sent, first hit after the introduction.
+ordered_json birthday_json(const BirthdayReport& b) {
+    ordered_json j;
+    j["sockets"] = b.sockets;
+    j["probes"] = b.probes;
+    j["sent"] = b.sent;
+    j["hit_after_ms"] = ms_or_null(b.hit_after);
+    return j;
+}
+
 // Share of Data transmissions that had to be repeated: each repetition is
 // a request or its acknowledgement lost (or later than the retry timer).
 double loss_percent(const PeerResult& r) {
@@ -93,6 +103,7 @@ ordered_json connected_json(const PeerSession& s) {
     j["introduction_to_connect_ms"] = ms_or_null(r.introduction_to_connect);
     j["predicted"] = r.predicted;
     j["repunched"] = r.repunched;
+    if (r.birthday) j["birthday"] = birthday_json(*r.birthday);
     return j;
 }
 
@@ -173,6 +184,7 @@ ordered_json result_json(const PeerSession& s) {
     j["loss_pct"] = loss_percent(r);
     if (!r.connected) j["reason"] = r.reason;  // why no direct path (also when relayed)
     if (const auto* pm = s.port_mapping()) j["port_mapping"] = port_mapping_json(*pm);
+    if (r.birthday) j["birthday"] = birthday_json(*r.birthday);
     return j;
 }
 

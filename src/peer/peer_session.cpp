@@ -43,6 +43,12 @@
 // keepalive interval; unanswered probes mean the path is lost (keepalive.h),
 // and the peer registers again (its own mapping may have changed) and asks
 // the server for a new session, naming the lost token.
+//
+// Sockets (--birthday). Every datagram in names the socket it arrived on,
+// every datagram out the socket to leave from. The rule is "answer where
+// it came in, probe from where the partner was heard": a NAT with
+// endpoint-dependent mapping only passes the partner's traffic through the
+// one mapping the partner found, so the path is that (socket, remote) pair.
 #include "src/peer/peer_session.h"
 
 #include <algorithm>
@@ -139,13 +145,14 @@ PeerSession::PeerSession(PeerConfig config, RandomSource random, TimePoint start
 
 // ---- inputs ---------------------------------------------------------------
 
-PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now) {
+PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now,
+                                    std::size_t socket) {
     PeerOutput out;
     if (finished()) {
         drop(out, "session finished");
         return out;
     }
-    if (port_mapper_ && source == port_mapper_->server()) {
+    if (port_mapper_ && socket == 0 && source == port_mapper_->server()) {
         port_mapper_->on_datagram(datagram, now);
         return out;
     }
@@ -154,12 +161,13 @@ PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoin
         drop(out, std::string(stun::to_string(decoded.error)));
         return out;
     }
-    dispatch(*decoded.message, source, now, out);
+    dispatch(*decoded.message, {source, false, socket}, now, out);
     return out;
 }
 
-void PeerSession::dispatch(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
-    bool server = source == config_.server;
+void PeerSession::dispatch(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
+    Endpoint source = from.endpoint;
+    bool server = source == config_.server && from.socket == 0;
     bool request = m.cls == stun::Class::request;
     bool answer = m.cls == stun::Class::success || m.cls == stun::Class::error;
     bool indication = m.cls == stun::Class::indication;
@@ -168,10 +176,10 @@ void PeerSession::dispatch(const stun::Message& m, Endpoint source, TimePoint no
     if (server && answer && m.method == proto::method::list) return on_list_answer(m, now, out);
     if (server && m.method == proto::method::introduce) return on_introduction(m, now, out);
     if (server && indication && m.method == proto::method::relay) return on_relay(m, now, out);
-    if (request && m.method == proto::method::probe) return on_probe(m, source, now, out);
-    if (answer && m.method == proto::method::probe) return on_probe_answer(m, source, now, out);
-    if (request && m.method == proto::method::data) return on_data(m, {source, false}, now, out);
-    if (answer && m.method == proto::method::data) return on_data_ack(m, {source, false}, now, out);
+    if (request && m.method == proto::method::probe) return on_probe(m, from, now, out);
+    if (answer && m.method == proto::method::probe) return on_probe_answer(m, from, now, out);
+    if (request && m.method == proto::method::data) return on_data(m, from, now, out);
+    if (answer && m.method == proto::method::data) return on_data_ack(m, from, now, out);
     drop(out, "unexpected " + std::string(proto::method_name(m.method)) + " " +
                   std::string(stun::to_string(m.cls)) + " from " + source.to_string());
 }
@@ -247,6 +255,7 @@ void PeerSession::accept_introduction(proto::Introduction intro, TimePoint now, 
     if (!introduced_at_) introduced_at_ = now;
     candidates_ = Candidates(intro_->peer_public, intro_->peer_local, intro_->peer_mapped);
     candidates_.predict(config_.predict_ports);
+    if (config_.birthday) birthday_.emplace(*config_.birthday, intro_->peer_public, random_, now);
     probes_.clear();
     nominated_.reset();
     partner_heard_ = false;
@@ -280,18 +289,21 @@ void PeerSession::heard_on_path(Endpoint source, TimePoint now) {
     if (selected_ && source == *selected_) keepalive_.heard(now);
 }
 
-void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
+void PeerSession::on_probe(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
+    Endpoint source = from.endpoint;
     auto probe = proto::parse_probe(m);
     if (!probe) return drop(out, "malformed Probe");
     if (!from_partner(probe->token, probe->name))
         return drop(out, "Probe from " + probe->name + ": not the partner's, or a stale token");
-    send(proto::build_answer({config_.name, intro_->token, source}, m), source, out);
+    send(proto::build_answer({config_.name, intro_->token, source}, m), source, out, from.socket);
     partner_heard_ = true;
     heard_on_path(source, now);
     if (phase_ != PeerPhase::punching) return;
-    candidates_.learn(source);
+    candidates_.learn(source, from.socket);
+    candidates_.arrived_on(source, from.socket);
+    if (from.socket != 0) note_birthday_hit(now);
     bool controlled = intro_->role == proto::Role::controlled;
-    if (probe->use_candidate && controlled) return select(source, now, out);
+    if (probe->use_candidate && controlled) return select(source, from.socket, now, out);
     trigger_probe(source, now, out);
 }
 
@@ -302,24 +314,30 @@ void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint no
 void PeerSession::trigger_probe(Endpoint source, TimePoint now, PeerOutput& out) {
     const Candidate* c = candidates_.find(source);
     if (nominated_ || !c || c->succeeded) return;
-    send_probe(source, false, now, out);
+    send_probe(source, false, now, out, c->socket);
 }
 
-void PeerSession::on_probe_answer(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out) {
+// An answer to a birthday guess adds the guessed endpoint (kind birthday,
+// on the socket the guess left from) before it counts as a success.
+void PeerSession::on_probe_answer(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
+    Endpoint source = from.endpoint;
     auto answer = proto::parse_probe_answer(m);
     if (!answer) return drop(out, "malformed Probe answer");
     auto it = probes_.find(m.transaction);
     if (it == probes_.end()) return drop(out, "Probe answer for no pending probe");
     if (it->second.to != source) return drop(out, "Probe answer from another endpoint");
+    if (it->second.socket != from.socket) return drop(out, "Probe answer on another socket");
     if (!from_partner(answer->token, answer->name)) return drop(out, "Probe answer, bad token");
     PendingProbe probe = it->second;
     probes_.erase(it);
     partner_heard_ = true;
     heard_on_path(source, now);
+    if (probe.spray) candidates_.learn(source, probe.socket, CandidateKind::birthday);
+    if (probe.spray || probe.socket != 0) note_birthday_hit(now);
     candidates_.record_success(source, now - probe.sent, now);
     if (selected_ && *selected_ == source) note_rtt(now - probe.sent);
     if (phase_ != PeerPhase::punching) return;
-    if (probe.use_candidate) return select(source, now, out);
+    if (probe.use_candidate) return select(source, probe.socket, now, out);
     maybe_nominate(now, out);
 }
 
@@ -367,6 +385,7 @@ PeerOutput PeerSession::on_tick(TimePoint now) {
     if (wants_connect() && now >= next_connect_) send_connect(now, out);
     if (phase_ == PeerPhase::punching) maybe_nominate(now, out);
     if (phase_ == PeerPhase::punching && now >= next_probe_) send_probes(now, out);
+    if (phase_ == PeerPhase::punching) birthday_tick(now, out);
     if (phase_ == PeerPhase::exchanging || phase_ == PeerPhase::holding) keep_alive(now, out);
     if (phase_ == PeerPhase::exchanging) pump_data(now, out);
     if (phase_ == PeerPhase::exchanging) check_data_done(now, out);
@@ -448,17 +467,33 @@ void PeerSession::forget_old_probes(TimePoint now) {
 void PeerSession::send_probes(TimePoint now, PeerOutput& out) {
     forget_old_probes(now);
     if (nominated_) {
-        send_probe(*nominated_, true, now, out);
+        send_probe(*nominated_, true, now, out, socket_for(*nominated_));
     } else {
-        for (const auto& c : candidates_.all()) send_probe(c.remote, false, now, out);
+        for (const auto& c : candidates_.all()) send_probe(c.remote, false, now, out, c.socket);
     }
     next_probe_ = now + config_.timers.probe_interval;
 }
 
-void PeerSession::send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out) {
+void PeerSession::send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out,
+                             std::size_t socket, bool spray) {
     auto id = new_transaction();
-    probes_[id] = PendingProbe{to, now, use_candidate};
-    send(proto::build(proto::ProbeRequest{config_.name, intro_->token, use_candidate}, id), to, out);
+    probes_[id] = PendingProbe{to, now, use_candidate, socket, spray};
+    send(proto::build(proto::ProbeRequest{config_.name, intro_->token, use_candidate}, id), to, out, socket);
+}
+
+std::size_t PeerSession::socket_for(Endpoint remote) const {
+    const Candidate* c = candidates_.find(remote);
+    return c ? c->socket : 0;
+}
+
+// The birthday plan's probes that are due, until the path is nominated.
+void PeerSession::birthday_tick(TimePoint now, PeerOutput& out) {
+    if (!birthday_ || birthday_->done() || nominated_) return;
+    for (const BirthdayProbe& p : birthday_->due(now)) send_probe(p.to, false, now, out, p.socket, p.spray);
+}
+
+void PeerSession::note_birthday_hit(TimePoint now) {
+    if (birthday_ && !birthday_hit_) birthday_hit_ = now;
 }
 
 // On nominating, the first USE-CANDIDATE probe leaves at once; the probe
@@ -473,9 +508,10 @@ void PeerSession::maybe_nominate(TimePoint now, PeerOutput& out) {
     send_probes(now, out);
 }
 
-void PeerSession::select(Endpoint remote, TimePoint now, PeerOutput& out) {
+void PeerSession::select(Endpoint remote, std::size_t socket, TimePoint now, PeerOutput& out) {
     if (selected_) return;
     selected_ = remote;
+    selected_socket_ = socket;
     last_selected_ = remote;
     if (connected_at_) ++repunched_;
     if (!connected_at_) connected_at_ = now;
@@ -511,7 +547,7 @@ void PeerSession::keep_alive(TimePoint now, PeerOutput& out) {
         case Keepalive::Action::probe:
             ++keepalives_;
             forget_old_probes(now);
-            return send_probe(*selected_, false, now, out);
+            return send_probe(*selected_, false, now, out, selected_socket_);
         case Keepalive::Action::lost:
             return lose_path(
                 now, "no answer to " + std::to_string(config_.timers.keepalive_misses) + " keepalives", out);
@@ -567,7 +603,7 @@ void PeerSession::send_data(std::size_t index, TimePoint now, PeerOutput& out) {
     auto sequence = static_cast<std::uint32_t>(index + 1);
     proto::DataRequest request{intro_->token, sequence, payload(index)};
     ++transmissions_;
-    From to = relaying_ ? From{config_.server, true} : From{*selected_, false};
+    From to = relaying_ ? From{config_.server, true} : From{*selected_, false, selected_socket_};
     send_to_partner(proto::build(request, d.transaction), to, out);
     d.last_sent = now;
 }
@@ -626,6 +662,7 @@ PeerResult PeerSession::result() const {
     if (end) {
         r.remote = end;
         r.path = candidates_.classify(*end);
+        if (!relaying_ && birthday_path(*end)) r.path = CandidateKind::birthday;
         r.predicted = !relaying_ && candidates_.predicted(*end);
         r.rtt = path_rtt_;
     }
@@ -648,17 +685,37 @@ PeerResult PeerSession::result() const {
     r.keepalives = keepalives_;
     r.paths_lost = paths_lost_;
     r.repunched = repunched_;
+    if (config_.birthday) r.birthday = birthday_report();
     return r;
+}
+
+// The path came from the birthday punch: it leaves from a socket other
+// than the main one, or its remote is a guessed port (answered, or learned
+// from the partner's probe crossing our guess: two hard NATs).
+bool PeerSession::birthday_path(Endpoint remote) const {
+    if (!birthday_) return false;
+    const Candidate* c = candidates_.find(remote);
+    bool guessed = (c && c->kind == CandidateKind::birthday) || birthday_->guessed(remote);
+    return selected_socket_ != 0 || guessed;
+}
+
+BirthdayReport PeerSession::birthday_report() const {
+    BirthdayReport b;
+    b.sockets = config_.birthday->sockets;
+    b.probes = config_.birthday->probes;
+    if (birthday_) b.sent = birthday_->sent();
+    if (birthday_ && birthday_hit_) b.hit_after = *birthday_hit_ - birthday_->start();
+    return b;
 }
 
 // ---- helpers --------------------------------------------------------------
 
-void PeerSession::send(const stun::Message& m, Endpoint to, PeerOutput& out) {
-    out.datagrams.push_back({proto::to_wire(m), to});
+void PeerSession::send(const stun::Message& m, Endpoint to, PeerOutput& out, std::size_t socket) {
+    out.datagrams.push_back({proto::to_wire(m), to, Endpoint{}, socket});
 }
 
 void PeerSession::send_to_partner(const stun::Message& m, From to, PeerOutput& out) {
-    if (!to.relayed) return send(m, to.endpoint, out);
+    if (!to.relayed) return send(m, to.endpoint, out, to.socket);
     proto::Relay relay{intro_->token, "", proto::to_wire(m)};
     send(proto::build(relay, new_transaction()), config_.server, out);
 }

@@ -50,6 +50,18 @@
 // 5351 go to the client; the mapping is renewed while the session runs and
 // deleted when it finishes.
 //
+// Birthday punch (--birthday N,M, birthday.h): on the introduction the
+// peer also starts a BirthdayPlan: openers from its sockets 1..N-1 to the
+// partner's public endpoint, then M probes to random ports of the
+// partner's address, all paced by the plan. The shell owns the N sockets:
+// each outgoing datagram names the socket to leave from (Outgoing::socket)
+// and each incoming one the socket it came in on. A probe is answered from
+// the socket it arrived on; a candidate is probed from the socket that
+// reached it (candidates.h); the selected path keeps its socket for data
+// and keepalives. Server messages count only on socket 0. The first answer
+// to a guessed port, or the first valid probe on a socket other than 0, is
+// the hit; the path it gives is reported as kind "birthday".
+//
 // Every transition is an event, so the shell prints one JSON line per state
 // change. Register refreshes every 10 s (or every keepalive interval, if
 // shorter) in every phase but done, so long sessions stay listed.
@@ -68,6 +80,7 @@
 #include "src/net/datagram.h"
 #include "src/net/endpoint.h"
 #include "src/net/random_source.h"
+#include "src/peer/birthday.h"
 #include "src/peer/candidates.h"
 #include "src/peer/keepalive.h"
 #include "src/peer/port_mapping_client.h"
@@ -113,6 +126,7 @@ struct PeerConfig {
     bool list = false;                                    // --list: list the room, then stop
     PortMappingMode port_mapping = PortMappingMode::off;  // --port-mapping
     Ipv4 gateway;                                         // where to ask (--gateway, else the default route)
+    std::optional<BirthdayConfig> birthday;  // --birthday N,M (--birthday-ports, --birthday-rate)
     PeerTimers timers;
     PortMappingTimers port_mapping_timers;
 };
@@ -155,6 +169,15 @@ struct PeerOutput {
     std::string dropped;  // non-empty: the datagram was ignored, and why
 };
 
+// What the birthday punch did (--birthday): its size, the probes that went
+// out, and how long after the introduction the first hit came.
+struct BirthdayReport {
+    std::size_t sockets = 0;
+    std::size_t probes = 0;
+    std::size_t sent = 0;
+    std::optional<Duration> hit_after;
+};
+
 struct PeerResult {
     bool connected = false;  // a direct path was established (at some point)
     bool relayed = false;    // data went through the server's relay
@@ -178,13 +201,18 @@ struct PeerResult {
     std::uint32_t keepalives = 0;
     std::uint32_t paths_lost = 0;
     std::uint32_t repunched = 0;
+    std::optional<BirthdayReport> birthday;  // with --birthday
 };
 
 class PeerSession {
 public:
     PeerSession(PeerConfig config, RandomSource random, TimePoint start);
 
-    PeerOutput on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now);
+    // `socket`: which of the peer's sockets it came in on (0: the main one).
+    PeerOutput on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now,
+                           std::size_t socket = 0);
+    // How many sockets the shell must hold: 1, or N with --birthday.
+    std::size_t sockets() const { return config_.birthday ? config_.birthday->sockets : 1; }
     PeerOutput on_tick(TimePoint now);
     // When on_tick is next due: at once-ish (kBusyTick) while punching,
     // exchanging, holding or lingering, or while a port mapping is asked
@@ -226,6 +254,8 @@ private:
         Endpoint to;
         TimePoint sent;
         bool use_candidate = false;
+        std::size_t socket = 0;
+        bool spray = false;  // a birthday guess
     };
     struct OutgoingData {
         stun::TransactionId transaction{};
@@ -240,10 +270,11 @@ private:
     struct From {
         Endpoint endpoint;
         bool relayed = false;
+        std::size_t socket = 0;
     };
 
     // inputs, by message
-    void dispatch(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
+    void dispatch(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     void on_register_answer(const stun::Message& m, TimePoint now, PeerOutput& out);
     void on_connect_answer(const stun::Message& m);
     void on_list_answer(const stun::Message& m, TimePoint now, PeerOutput& out);
@@ -251,8 +282,8 @@ private:
     void on_introduction(const stun::Message& m, TimePoint now, PeerOutput& out);
     void accept_introduction(proto::Introduction intro, TimePoint now, PeerOutput& out);
     void on_relay(const stun::Message& m, TimePoint now, PeerOutput& out);
-    void on_probe(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
-    void on_probe_answer(const stun::Message& m, Endpoint source, TimePoint now, PeerOutput& out);
+    void on_probe(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
+    void on_probe_answer(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     void on_data(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     void on_data_ack(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     bool from_partner(const proto::Token& token, const std::string& name) const;
@@ -265,11 +296,17 @@ private:
     void send_connect(TimePoint now, PeerOutput& out);
     bool wants_connect() const;
     void send_probes(TimePoint now, PeerOutput& out);
-    void send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out);
+    void send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out, std::size_t socket = 0,
+                    bool spray = false);
+    std::size_t socket_for(Endpoint remote) const;
+    void birthday_tick(TimePoint now, PeerOutput& out);
+    void note_birthday_hit(TimePoint now);
+    bool birthday_path(Endpoint remote) const;
+    BirthdayReport birthday_report() const;
     void forget_old_probes(TimePoint now);
     void trigger_probe(Endpoint source, TimePoint now, PeerOutput& out);
     void maybe_nominate(TimePoint now, PeerOutput& out);
-    void select(Endpoint remote, TimePoint now, PeerOutput& out);
+    void select(Endpoint remote, std::size_t socket, TimePoint now, PeerOutput& out);
     void start_relay(TimePoint now, PeerOutput& out);
     void keep_alive(TimePoint now, PeerOutput& out);
     void lose_path(TimePoint now, std::string why, PeerOutput& out);
@@ -283,7 +320,7 @@ private:
     bool data_done() const { return data_done_at_.has_value(); }
     bool has_path() const { return selected_.has_value() || relaying_; }
 
-    void send(const stun::Message& m, Endpoint to, PeerOutput& out);
+    void send(const stun::Message& m, Endpoint to, PeerOutput& out, std::size_t socket = 0);
     void send_to_partner(const stun::Message& m, From to, PeerOutput& out);
     void drop(PeerOutput& out, std::string reason);
     stun::TransactionId new_transaction();
@@ -323,9 +360,12 @@ private:
     std::map<stun::TransactionId, PendingProbe> probes_;
     std::optional<Endpoint> nominated_;
     std::optional<proto::Token> lost_token_;  // the session whose path died, while re-punching
+    std::optional<BirthdayPlan> birthday_;
+    std::optional<TimePoint> birthday_hit_;
 
     // exchanging / holding
     std::optional<Endpoint> selected_;
+    std::size_t selected_socket_ = 0;
     std::optional<Endpoint> last_selected_;
     bool relaying_ = false;
     std::optional<TimePoint> connected_at_;

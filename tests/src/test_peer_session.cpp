@@ -6,7 +6,10 @@
 // "internet", 1 ms per hop, and a fake clock stepping 1 ms at a time. A NAT
 // may forget a mapping that sends nothing for its timeout (RFC 4787 section
 // 4.3, refreshed by outbound traffic only). It is not the simulator; it only
-// decides, per datagram, "delivered from X" or "dropped".
+// decides, per datagram, "delivered from X" or "dropped". A NAT may draw
+// its ports at random from a small range (RFC 4787 section 4.2), as the
+// birthday punch's hard NAT does; a host with --birthday N holds N
+// sockets, its local port and the N-1 above it.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -50,6 +53,16 @@ struct Nat {
     std::map<std::uint16_t, TimePoint> last_out;                      // public port -> last outbound
     std::set<std::pair<std::uint16_t, Endpoint>> permits;             // (public port, remote)
     std::uint16_t next_port = 40000;
+    std::uint16_t random_ports = 0;  // non-zero: draw from [next_port, next_port + random_ports)
+    std::mt19937 rng{7};
+
+    std::uint16_t allocate() {
+        if (random_ports == 0) return next_port++;
+        for (;;) {
+            auto port = static_cast<std::uint16_t>(next_port + rng() % random_ports);
+            if (!inside_of.count(port)) return port;
+        }
+    }
 
     bool expired(std::uint16_t port, TimePoint now) const {
         auto it = last_out.find(port);
@@ -64,8 +77,8 @@ struct Nat {
             it = mappings.end();
         }
         if (it == mappings.end()) {
-            it = mappings.emplace(std::pair{inside, key_remote}, next_port).first;
-            inside_of[next_port++] = inside;
+            it = mappings.emplace(std::pair{inside, key_remote}, allocate()).first;
+            inside_of[it->second] = inside;
         }
         permits.insert({it->second, remote});
         last_out[it->second] = now;
@@ -86,6 +99,11 @@ struct Host {
     std::vector<PeerEvent> events;
     TimePoint due{};  // its next tick, as the peer's shell schedules it (next_tick)
     std::size_t ticks = 0;
+    std::size_t sent = 0;  // datagrams it sent
+
+    Endpoint socket_endpoint(std::size_t socket) const {
+        return {local.addr, static_cast<std::uint16_t>(local.port + socket)};
+    }
 };
 
 struct InFlight {
@@ -93,6 +111,7 @@ struct InFlight {
     stun::Bytes bytes;
     Endpoint source;  // as the receiver will see it
     int to;           // host index, or -1 for the server
+    std::size_t socket = 0;
 };
 
 class MiniLab {
@@ -167,29 +186,38 @@ private:
 
     void route(int from, const Outgoing& d) {
         Host& h = hosts_[static_cast<std::size_t>(from)];
+        ++h.sent;
+        Endpoint local = h.socket_endpoint(d.socket);
         if (d.destination == server_endpoint())
-            return schedule(d.bytes, h.nat->outbound(h.local, d.destination, now_), -1);
+            return schedule(d.bytes, h.nat->outbound(local, d.destination, now_), -1);
         if (int lan = local_host(d.destination); lan >= 0) {
-            if (host(lan).nat == h.nat) schedule(d.bytes, h.local, lan);
+            if (host(lan).nat == h.nat) schedule(d.bytes, local, d.destination);
             return;  // another LAN's private address is not routed
         }
-        Endpoint source = h.nat->outbound(h.local, d.destination, now_);
+        Endpoint source = h.nat->outbound(local, d.destination, now_);
         Nat* target = nat_of(d.destination.addr);
         if (!target || (target == h.nat && !target->hairpin)) return;
-        if (auto inside = target->inbound(d.destination, source, now_))
-            schedule(d.bytes, source, local_host(*inside));
+        if (auto inside = target->inbound(d.destination, source, now_)) schedule(d.bytes, source, *inside);
     }
 
     void route_from_server(const Outgoing& d) {
         Nat* target = nat_of(d.destination.addr);
         if (!target) return;
         if (auto inside = target->inbound(d.destination, server_endpoint(), now_))
-            schedule(d.bytes, server_endpoint(), local_host(*inside));
+            schedule(d.bytes, server_endpoint(), *inside);
     }
 
-    void schedule(const stun::Bytes& bytes, Endpoint source, int to) {
+    // To the host and socket that own `inside`.
+    void schedule(const stun::Bytes& bytes, Endpoint source, Endpoint inside) {
+        int to = local_host(inside);
+        if (to < 0) return;
+        auto socket = static_cast<std::size_t>(inside.port - host(to).local.port);
+        schedule(bytes, source, to, socket);
+    }
+
+    void schedule(const stun::Bytes& bytes, Endpoint source, int to, std::size_t socket = 0) {
         if (to >= 0 && should_drop(bytes, to)) return;
-        queue_.push_back({now_ + milliseconds(1), bytes, source, to});
+        queue_.push_back({now_ + milliseconds(1), bytes, source, to, socket});
     }
 
     bool should_drop(const stun::Bytes& bytes, int to) {
@@ -211,15 +239,20 @@ private:
                 for (const auto& d : server_.handle(f.bytes, f.source, now_).datagrams) route_from_server(d);
             } else {
                 Host& h = hosts_[static_cast<std::size_t>(f.to)];
-                emit(f.to, h.session->on_datagram(f.bytes, f.source, now_));
+                emit(f.to, h.session->on_datagram(f.bytes, f.source, now_, f.socket));
                 h.due = std::min(h.due, h.session->next_tick(now_));
             }
         }
     }
 
+    // The host one of whose sockets is `e`.
     int local_host(Endpoint e) const {
-        for (std::size_t i = 0; i < hosts_.size(); ++i)
-            if (hosts_[i].local == e) return static_cast<int>(i);
+        for (std::size_t i = 0; i < hosts_.size(); ++i) {
+            const Host& h = hosts_[i];
+            if (h.local.addr == e.addr && e.port >= h.local.port &&
+                e.port < h.local.port + h.session->sockets())
+                return static_cast<int>(i);
+        }
         return -1;
     }
 
@@ -736,6 +769,135 @@ TEST(PeerPrediction, PredictedPortBeatsSequentialSymmetricNat) {
         EXPECT_FALSE(rb.predicted);
         EXPECT_EQ(rb.acked, 5u);
     }
+}
+
+// ---- birthday punch ----------------------------------------------------------
+
+// Port-restricted (alice: one public port) against a symmetric NAT with
+// random ports (bob): the "no" cell of the punch table. bob opens N
+// mappings towards alice's public endpoint, alice guesses M of the 512
+// ports bob's NAT draws from. With N = 64, M = 128 a miss has probability
+// C(448,128)/C(512,128), about 1e-8: the guess lands, the pair connects on
+// the birthday path, and each side's plan stays within its bounds.
+struct BirthdayRow {
+    const char* what;
+    std::size_t bob_sockets, alice_probes;
+    bool connected;
+};
+
+void PrintTo(const BirthdayRow& row, std::ostream* os) {
+    *os << row.what;
+}
+
+class BirthdayTable : public ::testing::TestWithParam<BirthdayRow> {};
+
+TEST_P(BirthdayTable, GuessedPortBecomesThePath) {
+    const BirthdayRow& row = GetParam();
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+    b.next_port = 20000;
+    b.random_ports = 512;
+    auto birthday = [](std::size_t n, std::size_t m) {
+        return [n, m](PeerConfig& c) {
+            c.relay = false;
+            c.timeout = seconds(4);
+            if (n == 0) return;
+            c.birthday = BirthdayConfig{n, m, 20000, 20511, 2000};
+        };
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, birthday(row.bob_sockets, 0));
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5,
+                                      birthday(row.bob_sockets ? 1 : 0, row.alice_probes));
+    lab.run(seconds(6));
+    PeerResult ra = alice.result(), rb = bob.result();
+    ASSERT_EQ(ra.connected, row.connected) << ra.reason;
+    ASSERT_EQ(rb.connected, row.connected) << rb.reason;
+    if (!row.connected) return;
+    EXPECT_EQ(to_string(ra.path), "birthday");
+    EXPECT_EQ(to_string(rb.path), "birthday");
+    EXPECT_EQ(ra.remote->addr, *Ipv4::parse("198.18.2.1"));  // one of bob's random ports
+    EXPECT_GE(ra.remote->port, 20000);
+    EXPECT_LE(ra.remote->port, 20511);
+    EXPECT_EQ(rb.remote, ep("198.18.1.1:40000"));  // alice's one public port
+    EXPECT_EQ(ra.acked, 5u);
+    EXPECT_EQ(rb.acked, 5u);
+    ASSERT_TRUE(ra.birthday && rb.birthday);
+    EXPECT_EQ(rb.birthday->sent, row.bob_sockets - 1);  // openers only: M = 0
+    EXPECT_LE(ra.birthday->sent, row.alice_probes);     // the spray stops once nominated
+    EXPECT_TRUE(ra.birthday->hit_after);
+    EXPECT_TRUE(rb.birthday->hit_after);
+    EXPECT_GE(*ra.birthday->hit_after, milliseconds(500));  // the spray waits for the openers
+}
+
+INSTANTIATE_TEST_SUITE_P(Peer, BirthdayTable,
+                         ::testing::Values(
+                             //           what                 bob N  alice M  connected
+                             BirthdayRow{"without_birthday", 0, 0, false},
+                             BirthdayRow{"64_sockets_128_probes", 64, 128, true},
+                             BirthdayRow{"256_sockets_64_probes", 256, 64, true}),
+                         [](const auto& info) { return std::string(info.param.what); });
+
+// The rate cap holds on the wire: bob's 400 openers at 1000 per second
+// take 0.4 s, never more than one tick's worth at once.
+TEST(PeerBirthday, OpenersKeepToTheRate) {
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+    auto quiet = [](PeerConfig& c) {
+        c.relay = false;
+        c.timeout = milliseconds(800);
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, [&](PeerConfig& c) {
+        quiet(c);
+        c.birthday = BirthdayConfig{401, 0, 1024, 65535, 1000};
+    });
+    lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, quiet);
+    lab.run(milliseconds(300));
+    ASSERT_EQ(bob.phase(), PeerPhase::punching);
+    std::size_t at_300ms = bob.result().birthday->sent;
+    EXPECT_GT(at_300ms, 150u);  // introduced within a few ms; 1000/s since
+    EXPECT_LE(at_300ms, 301u);
+    lab.run(seconds(1));
+    EXPECT_EQ(bob.result().birthday->sent, 400u);  // sockets 1..400, each once
+    EXPECT_FALSE(bob.result().connected);
+}
+
+// Two symmetric NATs with random ports from 256: each side guesses 240
+// ports from its one socket. A hit needs a pair of guesses naming each
+// other's external ports, P about 1 - exp(-(240/256)^2) = 0.58 per try;
+// over eight NAT seeds some connect (on the birthday path, both sides) and
+// some do not, and none without the birthday punch.
+TEST(PeerBirthday, TwoSymmetricNatsMeetOnlySometimes) {
+    int connected = 0;
+    for (unsigned seed = 1; seed <= 8; ++seed) {
+        MiniLab lab;
+        Nat& a = lab.add_nat("198.18.1.1", APD, APD);
+        Nat& b = lab.add_nat("198.18.2.1", APD, APD);
+        for (Nat* n : {&a, &b}) {
+            n->next_port = 20000;
+            n->random_ports = 256;
+        }
+        a.rng.seed(seed);
+        b.rng.seed(seed + 100);
+        auto spray = [](PeerConfig& c) {
+            c.relay = false;
+            c.timeout = seconds(3);
+            c.birthday = BirthdayConfig{1, 240, 20000, 20255, 2000};
+        };
+        PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, spray);
+        PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, spray);
+        lab.run(seconds(5));
+        PeerResult ra = alice.result(), rb = bob.result();
+        ASSERT_EQ(ra.connected, rb.connected) << "seed " << seed;
+        if (!ra.connected) continue;
+        ++connected;
+        EXPECT_EQ(to_string(ra.path), "birthday") << "seed " << seed;
+        EXPECT_EQ(to_string(rb.path), "birthday") << "seed " << seed;
+        EXPECT_EQ(ra.acked, 5u);
+    }
+    EXPECT_GE(connected, 1);
+    EXPECT_LE(connected, 7);
 }
 
 // ---- ownership ------------------------------------------------------------------

@@ -220,6 +220,15 @@ cli() {
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --keepalive 0
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --list --connect b
     expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --port-mapping sometimes
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 0,10
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 1025,10
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 8,65536
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 8
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 8,8 --birthday-ports 10-5
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 8,8 --birthday-rate 0
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 8,8 --birthday-rate 20001
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday 8,8 --list
+    expect_exit 2 "$BIN/peer" --server 127.0.0.1:3478 --name a --birthday-ports 0-5
     expect_exit 0 "$BIN/peer" --help
     expect_exit 0 "$BIN/rendezvous" --help
     # No server answering: a result line with a reason, exit 1.
