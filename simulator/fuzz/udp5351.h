@@ -13,7 +13,8 @@
 //     as a response (RFC 6887 §7), both with the response bit set;
 //   - unless it is "unsupported version", an answer carries the request's
 //     opcode, and comes from the protocol the request's version names;
-//   - a NAT that refuses everything never answers success.
+//   - a NAT that refuses everything never answers success;
+//   - the errors for what cannot be served (check_errors).
 //
 // Client (the peer): a PortMappingClient for 10.0.1.2:4000 (nonce
 // kPeerNonce) gets each record as a datagram from the gateway, "who" x
@@ -62,12 +63,32 @@ inline void check_pcp_answer(std::span<const std::uint8_t> request, std::span<co
     if (policy.refuse) NATLAB_INVARIANT(m.result != pcp::Result::Success);
 }
 
+// The errors the RFCs name for what cannot be served: a PCP request of a
+// size no request has is MALFORMED_REQUEST (RFC 6887 §7, §8.3); a NAT-PMP
+// map request cut short gets nothing, any other NAT-PMP request an answer,
+// an unknown opcode the 8-byte UNSUPPORTED_OPCODE (RFC 6886 §3.5).
+inline void check_errors(std::span<const std::uint8_t> request,
+                         const std::optional<std::vector<std::byte>>& answer, const portmap::Policy& policy) {
+    const std::size_t size = request.size();
+    if (policy.pcp && request[0] == pcp::kVersion &&
+        (size < pcp::kHeaderSize || size > pcp::kMaxSize || size % 4))
+        NATLAB_INVARIANT(answer && answer->size() >= 4 &&
+                         byte_at(*answer, 3) == static_cast<std::uint8_t>(pcp::Result::MalformedRequest));
+    if (!policy.nat_pmp || request[0] != natpmp::kVersion) return;
+    const bool map = request[1] == natpmp::kOpMapUdp || request[1] == natpmp::kOpMapTcp;
+    NATLAB_INVARIANT(answer.has_value() == (!map || size >= 12));
+    if (request[1] > natpmp::kOpMapTcp)
+        NATLAB_INVARIANT(answer->size() == 8 &&
+                         byte_at(*answer, 3) == static_cast<std::uint8_t>(natpmp::Result::UnsupportedOpcode));
+}
+
 inline void check_answer(std::span<const std::uint8_t> request,
                          const std::optional<std::vector<std::byte>>& answer, const portmap::Policy& policy) {
     if (request.size() < 2 || (request[1] & 0x80)) {
         NATLAB_INVARIANT(!answer);
         return;
     }
+    check_errors(request, answer, policy);
     if (!answer) return;
     NATLAB_INVARIANT(!answer->empty());
     if (byte_at(*answer, 0) == natpmp::kVersion) return check_natpmp_answer(request, *answer, policy);
