@@ -204,12 +204,14 @@ void PortMappingClient::on_datagram(std::span<const std::byte> datagram, TimePoi
         on_natpmp(datagram, now);
 }
 
-// RFC 6887 §9: a NAT-PMP answer (version 0) to a PCP request means NAT-PMP only.
+// RFC 6887 §9: a NAT-PMP answer (version 0) to a PCP request means NAT-PMP
+// only. To a renewal it is a failed renewal like any other: the mapping held
+// stays until it lapses.
 void PortMappingClient::on_pcp(std::span<const std::byte> datagram, TimePoint now) {
     natpmp::Response old;
     if (natpmp::decode(datagram, old) == natpmp::Decoded::Ok &&
         old.result == natpmp::Result::UnsupportedVersion)
-        return give_up("UNSUPP_VERSION (NAT-PMP only)", now);
+        return renewing_ ? void() : give_up("UNSUPP_VERSION (NAT-PMP only)", now);
     pcp::Message m;
     if (!pcp::decode_response(datagram, m) || m.opcode != pcp::kOpMap || m.map.nonce != nonce_) return;
     if (m.result != pcp::Result::Success) {

@@ -64,6 +64,23 @@ std::optional<std::pair<std::string, std::string>> service_of(std::string_view x
     return std::nullopt;
 }
 
+// The out arguments after the "...Response" start tag: <name>text</name>
+// each, up to the first end tag. Every element read moves past its end tag,
+// so a body cut short anywhere ends the loop.
+void read_values(std::string_view rest, std::map<std::string, std::string>& values) {
+    for (auto at = rest.find('<');
+         at != std::string_view::npos && at + 1 < rest.size() && rest[at + 1] != '/'; at = rest.find('<')) {
+        auto close = rest.find('>', at);
+        auto end = rest.find("</", close);
+        if (close == std::string_view::npos || end == std::string_view::npos) break;
+        values[std::string{rest.substr(at + 1, close - at - 1)}] =
+            xml_unescape(rest.substr(close + 1, end - close - 1));
+        auto end_close = rest.find('>', end);
+        if (end_close == std::string_view::npos) break;
+        rest.remove_prefix(end_close + 1);
+    }
+}
+
 }  // namespace
 
 std::optional<Url> Url::parse(std::string_view text) {
@@ -187,16 +204,7 @@ SoapReply read_reply(const HttpReply& reply) {
     auto open = reply.body.rfind('<', response);
     auto start = reply.body.find('>', response);
     if (response == std::string::npos || open == std::string::npos || start == std::string::npos) return soap;
-    std::string_view rest{reply.body};
-    rest = rest.substr(start + 1);
-    for (auto at = rest.find('<'); at != std::string_view::npos && rest[at + 1] != '/'; at = rest.find('<')) {
-        auto close = rest.find('>', at);
-        auto name = rest.substr(at + 1, close - at - 1);
-        auto end = rest.find("</", close);
-        if (close == std::string_view::npos || end == std::string_view::npos) break;
-        soap.values[std::string{name}] = xml_unescape(rest.substr(close + 1, end - close - 1));
-        rest = rest.substr(rest.find('>', end) + 1);
-    }
+    read_values(std::string_view{reply.body}.substr(start + 1), soap.values);
     return soap;
 }
 

@@ -125,11 +125,12 @@ std::optional<Result> read_option(std::uint8_t code, Bytes data, std::uint8_t op
             o.prefer_failure = true;
             return std::nullopt;
         case static_cast<std::uint8_t>(OptionCode::Filter): {
-            auto a = data.size() == 20 ? load_address(data, 4) : std::nullopt;
+            // The length first: a shorter FILTER's fields are not there to read.
+            if (data.size() != 20 || opcode != kOpMap) return Result::MalformedOption;
+            auto a = load_address(data, 4);
             const std::uint8_t prefix = load8(data, 1);  // IPv4-mapped: 96..128, or 0 (§13.3)
-            if (!a || opcode != kOpMap || prefix > 128 || (prefix != 0 && prefix < 96))
-                return Result::MalformedOption;
-            o.filters.push_back({load8(data, 1), load16(data, 2), *a});
+            if (!a || prefix > 128 || (prefix != 0 && prefix < 96)) return Result::MalformedOption;
+            o.filters.push_back({prefix, load16(data, 2), *a});
             return std::nullopt;
         }
         default:

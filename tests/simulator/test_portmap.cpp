@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "simulator/portmap/nat_mapping_service.h"
 #include "simulator/portmap/responder.h"
 #include "tests/simulator/test_nat_support.h"
@@ -432,14 +434,23 @@ TEST(PcpCodec, BadOptionsTable) {
         {"unknown optional option 200: skipped", bytes({200, 0, 0, 4, 1, 2, 3, 4}), pcp::kOpMap,
          pcp::Result::Success},
         {"option header cut short", bytes({3, 0, 0, 20}), pcp::kOpMap, pcp::Result::MalformedOption},
+        // Found by fuzz_pcp: a FILTER too short for its prefix length, last
+        // in the datagram, had its prefix read from past the datagram's end.
+        {"FILTER length 0, last", bytes({3, 0, 0, 0}), pcp::kOpMap, pcp::Result::MalformedOption},
+        {"FILTER length 1 (padded), last", bytes({3, 0, 0, 1, 0, 0, 0, 0}), pcp::kOpMap,
+         pcp::Result::MalformedOption},
+        {"FILTER length 0 in PEER, last", bytes({3, 0, 0, 0}), pcp::kOpPeer, pcp::Result::MalformedOption},
     };
     for (auto& c : cases) {
         pcp::Message m = map_request();
         m.opcode = c.opcode;
         auto request = pcp::encode(m);
         request.insert(request.end(), c.option.begin(), c.option.end());
+        // Exactly the datagram's bytes, so that AddressSanitizer (ci/test-sanitize) sees a read past them.
+        auto datagram = std::make_unique<std::byte[]>(request.size());
+        std::copy(request.begin(), request.end(), datagram.get());
         pcp::Message back;
-        EXPECT_EQ(pcp::decode_request(request, back), c.want) << c.name;
+        EXPECT_EQ(pcp::decode_request({datagram.get(), request.size()}, back), c.want) << c.name;
     }
 }
 

@@ -2,6 +2,8 @@
 // text vectors: what it sends, and what gateways answer.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "src/peer/upnp_client.h"
 
 namespace natlab::upnp {
@@ -126,6 +128,28 @@ TEST(UpnpClient, ReadsResultsAndFaults) {
                     "</UPnPError></detail></s:Fault></s:Body></s:Envelope>"};
     EXPECT_EQ(read_reply(fault).error_code, 718);
     EXPECT_EQ(read_reply({404, ""}).error_code, 404);
+}
+
+// Found by fuzz_http_soap: an answer whose body ends inside an end tag
+// (a Content-Length shorter than the envelope) kept the reader at the same
+// element for ever; one that ends in '<' read past the body.
+TEST(UpnpClient, ReadsAnswersCutShort) {
+    const struct {
+        const char* name;
+        std::string body;
+        std::map<std::string, std::string> want;
+    } cases[] = {
+        {"cut inside the last end tag",
+         "<u:AddPortMappingResponse><NewReservedPort>4000</NewReservedPort",
+         {{"NewReservedPort", "4000"}}},
+        {"cut after the end tag's slash",
+         "<u:AddPortMappingResponse><A>1</A><B>2</",
+         {{"A", "1"}, {"B", "2"}}},
+        {"ends in '<'", "<u:GetExternalIPAddressResponse><", {}},
+        {"a start tag without its end", "<u:XResponse><A>1", {}},
+        {"whole", "<u:XResponse><A>1</A><B>&amp;</B></u:XResponse>", {{"A", "1"}, {"B", "&"}}},
+    };
+    for (const auto& c : cases) EXPECT_EQ(read_reply({200, c.body}).values, c.want) << c.name;
 }
 
 }  // namespace
