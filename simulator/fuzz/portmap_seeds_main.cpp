@@ -1,5 +1,6 @@
-// Writes the port mapping fuzzers' seed corpora (portmap_seeds.h), one
-// directory per target: DIR/natpmp, DIR/pcp, DIR/ssdp, DIR/http_soap.
+// Writes the port mapping and IPv6 fuzzers' seed corpora (portmap_seeds.h),
+// one directory per target: DIR/natpmp, DIR/pcp, DIR/ssdp, DIR/http_soap,
+// DIR/ipv6.
 //
 //   fuzz_portmap_seeds DIR
 
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
     const std::pair<const char*, std::vector<Seed>> corpora[] = {{"natpmp", natpmp_seeds()},
                                                                  {"pcp", pcp_seeds()},
                                                                  {"ssdp", ssdp_seeds()},
-                                                                 {"http_soap", http_soap_seeds()}};
+                                                                 {"http_soap", http_soap_seeds()},
+                                                                 {"ipv6", ipv6_seeds()}};
     for (const auto& [target, seeds] : corpora) {
         auto dir = std::filesystem::path{argv[1]} / target;
         std::filesystem::create_directories(dir);

@@ -13,6 +13,7 @@ extern "C" int fuzz_natpmp_one_input(const std::uint8_t* data, std::size_t size)
 extern "C" int fuzz_pcp_one_input(const std::uint8_t* data, std::size_t size);
 extern "C" int fuzz_ssdp_one_input(const std::uint8_t* data, std::size_t size);
 extern "C" int fuzz_http_soap_one_input(const std::uint8_t* data, std::size_t size);
+extern "C" int fuzz_ipv6_one_input(const std::uint8_t* data, std::size_t size);
 
 namespace natlab::nat::fuzz {
 namespace {
@@ -29,6 +30,7 @@ TEST(FuzzSeeds, EveryTargetTakesItsSeeds) {
         {"fuzz_pcp", fuzz_pcp_one_input, pcp_seeds()},
         {"fuzz_ssdp", fuzz_ssdp_one_input, ssdp_seeds()},
         {"fuzz_http_soap", fuzz_http_soap_one_input, http_soap_seeds()},
+        {"fuzz_ipv6", fuzz_ipv6_one_input, ipv6_seeds()},
     };
     for (const auto& c : cases) {
         EXPECT_GE(c.seeds.size(), 3u) << c.target;
