@@ -22,6 +22,7 @@
 // (upnp_mapper.h) and offers the mapped endpoint with its local ones; it
 // renews the mapping at half its lease and deletes it at exit. No gateway,
 // or a refusal, and the peer goes on without one (one line on stderr).
+#include <algorithm>
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -33,6 +34,7 @@
 #include <cmath>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -120,6 +122,9 @@ public:
         apply(session_.stop(Clock::now(), "interrupted"));
     }
     bool interrupted() const { return interrupted_; }
+    // What the host's interfaces say now; asked again each time the path
+    // is lost, so the next Register names the addresses it has then.
+    void gather_with(std::function<std::vector<Endpoint>()> gather) { gather_ = std::move(gather); }
 
 private:
     void apply(const PeerOutput& out);
@@ -128,6 +133,7 @@ private:
     asio::io_context& io_;
     udp::socket& socket_;
     PeerSession& session_;
+    std::function<std::vector<Endpoint>()> gather_;
     asio::steady_timer tick_timer_;  // due at session_.next_tick
     bool interrupted_ = false;
 };
@@ -143,6 +149,8 @@ void PeerShell::apply(const PeerOutput& out) {
     send_all(socket_, out.datagrams);
     for (PeerEvent e : out.events) std::cout << event_json(session_, e).dump() << std::endl;
     if (session_.finished()) return io_.stop();
+    bool lost = std::find(out.events.begin(), out.events.end(), PeerEvent::path_lost) != out.events.end();
+    if (lost && gather_) session_.set_local_endpoints(gather_());
     // A datagram may have made a tick due sooner (an introduction starts
     // the punching): moving the expiry wakes the tick loop at once.
     auto due = session_.next_tick(Clock::now());
@@ -315,6 +323,11 @@ int run(const Options& o, TimePoint start) {
     if (mapping) config.local_endpoints.push_back(mapping->external);
     PeerSession session(config, secure_random, start);
     PeerShell shell(io, socket, session);
+    shell.gather_with([bound, mapping] {
+        auto local = local_endpoints(bound);
+        if (mapping) local.push_back(mapping->external);
+        return local;
+    });
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code& error, int) {
         if (!error) shell.interrupt();

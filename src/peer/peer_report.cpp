@@ -5,6 +5,7 @@
 // on them.
 #include "src/peer/peer_report.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace natlab {
@@ -38,6 +39,13 @@ ordered_json rtt_json(const RttStats& stats) {
 double loss_percent(const PeerResult& r) {
     if (r.transmissions == 0) return 0;
     return std::round(1000.0 * r.retransmissions / r.transmissions) / 10.0;
+}
+
+// Each recovery's path-lost -> connected time, in order.
+ordered_json repunch_json(const PeerResult& r) {
+    ordered_json j = ordered_json::array();
+    for (Duration d : r.repunch_times) j.push_back(ms_or_null(d));
+    return j;
 }
 
 ordered_json partner_or_null(const PeerSession& s) {
@@ -93,6 +101,7 @@ ordered_json connected_json(const PeerSession& s) {
     j["introduction_to_connect_ms"] = ms_or_null(r.introduction_to_connect);
     j["predicted"] = r.predicted;
     j["repunched"] = r.repunched;
+    if (!r.repunch_times.empty() && r.repunched > 0) j["repunch_ms"] = ms_or_null(r.repunch_times.back());
     return j;
 }
 
@@ -164,6 +173,9 @@ ordered_json result_json(const PeerSession& s) {
     j["keepalives"] = r.keepalives;
     j["paths_lost"] = r.paths_lost;
     j["repunched"] = r.repunched;
+    j["repunch_ms"] = repunch_json(r);
+    auto worst = std::max_element(r.repunch_times.begin(), r.repunch_times.end());
+    j["repunch_max_ms"] = ms_or_null(worst == r.repunch_times.end() ? std::nullopt : std::optional(*worst));
     j["introduction_to_connect_ms"] = ms_or_null(r.introduction_to_connect);
     j["rtt"] = rtt_json(r.rtt_stats);
     j["bytes_sent"] = r.bytes_sent;

@@ -46,6 +46,7 @@
 #include "src/peer/peer_session.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace natlab {
 namespace {
@@ -479,6 +480,7 @@ void PeerSession::select(Endpoint remote, TimePoint now, PeerOutput& out) {
     last_selected_ = remote;
     if (connected_at_) ++repunched_;
     if (!connected_at_) connected_at_ = now;
+    if (lost_at_) repunch_times_.push_back(now - *std::exchange(lost_at_, std::nullopt));
     lost_token_.reset();
     keepalive_.start(now);
     exchanging_since_ = now;
@@ -522,6 +524,7 @@ void PeerSession::keep_alive(TimePoint now, PeerOutput& out) {
 // changed) and ask for a new session, naming the token whose path died.
 void PeerSession::lose_path(TimePoint now, std::string why, PeerOutput& out) {
     ++paths_lost_;
+    if (!lost_at_) lost_at_ = now;
     loss_reason_ = std::move(why);
     lost_token_ = intro_->token;
     selected_.reset();
@@ -648,6 +651,7 @@ PeerResult PeerSession::result() const {
     r.keepalives = keepalives_;
     r.paths_lost = paths_lost_;
     r.repunched = repunched_;
+    r.repunch_times = repunch_times_;
     return r;
 }
 

@@ -6,7 +6,9 @@
 // "internet", 1 ms per hop, and a fake clock stepping 1 ms at a time. A NAT
 // may forget a mapping that sends nothing for its timeout (RFC 4787 section
 // 4.3, refreshed by outbound traffic only). It is not the simulator; it only
-// decides, per datagram, "delivered from X" or "dropped".
+// decides, per datagram, "delivered from X" or "dropped". The network may
+// change under the peers at a given time (MiniLab::at): a NAT forgets its
+// mappings, reboots with a new address, or goes dark for a while.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -15,6 +17,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "src/peer/peer_session.h"
 #include "src/server/rendezvous_server.h"
@@ -50,6 +53,14 @@ struct Nat {
     std::map<std::uint16_t, TimePoint> last_out;                      // public port -> last outbound
     std::set<std::pair<std::uint16_t, Endpoint>> permits;             // (public port, remote)
     std::uint16_t next_port = 40000;
+    bool dark = false;  // drops everything, both ways (a link down)
+
+    void forget() {
+        mappings.clear();
+        inside_of.clear();
+        last_out.clear();
+        permits.clear();
+    }
 
     bool expired(std::uint16_t port, TimePoint now) const {
         auto it = last_out.find(port);
@@ -128,9 +139,15 @@ public:
         drops_.push_back({method, cls, to_host});
     }
 
+    // Runs `change` once the clock reaches `after` from the lab's start.
+    void at(Duration after, std::function<void()> change) {
+        changes_.push_back({TimePoint{} + after, change});
+    }
+
     void run(Duration limit = seconds(15)) {
         TimePoint end = now_ + limit;
         while (now_ < end && !all_finished()) {
+            apply_changes();
             deliver_due();
             for (std::size_t i = 0; i < hosts_.size(); ++i) {
                 if (now_ < hosts_[i].due) continue;
@@ -153,6 +170,11 @@ private:
         int to;
     };
 
+    void apply_changes() {
+        for (auto& [when, change] : changes_)
+            if (change && when <= now_) std::exchange(change, nullptr)();
+    }
+
     bool all_finished() const {
         for (const auto& h : hosts_)
             if (!h.session->finished()) return false;
@@ -167,6 +189,7 @@ private:
 
     void route(int from, const Outgoing& d) {
         Host& h = hosts_[static_cast<std::size_t>(from)];
+        if (h.nat->dark) return;
         if (d.destination == server_endpoint())
             return schedule(d.bytes, h.nat->outbound(h.local, d.destination, now_), -1);
         if (int lan = local_host(d.destination); lan >= 0) {
@@ -175,14 +198,14 @@ private:
         }
         Endpoint source = h.nat->outbound(h.local, d.destination, now_);
         Nat* target = nat_of(d.destination.addr);
-        if (!target || (target == h.nat && !target->hairpin)) return;
+        if (!target || target->dark || (target == h.nat && !target->hairpin)) return;
         if (auto inside = target->inbound(d.destination, source, now_))
             schedule(d.bytes, source, local_host(*inside));
     }
 
     void route_from_server(const Outgoing& d) {
         Nat* target = nat_of(d.destination.addr);
-        if (!target) return;
+        if (!target || target->dark) return;
         if (auto inside = target->inbound(d.destination, server_endpoint(), now_))
             schedule(d.bytes, server_endpoint(), local_host(*inside));
     }
@@ -235,6 +258,7 @@ private:
     std::vector<Host> hosts_;
     std::deque<InFlight> queue_;
     std::vector<DropRule> drops_;
+    std::vector<std::pair<TimePoint, std::function<void()>>> changes_;
 };
 
 constexpr auto EI = Behaviour::endpoint_independent;
@@ -708,6 +732,78 @@ INSTANTIATE_TEST_SUITE_P(Peer, KeepaliveTable,
                          ::testing::Values(KeepaliveRow{"keepalive_2s_under_timeout_5s", 2, false},
                                            KeepaliveRow{"keepalive_10s_over_timeout_5s", 10, true}),
                          [](const auto& info) { return std::string(info.param.what); });
+
+// ---- the network changes under the peers: repunch time -----------------------
+
+enum class Change { flush, reboot, outage };
+
+struct ChangeRow {
+    const char* what;
+    Change change;
+    Duration repunch_min, repunch_max;  // path-lost -> connected again, both peers
+};
+
+void PrintTo(const ChangeRow& row, std::ostream* os) {
+    *os << row.what;
+}
+
+class ChangeTable : public ::testing::TestWithParam<ChangeRow> {};
+
+// Two port-restricted NATs; at 3 s alice's NAT forgets its mappings, or
+// reboots with a new address, or goes dark for 6 s. Keepalives every
+// second notice (3 unanswered: path-lost); both peers register again,
+// are introduced again and punch again. The fake clock measures the time
+// from path-lost to connected.
+TEST_P(ChangeTable, PathIsPunchedAgainAfterTheChange) {
+    const ChangeRow& row = GetParam();
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    auto options = [](PeerConfig& c) {
+        c.keepalive = seconds(1);
+        c.hold = seconds(20);
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, options);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, options);
+    switch (row.change) {
+        case Change::flush:
+            lab.at(seconds(3), [&] { a.forget(); });
+            break;
+        case Change::reboot:
+            lab.at(seconds(3), [&] {
+                a.forget();
+                a.ip = *Ipv4::parse("198.18.1.9");
+            });
+            break;
+        case Change::outage:
+            lab.at(seconds(3), [&] { a.dark = true; });
+            lab.at(seconds(9), [&] { a.dark = false; });
+            break;
+    }
+    lab.run(seconds(40));
+    for (const PeerSession* s : {&alice, &bob}) {
+        PeerResult r = s->result();
+        EXPECT_TRUE(s->finished()) << s->config().name;
+        EXPECT_GE(r.paths_lost, 1u) << s->config().name;
+        EXPECT_GE(r.repunched, 1u) << s->config().name;
+        EXPECT_FALSE(r.relayed) << s->config().name;
+        ASSERT_EQ(r.repunch_times.size(), 1u) << s->config().name;
+        EXPECT_GE(r.repunch_times[0], row.repunch_min) << s->config().name;
+        EXPECT_LE(r.repunch_times[0], row.repunch_max) << s->config().name;
+    }
+    if (row.change == Change::reboot) {
+        EXPECT_EQ(alice.public_endpoint()->addr, *Ipv4::parse("198.18.1.9"));
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Peer, ChangeTable,
+    ::testing::Values(ChangeRow{"mappings_flushed", Change::flush, milliseconds(1), milliseconds(500)},
+                      ChangeRow{"nat_reboots_with_new_address", Change::reboot, milliseconds(1),
+                                milliseconds(500)},
+                      // lost about 4 s after the outage began; back once it ends at 9 s
+                      ChangeRow{"outage_of_6s", Change::outage, milliseconds(2500), milliseconds(3500)}),
+    [](const auto& info) { return std::string(info.param.what); });
 
 // ---- port prediction ----------------------------------------------------------
 
