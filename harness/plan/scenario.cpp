@@ -131,6 +131,10 @@ std::string describe(const TimelineStep& step) {
             return "flush " + step.target;
         case StepKind::Kill:
             return "kill " + step.target + " (" + signal_name(step.signal) + ")";
+        case StepKind::Reboot:
+            return "reboot " + step.target;
+        case StepKind::Change:
+            return "change " + step.target;
     }
     return {};
 }
@@ -445,18 +449,28 @@ Expectation read_expectation(const Reader& r, const YAML::Node& node) {
     return e;
 }
 
+// `repunched: true|false` and `repunch_within: TIME`, which needs `repunched: true`.
+void read_repunch(const Reader& r, const YAML::Node& node, Expectation& e) {
+    if (auto n = node["repunched"]) e.repunched = r.boolean(n, "repunched");
+    auto within = node["repunch_within"];
+    if (!within) return;
+    e.repunch_within = r.duration(within, "repunch_within");
+    if (!e.repunched || !*e.repunched) r.fail(within, "repunch_within needs repunched: true");
+}
+
 Expectation read_expectation_body(const Reader& r, const YAML::Node& node) {
     Expectation e;
     e.where = r.at(node);
     if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
     if (node["connected"]) {
-        r.check_map(node, "expectation", {"connected", "via", "within", "lossless"});
+        r.check_map(node, "expectation", {"connected", "via", "within", "lossless", "repunched", "repunch_within"});
         e.kind = ExpectKind::Connected;
         e.hosts = read_pair(r, node["connected"], "connected");
         e.hosts_where = r.at(node["connected"]);
         if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
         if (auto n = node["within"]) e.within = r.duration(n, "within");
         if (auto n = node["lossless"]) e.lossless = r.boolean(n, "lossless");
+        read_repunch(r, node, e);
     } else if (node["not_connected"]) {
         r.check_map(node, "expectation", {"not_connected"});
         e.kind = ExpectKind::NotConnected;
@@ -511,6 +525,28 @@ void read_kill_step(const Reader& r, const YAML::Node& node, TimelineStep& step)
     }
 }
 
+// `reboot: NAT` with an optional `address: A` on the NAT's outside segment.
+void read_reboot_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    r.check_map(node, "timeline step", {"at", "reboot", "address"});
+    step.kind = StepKind::Reboot;
+    if (auto n = node["address"]) {
+        step.address = r.address(n, "the reboot of NAT '" + step.target + "'");
+        step.address_where = r.at(n);
+    }
+}
+
+// `change: NAT` with the NAT's behaviour keys to change (type, mapping, ...).
+void read_change_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    auto keys = kEmulatorKeys;
+    keys.insert({"at", "change", "type"});
+    r.check_map(node, "timeline step", keys);
+    if (node.size() < 3) r.fail(node, "a change step needs a behaviour key to change (type, mapping, ...)");
+    step.kind = StepKind::Change;
+    step.change.name = step.target;
+    step.change.type.clear();  // stays empty unless the step names a type
+    read_behaviour(r, node, step.change);
+}
+
 TimelineStep read_step(const Reader& r, const YAML::Node& node) {
     TimelineStep step;
     step.where = r.at(node);
@@ -521,10 +557,12 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
                        : node["restart"] ? "restart"
                        : node["flush"]   ? "flush"
                        : node["kill"]    ? "kill"
+                       : node["reboot"]  ? "reboot"
+                       : node["change"]  ? "change"
                                          : nullptr;
     if (!verb) {
-        r.check_map(node, "timeline step", {"at", "link", "restart", "flush", "kill"});
-        r.fail(node, "timeline step needs one of: link, restart, flush, kill");
+        r.check_map(node, "timeline step", {"at", "link", "restart", "flush", "kill", "reboot", "change"});
+        r.fail(node, "timeline step needs one of: link, restart, flush, kill, reboot, change");
     }
     step.target = r.text(node[verb], verb);
     step.target_where = r.at(node[verb]);
@@ -532,6 +570,10 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
         read_link_step(r, node, step);
     } else if (node["kill"]) {
         read_kill_step(r, node, step);
+    } else if (node["reboot"]) {
+        read_reboot_step(r, node, step);
+    } else if (node["change"]) {
+        read_change_step(r, node, step);
     } else {
         r.check_map(node, "timeline step", {"at", verb});
         step.kind = node["restart"] ? StepKind::Restart : StepKind::Flush;
@@ -651,6 +693,13 @@ void check_step(const Scenario& s, const TimelineStep& step) {
             if (s.find_nat(name)->is_linux())
                 throw ScenarioError(step.target_where,
                                     "NAT '" + name + "' of type linux is the kernel's: no process to kill");
+            break;
+        case StepKind::Reboot:
+        case StepKind::Change:
+            if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
+            if (s.find_nat(name)->is_linux())
+                throw ScenarioError(step.target_where, "NAT '" + name + "' of type linux is the kernel's: " +
+                                                           describe(step) + " needs an emulated NAT");
             break;
     }
     if (step.at >= s.timeout)

@@ -125,6 +125,9 @@ struct PlannedStep {
     std::string command;      // "set loss=20 delay=10ms", for LinkSet
     std::string description;  // "link alice down", as the facts record it
     int signal = 0;           // for Kill
+    // Reboot, Change: the emulator's command line from then on (a new
+    // outside address, or the changed behaviour; the rest as before).
+    std::vector<std::string> argv;
 };
 
 // A `reachable` / `not_reachable` expectation as the lab probes it: from
