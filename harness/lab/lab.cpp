@@ -192,7 +192,8 @@ private:
     // What each entry of facts_.processes runs: its node, and the program
     // of a host that runs several (null: the node's own argv).
     std::vector<std::pair<std::size_t, const ProgramPlan*>> runnables_;
-    std::map<std::size_t, std::vector<std::string>> argv_of_;  // a NAT's command line since a reboot or change
+    std::map<std::size_t, std::vector<std::string>>
+        argv_of_;  // a NAT's command line since a reboot or change
     std::vector<ReachProbe> reach_;
     Clock::time_point hosts_t0_;
     Clock::time_point t0_;
@@ -278,7 +279,7 @@ pid_t Lab::start(std::size_t index, int pass_fd, std::vector<std::string> extra_
     auto& node = topo_.nodes[node_index];
     auto replaced = argv_of_.find(index);
     SpawnSpec spec{program ? program->name : node.name,
-                   program                   ? program->argv
+                   program                      ? program->argv
                    : replaced != argv_of_.end() ? replaced->second
                                                 : node.argv,
                    ns_.at(node.name).fd(),

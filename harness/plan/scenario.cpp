@@ -463,7 +463,8 @@ Expectation read_expectation_body(const Reader& r, const YAML::Node& node) {
     e.where = r.at(node);
     if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
     if (node["connected"]) {
-        r.check_map(node, "expectation", {"connected", "via", "within", "lossless", "repunched", "repunch_within"});
+        r.check_map(node, "expectation",
+                    {"connected", "via", "within", "lossless", "repunched", "repunch_within"});
         e.kind = ExpectKind::Connected;
         e.hosts = read_pair(r, node["connected"], "connected");
         e.hosts_where = r.at(node["connected"]);

@@ -164,8 +164,8 @@ struct TimelineStep {
     StepKind kind = StepKind::LinkDown;
     std::string target;  // the host or NAT whose link, program or mappings
     Location target_where;
-    LinkImpairment set;  // for LinkSet
-    int signal = 9;      // for Kill: SIGKILL unless the step's `signal:` says
+    LinkImpairment set;           // for LinkSet
+    int signal = 9;               // for Kill: SIGKILL unless the step's `signal:` says
     std::optional<Ipv4> address;  // for Reboot: `address:`; unset: the next free one of the segment
     Location address_where;
     NatSpec change;  // for Change: the behaviour keys given (the others unset, type empty)
@@ -202,10 +202,10 @@ struct Expectation {
     // path-lost -> connected time.
     std::optional<bool> repunched;
     std::optional<Millis> repunch_within;
-    int code = 0;           // for Exit
-    std::string pattern;    // Output: ECMAScript regex
-    bool negate = false;    // Output: not_matches
-    std::string counter;    // Counter: dotted path, e.g. dropped.filtered
+    int code = 0;         // for Exit
+    std::string pattern;  // Output: ECMAScript regex
+    bool negate = false;  // Output: not_matches
+    std::string counter;  // Counter: dotted path, e.g. dropped.filtered
     Comparison comparison = Comparison::Above;
     std::int64_t value = 0;  // Counter: the bound
     // Traffic: the two nodes (hosts or NATs) of `between`, or the one node

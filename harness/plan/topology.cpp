@@ -209,7 +209,8 @@ std::string change_words(const NatSpec& c) {
     word("port_allocation", c.port_allocation);
     word("port_range", c.port_range);
     if (c.hairpin) words.push_back(std::string("hairpin ") + (*c.hairpin ? "on" : "off"));
-    if (c.mapping_timeout) words.push_back("mapping_timeout " + std::to_string(c.mapping_timeout->count()) + "ms");
+    if (c.mapping_timeout)
+        words.push_back("mapping_timeout " + std::to_string(c.mapping_timeout->count()) + "ms");
     std::string out;
     for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
     return out.empty() ? "behaviour" : out;
@@ -336,7 +337,8 @@ private:
         for (auto& step : s_.timeline)
             if (step.kind == StepKind::Reboot && step.address)
                 segments_.at(segment_of(s_.find_nat(step.target)->behind))
-                    .pool.reserve(*step.address, step.address_where, "the reboot of NAT '" + step.target + "'");
+                    .pool.reserve(*step.address, step.address_where,
+                                  "the reboot of NAT '" + step.target + "'");
     }
 
     // The NAT's outside addresses: the file's, or the next free one of the
@@ -510,8 +512,9 @@ private:
         auto& nat = emulated_.at(step.target);
         auto& outer = segments_.at(nat.outer_segment);
         auto offset = outer.gateway ? kHostOffset : kNatOffset;
-        Ipv4 ip = step.address ? *step.address
-                               : outer.pool.take(offset, step.where, "the reboot of NAT '" + step.target + "'");
+        Ipv4 ip = step.address
+                      ? *step.address
+                      : outer.pool.take(offset, step.where, "the reboot of NAT '" + step.target + "'");
         nat.outside.front().ip = ip;
         topo_.links[static_cast<std::size_t>(outward_link(step.target))].answers.push_back(ip);
         planned.argv = nat_argv(nat.spec, nat.inside, nat.outside, nat.gateway);

@@ -141,11 +141,17 @@ json verdicts_json(const std::vector<Verdict>& verdicts) {
 json peers_json(const std::map<std::string, PeerResult>& peers) {
     json out = json::object();
     for (auto& [name, r] : peers)
-        out[name] = {
-            {"partner", r.partner}, {"connected", r.connected}, {"path", r.path},
-            {"remote", r.remote},   {"rtt_ms", r.rtt_ms},       {"time_to_connect_ms", r.time_to_connect_ms},
-            {"sent", r.sent},       {"acked", r.acked},         {"received", r.received},
-            {"repunched", r.repunched}, {"repunch_ms", r.repunch_ms}};
+        out[name] = {{"partner", r.partner},
+                     {"connected", r.connected},
+                     {"path", r.path},
+                     {"remote", r.remote},
+                     {"rtt_ms", r.rtt_ms},
+                     {"time_to_connect_ms", r.time_to_connect_ms},
+                     {"sent", r.sent},
+                     {"acked", r.acked},
+                     {"received", r.received},
+                     {"repunched", r.repunched},
+                     {"repunch_ms", r.repunch_ms}};
     return out;
 }
 

@@ -277,6 +277,14 @@ bool PeerSession::from_partner(const proto::Token& token, const std::string& nam
     return intro_ && token == intro_->token && name == intro_->peer_name;
 }
 
+// The partner is heard on the session being punched. Heard on the lost
+// one (a partner that has not noticed the loss, its keepalives still
+// arriving), it does not count: the Connect asking for a new session goes
+// on, and the new introduction tells the partner its path is gone too.
+void PeerSession::heard_partner() {
+    if (!lost_token_ || intro_->token != *lost_token_) partner_heard_ = true;
+}
+
 void PeerSession::heard_on_path(Endpoint source, TimePoint now) {
     if (selected_ && source == *selected_) keepalive_.heard(now);
 }
@@ -287,7 +295,7 @@ void PeerSession::on_probe(const stun::Message& m, Endpoint source, TimePoint no
     if (!from_partner(probe->token, probe->name))
         return drop(out, "Probe from " + probe->name + ": not the partner's, or a stale token");
     send(proto::build_answer({config_.name, intro_->token, source}, m), source, out);
-    partner_heard_ = true;
+    heard_partner();
     heard_on_path(source, now);
     if (phase_ != PeerPhase::punching) return;
     candidates_.learn(source);
@@ -315,7 +323,7 @@ void PeerSession::on_probe_answer(const stun::Message& m, Endpoint source, TimeP
     if (!from_partner(answer->token, answer->name)) return drop(out, "Probe answer, bad token");
     PendingProbe probe = it->second;
     probes_.erase(it);
-    partner_heard_ = true;
+    heard_partner();
     heard_on_path(source, now);
     candidates_.record_success(source, now - probe.sent, now);
     if (selected_ && *selected_ == source) note_rtt(now - probe.sent);
@@ -332,7 +340,7 @@ void PeerSession::on_data(const stun::Message& m, From from, TimePoint now, Peer
     if (!data) return drop(out, "malformed Data");
     if (!intro_ || data->token != intro_->token) return drop(out, "Data with a foreign token");
     send_to_partner(proto::build_ack({intro_->token, data->sequence}, m), from, out);
-    partner_heard_ = true;
+    heard_partner();
     if (!from.relayed) heard_on_path(from.endpoint, now);
     if (data->sequence >= 1 && received_.size() < config_.timers.max_received &&
         received_.insert(data->sequence).second)

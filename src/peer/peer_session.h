@@ -255,6 +255,7 @@ private:
     void on_data_ack(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     bool from_partner(const proto::Token& token, const std::string& name) const;
     void heard_on_path(Endpoint source, TimePoint now);
+    void heard_partner();
 
     // timers
     void check_deadlines(TimePoint now, PeerOutput& out);

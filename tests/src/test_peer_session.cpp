@@ -735,11 +735,12 @@ INSTANTIATE_TEST_SUITE_P(Peer, KeepaliveTable,
 
 // ---- the network changes under the peers: repunch time -----------------------
 
-enum class Change { flush, reboot, outage };
+enum class Change { flush, reboot, outage, turns_symmetric };
 
 struct ChangeRow {
     const char* what;
     Change change;
+    Behaviour bob_filtering;
     Duration repunch_min, repunch_max;  // path-lost -> connected again, both peers
 };
 
@@ -749,8 +750,12 @@ void PrintTo(const ChangeRow& row, std::ostream* os) {
 
 class ChangeTable : public ::testing::TestWithParam<ChangeRow> {};
 
-// Two port-restricted NATs; at 3 s alice's NAT forgets its mappings, or
-// reboots with a new address, or goes dark for 6 s. Keepalives every
+// Two port-restricted NATs (bob's full-cone in one row); at 3 s alice's
+// NAT forgets its mappings, or reboots with a new address, or goes dark
+// for 6 s, or turns symmetric. Turning symmetric in front of a full cone
+// loses the path one way only: alice's keepalives still reach bob from her
+// new mapping and are answered, bob's go to the old one; bob asks for a
+// new session and the introduction makes alice punch again too. Keepalives every
 // second notice (3 unanswered: path-lost); both peers register again,
 // are introduced again and punch again. The fake clock measures the time
 // from path-lost to connected.
@@ -758,7 +763,7 @@ TEST_P(ChangeTable, PathIsPunchedAgainAfterTheChange) {
     const ChangeRow& row = GetParam();
     MiniLab lab;
     Nat& a = lab.add_nat("198.18.1.1", EI, APD);
-    Nat& b = lab.add_nat("198.18.2.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, row.bob_filtering);
     auto options = [](PeerConfig& c) {
         c.keepalive = seconds(1);
         c.hold = seconds(20);
@@ -779,6 +784,12 @@ TEST_P(ChangeTable, PathIsPunchedAgainAfterTheChange) {
             lab.at(seconds(3), [&] { a.dark = true; });
             lab.at(seconds(9), [&] { a.dark = false; });
             break;
+        case Change::turns_symmetric:
+            lab.at(seconds(3), [&] {
+                a.forget();
+                a.mapping = a.filtering = APD;
+            });
+            break;
     }
     lab.run(seconds(40));
     for (const PeerSession* s : {&alice, &bob}) {
@@ -798,11 +809,13 @@ TEST_P(ChangeTable, PathIsPunchedAgainAfterTheChange) {
 
 INSTANTIATE_TEST_SUITE_P(
     Peer, ChangeTable,
-    ::testing::Values(ChangeRow{"mappings_flushed", Change::flush, milliseconds(1), milliseconds(500)},
-                      ChangeRow{"nat_reboots_with_new_address", Change::reboot, milliseconds(1),
+    ::testing::Values(ChangeRow{"mappings_flushed", Change::flush, APD, milliseconds(1), milliseconds(500)},
+                      ChangeRow{"nat_reboots_with_new_address", Change::reboot, APD, milliseconds(1),
                                 milliseconds(500)},
                       // lost about 4 s after the outage began; back once it ends at 9 s
-                      ChangeRow{"outage_of_6s", Change::outage, milliseconds(2500), milliseconds(3500)}),
+                      ChangeRow{"outage_of_6s", Change::outage, APD, milliseconds(2500), milliseconds(3500)},
+                      ChangeRow{"nat_turns_symmetric_before_a_full_cone", Change::turns_symmetric, EI,
+                                milliseconds(1), milliseconds(500)}),
     [](const auto& info) { return std::string(info.param.what); });
 
 // ---- port prediction ----------------------------------------------------------
