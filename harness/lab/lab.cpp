@@ -169,6 +169,7 @@ private:
     void kill_nat(std::size_t index, int sig);
     void stop_for_restart(std::size_t index);
     void replace_emulator(std::size_t index, const std::vector<std::string>& argv);
+    void move_host(const PlannedStep& step);
     pid_t spawn_holder(const NetNs& ns);
     void signal_running(bool nats, int sig);
     void wait_until_gone(bool nats, Clock::time_point deadline);
@@ -454,6 +455,23 @@ void Lab::replace_emulator(std::size_t index, const std::vector<std::string>& ar
     wait_ready(node, start_emulator(index));
 }
 
+// Unplugged, plugged in elsewhere: the host's port (its link-emu stage's
+// bridge end, if it has one) becomes a port of the other segment's bridge;
+// in the host, its link goes down (the kernel drops its routes), the old
+// address goes, the new one comes, the link comes up with the new default
+// route. Its sockets and programs live on.
+void Lab::move_host(const PlannedStep& step) {
+    auto& link = topo_.links[static_cast<std::size_t>(step.link)];
+    switch_nl_->enslave(link.stage ? link.stage->bridge_ifname : link.switch_ifname, step.bridge);
+    EnterNetNs inside(ns_.at(link.node));
+    Netlink nl;
+    nl.set_down(link.node_ifname);
+    for (auto& old : step.old_addresses) nl.delete_address(link.node_ifname, old);
+    nl.add_address(link.node_ifname, *step.new_address);
+    nl.set_up(link.node_ifname);
+    if (step.gateway) nl.add_default_route(*step.gateway, link.node_ifname);
+}
+
 // The program's (or emulator's) exit, awaited and recorded, then forgotten:
 // it is about to run again.
 void Lab::stop_for_restart(std::size_t index) {
@@ -530,6 +548,9 @@ void Lab::run_step(const PlannedStep& step) {
             case StepKind::Reboot:
             case StepKind::Change:
                 replace_emulator(index_of(step.node), step.argv);
+                break;
+            case StepKind::Move:
+                move_host(step);
                 break;
         }
     } catch (const std::exception& e) {

@@ -135,6 +135,8 @@ std::string describe(const TimelineStep& step) {
             return "reboot " + step.target;
         case StepKind::Change:
             return "change " + step.target;
+        case StepKind::Move:
+            return "move " + step.target + " to " + step.to;
     }
     return {};
 }
@@ -536,6 +538,19 @@ void read_reboot_step(const Reader& r, const YAML::Node& node, TimelineStep& ste
     }
 }
 
+// `move: HOST` + `to: NAT|internet`, optional `address: A` there.
+void read_move_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    r.check_map(node, "timeline step", {"at", "move", "to", "address"});
+    step.kind = StepKind::Move;
+    if (!node["to"]) r.fail(node, "a move step needs to: (a NAT, or internet)");
+    step.to = r.text(node["to"], "to");
+    step.to_where = r.at(node["to"]);
+    if (auto n = node["address"]) {
+        step.address = r.address(n, "the move of host '" + step.target + "'");
+        step.address_where = r.at(n);
+    }
+}
+
 // `change: NAT` with the NAT's behaviour keys to change (type, mapping, ...).
 void read_change_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
     auto keys = kEmulatorKeys;
@@ -560,10 +575,12 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
                        : node["kill"]    ? "kill"
                        : node["reboot"]  ? "reboot"
                        : node["change"]  ? "change"
+                       : node["move"]    ? "move"
                                          : nullptr;
     if (!verb) {
-        r.check_map(node, "timeline step", {"at", "link", "restart", "flush", "kill", "reboot", "change"});
-        r.fail(node, "timeline step needs one of: link, restart, flush, kill, reboot, change");
+        r.check_map(node, "timeline step",
+                    {"at", "link", "restart", "flush", "kill", "reboot", "change", "move"});
+        r.fail(node, "timeline step needs one of: link, restart, flush, kill, reboot, change, move");
     }
     step.target = r.text(node[verb], verb);
     step.target_where = r.at(node[verb]);
@@ -575,6 +592,8 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
         read_reboot_step(r, node, step);
     } else if (node["change"]) {
         read_change_step(r, node, step);
+    } else if (node["move"]) {
+        read_move_step(r, node, step);
     } else {
         r.check_map(node, "timeline step", {"at", verb});
         step.kind = node["restart"] ? StepKind::Restart : StepKind::Flush;
@@ -674,6 +693,24 @@ void check_counter_ref(const Scenario& s, const Expectation& e) {
         throw ScenarioError(e.hosts_where, "NAT '" + nat->name + "' of type linux keeps no counters");
 }
 
+// A host moves to the internet or an emulated NAT's LAN, once, elsewhere
+// than where it is; its program is not one of several (programs.h keeps
+// those to one host).
+void check_move(const Scenario& s, const TimelineStep& step) {
+    auto* host = s.find_host(step.target);
+    if (!host) throw ScenarioError(step.target_where, "no host named '" + step.target + "'");
+    if (step.to != "internet" && !s.find_nat(step.to))
+        throw ScenarioError(step.to_where, "to: '" + step.to + "' is neither 'internet' nor a NAT");
+    if (step.to != "internet" && s.find_nat(step.to)->is_linux())
+        throw ScenarioError(step.to_where,
+                            "NAT '" + step.to + "' of type linux: a host cannot move behind it");
+    if (step.to == host->behind)
+        throw ScenarioError(step.to_where, "host '" + host->name + "' is already behind " + step.to);
+    for (auto& other : s.timeline)
+        if (&other != &step && other.kind == StepKind::Move && other.target == step.target)
+            throw ScenarioError(step.target_where, "host '" + host->name + "' moves twice: one move a host");
+}
+
 void check_step(const Scenario& s, const TimelineStep& step) {
     auto& name = step.target;
     switch (step.kind) {
@@ -701,6 +738,9 @@ void check_step(const Scenario& s, const TimelineStep& step) {
             if (s.find_nat(name)->is_linux())
                 throw ScenarioError(step.target_where, "NAT '" + name + "' of type linux is the kernel's: " +
                                                            describe(step) + " needs an emulated NAT");
+            break;
+        case StepKind::Move:
+            check_move(s, step);
             break;
     }
     if (step.at >= s.timeout)

@@ -156,7 +156,10 @@ struct HostSpec {
 // death): Reboot with a new outside address (a new lease from the ISP),
 // Change with new behaviour keys (a router swapped); either way every
 // mapping is gone.
-enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush, Kill, Reboot, Change };
+// Move unplugs a host from its segment and plugs it into another (a NAT's
+// LAN or the internet) with a new address and default route; its programs
+// keep running.
+enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush, Kill, Reboot, Change, Move };
 
 struct TimelineStep {
     Location where;
@@ -166,7 +169,9 @@ struct TimelineStep {
     Location target_where;
     LinkImpairment set;           // for LinkSet
     int signal = 9;               // for Kill: SIGKILL unless the step's `signal:` says
-    std::optional<Ipv4> address;  // for Reboot: `address:`; unset: the next free one of the segment
+    std::optional<Ipv4> address;  // Reboot, Move: `address:`; unset: the next free one of the segment
+    std::string to;               // for Move: "internet" or the NAT whose LAN it goes to
+    Location to_where;
     Location address_where;
     NatSpec change;  // for Change: the behaviour keys given (the others unset, type empty)
 };

@@ -334,11 +334,16 @@ private:
             for (auto ip : host.addresses)
                 segments_.at(segment_of(host.behind))
                     .pool.reserve(ip, host.address_where, "host '" + host.name + "'");
-        for (auto& step : s_.timeline)
+        for (auto& step : s_.timeline) {
             if (step.kind == StepKind::Reboot && step.address)
                 segments_.at(segment_of(s_.find_nat(step.target)->behind))
                     .pool.reserve(*step.address, step.address_where,
                                   "the reboot of NAT '" + step.target + "'");
+            if (step.kind == StepKind::Move && step.address)
+                segments_.at(segment_of(step.to))
+                    .pool.reserve(*step.address, step.address_where,
+                                  "the move of host '" + step.target + "'");
+        }
     }
 
     // The NAT's outside addresses: the file's, or the next free one of the
@@ -491,7 +496,8 @@ private:
 
     void plan_timeline() {
         for (auto& step : s_.timeline) {
-            PlannedStep planned{step.at, step.kind, step.target, -1, {}, describe(step), step.signal, {}};
+            PlannedStep planned{step.at,     step.kind, step.target, -1, {}, describe(step),
+                                step.signal, {},        {},          {}, {}, {}};
             if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp ||
                 step.kind == StepKind::LinkSet)
                 planned.link = outward_link(step.target);
@@ -501,6 +507,7 @@ private:
             }
             if (step.kind == StepKind::Reboot) plan_reboot(step, planned);
             if (step.kind == StepKind::Change) plan_change(step, planned);
+            if (step.kind == StepKind::Move) plan_move(step, planned);
             topo_.timeline.push_back(std::move(planned));
         }
     }
@@ -519,6 +526,24 @@ private:
         topo_.links[static_cast<std::size_t>(outward_link(step.target))].answers.push_back(ip);
         planned.argv = nat_argv(nat.spec, nat.inside, nat.outside, nat.gateway);
         planned.description += " (new address " + ip.to_string() + ")";
+    }
+
+    // The host's link port goes to the other segment's bridge; its address
+    // is the step's or the next free one there (after every host's).
+    void plan_move(const TimelineStep& step, PlannedStep& planned) {
+        auto segment = segment_of(step.to);
+        auto& to = segments_.at(segment);
+        Ipv4 ip = step.address
+                      ? *step.address
+                      : to.pool.take(kHostOffset, step.where, "the move of host '" + step.target + "'");
+        planned.link = outward_link(step.target);
+        auto& link = topo_.links[static_cast<std::size_t>(planned.link)];
+        planned.old_addresses = link.addresses;
+        planned.new_address = Address{ip, to.subnet.prefix};
+        planned.gateway = to.gateway;
+        for (auto& seg : topo_.segments)
+            if (seg.name == segment) planned.bridge = seg.bridge;
+        planned.description += " (address " + ip.to_string() + ")";
     }
 
     // The keys the step names replace the NAT's; the others stay.

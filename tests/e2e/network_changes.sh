@@ -3,7 +3,8 @@
 # emulator started again with the new public address (its first event log
 # kept as home-a.events.1.jsonl, the new one says the new address) and the
 # capture on its outside link carries traffic from that address; after
-# `change`, the new emulator runs the new behaviour. The scenarios' own
+# `change`, the new emulator runs the new behaviour; after `move`, alice's
+# traffic comes from her new address. The scenarios' own
 # expectations (recovered, repunched, within a bound) are nat-lab's verdict.
 source "$(dirname "$0")/lib.sh"
 out=$(scratch_dir)
@@ -35,5 +36,16 @@ grep -q '"event":"started".*"mapping":"endpoint-independent"' "$run/home-a.event
 grep -q '"event":"started".*"mapping":"address-and-port-dependent"' "$run/home-a.events.jsonl" ||
   fail "after the change: not address-and-port-dependent"
 
+run_scenario host_moves
+run=$out/host_moves
+grep -q '"what": "move alice to home-b (address 10.0.2.50)"' "$run/result.json" || fail "no move step in result.json"
+if command -v tshark >/dev/null; then
+  # the capture follows alice's port: her old address, then the new one
+  old_n=$(tshark -r "$run/home-a-lan.alice.pcap" -Y 'ip.src == 10.0.1.2 && udp' 2>/dev/null | wc -l)
+  new_n=$(tshark -r "$run/home-a-lan.alice.pcap" -Y 'ip.src == 10.0.2.50 && udp' 2>/dev/null | wc -l)
+  ((old_n > 0 && new_n > 0)) || fail "capture: $old_n datagrams from 10.0.1.2, $new_n from 10.0.2.50"
+  echo "capture: $old_n UDP datagrams from alice at 10.0.1.2, then $new_n from 10.0.2.50"
+fi
+
 [[ "$(machine_state)" == "$before" ]] || fail "the machine's namespaces changed"
-echo "network changes: reboot gave home-a a new address, change gave it a new behaviour"
+echo "network changes: reboot gave home-a a new address, change a new behaviour, move alice a new address"
