@@ -173,9 +173,6 @@ ordered_json result_json(const PeerSession& s) {
     j["keepalives"] = r.keepalives;
     j["paths_lost"] = r.paths_lost;
     j["repunched"] = r.repunched;
-    j["repunch_ms"] = repunch_json(r);
-    auto worst = std::max_element(r.repunch_times.begin(), r.repunch_times.end());
-    j["repunch_max_ms"] = ms_or_null(worst == r.repunch_times.end() ? std::nullopt : std::optional(*worst));
     j["introduction_to_connect_ms"] = ms_or_null(r.introduction_to_connect);
     j["rtt"] = rtt_json(r.rtt_stats);
     j["bytes_sent"] = r.bytes_sent;
@@ -183,6 +180,9 @@ ordered_json result_json(const PeerSession& s) {
     j["bytes_received"] = r.bytes_received;
     j["retransmissions"] = r.retransmissions;
     j["loss_pct"] = loss_percent(r);
+    j["repunch_ms"] = repunch_json(r);
+    auto worst = std::max_element(r.repunch_times.begin(), r.repunch_times.end());
+    j["repunch_max_ms"] = ms_or_null(worst == r.repunch_times.end() ? std::nullopt : std::optional(*worst));
     if (!r.connected) j["reason"] = r.reason;  // why no direct path (also when relayed)
     if (const auto* pm = s.port_mapping()) j["port_mapping"] = port_mapping_json(*pm);
     return j;
