@@ -335,6 +335,9 @@ void resolve_programs(const Scenario& scenario, Topology& topo, const std::strin
                                 "host '" + node.name + "': no program '" + node.argv[0] + "' on PATH");
         node.argv[0] = path;
     }
+    // A reboot's or change's new emulator command line: the same program.
+    for (auto& step : topo.timeline)
+        if (!step.argv.empty()) step.argv[0] = topo.find_node(step.node)->argv[0];
 }
 
 bool label_matches(const std::string& label, const std::string& pattern) {

@@ -35,6 +35,10 @@ PeerResult to_result(const json& j) {
     r.acked = static_cast<int>(number_of(j, "acked"));
     r.received = static_cast<int>(number_of(j, "received"));
     r.reason = text_of(j, "reason");
+    r.repunched = static_cast<int>(number_of(j, "repunched"));
+    if (auto it = j.find("repunch_ms"); it != j.end() && it->is_array())
+        for (auto& ms : *it)
+            if (ms.is_number()) r.repunch_ms.push_back(ms.get<double>());
     return r;
 }
 
@@ -56,11 +60,19 @@ const char* sign(Comparison comparison) {
     return " ? ";
 }
 
+// ", punched again within 5s", ", never punched again".
+std::string repunch_words(const Expectation& e) {
+    if (!e.repunched) return {};
+    if (!*e.repunched) return ", never punched again";
+    return ", punched again" + (e.repunch_within ? " within " + seconds(*e.repunch_within) : "");
+}
+
 std::string describe(const Expectation& e) {
     switch (e.kind) {
         case ExpectKind::Connected:
             return e.hosts[0] + " <-> " + e.hosts[1] + " connected" + (e.via ? " via " + *e.via : "") +
-                   (e.within ? " within " + seconds(*e.within) : "") + (e.lossless ? ", lossless" : "");
+                   (e.within ? " within " + seconds(*e.within) : "") + (e.lossless ? ", lossless" : "") +
+                   repunch_words(e);
         case ExpectKind::NotConnected:
             return e.hosts[0] + " <-> " + e.hosts[1] + " not connected";
         case ExpectKind::Exit:
@@ -86,6 +98,18 @@ bool is_partner(const std::string& partner, const std::string& b) {
     return partner == b || partner == b.substr(0, b.find('.'));
 }
 
+// Why `a`'s re-punching does not meet `e` (repunched, repunch_within); empty if it does.
+std::string repunch_problem(const Expectation& e, const std::string& a, const PeerResult& r) {
+    if (!e.repunched) return {};
+    if (!*e.repunched)
+        return r.repunched == 0 ? "" : a + " punched again " + std::to_string(r.repunched) + " times";
+    if (r.repunched == 0 || r.repunch_ms.empty()) return a + " never punched again";
+    double worst = *std::max_element(r.repunch_ms.begin(), r.repunch_ms.end());
+    if (e.repunch_within && worst > static_cast<double>(e.repunch_within->count()))
+        return a + " took " + std::to_string(static_cast<int>(worst)) + " ms to punch again";
+    return {};
+}
+
 // Why `a`'s side of the pair does not meet `e`; empty if it does.
 std::string side_problem(const Expectation& e, const std::string& a, const std::string& b,
                          const std::map<std::string, PeerResult>& peers) {
@@ -105,7 +129,7 @@ std::string side_problem(const Expectation& e, const std::string& a, const std::
     if (e.lossless && (r.sent == 0 || r.acked != r.sent))
         return a + " had " + std::to_string(r.acked) + " of " + std::to_string(r.sent) +
                " messages acknowledged";
-    return {};
+    return repunch_problem(e, a, r);
 }
 
 Verdict judge_connected(const Expectation& e, const std::map<std::string, PeerResult>& peers) {

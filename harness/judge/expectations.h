@@ -32,7 +32,9 @@ struct PeerResult {
     double rtt_ms = 0;
     double time_to_connect_ms = 0;
     int sent = 0, acked = 0, received = 0;
-    std::string reason;  // why not, when not connected
+    std::string reason;              // why not, when not connected
+    int repunched = 0;               // paths punched again after one was lost
+    std::vector<double> repunch_ms;  // per recovery: path-lost -> connected again
 };
 
 // The last {"event":"result",...} line of a peer's output, if any.

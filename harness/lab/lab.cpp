@@ -167,6 +167,9 @@ private:
     void restart(std::size_t index);
     void flush(std::size_t index);
     void kill_nat(std::size_t index, int sig);
+    void stop_for_restart(std::size_t index);
+    void replace_emulator(std::size_t index, const std::vector<std::string>& argv);
+    void move_host(const PlannedStep& step);
     pid_t spawn_holder(const NetNs& ns);
     void signal_running(bool nats, int sig);
     void wait_until_gone(bool nats, Clock::time_point deadline);
@@ -190,6 +193,8 @@ private:
     // What each entry of facts_.processes runs: its node, and the program
     // of a host that runs several (null: the node's own argv).
     std::vector<std::pair<std::size_t, const ProgramPlan*>> runnables_;
+    std::map<std::size_t, std::vector<std::string>>
+        argv_of_;  // a NAT's command line since a reboot or change
     std::vector<ReachProbe> reach_;
     Clock::time_point hosts_t0_;
     Clock::time_point t0_;
@@ -273,8 +278,11 @@ std::string Lab::log_of(std::size_t index) const {
 pid_t Lab::start(std::size_t index, int pass_fd, std::vector<std::string> extra_args) {
     auto [node_index, program] = runnables_[index];
     auto& node = topo_.nodes[node_index];
+    auto replaced = argv_of_.find(index);
     SpawnSpec spec{program ? program->name : node.name,
-                   program ? program->argv : node.argv,
+                   program                      ? program->argv
+                   : replaced != argv_of_.end() ? replaced->second
+                                                : node.argv,
                    ns_.at(node.name).fd(),
                    log_of(index),
                    pass_fd,
@@ -426,6 +434,47 @@ std::size_t Lab::index_of(const std::string& node) const {
 // SIGTERM to the program's group, its exit awaited (SIGKILL after the
 // grace period), then the same command again; its log goes on.
 void Lab::restart(std::size_t index) {
+    stop_for_restart(index);
+    start(index, -1, {});
+}
+
+// A NAT's emulator stopped (SIGTERM, its exit awaited) and started again
+// with `argv` (reboot: a new outside address; change: new behaviour), as
+// the timeline asked: no death. Its event log so far is kept as
+// <nat>.events.<N>.jsonl (N: the restarts so far, from 1), the new one
+// starts <nat>.events.jsonl afresh. Not ready in time: the step fails,
+// and the NAT's exit, if it ends, is a death like any other.
+void Lab::replace_emulator(std::size_t index, const std::vector<std::string>& argv) {
+    auto& node = topo_.nodes[index];
+    stop_for_restart(index);
+    auto events = path(node.name + ".events.jsonl");
+    auto kept = path(node.name + ".events." + std::to_string(facts_.processes[index].restarts) + ".jsonl");
+    std::error_code ec;
+    std::filesystem::rename(events, kept, ec);
+    argv_of_[index] = argv;
+    wait_ready(node, start_emulator(index));
+}
+
+// Unplugged, plugged in elsewhere: the host's port (its link-emu stage's
+// bridge end, if it has one) becomes a port of the other segment's bridge;
+// in the host, its link goes down (the kernel drops its routes), the old
+// address goes, the new one comes, the link comes up with the new default
+// route. Its sockets and programs live on.
+void Lab::move_host(const PlannedStep& step) {
+    auto& link = topo_.links[static_cast<std::size_t>(step.link)];
+    switch_nl_->enslave(link.stage ? link.stage->bridge_ifname : link.switch_ifname, step.bridge);
+    EnterNetNs inside(ns_.at(link.node));
+    Netlink nl;
+    nl.set_down(link.node_ifname);
+    for (auto& old : step.old_addresses) nl.delete_address(link.node_ifname, old);
+    nl.add_address(link.node_ifname, *step.new_address);
+    nl.set_up(link.node_ifname);
+    if (step.gateway) nl.add_default_route(*step.gateway, link.node_ifname);
+}
+
+// The program's (or emulator's) exit, awaited and recorded, then forgotten:
+// it is about to run again.
+void Lab::stop_for_restart(std::size_t index) {
     if (auto pid = pid_of(index)) {
         ::kill(-*pid, SIGTERM);
         ::kill(*pid, SIGTERM);
@@ -448,7 +497,6 @@ void Lab::restart(std::size_t index) {
     p.signal.reset();
     p.stopped_by_lab = false;
     ++p.restarts;
-    start(index, -1, {});
 }
 
 // nat-emu forgets every mapping on SIGUSR2; the kernel's NAT forgets its
@@ -496,6 +544,13 @@ void Lab::run_step(const PlannedStep& step) {
                 break;
             case StepKind::Kill:
                 kill_nat(index_of(step.node), step.signal);
+                break;
+            case StepKind::Reboot:
+            case StepKind::Change:
+                replace_emulator(index_of(step.node), step.argv);
+                break;
+            case StepKind::Move:
+                move_host(step);
                 break;
         }
     } catch (const std::exception& e) {

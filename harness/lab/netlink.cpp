@@ -196,6 +196,14 @@ void Netlink::add_address(const std::string& ifname, const Address& address) {
     check(rtnl_addr_add(sock_, addr.get(), 0), "add " + address.to_string() + " to " + ifname);
 }
 
+void Netlink::delete_address(const std::string& ifname, const Address& address) {
+    std::unique_ptr<rtnl_addr, AddrDeleter> addr(rtnl_addr_alloc());
+    rtnl_addr_set_ifindex(addr.get(), ifindex(ifname));
+    auto local = make_addr(address.ip, address.prefix);
+    check(rtnl_addr_set_local(addr.get(), local.get()), "address " + address.to_string());
+    check(rtnl_addr_delete(sock_, addr.get(), 0), "delete " + address.to_string() + " from " + ifname);
+}
+
 void Netlink::add_default_route(Ipv4 gateway, const std::string& ifname) {
     std::unique_ptr<rtnl_route, RouteDeleter> route(rtnl_route_alloc());
     auto any = make_addr(Ipv4{0}, 0);

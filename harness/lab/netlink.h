@@ -47,6 +47,7 @@ public:
     void set_up(const std::string& name);
     void set_down(const std::string& name);
     void add_address(const std::string& ifname, const Address& address);
+    void delete_address(const std::string& ifname, const Address& address);
     void add_default_route(Ipv4 gateway, const std::string& ifname);
     int ifindex(const std::string& name);
 

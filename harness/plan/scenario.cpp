@@ -131,6 +131,12 @@ std::string describe(const TimelineStep& step) {
             return "flush " + step.target;
         case StepKind::Kill:
             return "kill " + step.target + " (" + signal_name(step.signal) + ")";
+        case StepKind::Reboot:
+            return "reboot " + step.target;
+        case StepKind::Change:
+            return "change " + step.target;
+        case StepKind::Move:
+            return "move " + step.target + " to " + step.to;
     }
     return {};
 }
@@ -445,18 +451,29 @@ Expectation read_expectation(const Reader& r, const YAML::Node& node) {
     return e;
 }
 
+// `repunched: true|false` and `repunch_within: TIME`, which needs `repunched: true`.
+void read_repunch(const Reader& r, const YAML::Node& node, Expectation& e) {
+    if (auto n = node["repunched"]) e.repunched = r.boolean(n, "repunched");
+    auto within = node["repunch_within"];
+    if (!within) return;
+    e.repunch_within = r.duration(within, "repunch_within");
+    if (!e.repunched || !*e.repunched) r.fail(within, "repunch_within needs repunched: true");
+}
+
 Expectation read_expectation_body(const Reader& r, const YAML::Node& node) {
     Expectation e;
     e.where = r.at(node);
     if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
     if (node["connected"]) {
-        r.check_map(node, "expectation", {"connected", "via", "within", "lossless"});
+        r.check_map(node, "expectation",
+                    {"connected", "via", "within", "lossless", "repunched", "repunch_within"});
         e.kind = ExpectKind::Connected;
         e.hosts = read_pair(r, node["connected"], "connected");
         e.hosts_where = r.at(node["connected"]);
         if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
         if (auto n = node["within"]) e.within = r.duration(n, "within");
         if (auto n = node["lossless"]) e.lossless = r.boolean(n, "lossless");
+        read_repunch(r, node, e);
     } else if (node["not_connected"]) {
         r.check_map(node, "expectation", {"not_connected"});
         e.kind = ExpectKind::NotConnected;
@@ -511,6 +528,41 @@ void read_kill_step(const Reader& r, const YAML::Node& node, TimelineStep& step)
     }
 }
 
+// `reboot: NAT` with an optional `address: A` on the NAT's outside segment.
+void read_reboot_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    r.check_map(node, "timeline step", {"at", "reboot", "address"});
+    step.kind = StepKind::Reboot;
+    if (auto n = node["address"]) {
+        step.address = r.address(n, "the reboot of NAT '" + step.target + "'");
+        step.address_where = r.at(n);
+    }
+}
+
+// `move: HOST` + `to: NAT|internet`, optional `address: A` there.
+void read_move_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    r.check_map(node, "timeline step", {"at", "move", "to", "address"});
+    step.kind = StepKind::Move;
+    if (!node["to"]) r.fail(node, "a move step needs to: (a NAT, or internet)");
+    step.to = r.text(node["to"], "to");
+    step.to_where = r.at(node["to"]);
+    if (auto n = node["address"]) {
+        step.address = r.address(n, "the move of host '" + step.target + "'");
+        step.address_where = r.at(n);
+    }
+}
+
+// `change: NAT` with the NAT's behaviour keys to change (type, mapping, ...).
+void read_change_step(const Reader& r, const YAML::Node& node, TimelineStep& step) {
+    auto keys = kEmulatorKeys;
+    keys.insert({"at", "change", "type"});
+    r.check_map(node, "timeline step", keys);
+    if (node.size() < 3) r.fail(node, "a change step needs a behaviour key to change (type, mapping, ...)");
+    step.kind = StepKind::Change;
+    step.change.name = step.target;
+    step.change.type.clear();  // stays empty unless the step names a type
+    read_behaviour(r, node, step.change);
+}
+
 TimelineStep read_step(const Reader& r, const YAML::Node& node) {
     TimelineStep step;
     step.where = r.at(node);
@@ -521,10 +573,14 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
                        : node["restart"] ? "restart"
                        : node["flush"]   ? "flush"
                        : node["kill"]    ? "kill"
+                       : node["reboot"]  ? "reboot"
+                       : node["change"]  ? "change"
+                       : node["move"]    ? "move"
                                          : nullptr;
     if (!verb) {
-        r.check_map(node, "timeline step", {"at", "link", "restart", "flush", "kill"});
-        r.fail(node, "timeline step needs one of: link, restart, flush, kill");
+        r.check_map(node, "timeline step",
+                    {"at", "link", "restart", "flush", "kill", "reboot", "change", "move"});
+        r.fail(node, "timeline step needs one of: link, restart, flush, kill, reboot, change, move");
     }
     step.target = r.text(node[verb], verb);
     step.target_where = r.at(node[verb]);
@@ -532,6 +588,12 @@ TimelineStep read_step(const Reader& r, const YAML::Node& node) {
         read_link_step(r, node, step);
     } else if (node["kill"]) {
         read_kill_step(r, node, step);
+    } else if (node["reboot"]) {
+        read_reboot_step(r, node, step);
+    } else if (node["change"]) {
+        read_change_step(r, node, step);
+    } else if (node["move"]) {
+        read_move_step(r, node, step);
     } else {
         r.check_map(node, "timeline step", {"at", verb});
         step.kind = node["restart"] ? StepKind::Restart : StepKind::Flush;
@@ -631,6 +693,24 @@ void check_counter_ref(const Scenario& s, const Expectation& e) {
         throw ScenarioError(e.hosts_where, "NAT '" + nat->name + "' of type linux keeps no counters");
 }
 
+// A host moves to the internet or an emulated NAT's LAN, once, elsewhere
+// than where it is; its program is not one of several (programs.h keeps
+// those to one host).
+void check_move(const Scenario& s, const TimelineStep& step) {
+    auto* host = s.find_host(step.target);
+    if (!host) throw ScenarioError(step.target_where, "no host named '" + step.target + "'");
+    if (step.to != "internet" && !s.find_nat(step.to))
+        throw ScenarioError(step.to_where, "to: '" + step.to + "' is neither 'internet' nor a NAT");
+    if (step.to != "internet" && s.find_nat(step.to)->is_linux())
+        throw ScenarioError(step.to_where,
+                            "NAT '" + step.to + "' of type linux: a host cannot move behind it");
+    if (step.to == host->behind)
+        throw ScenarioError(step.to_where, "host '" + host->name + "' is already behind " + step.to);
+    for (auto& other : s.timeline)
+        if (&other != &step && other.kind == StepKind::Move && other.target == step.target)
+            throw ScenarioError(step.target_where, "host '" + host->name + "' moves twice: one move a host");
+}
+
 void check_step(const Scenario& s, const TimelineStep& step) {
     auto& name = step.target;
     switch (step.kind) {
@@ -651,6 +731,16 @@ void check_step(const Scenario& s, const TimelineStep& step) {
             if (s.find_nat(name)->is_linux())
                 throw ScenarioError(step.target_where,
                                     "NAT '" + name + "' of type linux is the kernel's: no process to kill");
+            break;
+        case StepKind::Reboot:
+        case StepKind::Change:
+            if (!s.find_nat(name)) throw ScenarioError(step.target_where, "no NAT named '" + name + "'");
+            if (s.find_nat(name)->is_linux())
+                throw ScenarioError(step.target_where, "NAT '" + name + "' of type linux is the kernel's: " +
+                                                           describe(step) + " needs an emulated NAT");
+            break;
+        case StepKind::Move:
+            check_move(s, step);
             break;
     }
     if (step.at >= s.timeout)

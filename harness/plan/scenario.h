@@ -151,8 +151,15 @@ struct HostSpec {
 // One step of the timeline: at `at` after the hosts' phase began (when
 // every NAT is up), do one thing to one link, host or NAT. Kill sends a
 // signal to a NAT's emulator, as a crash would end it (the run then fails:
-// judge() fails every NAT that does not run to the end).
-enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush, Kill };
+// judge() fails every NAT that does not run to the end). Reboot and Change
+// stop a NAT's emulator and start it again, as the timeline asked (no
+// death): Reboot with a new outside address (a new lease from the ISP),
+// Change with new behaviour keys (a router swapped); either way every
+// mapping is gone.
+// Move unplugs a host from its segment and plugs it into another (a NAT's
+// LAN or the internet) with a new address and default route; its programs
+// keep running.
+enum class StepKind { LinkDown, LinkUp, LinkSet, Restart, Flush, Kill, Reboot, Change, Move };
 
 struct TimelineStep {
     Location where;
@@ -160,8 +167,13 @@ struct TimelineStep {
     StepKind kind = StepKind::LinkDown;
     std::string target;  // the host or NAT whose link, program or mappings
     Location target_where;
-    LinkImpairment set;  // for LinkSet
-    int signal = 9;      // for Kill: SIGKILL unless the step's `signal:` says
+    LinkImpairment set;           // for LinkSet
+    int signal = 9;               // for Kill: SIGKILL unless the step's `signal:` says
+    std::optional<Ipv4> address;  // Reboot, Move: `address:`; unset: the next free one of the segment
+    std::string to;               // for Move: "internet" or the NAT whose LAN it goes to
+    Location to_where;
+    Location address_where;
+    NatSpec change;  // for Change: the behaviour keys given (the others unset, type empty)
 };
 
 // `signal:` of a kill step: KILL, TERM, ... (or SIGKILL, ...); nullopt for
@@ -190,10 +202,15 @@ struct Expectation {
         via;  // Connected: local | public | peer-reflexive | relay; Relayed: the host in between
     std::optional<Millis> within;
     bool lossless = false;  // Connected: every data message acknowledged, both ways
-    int code = 0;           // for Exit
-    std::string pattern;    // Output: ECMAScript regex
-    bool negate = false;    // Output: not_matches
-    std::string counter;    // Counter: dotted path, e.g. dropped.filtered
+    // Connected: `repunched: true` each side lost its path and punched it
+    // again (false: never did); `repunch_within` bounds every recovery's
+    // path-lost -> connected time.
+    std::optional<bool> repunched;
+    std::optional<Millis> repunch_within;
+    int code = 0;         // for Exit
+    std::string pattern;  // Output: ECMAScript regex
+    bool negate = false;  // Output: not_matches
+    std::string counter;  // Counter: dotted path, e.g. dropped.filtered
     Comparison comparison = Comparison::Above;
     std::int64_t value = 0;  // Counter: the bound
     // Traffic: the two nodes (hosts or NATs) of `between`, or the one node

@@ -173,6 +173,49 @@ void add_port_argv(const NatSpec& nat, std::vector<std::string>& argv) {
     number("--mappings-per-host", nat.mappings_per_host);
 }
 
+// A change step's keys over the NAT's own (its `type` is empty unless the
+// step names one): a new type drops nothing else
+// the file set (an explicit mapping stays an override of the new type).
+void overlay_behaviour(const NatSpec& change, NatSpec& nat) {
+    if (!change.type.empty()) nat.type = change.type;
+    auto put = [](auto& to, const auto& from) {
+        if (from) to = from;
+    };
+    put(nat.mapping, change.mapping);
+    put(nat.filtering, change.filtering);
+    put(nat.port_allocation, change.port_allocation);
+    put(nat.mapping_timeout, change.mapping_timeout);
+    put(nat.port_range, change.port_range);
+    put(nat.refresh_on_inbound, change.refresh_on_inbound);
+    put(nat.pooling, change.pooling);
+    put(nat.mapping_timeout_before_inbound, change.mapping_timeout_before_inbound);
+    put(nat.port_parity, change.port_parity);
+    put(nat.port_block_size, change.port_block_size);
+    put(nat.port_blocks_per_host, change.port_blocks_per_host);
+    put(nat.mappings_per_host, change.mappings_per_host);
+    put(nat.hairpin, change.hairpin);
+    put(nat.port_mapping, change.port_mapping);
+}
+
+// "type symmetric, hairpin on": what a change step changes, for the report.
+std::string change_words(const NatSpec& c) {
+    std::vector<std::string> words;
+    if (!c.type.empty()) words.push_back("type " + c.type);
+    auto word = [&](const char* key, const std::optional<std::string>& v) {
+        if (v) words.push_back(std::string(key) + " " + *v);
+    };
+    word("mapping", c.mapping);
+    word("filtering", c.filtering);
+    word("port_allocation", c.port_allocation);
+    word("port_range", c.port_range);
+    if (c.hairpin) words.push_back(std::string("hairpin ") + (*c.hairpin ? "on" : "off"));
+    if (c.mapping_timeout)
+        words.push_back("mapping_timeout " + std::to_string(c.mapping_timeout->count()) + "ms");
+    std::string out;
+    for (auto& w : words) out += (out.empty() ? "" : ", ") + w;
+    return out.empty() ? "behaviour" : out;
+}
+
 std::vector<std::string> nat_argv(const NatSpec& nat, Address inside, const std::vector<Address>& outside,
                                   std::optional<Ipv4> gateway) {
     std::vector<std::string> argv = {"nat-emu",          "--name",           nat.name,    "--inside", "in0",
@@ -291,6 +334,16 @@ private:
             for (auto ip : host.addresses)
                 segments_.at(segment_of(host.behind))
                     .pool.reserve(ip, host.address_where, "host '" + host.name + "'");
+        for (auto& step : s_.timeline) {
+            if (step.kind == StepKind::Reboot && step.address)
+                segments_.at(segment_of(s_.find_nat(step.target)->behind))
+                    .pool.reserve(*step.address, step.address_where,
+                                  "the reboot of NAT '" + step.target + "'");
+            if (step.kind == StepKind::Move && step.address)
+                segments_.at(segment_of(step.to))
+                    .pool.reserve(*step.address, step.address_where,
+                                  "the move of host '" + step.target + "'");
+        }
     }
 
     // The NAT's outside addresses: the file's, or the next free one of the
@@ -321,6 +374,7 @@ private:
             node.ruleset = linux_nat_ruleset(nat.name);
         } else {
             node.argv = nat_argv(nat, inside, outside, outer.gateway);
+            emulated_[nat.name] = {nat, inside, outside, outer.gateway, outer_segment};
         }
         topo_.nodes.push_back(node);
         // The kernel's NAT owns its addresses; nat-emu's links carry none.
@@ -442,7 +496,8 @@ private:
 
     void plan_timeline() {
         for (auto& step : s_.timeline) {
-            PlannedStep planned{step.at, step.kind, step.target, -1, {}, describe(step), step.signal};
+            PlannedStep planned{step.at,     step.kind, step.target, -1, {}, describe(step),
+                                step.signal, {},        {},          {}, {}, {}};
             if (step.kind == StepKind::LinkDown || step.kind == StepKind::LinkUp ||
                 step.kind == StepKind::LinkSet)
                 planned.link = outward_link(step.target);
@@ -450,8 +505,53 @@ private:
                 planned.command = impairment_command(step.set);
                 planned.description = "link " + step.target + " " + planned.command;
             }
+            if (step.kind == StepKind::Reboot) plan_reboot(step, planned);
+            if (step.kind == StepKind::Change) plan_change(step, planned);
+            if (step.kind == StepKind::Move) plan_move(step, planned);
             topo_.timeline.push_back(std::move(planned));
         }
+    }
+
+    // A new first outside address: the step's (reserved with the explicit
+    // ones), else the next free one of the NAT's outside segment, taken
+    // after every host's, so no address is planned twice.
+    void plan_reboot(const TimelineStep& step, PlannedStep& planned) {
+        auto& nat = emulated_.at(step.target);
+        auto& outer = segments_.at(nat.outer_segment);
+        auto offset = outer.gateway ? kHostOffset : kNatOffset;
+        Ipv4 ip = step.address
+                      ? *step.address
+                      : outer.pool.take(offset, step.where, "the reboot of NAT '" + step.target + "'");
+        nat.outside.front().ip = ip;
+        topo_.links[static_cast<std::size_t>(outward_link(step.target))].answers.push_back(ip);
+        planned.argv = nat_argv(nat.spec, nat.inside, nat.outside, nat.gateway);
+        planned.description += " (new address " + ip.to_string() + ")";
+    }
+
+    // The host's link port goes to the other segment's bridge; its address
+    // is the step's or the next free one there (after every host's).
+    void plan_move(const TimelineStep& step, PlannedStep& planned) {
+        auto segment = segment_of(step.to);
+        auto& to = segments_.at(segment);
+        Ipv4 ip = step.address
+                      ? *step.address
+                      : to.pool.take(kHostOffset, step.where, "the move of host '" + step.target + "'");
+        planned.link = outward_link(step.target);
+        auto& link = topo_.links[static_cast<std::size_t>(planned.link)];
+        planned.old_addresses = link.addresses;
+        planned.new_address = Address{ip, to.subnet.prefix};
+        planned.gateway = to.gateway;
+        for (auto& seg : topo_.segments)
+            if (seg.name == segment) planned.bridge = seg.bridge;
+        planned.description += " (address " + ip.to_string() + ")";
+    }
+
+    // The keys the step names replace the NAT's; the others stay.
+    void plan_change(const TimelineStep& step, PlannedStep& planned) {
+        auto& nat = emulated_.at(step.target);
+        overlay_behaviour(step.change, nat.spec);
+        planned.argv = nat_argv(nat.spec, nat.inside, nat.outside, nat.gateway);
+        planned.description += " (" + change_words(step.change) + ")";
     }
 
     // Hosts named by an expectation are waited for; with none named, all are.
@@ -494,9 +594,20 @@ private:
         return programs;
     }
 
+    // An emulated NAT as the timeline has left it so far: what its next
+    // command line is made of (reboot and change steps, in time order).
+    struct EmulatedNat {
+        NatSpec spec;
+        Address inside;
+        std::vector<Address> outside;
+        std::optional<Ipv4> gateway;
+        std::string outer_segment;
+    };
+
     const Scenario& s_;
     Topology topo_;
     std::map<std::string, SegmentPlan> segments_;  // by segment name
+    std::map<std::string, EmulatedNat> emulated_;  // by NAT name
 };
 
 }  // namespace

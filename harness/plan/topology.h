@@ -125,6 +125,15 @@ struct PlannedStep {
     std::string command;      // "set loss=20 delay=10ms", for LinkSet
     std::string description;  // "link alice down", as the facts record it
     int signal = 0;           // for Kill
+    // Reboot, Change: the emulator's command line from then on (a new
+    // outside address, or the changed behaviour; the rest as before).
+    std::vector<std::string> argv;
+    // Move: the bridge its link's port goes to, its old and new address,
+    // and the new default route (none on the internet).
+    std::string bridge;
+    std::vector<Address> old_addresses;
+    std::optional<Address> new_address;
+    std::optional<Ipv4> gateway;
 };
 
 // A `reachable` / `not_reachable` expectation as the lab probes it: from

@@ -34,11 +34,19 @@ std::string step_summary(const StepFacts& step) {
            (step.error.empty() ? "" : " (FAILED: " + step.error + ")");
 }
 
+// ", punched again 1x (repunch 812 ms)", or nothing when the path never broke.
+std::string repunch_summary(const PeerResult& r) {
+    if (r.repunched == 0) return {};
+    std::string times;
+    for (double ms : r.repunch_ms) times += (times.empty() ? "" : ", ") + fixed(ms, 0) + " ms";
+    return ", punched again " + std::to_string(r.repunched) + "x (repunch " + times + ")";
+}
+
 std::string peer_summary(const PeerResult& r) {
     if (!r.connected) return "not connected" + (r.reason.empty() ? "" : " (" + r.reason + ")");
     return "connected to " + r.partner + " via " + r.path + " " + r.remote + ", rtt " + fixed(r.rtt_ms, 2) +
            " ms, " + std::to_string(r.acked) + "/" + std::to_string(r.sent) + " acked, " +
-           std::to_string(r.received) + " received";
+           std::to_string(r.received) + " received" + repunch_summary(r);
 }
 
 std::string nat_summary(const nlohmann::json& c) {
@@ -133,10 +141,17 @@ json verdicts_json(const std::vector<Verdict>& verdicts) {
 json peers_json(const std::map<std::string, PeerResult>& peers) {
     json out = json::object();
     for (auto& [name, r] : peers)
-        out[name] = {
-            {"partner", r.partner}, {"connected", r.connected}, {"path", r.path},
-            {"remote", r.remote},   {"rtt_ms", r.rtt_ms},       {"time_to_connect_ms", r.time_to_connect_ms},
-            {"sent", r.sent},       {"acked", r.acked},         {"received", r.received}};
+        out[name] = {{"partner", r.partner},
+                     {"connected", r.connected},
+                     {"path", r.path},
+                     {"remote", r.remote},
+                     {"rtt_ms", r.rtt_ms},
+                     {"time_to_connect_ms", r.time_to_connect_ms},
+                     {"sent", r.sent},
+                     {"acked", r.acked},
+                     {"received", r.received},
+                     {"repunched", r.repunched},
+                     {"repunch_ms", r.repunch_ms}};
     return out;
 }
 

@@ -31,6 +31,7 @@
 // names (birthday.h, peer_session.h).
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -42,6 +43,7 @@
 #include <cmath>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -121,6 +123,9 @@ public:
     }
     bool interrupted() const { return interrupted_; }
     const std::optional<upnp::Mapping>& upnp_mapping() const { return upnp_mapping_; }
+    // What the host's interfaces say now; asked again each time the path
+    // is lost, so the next Register names the addresses it has then.
+    void gather_with(std::function<std::vector<Endpoint>()> gather) { gather_ = std::move(gather); }
 
 private:
     void apply(const PeerOutput& out);
@@ -131,6 +136,7 @@ private:
     asio::io_context& io_;
     std::vector<udp::socket>& sockets_;  // [0]: the main socket; more with --birthday
     PeerSession& session_;
+    std::function<std::vector<Endpoint>()> gather_;
     asio::steady_timer tick_timer_;  // due at session_.next_tick
     bool interrupted_ = false;
     std::optional<upnp::Mapping> upnp_mapping_;  // held while the session runs
@@ -147,6 +153,8 @@ void PeerShell::apply(const PeerOutput& out) {
     send(out.datagrams);
     for (PeerEvent e : out.events) std::cout << event_json(session_, e).dump() << std::endl;
     if (session_.finished()) return io_.stop();
+    bool lost = std::find(out.events.begin(), out.events.end(), PeerEvent::path_lost) != out.events.end();
+    if (lost && gather_) session_.set_local_endpoints(gather_());
     if (session_.take_upnp_request()) asio::co_spawn(io_, upnp_exchange(), asio::detached);
     // A datagram may have made a tick due sooner (an introduction starts
     // the punching): moving the expiry wakes the tick loop at once.
@@ -408,6 +416,7 @@ int run(const Options& o, TimePoint start) {
     auto config = make_config(o, *server, bound);
     PeerSession session(config, secure_random, start);
     PeerShell shell(io, sockets, session);
+    shell.gather_with([bound] { return local_endpoints(bound); });
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code& error, int) {
         if (!error) shell.interrupt();

@@ -5,6 +5,7 @@
 // on them.
 #include "src/peer/peer_report.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace natlab {
@@ -48,6 +49,13 @@ ordered_json birthday_json(const BirthdayReport& b) {
 double loss_percent(const PeerResult& r) {
     if (r.transmissions == 0) return 0;
     return std::round(1000.0 * r.retransmissions / r.transmissions) / 10.0;
+}
+
+// Each recovery's path-lost -> connected time, in order.
+ordered_json repunch_json(const PeerResult& r) {
+    ordered_json j = ordered_json::array();
+    for (Duration d : r.repunch_times) j.push_back(ms_or_null(d));
+    return j;
 }
 
 ordered_json partner_or_null(const PeerSession& s) {
@@ -104,6 +112,7 @@ ordered_json connected_json(const PeerSession& s) {
     j["predicted"] = r.predicted;
     j["repunched"] = r.repunched;
     if (r.birthday) j["birthday"] = birthday_json(*r.birthday);
+    if (!r.repunch_times.empty() && r.repunched > 0) j["repunch_ms"] = ms_or_null(r.repunch_times.back());
     return j;
 }
 
@@ -182,6 +191,9 @@ ordered_json result_json(const PeerSession& s) {
     j["bytes_received"] = r.bytes_received;
     j["retransmissions"] = r.retransmissions;
     j["loss_pct"] = loss_percent(r);
+    j["repunch_ms"] = repunch_json(r);
+    auto worst = std::max_element(r.repunch_times.begin(), r.repunch_times.end());
+    j["repunch_max_ms"] = ms_or_null(worst == r.repunch_times.end() ? std::nullopt : std::optional(*worst));
     if (!r.connected) j["reason"] = r.reason;  // why no direct path (also when relayed)
     if (const auto* pm = s.port_mapping()) j["port_mapping"] = port_mapping_json(*pm);
     if (r.birthday) j["birthday"] = birthday_json(*r.birthday);

@@ -52,6 +52,7 @@
 #include "src/peer/peer_session.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace natlab {
 namespace {
@@ -285,6 +286,14 @@ bool PeerSession::from_partner(const proto::Token& token, const std::string& nam
     return intro_ && token == intro_->token && name == intro_->peer_name;
 }
 
+// The partner is heard on the session being punched. Heard on the lost
+// one (a partner that has not noticed the loss, its keepalives still
+// arriving), it does not count: the Connect asking for a new session goes
+// on, and the new introduction tells the partner its path is gone too.
+void PeerSession::heard_partner() {
+    if (!lost_token_ || intro_->token != *lost_token_) partner_heard_ = true;
+}
+
 void PeerSession::heard_on_path(Endpoint source, TimePoint now) {
     if (selected_ && source == *selected_) keepalive_.heard(now);
 }
@@ -296,7 +305,7 @@ void PeerSession::on_probe(const stun::Message& m, From from, TimePoint now, Pee
     if (!from_partner(probe->token, probe->name))
         return drop(out, "Probe from " + probe->name + ": not the partner's, or a stale token");
     send(proto::build_answer({config_.name, intro_->token, source}, m), source, out, from.socket);
-    partner_heard_ = true;
+    heard_partner();
     heard_on_path(source, now);
     if (phase_ != PeerPhase::punching) return;
     candidates_.learn(source, from.socket);
@@ -330,7 +339,7 @@ void PeerSession::on_probe_answer(const stun::Message& m, From from, TimePoint n
     if (!from_partner(answer->token, answer->name)) return drop(out, "Probe answer, bad token");
     PendingProbe probe = it->second;
     probes_.erase(it);
-    partner_heard_ = true;
+    heard_partner();
     heard_on_path(source, now);
     if (probe.spray) candidates_.learn(source, probe.socket, CandidateKind::birthday);
     if (probe.spray || probe.socket != 0) note_birthday_hit(now);
@@ -349,7 +358,7 @@ void PeerSession::on_data(const stun::Message& m, From from, TimePoint now, Peer
     if (!data) return drop(out, "malformed Data");
     if (!intro_ || data->token != intro_->token) return drop(out, "Data with a foreign token");
     send_to_partner(proto::build_ack({intro_->token, data->sequence}, m), from, out);
-    partner_heard_ = true;
+    heard_partner();
     if (!from.relayed) heard_on_path(from.endpoint, now);
     if (data->sequence >= 1 && received_.size() < config_.timers.max_received &&
         received_.insert(data->sequence).second)
@@ -515,6 +524,7 @@ void PeerSession::select(Endpoint remote, std::size_t socket, TimePoint now, Pee
     last_selected_ = remote;
     if (connected_at_) ++repunched_;
     if (!connected_at_) connected_at_ = now;
+    if (lost_at_) repunch_times_.push_back(now - *std::exchange(lost_at_, std::nullopt));
     lost_token_.reset();
     keepalive_.start(now);
     exchanging_since_ = now;
@@ -558,6 +568,7 @@ void PeerSession::keep_alive(TimePoint now, PeerOutput& out) {
 // changed) and ask for a new session, naming the token whose path died.
 void PeerSession::lose_path(TimePoint now, std::string why, PeerOutput& out) {
     ++paths_lost_;
+    if (!lost_at_) lost_at_ = now;
     loss_reason_ = std::move(why);
     lost_token_ = intro_->token;
     selected_.reset();
@@ -686,6 +697,7 @@ PeerResult PeerSession::result() const {
     r.paths_lost = paths_lost_;
     r.repunched = repunched_;
     if (config_.birthday) r.birthday = birthday_report();
+    r.repunch_times = repunch_times_;
     return r;
 }
 

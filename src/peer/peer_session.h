@@ -40,7 +40,9 @@
 //                                      the partner started a new session
 //                                      (re-punch: Register and Connect at once,
 //                                      naming the lost session's token)
-//   punching -> exchanging/holding     re-punch succeeded (back where it was)
+//   punching -> exchanging/holding     re-punch succeeded (back where it was);
+//                                      the time from path-lost to connected
+//                                      again is the recovery's repunch time
 //   any -> done                        --timeout with no path and no relay, the data
 //                                      budget spent, or stop()
 // Port mapping (--port-mapping, port_mapping_client.h): while registering,
@@ -202,6 +204,7 @@ struct PeerResult {
     std::uint32_t paths_lost = 0;
     std::uint32_t repunched = 0;
     std::optional<BirthdayReport> birthday;  // with --birthday
+    std::vector<Duration> repunch_times;     // per recovery: path lost -> connected again
 };
 
 class PeerSession {
@@ -224,6 +227,10 @@ public:
     static constexpr Duration kIdleTick = std::chrono::milliseconds(250);
     // Ends the session at once (e.g. on a signal), with `reason` if not connected.
     PeerOutput stop(TimePoint now, std::string reason);
+    // Re-gathering: the shell's fresh view of its interfaces (a host moved
+    // to another network keeps its socket but not its addresses). The next
+    // Register names them; the shell calls it when the path is lost.
+    void set_local_endpoints(std::vector<Endpoint> local) { config_.local_endpoints = std::move(local); }
 
     PeerPhase phase() const { return phase_; }
     bool finished() const { return phase_ == PeerPhase::done; }
@@ -288,6 +295,7 @@ private:
     void on_data_ack(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     bool from_partner(const proto::Token& token, const std::string& name) const;
     void heard_on_path(Endpoint source, TimePoint now);
+    void heard_partner();
 
     // timers
     void check_deadlines(TimePoint now, PeerOutput& out);
@@ -381,6 +389,8 @@ private:
     std::uint32_t keepalives_ = 0;
     std::uint32_t paths_lost_ = 0;
     std::uint32_t repunched_ = 0;
+    std::optional<TimePoint> lost_at_;  // the path's loss, until connected again
+    std::vector<Duration> repunch_times_;
     std::string loss_reason_;
     std::vector<OutgoingData> out_data_;
     std::size_t window_start_ = 0;  // every Data before it is acknowledged

@@ -223,6 +223,50 @@ TEST(Judge, Lossless) {
     EXPECT_FALSE(judge(s, LabFacts{}, nothing_sent)[0].held);
 }
 
+// repunched: true needs a recovery on each side; repunch_within bounds the worst.
+TEST(Judge, Repunched) {
+    auto side = [](const std::string& a, const std::string& b, std::vector<double> repunch_ms) {
+        auto r = connected(a, b, "public", 50);
+        r.repunched = static_cast<int>(repunch_ms.size());
+        r.repunch_ms = std::move(repunch_ms);
+        return r;
+    };
+    struct Row {
+        const char* what;
+        std::optional<bool> repunched;
+        std::optional<Millis> within;
+        std::vector<double> alice, bob;
+        bool want;
+    };
+    const Row rows[] = {
+        {"both punched again", true, std::nullopt, {812}, {790}, true},
+        {"one never did", true, std::nullopt, {812}, {}, false},
+        {"within the bound", true, Millis(1000), {812, 300}, {790}, true},
+        {"one recovery too slow", true, Millis(1000), {300, 1200}, {790}, false},
+        {"never, as wanted", false, std::nullopt, {}, {}, true},
+        {"never, but did", false, std::nullopt, {}, {400}, false},
+    };
+    for (const auto& row : rows) {
+        auto e = pair(ExpectKind::Connected);
+        e.repunched = row.repunched;
+        e.repunch_within = row.within;
+        Scenario s;
+        s.expectations = {e};
+        Evidence evidence;
+        evidence.peers = {{"alice", side("alice", "bob", row.alice)}, {"bob", side("bob", "alice", row.bob)}};
+        auto v = judge(s, LabFacts{}, evidence);
+        EXPECT_EQ(v[0].held, row.want) << row.what << ": " << v[0].detail;
+    }
+}
+
+TEST(ParsePeerResult, ReadsTheRepunchTimes) {
+    auto r = parse_peer_result(
+        R"({"event":"result","name":"alice","connected":true,"repunched":2,"repunch_ms":[812.5,40]})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->repunched, 2);
+    EXPECT_EQ(r->repunch_ms, (std::vector<double>{812.5, 40}));
+}
+
 TEST(LastCounters, TakesTheLastCountersLine) {
     auto log = std::string(R"({"event":"started"})") + "\n" + R"({"event":"counters","translated_out":1})" +
                "\n" + R"({"event":"flushed","mappings":2})" + "\n" +

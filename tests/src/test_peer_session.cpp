@@ -9,7 +9,9 @@
 // decides, per datagram, "delivered from X" or "dropped". A NAT may draw
 // its ports at random from a small range (RFC 4787 section 4.2), as the
 // birthday punch's hard NAT does; a host with --birthday N holds N
-// sockets, its local port and the N-1 above it.
+// sockets, its local port and the N-1 above it. The network may change
+// under the peers at a given time (MiniLab::at): a NAT forgets its
+// mappings, reboots with a new address, or goes dark for a while.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -18,6 +20,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "src/peer/peer_session.h"
 #include "src/server/rendezvous_server.h"
@@ -62,6 +65,15 @@ struct Nat {
             auto port = static_cast<std::uint16_t>(next_port + rng() % random_ports);
             if (!inside_of.count(port)) return port;
         }
+    }
+
+    bool dark = false;  // drops everything, both ways (a link down)
+
+    void forget() {
+        mappings.clear();
+        inside_of.clear();
+        last_out.clear();
+        permits.clear();
     }
 
     bool expired(std::uint16_t port, TimePoint now) const {
@@ -147,9 +159,15 @@ public:
         drops_.push_back({method, cls, to_host});
     }
 
+    // Runs `change` once the clock reaches `after` from the lab's start.
+    void at(Duration after, std::function<void()> change) {
+        changes_.push_back({TimePoint{} + after, change});
+    }
+
     void run(Duration limit = seconds(15)) {
         TimePoint end = now_ + limit;
         while (now_ < end && !all_finished()) {
+            apply_changes();
             deliver_due();
             for (std::size_t i = 0; i < hosts_.size(); ++i) {
                 if (now_ < hosts_[i].due) continue;
@@ -172,6 +190,11 @@ private:
         int to;
     };
 
+    void apply_changes() {
+        for (auto& [when, change] : changes_)
+            if (change && when <= now_) std::exchange(change, nullptr)();
+    }
+
     bool all_finished() const {
         for (const auto& h : hosts_)
             if (!h.session->finished()) return false;
@@ -188,6 +211,7 @@ private:
         Host& h = hosts_[static_cast<std::size_t>(from)];
         ++h.sent;
         Endpoint local = h.socket_endpoint(d.socket);
+        if (h.nat->dark) return;
         if (d.destination == server_endpoint())
             return schedule(d.bytes, h.nat->outbound(local, d.destination, now_), -1);
         if (int lan = local_host(d.destination); lan >= 0) {
@@ -196,13 +220,13 @@ private:
         }
         Endpoint source = h.nat->outbound(local, d.destination, now_);
         Nat* target = nat_of(d.destination.addr);
-        if (!target || (target == h.nat && !target->hairpin)) return;
+        if (!target || target->dark || (target == h.nat && !target->hairpin)) return;
         if (auto inside = target->inbound(d.destination, source, now_)) schedule(d.bytes, source, *inside);
     }
 
     void route_from_server(const Outgoing& d) {
         Nat* target = nat_of(d.destination.addr);
-        if (!target) return;
+        if (!target || target->dark) return;
         if (auto inside = target->inbound(d.destination, server_endpoint(), now_))
             schedule(d.bytes, server_endpoint(), *inside);
     }
@@ -268,6 +292,7 @@ private:
     std::vector<Host> hosts_;
     std::deque<InFlight> queue_;
     std::vector<DropRule> drops_;
+    std::vector<std::pair<TimePoint, std::function<void()>>> changes_;
 };
 
 constexpr auto EI = Behaviour::endpoint_independent;
@@ -741,6 +766,91 @@ INSTANTIATE_TEST_SUITE_P(Peer, KeepaliveTable,
                          ::testing::Values(KeepaliveRow{"keepalive_2s_under_timeout_5s", 2, false},
                                            KeepaliveRow{"keepalive_10s_over_timeout_5s", 10, true}),
                          [](const auto& info) { return std::string(info.param.what); });
+
+// ---- the network changes under the peers: repunch time -----------------------
+
+enum class Change { flush, reboot, outage, turns_symmetric };
+
+struct ChangeRow {
+    const char* what;
+    Change change;
+    Behaviour bob_filtering;
+    Duration repunch_min, repunch_max;  // path-lost -> connected again, both peers
+};
+
+void PrintTo(const ChangeRow& row, std::ostream* os) {
+    *os << row.what;
+}
+
+class ChangeTable : public ::testing::TestWithParam<ChangeRow> {};
+
+// Two port-restricted NATs (bob's full-cone in one row); at 3 s alice's
+// NAT forgets its mappings, or reboots with a new address, or goes dark
+// for 6 s, or turns symmetric. Turning symmetric in front of a full cone
+// loses the path one way only: alice's keepalives still reach bob from her
+// new mapping and are answered, bob's go to the old one; bob asks for a
+// new session and the introduction makes alice punch again too. Keepalives every
+// second notice (3 unanswered: path-lost); both peers register again,
+// are introduced again and punch again. The fake clock measures the time
+// from path-lost to connected.
+TEST_P(ChangeTable, PathIsPunchedAgainAfterTheChange) {
+    const ChangeRow& row = GetParam();
+    MiniLab lab;
+    Nat& a = lab.add_nat("198.18.1.1", EI, APD);
+    Nat& b = lab.add_nat("198.18.2.1", EI, row.bob_filtering);
+    auto options = [](PeerConfig& c) {
+        c.keepalive = seconds(1);
+        c.hold = seconds(20);
+    };
+    PeerSession& bob = lab.add_peer(b, "10.0.2.3:5000", "bob", std::nullopt, 5, options);
+    PeerSession& alice = lab.add_peer(a, "10.0.1.2:4000", "alice", "bob", 5, options);
+    switch (row.change) {
+        case Change::flush:
+            lab.at(seconds(3), [&] { a.forget(); });
+            break;
+        case Change::reboot:
+            lab.at(seconds(3), [&] {
+                a.forget();
+                a.ip = *Ipv4::parse("198.18.1.9");
+            });
+            break;
+        case Change::outage:
+            lab.at(seconds(3), [&] { a.dark = true; });
+            lab.at(seconds(9), [&] { a.dark = false; });
+            break;
+        case Change::turns_symmetric:
+            lab.at(seconds(3), [&] {
+                a.forget();
+                a.mapping = a.filtering = APD;
+            });
+            break;
+    }
+    lab.run(seconds(40));
+    for (const PeerSession* s : {&alice, &bob}) {
+        PeerResult r = s->result();
+        EXPECT_TRUE(s->finished()) << s->config().name;
+        EXPECT_GE(r.paths_lost, 1u) << s->config().name;
+        EXPECT_GE(r.repunched, 1u) << s->config().name;
+        EXPECT_FALSE(r.relayed) << s->config().name;
+        ASSERT_EQ(r.repunch_times.size(), 1u) << s->config().name;
+        EXPECT_GE(r.repunch_times[0], row.repunch_min) << s->config().name;
+        EXPECT_LE(r.repunch_times[0], row.repunch_max) << s->config().name;
+    }
+    if (row.change == Change::reboot) {
+        EXPECT_EQ(alice.public_endpoint()->addr, *Ipv4::parse("198.18.1.9"));
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Peer, ChangeTable,
+    ::testing::Values(ChangeRow{"mappings_flushed", Change::flush, APD, milliseconds(1), milliseconds(500)},
+                      ChangeRow{"nat_reboots_with_new_address", Change::reboot, APD, milliseconds(1),
+                                milliseconds(500)},
+                      // lost about 4 s after the outage began; back once it ends at 9 s
+                      ChangeRow{"outage_of_6s", Change::outage, APD, milliseconds(2500), milliseconds(3500)},
+                      ChangeRow{"nat_turns_symmetric_before_a_full_cone", Change::turns_symmetric, EI,
+                                milliseconds(1), milliseconds(500)}),
+    [](const auto& info) { return std::string(info.param.what); });
 
 // ---- port prediction ----------------------------------------------------------
 

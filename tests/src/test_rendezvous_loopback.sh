@@ -42,7 +42,7 @@ r = json.loads(sys.argv[1])
 keys = ["event", "name", "partner", "connected", "path", "remote", "public", "rtt_ms",
         "time_to_connect_ms", "sent", "acked", "received", "predicted", "keepalives",
         "paths_lost", "repunched", "introduction_to_connect_ms", "rtt", "bytes_sent", "bytes_acked",
-        "bytes_received", "retransmissions", "loss_pct"]
+        "bytes_received", "retransmissions", "loss_pct", "repunch_ms", "repunch_max_ms"]
 assert list(r.keys()) == keys, list(r.keys())
 assert r["event"] == "result" and r["connected"] is True, r
 assert r["path"] in ("local", "public", "peer-reflexive"), r
