@@ -45,6 +45,7 @@
 #include <optional>
 #include <string>
 
+#include "simulator/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/portmap_input.h"
 #include "simulator/wire/builder.h"
 #include "simulator/wire/bytes.h"
@@ -286,12 +287,6 @@ void run_peer(std::span<const std::uint8_t> in) {
 }
 
 }  // namespace
-
-// tests/simulator/test_fuzz_seeds.cpp builds the target with the normal
-// compiler under another name, to replay the seeds.
-#ifndef NATLAB_FUZZ_ENTRY
-#define NATLAB_FUZZ_ENTRY LLVMFuzzerTestOneInput
-#endif
 
 extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;

@@ -22,15 +22,12 @@
 #include <cstdlib>
 #include <vector>
 
+#include "simulator/fuzz/fuzz_entry.h"
 #include "simulator/v6/firewall6.h"
 #include "simulator/v6/ndp.h"
 #include "simulator/v6/nptv6.h"
 #include "simulator/v6/siit.h"
 #include "simulator/wire/checksum.h"
-
-#ifndef NATLAB_FUZZ_ENTRY
-#define NATLAB_FUZZ_ENTRY LLVMFuzzerTestOneInput
-#endif
 
 namespace natlab::v6 {
 namespace {

@@ -11,22 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "simulator/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/udp5351.h"
 
-// tests/simulator/test_fuzz_seeds.cpp builds the target with the normal
-// compiler under another name, to replay the seeds.
-#ifndef NATLAB_FUZZ_ENTRY
-#define NATLAB_FUZZ_ENTRY LLVMFuzzerTestOneInput
-#endif
-
 extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
-    using namespace natlab;
-    if (size == 0) return 0;
-    std::span<const std::uint8_t> in{data + 1, size - 1};
-    if (!(data[0] & nat::fuzz::kPeerSide)) {
-        nat::fuzz::run_server(data[0], in, false);
-        return 0;
-    }
-    nat::fuzz::run_client((data[0] & 1) ? PortMappingMode::automatic : PortMappingMode::pcp, in);
-    return 0;
+    return natlab::nat::fuzz::run_input(data, size, false, natlab::PortMappingMode::pcp);
 }

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 
+#include "simulator/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/portmap_input.h"
 #include "simulator/portmap/ssdp.h"
 #include "simulator/wire/builder.h"
@@ -116,12 +117,6 @@ void peer_message(const Message& m, std::optional<upnp::Url>& last) {
 }
 
 }  // namespace
-
-// tests/simulator/test_fuzz_seeds.cpp builds the target with the normal
-// compiler under another name, to replay the seeds.
-#ifndef NATLAB_FUZZ_ENTRY
-#define NATLAB_FUZZ_ENTRY LLVMFuzzerTestOneInput
-#endif
 
 extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;

@@ -124,6 +124,21 @@ inline void check_requests(const std::vector<Outgoing>& sent) {
     }
 }
 
+inline void run_client(PortMappingMode mode, std::span<const std::uint8_t> in);
+
+// One input of fuzz_natpmp or fuzz_pcp: the configuration byte says which
+// side (kPeerSide: the client, in `client_mode` or, with bit 0, auto).
+inline int run_input(const std::uint8_t* data, std::size_t size, bool natpmp_target,
+                     PortMappingMode client_mode) {
+    if (size == 0) return 0;
+    std::span<const std::uint8_t> in{data + 1, size - 1};
+    if (!(data[0] & kPeerSide))
+        run_server(data[0], in, natpmp_target);
+    else
+        run_client((data[0] & 1) ? PortMappingMode::automatic : client_mode, in);
+    return 0;
+}
+
 inline void run_client(PortMappingMode mode, std::span<const std::uint8_t> in) {
     PortMappingClient client{mode, {kGateway, 0}, kPeerInternal, kPeerNonce};
     TimePoint now{};
