@@ -45,24 +45,20 @@ bool same_behaviour(const NatSpec& x, const NatSpec& y) {
            x.hairpin == y.hairpin && x.mapping_timeout_before_inbound == y.mapping_timeout_before_inbound &&
            x.port_parity == y.port_parity && x.port_block_size == y.port_block_size &&
            x.port_blocks_per_host == y.port_blocks_per_host && x.mappings_per_host == y.mappings_per_host &&
-           same_port_mapping(x.port_mapping, y.port_mapping);
+           x.pooling == y.pooling && same_port_mapping(x.port_mapping, y.port_mapping);
 }
 
-const std::set<std::string> kEntryKeys = {"name",
-                                          "type",
-                                          "mapping",
-                                          "filtering",
-                                          "port_allocation",
-                                          "mapping_timeout",
-                                          "refresh_on_inbound",
-                                          "hairpin",
-                                          "port_range",
-                                          "mapping_timeout_before_inbound",
-                                          "port_parity",
-                                          "port_block_size",
-                                          "port_blocks_per_host",
-                                          "mappings_per_host",
-                                          "port_mapping"};
+// An explicit entry: a short name and the keys that say how a scenario's
+// NAT behaves (made on first use: scenario.cpp's list is another file's
+// static).
+const std::set<std::string>& entry_keys() {
+    static const std::set<std::string> keys = [] {
+        auto k = nat_emulator_keys();
+        k.insert({"name", "type"});
+        return k;
+    }();
+    return keys;
+}
 
 const std::set<std::string> kMatrixKeys = {"name",          "description", "template", "scenario", "axes",
                                            "same_nat",      "hairpin",     "links",    "peers",    "when",
@@ -154,7 +150,7 @@ private:
     // `{name: SHORT, type: ..., mapping: ..., ...}`: the NAT keys a scenario
     // takes, read by the scenario's own reader.
     AxisEntry explicit_entry(const YAML::Node& n, const std::string& what) const {
-        check_map(n, "NAT in " + what, kEntryKeys);
+        check_map(n, "NAT in " + what, entry_keys());
         if (!n["name"]) fail(n, "NAT in " + what + " needs name: (a short name for its cells, like eim-adf)");
         AxisEntry e;
         e.name = e.nat.name = entry_name(n["name"]);

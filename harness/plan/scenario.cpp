@@ -813,6 +813,10 @@ void check_references(const Reader&, const Scenario& s, const YAML::Node&) {
 
 }  // namespace
 
+const std::set<std::string>& nat_emulator_keys() {
+    return kEmulatorKeys;
+}
+
 void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
     read_behaviour(r, body, nat);
     if (nat.is_linux()) check_linux_nat(r, body, nat);

@@ -66,6 +66,9 @@ LinkImpairment read_impairment(const YamlReader& r, const YAML::Node& node, cons
 // `nat`; type: linux refuses the others. The caller checks which keys
 // `body` may have. (Defined in scenario.cpp, with the rest of a NAT.)
 void read_nat_behaviour(const YamlReader& r, const YAML::Node& body, NatSpec& nat);
+// Those keys but `type`: the ones that configure the emulator (mapping,
+// filtering, ..., port_mapping, pooling), which type: linux refuses.
+const std::set<std::string>& nat_emulator_keys();
 
 // A scenario from a YAML node: a template file already loaded, or one held
 // inline in a matrix file (`scenario:`); `path` names it in errors.
