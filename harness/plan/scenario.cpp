@@ -460,20 +460,25 @@ void read_repunch(const Reader& r, const YAML::Node& node, Expectation& e) {
     if (!e.repunched || !*e.repunched) r.fail(within, "repunch_within needs repunched: true");
 }
 
+// `connected: [a, b]` with `via`, `within`, `lossless` and the repunch keys.
+void read_connected(const Reader& r, const YAML::Node& node, Expectation& e) {
+    r.check_map(node, "expectation",
+                {"connected", "via", "within", "lossless", "repunched", "repunch_within"});
+    e.kind = ExpectKind::Connected;
+    e.hosts = read_pair(r, node["connected"], "connected");
+    e.hosts_where = r.at(node["connected"]);
+    if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
+    if (auto n = node["within"]) e.within = r.duration(n, "within");
+    if (auto n = node["lossless"]) e.lossless = r.boolean(n, "lossless");
+    read_repunch(r, node, e);
+}
+
 Expectation read_expectation_body(const Reader& r, const YAML::Node& node) {
     Expectation e;
     e.where = r.at(node);
     if (!node.IsMap()) r.fail(node, "each expectation must be a mapping");
     if (node["connected"]) {
-        r.check_map(node, "expectation",
-                    {"connected", "via", "within", "lossless", "repunched", "repunch_within"});
-        e.kind = ExpectKind::Connected;
-        e.hosts = read_pair(r, node["connected"], "connected");
-        e.hosts_where = r.at(node["connected"]);
-        if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
-        if (auto n = node["within"]) e.within = r.duration(n, "within");
-        if (auto n = node["lossless"]) e.lossless = r.boolean(n, "lossless");
-        read_repunch(r, node, e);
+        read_connected(r, node, e);
     } else if (node["not_connected"]) {
         r.check_map(node, "expectation", {"not_connected"});
         e.kind = ExpectKind::NotConnected;
