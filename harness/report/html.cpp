@@ -1,30 +1,18 @@
 #include "harness/report/html.h"
 
+#include "src/net/xml_text.h"
+
 namespace natlab::harness::html {
 
+// XML's escapes (src/net/xml_text.h) and the apostrophe, for attribute
+// values quoted either way.
 std::string escape(const std::string& text) {
     std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
+    for (char c : xml_escape(text)) {
+        if (c == '\'')
+            out += "&#39;";
+        else
+            out += c;
     }
     return out;
 }
