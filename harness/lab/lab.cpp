@@ -65,10 +65,27 @@ void set_forwarding(std::string_view on) {
         {{"ipv4/ip_forward", on}, {"ipv4/conf/all/forwarding", on}, {"ipv4/conf/default/forwarding", on}});
 }
 
+// A node with IPv6 addresses (ipv6_plan.h) speaks IPv6 with static
+// addresses only: no router advertisements taken, no duplicate address
+// detection to wait for; a type linux NAT forwards it.
+void open_ipv6(const NodePlan& node) {
+    std::string_view forward = node.kernel_nat ? "1" : "0";
+    write_net_sysctls({{"ipv6/conf/all/disable_ipv6", "0"},
+                       {"ipv6/conf/default/disable_ipv6", "0"},
+                       {"ipv6/conf/all/accept_ra", "0"},
+                       {"ipv6/conf/default/accept_ra", "0"},
+                       {"ipv6/conf/all/autoconf", "0"},
+                       {"ipv6/conf/default/autoconf", "0"},
+                       {"ipv6/conf/default/accept_dad", "0"},
+                       {"ipv6/conf/default/dad_transmits", "0"},
+                       {"ipv6/conf/all/forwarding", forward}});
+}
+
 void quiet_kernel(const NodePlan* node) {
     write_net_sysctls({{"ipv6/conf/all/disable_ipv6", "1"},
                        {"ipv6/conf/default/disable_ipv6", "1"},
                        {"ipv4/igmp_link_local_mcast_reports", "0"}});
+    if (node && node->ipv6) open_ipv6(*node);
     if (!node || !node->is_nat) return;
     // An emulated NAT's behaviour comes from nat-emu alone: the kernel must
     // not forward. A type linux NAT is the kernel's: it forwards, in this
@@ -217,10 +234,13 @@ void Lab::configure_node(const NodePlan& node) {
     for (auto* link : topo_.links_of(node.name)) {
         nl.set_up(link->node_ifname);
         for (auto& address : link->addresses) nl.add_address(link->node_ifname, address);
+        for (auto& address : link->addresses6) nl.add_address(link->node_ifname, address);
         auto index = static_cast<std::size_t>(link - topo_.links.data());
         for (auto& [ip, mac] : static_neighbours(topo_, index)) nl.add_neighbour(link->node_ifname, ip, mac);
     }
     if (node.gateway) nl.add_default_route(*node.gateway, node.route_ifname);
+    if (node.gateway6) nl.add_route(Ipv6Prefix{Ipv6{}, 0}, *node.gateway6, node.route_ifname);
+    for (auto& route : node.routes6) nl.add_route(route.to, route.via, node.route_ifname);
 }
 
 // Namespaces are created and configured in parallel (each costs the

@@ -1,6 +1,7 @@
 #include "harness/lab/netlink.h"
 
 #include <arpa/inet.h>
+#include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/neighbour.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -62,6 +63,13 @@ using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDeleter>;
 NlAddrPtr make_addr(Ipv4 ip, int prefix) {
     std::uint32_t net = htonl(ip.value);
     NlAddrPtr addr(nl_addr_build(AF_INET, &net, sizeof net));
+    if (!addr) throw SetupError("netlink: out of memory building an address");
+    nl_addr_set_prefixlen(addr.get(), prefix);
+    return addr;
+}
+
+NlAddrPtr make_addr(const Ipv6& ip, int prefix) {
+    NlAddrPtr addr(nl_addr_build(AF_INET6, ip.bytes.data(), ip.bytes.size()));
     if (!addr) throw SetupError("netlink: out of memory building an address");
     nl_addr_set_prefixlen(addr.get(), prefix);
     return addr;
@@ -218,6 +226,32 @@ void Netlink::add_default_route(Ipv4 gateway, const std::string& ifname) {
     rtnl_route_nh_set_ifindex(hop, ifindex(ifname));
     rtnl_route_add_nexthop(route.get(), hop);  // the route owns the hop now
     check(rtnl_route_add(sock_, route.get(), NLM_F_CREATE), "default route via " + gateway.to_string());
+}
+
+void Netlink::add_address(const std::string& ifname, const Address6& address) {
+    std::unique_ptr<rtnl_addr, AddrDeleter> addr(rtnl_addr_alloc());
+    rtnl_addr_set_ifindex(addr.get(), ifindex(ifname));
+    auto local = make_addr(address.ip, address.prefix);
+    check(rtnl_addr_set_local(addr.get(), local.get()), "address " + address.to_string());
+    rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+    check(rtnl_addr_add(sock_, addr.get(), 0), "add " + address.to_string() + " to " + ifname);
+}
+
+void Netlink::add_route(const Ipv6Prefix& to, const Ipv6& via, const std::string& ifname) {
+    std::unique_ptr<rtnl_route, RouteDeleter> route(rtnl_route_alloc());
+    auto dst = make_addr(to.base, to.length);
+    check(rtnl_route_set_dst(route.get(), dst.get()), "route to " + to.to_string());
+    rtnl_route_set_family(route.get(), AF_INET6);
+    rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+    rtnl_route_set_scope(route.get(), RT_SCOPE_UNIVERSE);
+    rtnl_route_set_protocol(route.get(), RTPROT_STATIC);
+    rtnl_nexthop* hop = rtnl_route_nh_alloc();
+    auto gateway = make_addr(via, 128);
+    rtnl_route_nh_set_gateway(hop, gateway.get());
+    rtnl_route_nh_set_ifindex(hop, ifindex(ifname));
+    rtnl_route_add_nexthop(route.get(), hop);
+    check(rtnl_route_add(sock_, route.get(), NLM_F_CREATE),
+          "route to " + to.to_string() + " via " + via.to_string());
 }
 
 }  // namespace natlab::harness

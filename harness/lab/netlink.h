@@ -49,6 +49,9 @@ public:
     void add_address(const std::string& ifname, const Address& address);
     void delete_address(const std::string& ifname, const Address& address);
     void add_default_route(Ipv4 gateway, const std::string& ifname);
+    // IPv6: an address used at once (IFA_F_NODAD), a route (::/0 for the default).
+    void add_address(const std::string& ifname, const Address6& address);
+    void add_route(const Ipv6Prefix& to, const Ipv6& via, const std::string& ifname);
     int ifindex(const std::string& name);
 
 private:

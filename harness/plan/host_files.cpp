@@ -13,6 +13,16 @@ namespace {
 
 const std::set<std::string> kReserved = {"host", "host_dir", "setup_dir", "scenario_dir"};
 
+// "alice.ipv6" is ("alice", "ipv6"); "alice" is ("alice", "").
+std::pair<std::string, std::string> split_family(const std::string& ref) {
+    for (const char* family : {"ipv4", "ipv6"}) {
+        auto suffix = std::string(".") + family;
+        if (ref.size() > suffix.size() && ref.compare(ref.size() - suffix.size(), suffix.size(), suffix) == 0)
+            return {ref.substr(0, ref.size() - suffix.size()), family};
+    }
+    return {ref, ""};
+}
+
 // A relative path of plain names: no "..", no "." component, nothing absolute.
 void check_file_path(const YamlReader& r, const YAML::Node& key, const std::string& path) {
     static const std::regex part("^[A-Za-z0-9_][A-Za-z0-9._-]*$");
@@ -68,12 +78,14 @@ std::optional<std::pair<std::string, std::string>> bad_ref(const Scenario& s, co
                                                            bool in_setup) {
     std::optional<std::pair<std::string, std::string>> bad;
     substitute_refs(text, [&](const std::string& ref) {
-        bool known = ref == "setup_dir" || ref == "scenario_dir" || s.find_host(ref) || s.find_nat(ref);
+        auto name = split_family(ref).first;
+        bool known = ref == "setup_dir" || ref == "scenario_dir" || s.find_host(name) || s.find_nat(name);
         if (bad || known || (kReserved.count(ref) && !in_setup)) return std::string();
-        bad.emplace(ref, kReserved.count(ref) ? reserved_complaint(ref)
-                                              : "'${" + ref +
-                                                    "}' does not name a host or NAT (nor host, host_dir, "
-                                                    "setup_dir, scenario_dir)");
+        bad.emplace(ref, kReserved.count(ref)
+                             ? reserved_complaint(ref)
+                             : "'${" + ref +
+                                   "}' does not name a host or NAT (NAME, NAME.ipv4 or NAME.ipv6; nor "
+                                   "host, host_dir, setup_dir, scenario_dir)");
         return std::string();
     });
     return bad;
@@ -129,8 +141,14 @@ std::string plan_value(const Topology& topo, const std::string& node, const std:
     if (ref == "host") return node;
     if (ref == "scenario_dir") return topo.scenario_dir;
     if (ref == "host_dir" || ref == "setup_dir") return "${" + ref + "}";
-    auto* named = topo.find_node(ref);
-    return named && named->address ? named->address->to_string() : std::string();
+    auto [name, family] = split_family(ref);
+    auto* named = topo.find_node(name);
+    if (!named) return {};
+    auto v4 = named->address ? named->address->to_string() : std::string();
+    auto v6 = named->address6 ? named->address6->to_string() : std::string();
+    if (family == "ipv4") return v4;
+    if (family == "ipv6") return v6;
+    return v4.empty() ? v6 : v4;
 }
 
 namespace {
@@ -141,6 +159,8 @@ std::string lab_hosts_file(const Topology& topo) {
         "127.0.0.1\tlocalhost\n";
     for (auto& node : topo.nodes)
         if (node.address) text += node.address->to_string() + "\t" + node.name + "\n";
+    for (auto& node : topo.nodes)
+        if (node.address6) text += node.address6->to_string() + "\t" + node.name + "\n";
     return text;
 }
 

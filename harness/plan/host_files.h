@@ -48,7 +48,9 @@ void check_template(const Scenario& s, const std::string& text, const RefContext
 void check_generated(const Scenario& s);
 
 // The planner's value of a reference in something of node `node`; the
-// directories come back as written, for expand_dirs().
+// directories come back as written, for expand_dirs(). ${alice} is alice's
+// IPv4 address (its IPv6 one on an IPv6-only LAN), ${alice.ipv4} and
+// ${alice.ipv6} the one of that family (empty if it has none).
 std::string plan_value(const Topology& topo, const std::string& node, const std::string& ref);
 
 // The plan's files, set-up commands and /etc/hosts (after plan_topology's own work).

@@ -13,6 +13,7 @@
 
 #include "harness/plan/generate.h"
 #include "harness/plan/host_files.h"
+#include "harness/plan/ipv6_keys.h"
 #include "harness/plan/programs.h"
 #include "harness/plan/reach_keys.h"
 #include "harness/plan/wire_keys.h"
@@ -185,6 +186,7 @@ const std::set<std::string> kEmulatorKeys = {"mapping",
 const std::set<std::string> kNatKeys = [] {
     auto keys = kEmulatorKeys;
     keys.insert({"type", "lan", "address", "addresses", "behind", "link"});
+    keys.insert(ipv6_nat_keys().begin(), ipv6_nat_keys().end());
     return keys;
 }();
 
@@ -350,6 +352,7 @@ NatSpec read_nat(const Reader& r, const YAML::Node& key, const YAML::Node& body)
         nat.behind_where = r.at(n);
     }
     if (auto n = body["link"]) nat.link = read_impairment(r, n, "link of NAT '" + nat.name + "'");
+    read_nat_ipv6(r, body, nat);
     if (nat.is_linux()) check_linux_nat(r, body, nat);
     return nat;
 }
@@ -371,13 +374,15 @@ HostSpec read_host(const Reader& r, const YAML::Node& key, const YAML::Node& bod
     host.behind_where = host.where;
     if (host.name == "internet") r.fail(key, "'internet' is reserved for the internet segment");
     if (body.IsNull()) return host;
-    r.check_map(body, "host '" + host.name + "'",
-                {"behind", "address", "run", "delay", "env", "after", "link", "files", "programs"});
+    r.check_map(
+        body, "host '" + host.name + "'",
+        {"behind", "address", "address6", "run", "delay", "env", "after", "link", "files", "programs"});
     if (auto n = body["behind"]) {
         host.behind = r.text(n, "behind");
         host.behind_where = r.at(n);
     }
     if (auto n = body["address"]) read_addresses(r, n, host);
+    read_host_ipv6(r, body, host);
     if (auto n = body["run"]) {
         host.run = read_command_words(r, n);
         host.run_where = r.at(n);
@@ -634,7 +639,7 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
     if (root.IsNull()) r.fail(root, "scenario is empty");
     r.check_map(root, "scenario",
                 {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture",
-                 "setup"});
+                 "setup", "stack"});
     Scenario s;
     s.file = path;
     s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
@@ -642,6 +647,7 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
     if (auto n = root["timeout"]) s.timeout = r.duration(n, "timeout");
     if (auto n = root["repeat"]) s.repeat = r.integer(n, "repeat", 1, 10000);
     if (auto n = root["capture"]) s.capture = r.boolean(n, "capture");
+    if (auto n = root["stack"]) s.stack = read_internet_stack(r, n);
     if (auto n = root["nats"]; n && !n.IsNull())
         for_each_entry(r, n, "nats", [&](auto& k, auto& v) { s.nats.push_back(read_nat(r, k, v)); });
     if (!root["hosts"]) r.fail(root, "scenario has no 'hosts'");
@@ -654,6 +660,7 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
     if (auto n = root["timeline"]; n && !n.IsNull()) s.timeline = read_timeline(r, n);
     if (auto n = root["setup"]) s.setup = read_setup(r, n);
     check_references(r, s, root);
+    check_ipv6(s);
     return s;
 }
 

@@ -18,6 +18,7 @@
 
 #include "src/net/clock.h"
 #include "src/net/endpoint.h"
+#include "src/net/ipv6.h"
 
 namespace natlab::harness {
 
@@ -43,6 +44,33 @@ struct LinkImpairment {
     std::optional<Millis> jitter;
     std::optional<double> loss;         // percent, 0..100
     std::optional<std::uint64_t> rate;  // bits per second
+};
+
+// Which IP versions a segment carries (`stack:`; harness/plan/ipv6_keys.h).
+enum class Stack { ipv4, dual, ipv6 };
+std::string_view to_string(Stack s);
+inline bool has_ipv4(Stack s) {
+    return s != Stack::ipv6;
+}
+inline bool has_ipv6(Stack s) {
+    return s != Stack::ipv4;
+}
+
+// A NAT's IPv6 side (harness/plan/ipv6_keys.h): its LAN's stack and what
+// it does to IPv6 between its LAN and the internet.
+struct Ipv6Spec {
+    Stack stack = Stack::ipv4;
+    Location stack_where;
+    std::optional<std::string> mode;  // firewall (unset), route or nptv6
+    Location mode_where;
+    std::optional<std::string> filtering;  // the firewall's, as RFC 4787's words
+    Location filtering_where;
+    std::optional<Ipv6Prefix> lan6;  // default 2001:2:0:<index>::/64, or fd00:0:0:<index>::/64 for nptv6
+    Location lan6_where;
+    bool ipv4_blackhole = false;  // hosts' IPv4 default route goes nowhere
+    Location blackhole_where;
+
+    std::string mode_name() const { return mode.value_or("firewall"); }
 };
 
 // A NAT's `port_mapping:` (nat-emu's --port-mapping-* options; all off by default).
@@ -87,6 +115,7 @@ struct NatSpec {
     std::string behind = "internet";  // "internet" or the NAT whose LAN holds our outside link
     Location behind_where;
     std::optional<LinkImpairment> link;  // its outside link
+    Ipv6Spec ipv6;
 
     bool is_linux() const { return type == "linux"; }
 };
@@ -137,6 +166,8 @@ struct HostSpec {
     Location behind_where;
     std::vector<Ipv4> addresses;  // empty: assigned by the planner
     Location address_where;
+    std::optional<Ipv6> address6;  // on a segment with IPv6; unset: assigned by the planner
+    Location address6_where;
     std::vector<std::string> run;  // argv; empty: no process
     Location run_where;
     Millis delay{0};
@@ -246,6 +277,7 @@ struct Scenario {
     int repeat = 1;                      // runs of this scenario
     bool capture = true;                 // one pcap per link
     std::vector<SetupSpec> setup;        // run before the lab, in file order
+    Stack stack = Stack::ipv4;           // the internet's (`stack:`)
 
     const NatSpec* find_nat(const std::string& name) const;
     const HostSpec* find_host(const std::string& name) const;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness/plan/host_files.h"
+#include "harness/plan/ipv6_plan.h"
 #include "harness/plan/programs.h"
 
 namespace natlab::harness {
@@ -264,6 +265,7 @@ public:
         reserve_explicit();
         for (auto* nat : order) plan_nat(*nat);
         for (auto& host : s_.hosts) plan_host(host);
+        plan_ipv6(s_, topo_);
         expand_commands();
         mark_waited();
         plan_stages();
@@ -525,6 +527,7 @@ private:
         nat.outside.front().ip = ip;
         topo_.links[static_cast<std::size_t>(outward_link(step.target))].answers.push_back(ip);
         planned.argv = nat_argv(nat.spec, nat.inside, nat.outside, nat.gateway);
+        with_ipv6(step.target, planned.argv);
         planned.description += " (new address " + ip.to_string() + ")";
     }
 
@@ -546,11 +549,18 @@ private:
         planned.description += " (address " + ip.to_string() + ")";
     }
 
+    // A NAT's IPv6 options go on every command line it is given.
+    void with_ipv6(const std::string& nat, std::vector<std::string>& argv) const {
+        auto& v6 = topo_.find_node(nat)->argv6;
+        argv.insert(argv.end(), v6.begin(), v6.end());
+    }
+
     // The keys the step names replace the NAT's; the others stay.
     void plan_change(const TimelineStep& step, PlannedStep& planned) {
         auto& nat = emulated_.at(step.target);
         overlay_behaviour(step.change, nat.spec);
         planned.argv = nat_argv(nat.spec, nat.inside, nat.outside, nat.gateway);
+        with_ipv6(step.target, planned.argv);
         planned.description += " (" + change_words(step.change) + ")";
     }
 

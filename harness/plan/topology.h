@@ -52,10 +52,24 @@ struct Address {
     std::string to_string() const { return ip.to_string() + '/' + std::to_string(prefix); }
 };
 
+// An IPv6 address of a link, and its on-link prefix (harness/plan/ipv6_plan.h).
+struct Address6 {
+    Ipv6 ip;
+    int prefix = 64;
+    std::string to_string() const { return ip.to_string() + '/' + std::to_string(prefix); }
+};
+
+// A route to an IPv6 prefix via a next hop on the node's link.
+struct Route6 {
+    Ipv6Prefix to;
+    Ipv6 via;
+};
+
 struct Segment {
     std::string name;    // "internet" or "<nat>-lan"
     std::string bridge;  // bridge device in the switch namespace
     Cidr subnet;
+    std::optional<Ipv6Prefix> subnet6{};  // when the segment carries IPv6
 };
 
 // link-emu between a link's switch end and its bridge (see above).
@@ -70,12 +84,13 @@ struct LinkStage {
 struct Link {
     std::string segment;
     std::string node;
-    std::string node_ifname;         // inside the node: eth0, or in0/out0 for a NAT
-    std::string switch_ifname;       // on the segment's bridge
-    std::vector<Address> addresses;  // set by the kernel; empty for NAT links
-    std::string capture_file;        // "<segment>.<node>.pcap"
-    std::optional<LinkStage> stage;  // impairments, or steps of the timeline
-    std::vector<Ipv4> answers;       // what the node answers ARP for here: its addresses, or nat-emu's
+    std::string node_ifname;             // inside the node: eth0, or in0/out0 for a NAT
+    std::string switch_ifname;           // on the segment's bridge
+    std::vector<Address> addresses;      // set by the kernel; empty for NAT links
+    std::string capture_file;            // "<segment>.<node>.pcap"
+    std::optional<LinkStage> stage;      // impairments, or steps of the timeline
+    std::vector<Ipv4> answers;           // what the node answers ARP for here: its addresses, or nat-emu's
+    std::vector<Address6> addresses6{};  // set by the kernel, as `addresses` (no duplicate address detection)
 };
 
 // One program of a host that runs several (`programs:`; harness/plan/programs.h).
@@ -110,7 +125,16 @@ struct NodePlan {
     // completion, before anything behind the NAT starts (nft -f FILE).
     std::vector<std::string> setup_argv;
     std::string ruleset;
-    std::optional<Ipv4> address;        // what ${name} means: a host's address, a NAT's first outside one
+    std::optional<Ipv4> address;  // what ${name} means: a host's address, a NAT's first outside one
+    // IPv6 (harness/plan/ipv6_plan.h): whether the node's kernel speaks it
+    // (else it is switched off there), what ${name.ipv6} means, the default
+    // route and the routes to IPv6 LANs; `argv6` is the IPv6 part of an
+    // emulated NAT's command line (also after a reboot or change).
+    bool ipv6 = false;
+    std::optional<Ipv6> address6;
+    std::optional<Ipv6> gateway6;
+    std::vector<Route6> routes6;
+    std::vector<std::string> argv6;
     std::vector<FileSpec> files;        // hosts: their files, references to addresses expanded
     std::vector<ProgramPlan> programs;  // a host that runs several (argv is then empty)
 };

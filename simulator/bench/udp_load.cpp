@@ -55,19 +55,45 @@ using Message = std::array<unsigned char, kPayload>;
     std::exit(2);
 }
 
-std::optional<sockaddr_in> parse_endpoint(const std::string& text) {
+// An IPv4 or IPv6 socket address: "a.b.c.d:port" or "[v6]:port".
+struct SocketAddress {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    int family() const { return storage.ss_family; }
+    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+std::optional<int> port_of(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        int port = std::stoi(text, &used);
+        if (used == text.size() && port >= 1 && port <= 65535) return port;
+    } catch (...) {
+    }
+    return std::nullopt;
+}
+
+std::optional<SocketAddress> parse_endpoint(const std::string& text) {
     auto colon = text.rfind(':');
     if (colon == std::string::npos) return std::nullopt;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    if (inet_pton(AF_INET, text.substr(0, colon).c_str(), &a.sin_addr) != 1) return std::nullopt;
-    try {
-        int port = std::stoi(text.substr(colon + 1));
-        if (port < 1 || port > 65535) return std::nullopt;
-        a.sin_port = htons(static_cast<std::uint16_t>(port));
-    } catch (...) {
-        return std::nullopt;
+    auto host = text.substr(0, colon);
+    auto port = port_of(text.substr(colon + 1));
+    if (!port) return std::nullopt;
+    SocketAddress a;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        auto& v6 = reinterpret_cast<sockaddr_in6&>(a.storage);
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(static_cast<std::uint16_t>(*port));
+        if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &v6.sin6_addr) != 1)
+            return std::nullopt;
+        a.length = sizeof v6;
+        return a;
     }
+    auto& v4 = reinterpret_cast<sockaddr_in&>(a.storage);
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(static_cast<std::uint16_t>(*port));
+    if (inet_pton(AF_INET, host.c_str(), &v4.sin_addr) != 1) return std::nullopt;
+    a.length = sizeof v4;
     return a;
 }
 
@@ -86,8 +112,8 @@ std::uint64_t now_ns() {
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
 }
 
-int udp_socket() {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+int udp_socket(int family) {
+    int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die(std::string("socket: ") + std::strerror(errno));
     int size = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
@@ -97,13 +123,12 @@ int udp_socket() {
 
 // ---- sink ----
 
-int sink(const sockaddr_in& bind_to) {
-    int fd = udp_socket();
-    if (bind(fd, reinterpret_cast<const sockaddr*>(&bind_to), sizeof bind_to) < 0)
-        die(std::string("bind: ") + std::strerror(errno));
+int sink(const SocketAddress& bind_to) {
+    int fd = udp_socket(bind_to.family());
+    if (bind(fd, bind_to.get(), bind_to.length) < 0) die(std::string("bind: ") + std::strerror(errno));
     std::uint64_t received = 0;
     std::array<Message, kMaxBatch> buffers{};
-    std::array<sockaddr_in, kMaxBatch> from{};
+    std::array<sockaddr_storage, kMaxBatch> from{};
     std::array<iovec, kMaxBatch> iov{};
     std::array<mmsghdr, kMaxBatch> headers{};
     for (;;) {
@@ -128,7 +153,7 @@ int sink(const sockaddr_in& bind_to) {
                 store64(m, 8, received);
             }
             sendto(fd, m.data(), kPayload, 0, reinterpret_cast<sockaddr*>(&from[static_cast<std::size_t>(i)]),
-                   sizeof(sockaddr_in));
+                   headers[static_cast<std::size_t>(i)].msg_hdr.msg_namelen);
         }
     }
 }
@@ -205,10 +230,9 @@ double percentile(std::vector<double> v, double p) {
     return v[std::min(i, v.size() - 1)];
 }
 
-int load(const sockaddr_in& to, double seconds, std::size_t batch, int ping_count) {
-    int fd = udp_socket();
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0)
-        die(std::string("connect: ") + std::strerror(errno));
+int load(const SocketAddress& to, double seconds, std::size_t batch, int ping_count) {
+    int fd = udp_socket(to.family());
+    if (connect(fd, to.get(), to.length) < 0) die(std::string("connect: ") + std::strerror(errno));
     auto before = sink_count(fd, std::chrono::seconds{5});
     if (!before) {
         std::fprintf(stderr, "nat-bench-udp: the sink never answered\n");
@@ -257,16 +281,17 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     const char* usage =
         "usage: nat-bench-udp sink --bind ADDR:PORT\n"
-        "       nat-bench-udp load --to ADDR:PORT [--seconds S] [--batch N] [--pings N]";
+        "       nat-bench-udp load --to ADDR:PORT [--seconds S] [--batch N] [--pings N]\n"
+        "ADDR:PORT is a.b.c.d:port or [IPv6]:port";
     if (args.empty()) die(usage);
     if (args[0] == "sink") {
         auto at = parse_endpoint(value_of(args, "--bind", ""));
-        if (!at) die("--bind: expected ADDR:PORT");
+        if (!at) die("--bind: expected a.b.c.d:PORT or [IPv6]:PORT");
         return sink(*at);
     }
     if (args[0] == "load") {
         auto to = parse_endpoint(value_of(args, "--to", ""));
-        if (!to) die("--to: expected ADDR:PORT");
+        if (!to) die("--to: expected a.b.c.d:PORT or [IPv6]:PORT");
         double seconds = number("--seconds", value_of(args, "--seconds", "3"), 0.1, 600);
         auto batch =
             static_cast<std::size_t>(number("--batch", value_of(args, "--batch", "64"), 1, kMaxBatch));
