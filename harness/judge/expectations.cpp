@@ -29,6 +29,8 @@ PeerResult to_result(const json& j) {
     r.connected = j.value("connected", false);
     r.path = text_of(j, "path");
     r.remote = text_of(j, "remote");
+    r.family = text_of(j, "family");
+    if (r.family.empty() && !r.remote.empty()) r.family = r.remote.front() == '[' ? "ipv6" : "ipv4";
     r.rtt_ms = number_of(j, "rtt_ms");
     r.time_to_connect_ms = number_of(j, "time_to_connect_ms");
     r.sent = static_cast<int>(number_of(j, "sent"));
@@ -71,6 +73,7 @@ std::string describe(const Expectation& e) {
     switch (e.kind) {
         case ExpectKind::Connected:
             return e.hosts[0] + " <-> " + e.hosts[1] + " connected" + (e.via ? " via " + *e.via : "") +
+                   (e.family ? " over " + *e.family : "") +
                    (e.within ? " within " + seconds(*e.within) : "") + (e.lossless ? ", lossless" : "") +
                    repunch_words(e);
         case ExpectKind::NotConnected:
@@ -124,6 +127,7 @@ std::string side_problem(const Expectation& e, const std::string& a, const std::
         return a + " did not connect" + (r.reason.empty() ? "" : " (" + r.reason + ")");
     if (!is_partner(r.partner, b)) return a + " connected to '" + r.partner + "', not " + b;
     if (e.via && r.path != *e.via) return a + " connected via " + r.path;
+    if (e.family && r.family != *e.family) return a + " connected over " + r.family;
     if (e.within && r.time_to_connect_ms > e.within->count())
         return a + " took " + std::to_string(static_cast<int>(r.time_to_connect_ms)) + " ms";
     if (e.lossless && (r.sent == 0 || r.acked != r.sent))

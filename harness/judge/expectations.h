@@ -29,6 +29,7 @@ struct PeerResult {
     bool connected = false;
     std::string path;    // local | public | peer-reflexive when connected; relay when relayed
     std::string remote;  // the partner's endpoint in use
+    std::string family;  // the path's: ipv4 | ipv6 (the result's `family`, else the remote's form)
     double rtt_ms = 0;
     double time_to_connect_ms = 0;
     int sent = 0, acked = 0, received = 0;

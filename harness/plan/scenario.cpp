@@ -468,13 +468,14 @@ void read_repunch(const Reader& r, const YAML::Node& node, Expectation& e) {
 // `connected: [a, b]` with `via`, `within`, `lossless` and the repunch keys.
 void read_connected(const Reader& r, const YAML::Node& node, Expectation& e) {
     r.check_map(node, "expectation",
-                {"connected", "via", "within", "lossless", "repunched", "repunch_within"});
+                {"connected", "via", "within", "lossless", "repunched", "repunch_within", "family"});
     e.kind = ExpectKind::Connected;
     e.hosts = read_pair(r, node["connected"], "connected");
     e.hosts_where = r.at(node["connected"]);
     if (auto n = node["via"]) e.via = r.word(n, "path", kPaths);
     if (auto n = node["within"]) e.within = r.duration(n, "within");
     if (auto n = node["lossless"]) e.lossless = r.boolean(n, "lossless");
+    if (auto n = node["family"]) e.family = r.word(n, "address family", {"ipv4", "ipv6"});
     read_repunch(r, node, e);
 }
 

@@ -238,10 +238,11 @@ struct Expectation {
     // path-lost -> connected time.
     std::optional<bool> repunched;
     std::optional<Millis> repunch_within;
-    int code = 0;         // for Exit
-    std::string pattern;  // Output: ECMAScript regex
-    bool negate = false;  // Output: not_matches
-    std::string counter;  // Counter: dotted path, e.g. dropped.filtered
+    std::optional<std::string> family;  // Connected: the path's, ipv4 | ipv6
+    int code = 0;                       // for Exit
+    std::string pattern;                // Output: ECMAScript regex
+    bool negate = false;                // Output: not_matches
+    std::string counter;                // Counter: dotted path, e.g. dropped.filtered
     Comparison comparison = Comparison::Above;
     std::int64_t value = 0;  // Counter: the bound
     // Traffic: the two nodes (hosts or NATs) of `between`, or the one node

@@ -259,6 +259,46 @@ TEST(Judge, Repunched) {
     }
 }
 
+// family: the result's own word, else the form of the remote endpoint.
+TEST(Judge, Family) {
+    struct Row {
+        const char* what;
+        const char* family;  // the result's `family`; "" when it has none
+        const char* remote;
+        const char* want_family;
+        bool want;
+    };
+    const Row rows[] = {
+        {"ipv6, said", "ipv6", "[2001:2:0:1::2]:4000", "ipv6", true},
+        {"ipv4, said", "ipv4", "198.18.1.1:4000", "ipv6", false},
+        {"ipv6 by the remote", "", "[2001:2:0:1::2]:4000", "ipv6", true},
+        {"ipv4 by the remote", "", "198.18.1.1:4000", "ipv4", true},
+        {"ipv4 by the remote, ipv6 wanted", "", "198.18.1.1:4000", "ipv6", false},
+    };
+    for (const auto& row : rows) {
+        auto e = pair(ExpectKind::Connected);
+        e.family = row.want_family;
+        Scenario s;
+        s.expectations = {e};
+        auto result = [&](const std::string& name, const std::string& partner) {
+            std::string family = *row.family ? std::string(R"(,"family":")") + row.family + "\"" : "";
+            return parse_peer_result(R"({"event":"result","name":")" + name + R"(","partner":")" + partner +
+                                     R"(","connected":true,"path":"public","remote":")" + row.remote + "\"" +
+                                     family + "}");
+        };
+        auto alice = result("alice", "bob");
+        auto bob = result("bob", "alice");
+        ASSERT_TRUE(alice && bob) << row.what;
+        Evidence evidence;
+        evidence.peers = {{"alice", *alice}, {"bob", *bob}};
+        auto v = judge(s, LabFacts{}, evidence);
+        EXPECT_EQ(v[0].held, row.want) << row.what << ": " << v[0].detail;
+        if (!row.want) {
+            EXPECT_NE(v[0].detail.find("connected over"), std::string::npos) << v[0].detail;
+        }
+    }
+}
+
 TEST(ParsePeerResult, ReadsTheRepunchTimes) {
     auto r = parse_peer_result(
         R"({"event":"result","name":"alice","connected":true,"repunched":2,"repunch_ms":[812.5,40]})");
