@@ -2,6 +2,7 @@
 #include "harness/lab/reach.h"
 
 #include <arpa/inet.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -48,12 +49,55 @@ std::array<std::uint8_t, 20> binding_request(std::mt19937& random) {
     return m;
 }
 
-sockaddr_in socket_address(Ipv4 ip, int port) {
-    sockaddr_in sa{};
+// An ICMPv6 echo request (RFC 4443 section 4.1); the kernel fills in the
+// checksum of a raw ICMPv6 socket (RFC 3542 section 3.1).
+std::array<std::uint8_t, 24> echo6_request(std::uint16_t ident, std::uint16_t seq) {
+    std::array<std::uint8_t, 24> m{};
+    m[0] = ICMP6_ECHO_REQUEST;
+    put16(&m[4], ident);
+    put16(&m[6], seq);
+    std::memcpy(&m[8], "nat-lab reachable", 16);
+    return m;
+}
+
+// The probe's target as a socket address of its family.
+struct Target {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+Target socket_address(const ReachPlan& plan, int port) {
+    Target t;
+    if (plan.to6) {
+        auto& sa = reinterpret_cast<sockaddr_in6&>(t.storage);
+        sa.sin6_family = AF_INET6;
+        std::memcpy(&sa.sin6_addr, plan.to6->bytes.data(), 16);
+        sa.sin6_port = htons(static_cast<std::uint16_t>(port));
+        t.length = sizeof sa;
+        return t;
+    }
+    auto& sa = reinterpret_cast<sockaddr_in&>(t.storage);
     sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(ip.value);
+    sa.sin_addr.s_addr = htonl(plan.to.value);
     sa.sin_port = htons(static_cast<std::uint16_t>(port));
-    return sa;
+    t.length = sizeof sa;
+    return t;
+}
+
+std::string icmp6_unreachable(int code) {
+    switch (code) {
+        case ICMP6_DST_UNREACH_NOROUTE:
+            return "network unreachable";
+        case ICMP6_DST_UNREACH_ADMIN:
+            return "administratively prohibited";
+        case ICMP6_DST_UNREACH_ADDR:
+            return "host unreachable";
+        case ICMP6_DST_UNREACH_NOPORT:
+            return "port unreachable";
+        default:
+            return "destination unreachable (code " + std::to_string(code) + ")";
+    }
 }
 
 std::string icmp_unreachable(int code) {
@@ -145,13 +189,15 @@ void ReachProbe::attempt(double now, const SocketOpener& open) {
     if (facts_.attempts == 1) fail("no answer");
     if (fd_ < 0) {
         int type = plan_.by == ReachBy::Icmp ? SOCK_RAW : plan_.by == ReachBy::Udp ? SOCK_DGRAM : SOCK_STREAM;
-        int protocol = plan_.by == ReachBy::Icmp ? IPPROTO_ICMP : 0;
-        fd_ = open(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+        bool v6 = plan_.to6.has_value();
+        int icmp = v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
+        int protocol = plan_.by == ReachBy::Icmp ? icmp : 0;
+        fd_ = open(v6 ? AF_INET6 : AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
         if (fd_ < 0) return fail("socket: " + error_text(errno));
         if (plan_.by != ReachBy::Icmp) {
-            auto sa = socket_address(plan_.to, plan_.port);
+            auto target = socket_address(plan_, plan_.port);
             connect_started_ms_ = now;
-            if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS) {
+            if (::connect(fd_, target.get(), target.length) != 0 && errno != EINPROGRESS) {
                 fail(error_text(errno));
                 return close_socket();
             }
@@ -164,10 +210,9 @@ void ReachProbe::send_request() {
     static std::mt19937 random{std::random_device{}()};
     auto seq = static_cast<std::uint16_t>(facts_.attempts);
     if (plan_.by == ReachBy::Icmp) {
-        auto m = echo_request(ident_, seq);
-        auto sa = socket_address(plan_.to, 0);
-        if (::sendto(fd_, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
-            fail(error_text(errno));
+        auto m = plan_.to6 ? echo6_request(ident_, seq) : echo_request(ident_, seq);
+        auto target = socket_address(plan_, 0);
+        if (::sendto(fd_, m.data(), m.size(), 0, target.get(), target.length) < 0) fail(error_text(errno));
         return;
     }
     auto m = binding_request(random);
@@ -177,6 +222,7 @@ void ReachProbe::send_request() {
 
 void ReachProbe::read_answers(double now) {
     if (plan_.by == ReachBy::Udp) return read_datagrams(now);
+    if (plan_.to6) return read_icmp6(now);
     std::array<std::uint8_t, 1500> buf{};
     sockaddr_in from{};
     for (;;) {
@@ -196,6 +242,25 @@ void ReachProbe::read_answers(double now) {
                 get16(buf.data() + quoted + quoted_ihl + 4) == ident_)
                 fail(icmp_unreachable(icmp[1]));
         }
+    }
+}
+
+// A raw ICMPv6 socket reads messages without their IPv6 header. An error
+// quotes the packet that caused it: 8 bytes of ICMPv6, its 40-byte IPv6
+// header, then our echo request's header.
+void ReachProbe::read_icmp6(double now) {
+    std::array<std::uint8_t, 1500> buf{};
+    sockaddr_in6 from{};
+    constexpr std::size_t kQuoted = 8 + 40;
+    for (;;) {
+        socklen_t len = sizeof from;
+        auto n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n < 8) return;
+        bool from_target = std::memcmp(&from.sin6_addr, plan_.to6->bytes.data(), 16) == 0;
+        if (buf[0] == ICMP6_ECHO_REPLY && from_target && get16(&buf[4]) == ident_) answered(now);
+        if (buf[0] == ICMP6_DST_UNREACH && static_cast<std::size_t>(n) >= kQuoted + 8 &&
+            buf[kQuoted] == ICMP6_ECHO_REQUEST && get16(&buf[kQuoted + 4]) == ident_)
+            fail(icmp6_unreachable(buf[1]));
     }
 }
 

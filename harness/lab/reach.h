@@ -8,8 +8,9 @@
 // the `open` function the lab gives it, which makes them in the host's
 // namespace (a socket keeps the namespace it was made in), and never
 // blocks. From `at` on, it makes one attempt every kAttemptEvery:
-//   icmp  an echo request on a raw socket; any echo reply from the
-//         address with the probe's identifier answers it;
+//   icmp  an echo request on a raw socket (ICMPv6 when the target is an
+//         IPv6 address); any echo reply from the address with the probe's
+//         identifier answers it;
 //   udp   a STUN Binding request (RFC 8489 section 6: a server answers it,
 //         an echo service returns it) on a connected UDP socket; any
 //         datagram from the address and port answers it;
@@ -62,6 +63,7 @@ private:
     void send_request();
     void read_answers(double now);
     void read_datagrams(double now);
+    void read_icmp6(double now);
     void check_connect(double now);
     void answered(double now);
     void fail(const std::string& why);

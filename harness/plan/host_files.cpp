@@ -13,16 +13,6 @@ namespace {
 
 const std::set<std::string> kReserved = {"host", "host_dir", "setup_dir", "scenario_dir"};
 
-// "alice.ipv6" is ("alice", "ipv6"); "alice" is ("alice", "").
-std::pair<std::string, std::string> split_family(const std::string& ref) {
-    for (const char* family : {"ipv4", "ipv6"}) {
-        auto suffix = std::string(".") + family;
-        if (ref.size() > suffix.size() && ref.compare(ref.size() - suffix.size(), suffix.size(), suffix) == 0)
-            return {ref.substr(0, ref.size() - suffix.size()), family};
-    }
-    return {ref, ""};
-}
-
 // A relative path of plain names: no "..", no "." component, nothing absolute.
 void check_file_path(const YamlReader& r, const YAML::Node& key, const std::string& path) {
     static const std::regex part("^[A-Za-z0-9_][A-Za-z0-9._-]*$");
@@ -135,6 +125,16 @@ void check_generated(const Scenario& s) {
     }
     for (auto& step : s.setup)
         for (auto& word : step.argv) check_template(s, word, {"", step.where});
+}
+
+// "alice.ipv6" is ("alice", "ipv6"); "alice" is ("alice", "").
+std::pair<std::string, std::string> split_family(const std::string& ref) {
+    for (const char* family : {"ipv4", "ipv6"}) {
+        auto suffix = std::string(".") + family;
+        if (ref.size() > suffix.size() && ref.compare(ref.size() - suffix.size(), suffix.size(), suffix) == 0)
+            return {ref.substr(0, ref.size() - suffix.size()), family};
+    }
+    return {ref, ""};
 }
 
 std::string plan_value(const Topology& topo, const std::string& node, const std::string& ref) {

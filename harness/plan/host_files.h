@@ -47,6 +47,9 @@ void check_template(const Scenario& s, const std::string& text, const RefContext
 // in files and set-up commands known. (Run commands: check_template.)
 void check_generated(const Scenario& s);
 
+// "alice.ipv6" is ("alice", "ipv6"), "alice.ipv4" ("alice", "ipv4"), "alice" ("alice", "").
+std::pair<std::string, std::string> split_family(const std::string& ref);
+
 // The planner's value of a reference in something of node `node`; the
 // directories come back as written, for expand_dirs(). ${alice} is alice's
 // IPv4 address (its IPv6 one on an IPv6-only LAN), ${alice.ipv4} and

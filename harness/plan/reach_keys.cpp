@@ -3,6 +3,8 @@
 
 #include <sstream>
 
+#include "harness/plan/host_files.h"
+
 namespace natlab::harness {
 namespace {
 
@@ -67,8 +69,12 @@ void check_reach_expectation(const Scenario& s, const Expectation& e) {
     if (!s.find_host(e.nodes[0]))
         throw ScenarioError(e.hosts_where, "no host named '" + e.nodes[0] + "' (from must be a host)");
     auto& to = e.nodes[1];
-    if (!s.find_host(to) && !s.find_nat(to) && !Ipv4::parse(to))
-        throw ScenarioError(e.via_where, "to: '" + to + "' is no host, NAT or IPv4 address");
+    auto name = split_family(to).first;
+    if (!s.find_host(name) && !s.find_nat(name) && !Ipv4::parse(to) && !Ipv6::parse(to))
+        throw ScenarioError(e.via_where,
+                            "to: '" + to +
+                                "' is no host or NAT (NAME, NAME.ipv4, NAME.ipv6) nor an IPv4 or "
+                                "IPv6 address");
 }
 
 std::string describe_reach_by(const Expectation& e) {

@@ -630,10 +630,16 @@ void plan_reach(const Scenario& scenario, Topology& topo) {
     for (std::size_t i = 0; i < scenario.expectations.size(); ++i) {
         auto& e = scenario.expectations[i];
         if (e.kind != ExpectKind::Reachable) continue;
-        auto* node = topo.find_node(e.nodes[1]);
-        auto to = node && node->address ? node->address : Ipv4::parse(e.nodes[1]);
-        if (!to) throw ScenarioError(e.via_where, "'" + e.nodes[1] + "' has no address to probe");
-        topo.reach.push_back({i, e.nodes[0], *to, e.reach_by, e.port, e.at, *e.within, e.negate});
+        auto [name, family] = split_family(e.nodes[1]);
+        auto* node = topo.find_node(name);
+        std::optional<Ipv4> to;
+        std::optional<Ipv6> to6 = Ipv6::parse(e.nodes[1]);
+        if (node && family != "ipv6") to = node->address;
+        if (node && (family == "ipv6" || (family.empty() && !node->address))) to6 = node->address6;
+        if (!node) to = Ipv4::parse(e.nodes[1]);
+        if (!to && !to6) throw ScenarioError(e.via_where, "'" + e.nodes[1] + "' has no address to probe");
+        topo.reach.push_back(
+            {i, e.nodes[0], to.value_or(Ipv4{}), to6, e.reach_by, e.port, e.at, *e.within, e.negate});
     }
 }
 

@@ -166,6 +166,7 @@ struct ReachPlan {
     std::size_t expectation = 0;  // index into the scenario's expectations
     std::string from;
     Ipv4 to;
+    std::optional<Ipv6> to6;  // set: the probe goes over IPv6, to this address
     ReachBy by = ReachBy::Icmp;
     int port = 0;
     Millis at{0}, within{0};

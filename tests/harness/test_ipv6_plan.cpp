@@ -160,6 +160,39 @@ TEST(Ipv6Plan, ReferencesNameAFamily) {
                                                                     "198.18.0.2", "2001:2:0:3::2", ""}));
 }
 
+TEST(Ipv6Plan, ReachProbesTakeAFamily) {
+    auto s = lab();
+    struct Row {
+        const char* to;
+        const char* v4;  // "" when the probe goes over IPv6
+        const char* v6;
+    } rows[] = {
+        {"server", "198.18.0.2", ""},     {"server.ipv4", "198.18.0.2", ""},
+        {"server.ipv6", "", "2001:2::2"}, {"carol", "", "2001:2:0:3::2"},  // IPv6-only
+        {"2001:2::99", "", "2001:2::99"}, {"198.18.0.99", "198.18.0.99", ""},
+    };
+    for (auto& row : rows) {
+        Expectation e;
+        e.kind = ExpectKind::Reachable;
+        e.nodes = {"alice", row.to};
+        e.within = Millis{1000};
+        s.expectations = {e};
+        auto t = plan_topology(s);
+        ASSERT_EQ(t.reach.size(), 1u);
+        auto& r = t.reach[0];
+        EXPECT_EQ(r.to6 ? r.to6->to_string() : "", row.v6) << row.to;
+        if (!r.to6) {
+            EXPECT_EQ(r.to.to_string(), row.v4) << row.to;
+        }
+    }
+    Expectation none;
+    none.kind = ExpectKind::Reachable;
+    none.nodes = {"alice", "dave.ipv6"};  // an IPv4-only host
+    none.within = Millis{1000};
+    s.expectations = {none};
+    EXPECT_THROW(plan_topology(s), ScenarioError);
+}
+
 TEST(Ipv6Plan, Ipv4OnlyScenariosAreUntouched) {
     auto s = lab();
     s.stack = Stack::ipv4;
