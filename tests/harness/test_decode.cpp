@@ -94,3 +94,77 @@ TEST(Decode, IgnoresWhatReviewDoesNotDraw) {
     ASSERT_TRUE(f);
     EXPECT_EQ(f->protocol, "udp");
 }
+
+namespace {
+
+// Ethernet + IPv6 + UDP carrying a STUN Binding request.
+std::vector<std::byte> binding6_frame() {
+    return bytes({
+        0x02, 0,    0,    0,    0,    1,    0x02, 0,    0, 0,  0,  2,  // dst, src MAC
+        0x86, 0xdd,                                                    // EtherType IPv6
+        0x60, 0x00, 0x00, 0x00,                                        // v6, class 0, flow 0
+        0x00, 0x1c, 0x11, 0x3f,                                        // payload 28, UDP, hop limit 63
+        0x20, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0, 0,  0,  0,  0, 0, 0, 2,  // 2001:2:0:1::2
+        0x20, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0, 0,  0,  0,  0, 0, 0, 2,  // 2001:2::2
+        0xdb, 0xf2, 0x0d, 0x96,                                                     // ports 56306 -> 3478
+        0x00, 0x1c, 0x00, 0x00,                                                     // UDP length 28, checksum
+        0x00, 0x01, 0x00, 0x00,                                         // Binding request, length 0
+        0x21, 0x12, 0xa4, 0x42,                                         // magic cookie
+        1,    2,    3,    4,    5,    6,    7,    8,    9, 10, 11, 12,  // transaction id
+    });
+}
+
+}  // namespace
+
+TEST(Decode, Ipv6UdpStun) {
+    auto f = decode_frame(binding6_frame());
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->protocol, "udp");
+    EXPECT_EQ(f->src, "[2001:2:0:1::2]:56306");
+    EXPECT_EQ(f->dst, "[2001:2::2]:3478");
+    EXPECT_EQ(f->src_ip, "2001:2:0:1::2");
+    EXPECT_EQ(f->ttl, 63);
+    EXPECT_EQ(f->length, 68u);
+    EXPECT_EQ(f->what, "STUN Binding request");
+}
+
+// NPTv6 rewrites the source prefix; the payload hash still names the packet.
+TEST(Decode, Ipv6TranslationKeepsThePayload) {
+    auto inside = binding6_frame();
+    inside[22] = std::byte{0xfd}, inside[23] = std::byte{0x00}, inside[24] = std::byte{0},
+    inside[25] = std::byte{0};
+    auto a = decode_frame(inside), b = decode_frame(binding6_frame());
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->src_ip, "fd00:0:0:1::2");
+    EXPECT_EQ(a->payload_hash, b->payload_hash);
+}
+
+TEST(Decode, Icmpv6Names) {
+    struct Row {
+        int type, code;
+        const char* want;
+    } rows[] = {
+        {128, 0, "ICMPv6 echo request"},
+        {129, 0, "ICMPv6 echo reply"},
+        {1, 4, "ICMPv6 port unreachable"},
+        {1, 1, "ICMPv6 unreachable (code 1)"},
+        {3, 0, "ICMPv6 time exceeded"},
+        {135, 0, "ICMPv6 neighbour solicitation"},
+        {136, 0, "ICMPv6 neighbour advertisement"},
+        {200, 0, "ICMPv6 type 200 code 0"},
+    };
+    for (auto& r : rows) {
+        auto frame = binding6_frame();
+        frame[20] = std::byte{58};  // next header ICMPv6
+        frame[54] = static_cast<std::byte>(r.type);
+        frame[55] = static_cast<std::byte>(r.code);
+        auto f = decode_frame(frame);
+        ASSERT_TRUE(f);
+        EXPECT_EQ(f->protocol, "icmpv6");
+        EXPECT_EQ(f->what, r.want);
+        EXPECT_EQ(f->src, "2001:2:0:1::2") << "no ports";
+    }
+    auto runt = binding6_frame();
+    runt.resize(14 + 30);
+    EXPECT_FALSE(decode_frame(runt));
+}
