@@ -316,7 +316,7 @@ const BadCase kBad[] = {
      "no host named 'carol' (from must be a host)"},
     {"not_reachable to a bad address",
      std::string(kGood) + "  - not_reachable: {from: alice, to: 10.0.0.300}\n", 20, 38,
-     "to: '10.0.0.300' is no host, NAT or IPv4 address"},
+     "to: '10.0.0.300' is no host or NAT (NAME, NAME.ipv4, NAME.ipv6) nor an IPv4 or IPv6 address"},
     {"reachable without to", std::string(kGood) + "  - reachable: {from: alice}\n", 20, 16,
      "reachable needs to: (a host, a NAT or an address)"},
     {"reachable within nothing", std::string(kGood) + "  - reachable: {from: alice, to: bob, within: 0s}\n",
