@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "simulator/emu/emu_options6.h"
 #include "simulator/io/daemon.h"
 #include "simulator/nat/profile.h"
 #include "src/net/setup_error.h"
@@ -327,11 +328,14 @@ EmuOptions parse_options(const std::vector<std::string>& args) {
     CLI::App app{"nat-emu: a user-space NAT between two links (RFC 4787 behaviours)", "nat-emu"};
     EmuOptions options;
     RawOptions raw;
+    RawOptions6 raw6;
     add_options(app, options, raw);
     add_nat_options(app, raw);
     add_port_mapping_options(app, raw);
+    add_ipv6_options(app, raw6);
     parse_command_line(app, args);
     convert(raw, options);
+    options.ipv6 = ipv6_config(raw6);
     return options;
 }
 

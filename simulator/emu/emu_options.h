@@ -14,6 +14,10 @@
 //           [--port-mapping-lifetime MIN-MAX] [--port-mapping-per-host N]
 //           [--port-mapping-honour-port on|off] [--port-mapping-third-party on|off]
 //           [--upnp-igd 1|2] [--upnp-permanent-only on|off]
+//           [--ipv6 off|route|firewall|nptv6 --inside6 ADDR/64 --outside6 ADDR/64]
+//           [--route6 PREFIX/LEN,NEXTHOP ...] [--ipv6-gateway ADDR] [--ipv6-filtering B]
+//           [--ipv6-udp-timeout S] [--ipv6-tcp-timeout S] [--ipv6-refresh-on-inbound on|off]
+//           [--ipv6-echo-inbound on|off] [--nptv6-prefix P/64] [--router-advertisements S]
 //
 // --type picks a preset (default port-restricted) or a profile of a real NAT
 // (profile.h); every other NAT flag, when given, overrides the type's value. --outside-address
@@ -22,6 +26,7 @@
 // is opened, and a bad one is a SetupError naming the flag. --port-mapping
 // names the protocols the NAT serves on its inside address (all off by
 // default); the other --port-mapping-* flags are their policy (policy.h).
+// The IPv6 flags are emu_options6.h's; IPv6 is off unless --ipv6 names a mode.
 #pragma once
 
 #include <optional>
@@ -31,6 +36,7 @@
 #include "simulator/nat/behaviour.h"
 #include "simulator/nat/profile.h"
 #include "simulator/portmap/policy.h"
+#include "simulator/router/datapath6.h"
 #include "simulator/router/route.h"
 #include "src/net/endpoint.h"
 
@@ -62,6 +68,7 @@ struct EmuOptions {
     bool upnp_permanent_only = false;  // --upnp-permanent-only: IGD:1 refuses leases (725)
     std::string events_path;           // empty: standard output
     std::optional<int> ready_fd;
+    Ipv6Config ipv6;  // --ipv6 and the flags that go with it
 
     Routes routes() const { return {inside.subnet, outside.subnet, gateway}; }
     std::vector<Ipv4> outside_addresses() const;  // outside.address, then outside_more

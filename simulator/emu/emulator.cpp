@@ -33,7 +33,8 @@ DatapathConfig datapath_config(const EmuOptions& o, const Link& inside, const Li
             inside.mac(),
             outside.mac(),
             o.nat,
-            Trace::requested_by_environment()};
+            Trace::requested_by_environment(),
+            o.ipv6};
 }
 
 }  // namespace

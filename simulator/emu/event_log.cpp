@@ -18,6 +18,7 @@ Json mapping_json(const MappingEvent& e, TimePoint start) {
 Json drop_json(const DropEvent& e, TimePoint start) {
     Json line{{"t", seconds_between(start, e.at)}, {"event", "drop"}, {"direction", to_string(e.direction)}};
     if (e.flow) line["packet"] = e.flow->to_string();
+    if (e.flow6) line["packet"] = e.flow6->to_string();
     line["code"] = to_string(e.reason.code);
     line["reason"] = e.reason.text;
     return line;
@@ -46,14 +47,27 @@ Json port_mapping_json(const portmap::Policy& p) {
             {"third_party", p.third_party}};
 }
 
-}  // namespace
-
-double seconds_between(TimePoint start, TimePoint at) {
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at - start).count();
-    return static_cast<double>(micros) / 1e6;
+// The IPv6 side of the started line, when IPv6 is on.
+Json ipv6_json(const Ipv6Config& c) {
+    Json routes = Json::array();
+    for (const auto& r : c.routes) routes.push_back(r.to_string());
+    Json line{{"mode", to_string(c.mode)},
+              {"inside", c.inside.to_string()},
+              {"outside", c.outside.to_string()},
+              {"routes", routes},
+              {"gateway", c.gateway ? Json(c.gateway->to_string()) : Json(nullptr)}};
+    if (c.mode == Ipv6Mode::Firewall)
+        line["firewall"] = {{"filtering", to_string(c.firewall.filtering)},
+                            {"udp_timeout", seconds(c.firewall.udp_timeout)},
+                            {"tcp_timeout", seconds(c.firewall.tcp_timeout)},
+                            {"refresh_on_inbound", c.firewall.refresh_on_inbound},
+                            {"echo_inbound", c.firewall.echo_inbound}};
+    if (c.nptv6_prefix) line["nptv6_prefix"] = c.nptv6_prefix->to_string();
+    if (c.router_advertisements) line["router_advertisements"] = seconds(*c.router_advertisements);
+    return line;
 }
 
-Json started_json(const EmuOptions& o) {
+Json nat_started_json(const EmuOptions& o) {
     const NatConfig& c = o.nat;
     return {{"t", 0},
             {"event", "started"},
@@ -83,6 +97,19 @@ Json started_json(const EmuOptions& o) {
             {"outside_addresses", addresses_json(o.outside_addresses())},
             {"gateway", o.gateway ? Json(o.gateway->to_string()) : Json(nullptr)},
             {"port_mapping", port_mapping_json(o.port_mapping)}};
+}
+
+}  // namespace
+
+double seconds_between(TimePoint start, TimePoint at) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at - start).count();
+    return static_cast<double>(micros) / 1e6;
+}
+
+Json started_json(const EmuOptions& o) {
+    Json line = nat_started_json(o);
+    if (o.ipv6.enabled()) line["ipv6"] = ipv6_json(o.ipv6);
+    return line;
 }
 
 namespace {
@@ -115,6 +142,15 @@ Json portmap_json(const PortMapEvent& e, TimePoint start) {
     return line;
 }
 
+Json state6_json(const StateEvent6& e, TimePoint start) {
+    Json line{{"t", seconds_between(start, e.at)},
+              {"event", to_string(e.change)},
+              {"protocol", to_string(e.protocol)},
+              {"inside", e.inside.to_string()}};
+    if (e.remote) line["remote"] = e.remote->to_string();
+    return line;
+}
+
 Json flush_json(const FlushEvent& e, TimePoint start) {
     return {{"t", seconds_between(start, e.at)},
             {"event", "flushed"},
@@ -136,6 +172,8 @@ Json event_json(const NatEvent& event, TimePoint start) {
                 return flush_json(e, start);
             else if constexpr (std::is_same_v<E, PortMapEvent>)
                 return portmap_json(e, start);
+            else if constexpr (std::is_same_v<E, StateEvent6>)
+                return state6_json(e, start);
             else
                 return drop_json(e, start);
         },

@@ -4,12 +4,14 @@
 // behaviours its first byte picks, and feeds it the input's frames on either
 // link, advancing the fake clock and ticking between them: Ethernet, ARP,
 // IPv4/UDP/TCP/ICMP parsing, translation, hairpinning, ICMP errors both ways
-// and those the NAT originates, expiry, routing and ARP queues. No sockets.
+// and those the NAT originates, expiry, routing and ARP queues; and the IPv6
+// branch (firewall, nptv6 or route, neighbour discovery, echo, ICMPv6
+// errors, neighbour queues). No sockets.
 //
 // Besides what AddressSanitizer and UndefinedBehaviorSanitizer catch, every
 // frame the datapath would transmit is checked: an Ethernet frame from our
-// MAC, and if it carries IPv4, a header whose checksum is right. A frame that
-// breaks that traps.
+// MAC, and if it carries IPv4, a header whose checksum is right; if IPv6, a
+// packet Ipv6Packet accepts. A frame that breaks that traps.
 //
 //   ci/fuzz [SECONDS]
 
@@ -25,10 +27,17 @@ namespace {
 using namespace natlab;
 using namespace natlab::nat;
 
+void check_ipv6(std::span<const std::byte> bytes) {
+    std::vector<std::byte> copy(bytes.begin(), bytes.end());
+    DropReason why;
+    if (!Ipv6Packet::parse(copy, why)) __builtin_trap();
+}
+
 void check_sent(Datapath& path, Side side, const MacAddress& ours) {
     for (const auto& entry : path.outgoing(side).entries()) {
         auto ethernet = parse_ethernet(entry.bytes);
         if (!ethernet || ethernet->source != ours) __builtin_trap();
+        if (ethernet->ethertype == kEtherTypeIpv6) check_ipv6(entry.bytes.subspan(kEthernetHeaderSize));
         if (ethernet->ethertype != kEtherTypeIpv4) continue;
         auto ip = entry.bytes.subspan(kEthernetHeaderSize);
         if (ip.size() < kIpv4HeaderSize) __builtin_trap();
@@ -60,7 +69,7 @@ void feed(Datapath& path, fuzz::Record& record, TimePoint now, const DatapathCon
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     std::span<const std::uint8_t> in{data + 1, size - 1};
-    auto config = fuzz::lab_config(fuzz::config_from(data[0]));
+    auto config = fuzz::lab_config(fuzz::config_from(data[0]), fuzz::ipv6_config_from(data[0]));
     Datapath path{config, 1, {}};
     TimePoint now{};
     fuzz::Record record;

@@ -4,7 +4,10 @@
 //
 //   byte 0         configuration: bits 0-1 mapping, 2-3 filtering (values
 //                  above 2 wrap), bit 4 hairpin, bit 5 arbitrary pooling,
-//                  bit 6 refresh on inbound, bit 7 ICMP errors off
+//                  bit 6 refresh on inbound, bit 7 ICMP errors off;
+//                  IPv6 is on (firewall with the same filtering), as
+//                  nptv6 when bits 0-1 are 3 and as route when bits 2-3
+//                  are 3 (values IPv4 reads as 0 anyway)
 //   then records:  byte 0  bit 0 side (0 inside, 1 outside),
 //                          bit 1 checksum partial, bit 2 VLAN tag seen,
 //                          bit 3 truncated, bits 4-7 pause (x16 s)
@@ -83,8 +86,24 @@ inline void append_record(std::vector<std::uint8_t>& out, const Record& r) {
     for (auto b : r.frame) out.push_back(static_cast<std::uint8_t>(b));
 }
 
-// The lab the fuzzer runs: 10.0.1.0/24 inside, two external addresses.
-inline DatapathConfig lab_config(NatConfig nat) {
+// IPv6 as byte 0 asks: 2001:2:0:1::1/64 (fd00:0:0:1::1/64 for nptv6) inside,
+// 2001:2::101/64 outside, 2001:2:0:2::/64 via 2001:2::102, gateway 2001:2::1.
+inline Ipv6Config ipv6_config_from(std::uint8_t b) {
+    Ipv6Config c;
+    c.mode = (b & 3) == 3 ? Ipv6Mode::Nptv6 : ((b >> 2) & 3) == 3 ? Ipv6Mode::Route : Ipv6Mode::Firewall;
+    bool npt = c.mode == Ipv6Mode::Nptv6;
+    c.inside = *InterfaceAddress6::parse(npt ? "fd00:0:0:1::1/64" : "2001:2:0:1::1/64");
+    c.outside = *InterfaceAddress6::parse("2001:2::101/64");
+    c.routes = {*Route6::parse("2001:2:0:2::/64,2001:2::102")};
+    c.gateway = Ipv6::parse("2001:2::1");
+    c.firewall.filtering = static_cast<FilteringBehaviour>(((b >> 2) & 3) % 3);
+    c.firewall.udp_timeout = std::chrono::seconds{120};
+    if (npt) c.nptv6_prefix = Ipv6Prefix::parse("2001:2:0:11::/64");
+    return c;
+}
+
+// The lab the fuzzer runs: 10.0.1.0/24 inside, two external addresses, IPv6 as above.
+inline DatapathConfig lab_config(NatConfig nat, Ipv6Config ipv6 = {}) {
     return {"fuzz",
             {Cidr{Ipv4{0x0a000100}, 24}, Cidr{Ipv4{0xc6120000}, 15}, Ipv4{0xc6120001}},
             Ipv4{0x0a000101},
@@ -92,7 +111,8 @@ inline DatapathConfig lab_config(NatConfig nat) {
             MacAddress{{0x02, 0, 0, 0, 0, 0x01}},
             MacAddress{{0x02, 0, 0, 0, 0, 0x02}},
             nat,
-            false};
+            false,
+            std::move(ipv6)};
 }
 
 }  // namespace natlab::nat::fuzz

@@ -1,7 +1,8 @@
 // Writes the fuzzer's seed corpus: a few hand-made conversations in the
 // input format of fuzz_input.h, so that libFuzzer starts from frames that
 // reach deep into the NAT (a UDP round trip and an ICMP error about it, a TCP
-// connection with offload metadata, pings, hairpinning, noise).
+// connection with offload metadata, pings, hairpinning, noise, and IPv6:
+// neighbour discovery, a firewall round trip and its refusals, echo, errors).
 //
 //   fuzz_frame_seeds DIR
 
@@ -11,6 +12,7 @@
 
 #include "simulator/fuzz/fuzz_input.h"
 #include "simulator/router/arp.h"
+#include "simulator/v6/ndp.h"
 #include "simulator/wire/builder.h"
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/checksum.h"
@@ -121,6 +123,39 @@ std::vector<Record> hairpin_and_noise() {
     return r;
 }
 
+Ipv6 ip6(const char* text) {
+    return *Ipv6::parse(text);
+}
+
+Record v6_in(const std::vector<std::byte>& p, MacAddress to = kInside) {
+    return frame(Side::Inside, to, kHost, kEtherTypeIpv6, p);
+}
+Record v6_out(const std::vector<std::byte>& p, int pause = 0, MacAddress to = kOutside) {
+    return frame(Side::Outside, to, kRemote, kEtherTypeIpv6, p, pause);
+}
+
+std::vector<Record> ipv6_firewall() {
+    const Ipv6 host = ip6("2001:2:0:1::2"), remote = ip6("2001:2::5"), lan = ip6("2001:2:0:1::1"),
+               wan = ip6("2001:2::101");
+    auto solicit = [](const Ipv6& from, const Ipv6& target, MacAddress mac) {
+        return v6::build_solicitation(target, from, mac);
+    };
+    std::vector<std::byte> data(8, std::byte{'6'});
+    auto out = build_udp6({host, 4000}, {remote, 3478}, data);
+    std::vector<Record> r{
+        v6_in(solicit(host, lan, kHost), v6::multicast_mac(v6::solicited_node(lan))),
+        v6_out(solicit(remote, wan, kRemote), 0, v6::multicast_mac(v6::solicited_node(wan)))};
+    r.push_back(v6_in(out));
+    r.push_back(v6_out(build_udp6({remote, 3478}, {host, 4000}, data)));
+    r.push_back(v6_out(build_udp6({remote, 9999}, {host, 4000}, data)));
+    r.push_back(v6_out(build_icmp6_error(remote, kIcmpv6DestinationUnreachable, 4, out)));
+    r.push_back(v6_in(build_echo6(host, lan, kIcmpv6EchoRequest, 9, data)));
+    r.push_back(v6_in(build_udp6({host, 4000}, {remote, 3478}, data, 1)));
+    r.push_back(v6_in(build_udp6({host, 4000}, {ip6("2001:2:0:2::9"), 53}, data)));
+    r.push_back(v6_out(build_udp6({remote, 3478}, {host, 4000}, data), 160));  // after expiry
+    return r;
+}
+
 void write(const std::string& path, std::uint8_t config, const std::vector<Record>& records) {
     std::vector<std::uint8_t> bytes{config};
     for (const auto& r : records) fuzz::append_record(bytes, r);
@@ -140,5 +175,8 @@ int main(int argc, char** argv) {
     write(dir + "/tcp_connection", 0x04, tcp_connection());        // EIM, ADF
     write(dir + "/pings", 0x0a, pings());                          // APDM, APDF
     write(dir + "/hairpin_and_noise", 0x10, hairpin_and_noise());  // EIM, EIF, hairpin
+    write(dir + "/ipv6_firewall", 0x08, ipv6_firewall());          // IPv6 firewall, APDF
+    write(dir + "/ipv6_nptv6", 0x0b, ipv6_firewall());  // nptv6 (the firewall's frames, other prefix)
+    write(dir + "/ipv6_route", 0x0c, ipv6_firewall());  // route
     return 0;
 }

@@ -20,6 +20,13 @@ constexpr std::array kChangeNames{
 };
 static_assert(names_in_order(kChangeNames, MappingChange::Expired));
 
+constexpr std::array kStateChangeNames{
+    EnumName<StateChange6>{StateChange6::Created, "state6-created"},
+    EnumName<StateChange6>{StateChange6::Opened, "state6-opened"},
+    EnumName<StateChange6>{StateChange6::Expired, "state6-expired"},
+};
+static_assert(names_in_order(kStateChangeNames, StateChange6::Expired));
+
 }  // namespace
 
 std::string_view to_string(Direction d) {
@@ -27,6 +34,9 @@ std::string_view to_string(Direction d) {
 }
 std::string_view to_string(MappingChange c) {
     return name_of(kChangeNames, c);
+}
+std::string_view to_string(StateChange6 c) {
+    return name_of(kStateChangeNames, c);
 }
 
 }  // namespace natlab::nat

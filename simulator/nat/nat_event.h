@@ -19,6 +19,10 @@
 //  - flushed: every mapping was forgotten at once (nat-emu on SIGUSR2, as a
 //    NAT that reboots or whose table is cleared), with how many of each
 //    protocol. The mappings are not reported one by one.
+//  - state6-created / state6-opened / state6-expired: the IPv6 firewall
+//    (RFC 6092) opened state for an inside endpoint, opened its filter for
+//    one more remote (what a v4 mapping-refreshed is), or let the state go.
+//    IPv6 drops are `drop` events whose flow is an IPv6 one.
 //  - port-mapping-*: a port mapping protocol's request and the life of the
 //    mapping it granted (port_mapping.h).
 #pragma once
@@ -31,6 +35,7 @@
 
 #include "simulator/nat/port_mapping.h"
 #include "simulator/wire/drop_reason.h"
+#include "simulator/wire/ipv6_packet.h"
 #include "simulator/wire/packet.h"
 #include "src/net/clock.h"
 #include "src/net/endpoint.h"
@@ -58,6 +63,19 @@ struct DropEvent {
     Direction direction = Direction::Outbound;
     std::optional<Flow> flow;  // absent when the headers could not be read
     DropReason reason;
+    std::optional<Flow6> flow6{};  // an IPv6 packet's flow, when it was one
+};
+
+enum class StateChange6 : std::uint8_t { Created, Opened, Expired };
+std::string_view to_string(StateChange6 c);  // "state6-created", ...
+
+// The IPv6 firewall's state of one inside endpoint (simulator/v6/firewall6.h).
+struct StateEvent6 {
+    StateChange6 change = StateChange6::Created;
+    TimePoint at;
+    Protocol protocol = Protocol::Udp;
+    Endpoint6 inside;
+    std::optional<Endpoint6> remote;  // the remote it opened for (not on expiry)
 };
 
 struct FlushEvent {
@@ -68,7 +86,7 @@ struct FlushEvent {
     std::size_t total() const { return udp + tcp + icmp; }
 };
 
-using NatEvent = std::variant<MappingEvent, DropEvent, FlushEvent, PortMapEvent>;
+using NatEvent = std::variant<MappingEvent, DropEvent, FlushEvent, PortMapEvent, StateEvent6>;
 using EventSink = std::function<void(const NatEvent&)>;
 
 }  // namespace natlab::nat

@@ -42,11 +42,6 @@ MacAddress group_mac(Ipv4 group) {
 
 }  // namespace
 
-void TxBatch::add(Frame frame) {
-    entries_.push_back({frame.bytes, frame.meta});  // the vector's buffer survives the move below
-    owned_.push_back(std::move(frame.bytes));
-}
-
 void Datapath::prefetch(Side side, std::span<const std::span<std::byte>> frames) const {
     constexpr std::size_t kMax = 64;
     std::array<Flow, kMax> flows;
@@ -63,18 +58,17 @@ void Datapath::prefetch(Side side, std::span<const std::span<std::byte>> frames)
     for (std::size_t i = 0; i < n; ++i) nat_.prefetch(flows[i], from, Nat::Prefetch::Record);
 }
 
-void TxBatch::clear() {
-    entries_.clear();
-    owned_.clear();
-}
-
 Datapath::Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink sink)
     : trace_(config.name, config.trace),
       routes_(config.routes),
       sink_(std::move(sink)),
       inside_(Side::Inside, {config.inside_address}, config.inside_mac),
       outside_(Side::Outside, config.outside_addresses, config.outside_mac),
-      nat_(config.nat, {config.outside_addresses, config.inside_address}, seed, sink_) {}
+      nat_(config.nat, {config.outside_addresses, config.inside_address}, seed, sink_) {
+    if (config.ipv6.enabled())
+        v6_ = std::make_unique<Datapath6>(config.ipv6, config.inside_mac, inside_.tx, config.outside_mac,
+                                          outside_.tx, sink_, trace_);
+}
 
 void Datapath::receive(Side side, std::span<std::byte> frame, const RxInfo& info, TimePoint now) {
     Port& in = port(side);
@@ -84,6 +78,8 @@ void Datapath::receive(Side side, std::span<std::byte> frame, const RxInfo& info
     if (info.vlan_tagged) return ignore(in, DropCode::UnsupportedEthertype);
     if (ethernet->ethertype == kEtherTypeArp)
         return on_arp(in, *ethernet, frame.subspan(kEthernetHeaderSize), now);
+    if (ethernet->ethertype == kEtherTypeIpv6 && v6_)
+        return v6_->receive(side, frame, *ethernet, info.meta, now);
     if (ethernet->destination != in.mac && !lan_multicast(in, *ethernet))
         return ignore(in, DropCode::NotOurMac);
     if (ethernet->ethertype != kEtherTypeIpv4) return ignore(in, DropCode::UnsupportedEthertype);
@@ -100,6 +96,7 @@ void Datapath::attach(portmap::LanService* service) {
 
 void Datapath::tick(TimePoint now) {
     nat_.expire(now);
+    if (v6_) v6_->tick(now);
     if (lan_service_) {
         lan_service_->tick(now);
         send_lan_output(now);
@@ -123,6 +120,9 @@ CountersSnapshot Datapath::counters() const {
                               shell_dropped_};
     snapshot.inside.arp = inside_.arp.counters();
     snapshot.outside.arp = outside_.arp.counters();
+    if (!v6_) return snapshot;
+    snapshot.ipv6 = v6_->counters();
+    snapshot.shell_dropped += v6_->dropped();
     return snapshot;
 }
 

@@ -10,6 +10,9 @@
 //
 //   Ethernet  - for our MAC (ARP may also be broadcast), else counted and ignored;
 //               VLAN-tagged, non-IPv4 and truncated frames likewise;
+//   IPv6      - when configured, every EtherType 0x86dd frame goes to the
+//               IPv6 branch (datapath6.h: neighbour discovery, echo, the
+//               route / firewall / nptv6 modes); otherwise it is ignored;
 //   ARP       - arp.cpp answers for our addresses on that link (the LAN
 //               address inside, every external address outside) and learns
 //               neighbours;
@@ -37,11 +40,12 @@
 // those are reused. Frames the datapath builds itself are owned by the batch.
 //
 // Drops of IPv4 packets are reported to the EventSink (the event log);
-// Ethernet-level noise (other stations' frames, IPv6, VLANs) is only counted.
+// Ethernet-level noise (other stations' frames, IPv6 when it is off, VLANs) is only counted.
 // `tick` (every second or so) sweeps expired mappings and drives ARP retries.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,7 +54,9 @@
 #include "simulator/nat/nat.h"
 #include "simulator/portmap/lan_service.h"
 #include "simulator/router/arp.h"
+#include "simulator/router/datapath6.h"
 #include "simulator/router/route.h"
+#include "simulator/router/tx_batch.h"
 #include "simulator/wire/ethernet.h"
 #include "simulator/wire/trace.h"
 
@@ -69,7 +75,8 @@ struct CountersSnapshot {
     std::size_t mappings_live = 0;
     LinkCounters inside;
     LinkCounters outside;
-    DropCounters shell_dropped;  // Ethernet, ARP, routing and output drops
+    DropCounters shell_dropped;  // Ethernet, ARP, routing and output drops (IPv6's among them)
+    Ipv6Counters ipv6{};         // zero when IPv6 is off
 };
 
 // What the link says about a received frame besides its bytes.
@@ -77,26 +84,6 @@ struct RxInfo {
     FrameMeta meta;
     bool truncated = false;
     bool vlan_tagged = false;  // the kernel stripped a VLAN tag into metadata
-};
-
-// Frames waiting to be written to one link.
-class TxBatch {
-public:
-    struct Entry {
-        std::span<const std::byte> bytes;
-        FrameMeta meta;
-    };
-    // A frame that lives elsewhere (a receive buffer) until it is sent.
-    void add(std::span<const std::byte> frame, FrameMeta meta) { entries_.push_back({frame, meta}); }
-    // A frame the batch keeps alive itself (ARP, released queues, ICMP errors).
-    void add(Frame frame);
-    std::span<const Entry> entries() const { return entries_; }
-    bool empty() const { return entries_.empty(); }
-    void clear();
-
-private:
-    std::vector<Entry> entries_;
-    std::vector<std::vector<std::byte>> owned_;
 };
 
 struct DatapathConfig {
@@ -108,11 +95,14 @@ struct DatapathConfig {
     MacAddress outside_mac;
     NatConfig nat;
     bool trace = false;
+    Ipv6Config ipv6{};  // off by default: IPv6 frames are ignored
 };
 
 class Datapath {
 public:
     Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink sink);
+    Datapath(const Datapath&) = delete;  // the IPv6 branch points at our transmit batches
+    Datapath& operator=(const Datapath&) = delete;
 
     void receive(Side side, std::span<std::byte> frame, const RxInfo& info, TimePoint now);
     // Before receive()ing a batch: warms the NAT table's memory for every
@@ -180,6 +170,7 @@ private:
     portmap::LanService* lan_service_ = nullptr;
     std::vector<MacAddress> lan_groups_;
     DropCounters shell_dropped_;
+    std::unique_ptr<Datapath6> v6_;  // when IPv6 is configured
 };
 
 }  // namespace natlab::nat

@@ -50,19 +50,24 @@ Millis Firewall6::timeout(nat::Protocol protocol) const {
     return protocol == nat::Protocol::Tcp ? config_.tcp_timeout : config_.udp_timeout;
 }
 
-std::optional<Refused> Firewall6::outbound(const Flow6& flow, TimePoint now) {
+std::optional<Refused> Firewall6::outbound(const Flow6& flow, TimePoint now, Opened* opened) {
     if (!inside_.contains(flow.source.addr))
         return Refused{Refusal::not_inside, "not inside: " + flow.source.addr.to_string() + " is not in " +
                                                 inside_.to_string() +
                                                 " (a spoofed source, RFC 6092 section 3.1)"};
-    auto& permissions = states_[{flow.protocol, flow.source}].permissions;
+    auto [state, created] = states_.try_emplace({flow.protocol, flow.source});
+    auto& permissions = state->second.permissions;
     TimePoint until = now + timeout(flow.protocol);
     auto it = std::find_if(permissions.begin(), permissions.end(),
                            [&](const Permission& p) { return p.remote == flow.destination; });
+    bool fresh = it == permissions.end() || now >= it->until;
+    created = created || std::none_of(permissions.begin(), permissions.end(),
+                                      [&](const Permission& p) { return now < p.until; });
     if (it == permissions.end())
         permissions.push_back({flow.destination, until});
     else
         it->until = until;
+    if (opened) *opened = created ? Opened::state : fresh ? Opened::permission : Opened::nothing;
     return std::nullopt;
 }
 
@@ -103,12 +108,13 @@ std::optional<Refused> Firewall6::inbound_error(const Flow6& quoted, TimePoint n
                                                 ", which did not leave through the firewall"};
 }
 
-std::size_t Firewall6::expire(TimePoint now) {
+std::size_t Firewall6::expire(TimePoint now, std::vector<ExpiredState>* gone_states) {
     std::size_t gone = 0;
     for (auto it = states_.begin(); it != states_.end();) {
         auto& permissions = it->second.permissions;
         std::erase_if(permissions, [&](const Permission& p) { return now >= p.until; });
         if (permissions.empty()) {
+            if (gone_states) gone_states->push_back({it->first.first, it->first.second});
             it = states_.erase(it);
             ++gone;
         } else {

@@ -65,6 +65,16 @@ struct FirewallConfig {
 enum class Refusal : std::uint8_t { not_inside, no_state, filtered, icmp_unmatched, icmp_unsupported };
 std::string_view to_string(Refusal r);
 
+// What an admitted outbound packet changed: nothing (known state and
+// remote), a new state, or a new permission on an existing state.
+enum class Opened : std::uint8_t { nothing, state, permission };
+
+// A state that timed out.
+struct ExpiredState {
+    nat::Protocol protocol;
+    Endpoint6 inside;
+};
+
 struct Refused {
     Refusal why;
     std::string text;  // names the behaviour and the endpoints
@@ -75,14 +85,15 @@ public:
     Firewall6(FirewallConfig config, Ipv6Prefix inside);
 
     // A packet from the inside; nullopt: forwarded (and state recorded).
-    std::optional<Refused> outbound(const Flow6& flow, TimePoint now);
+    std::optional<Refused> outbound(const Flow6& flow, TimePoint now, Opened* opened = nullptr);
     // A UDP or TCP packet, or an ICMPv6 echo, from the outside.
     std::optional<Refused> inbound(const Flow6& flow, TimePoint now, Icmp6Kind kind = Icmp6Kind::other);
     // An ICMPv6 error from the outside quoting `quoted`, a packet as it left.
     std::optional<Refused> inbound_error(const Flow6& quoted, TimePoint now) const;
 
-    // Drops dead permissions and states; returns how many states went.
-    std::size_t expire(TimePoint now);
+    // Drops dead permissions and states; returns how many states went
+    // (and names them in `gone` when given).
+    std::size_t expire(TimePoint now, std::vector<ExpiredState>* gone = nullptr);
     std::size_t states() const { return states_.size(); }
     const FirewallConfig& config() const { return config_; }
 

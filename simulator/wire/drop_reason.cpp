@@ -29,6 +29,8 @@ constexpr std::array kDropCodeNames{
     EnumName<DropCode>{DropCode::InternalError, "internal-error"},
     EnumName<DropCode>{DropCode::PortMappingOutside, "port-mapping-outside"},
     EnumName<DropCode>{DropCode::MappingLimit, "mapping-limit"},
+    EnumName<DropCode>{DropCode::NoState, "no-state"},
+    EnumName<DropCode>{DropCode::NotInside, "not-inside"},
 };
 static_assert(names_in_order(kDropCodeNames, kLastDropCode));
 

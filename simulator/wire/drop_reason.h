@@ -33,13 +33,15 @@ enum class DropCode : std::uint8_t {
     NeighbourUnreachable,  // ARP for the next hop was never answered
     ArpQueueFull,          // too many packets already wait for this next hop
     NotOurMac,             // Ethernet frame for another station
-    UnsupportedEthertype,  // neither IPv4 nor ARP (IPv6, VLAN tags, ...)
+    UnsupportedEthertype,  // neither IPv4 nor ARP, nor IPv6 when it is configured (VLAN tags, ...)
     SendFailed,            // the link refused the frame on output
     InternalError,         // an exception in the frame loop: counted, never fatal
     PortMappingOutside,    // a port mapping request (PCP, NAT-PMP) from outside: served to the LAN only
     MappingLimit,          // the inside host already holds as many mappings as it may (RFC 6888 REQ-4)
+    NoState,               // IPv6 firewall: inbound to an inside endpoint that has no live state (RFC 6092)
+    NotInside,             // IPv6 firewall: outbound from a source outside the inside prefix (RFC 6092 §3.1)
 };
-inline constexpr DropCode kLastDropCode = DropCode::MappingLimit;
+inline constexpr DropCode kLastDropCode = DropCode::NotInside;
 inline constexpr std::size_t kDropCodeCount = static_cast<std::size_t>(kLastDropCode) + 1;
 
 // "malformed", "fragment", "unsupported-protocol", ... (checked table in drop_reason.cpp).

@@ -262,4 +262,48 @@ std::vector<std::byte> build_echo6(const Ipv6& source, const Ipv6& destination, 
     return p;
 }
 
+std::vector<std::byte> build_icmp6_error(const Ipv6& from, std::uint8_t type, std::uint8_t code,
+                                         std::span<const std::byte> about) {
+    std::size_t quoted = std::min(about.size(), kIpv6MinimumMtu - kIpv6HeaderSize - 8);
+    Ipv6 to = load_ipv6(about, kSource);
+    auto p = build_ipv6(Protocol::Icmp, from, to, 64, 8 + quoted);
+    std::span<std::byte> t = std::span{p}.subspan(kIpv6HeaderSize);
+    store8(t, 0, type);
+    store8(t, 1, code);
+    std::copy_n(about.begin(), quoted, t.begin() + 8);
+    finish(p, from, to, Protocol::Icmp);
+    return p;
+}
+
+// RFC 4443 section 3: the invoking packet starts 8 bytes into the message.
+std::optional<Flow6> quoted_flow6(std::span<const std::byte> message) {
+    if (message.size() < 8 + kIpv6HeaderSize + 8) return std::nullopt;
+    auto q = message.subspan(8);
+    Protocol protocol;
+    switch (load8(q, kNextHeader)) {
+        case kIpProtocolUdp:
+            protocol = Protocol::Udp;
+            break;
+        case kIpProtocolTcp:
+            protocol = Protocol::Tcp;
+            break;
+        case kIpProtocolIcmpv6:
+            protocol = Protocol::Icmp;
+            break;
+        default:
+            return std::nullopt;
+    }
+    auto t = q.subspan(kIpv6HeaderSize);
+    Endpoint6 source{load_ipv6(q, kSource), 0}, destination{load_ipv6(q, kDestination), 0};
+    if (protocol != Protocol::Icmp) {
+        source.port = load16(t, 0);
+        destination.port = load16(t, 2);
+    } else if (icmp6_kind(load8(t, 0)) == Icmp6Kind::echo_request) {
+        source.port = load16(t, 4);
+    } else if (icmp6_kind(load8(t, 0)) == Icmp6Kind::echo_reply) {
+        destination.port = load16(t, 4);
+    }
+    return Flow6{source, destination, protocol};
+}
+
 }  // namespace natlab::nat

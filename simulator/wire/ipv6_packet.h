@@ -49,6 +49,9 @@ inline constexpr std::size_t kIpv6HeaderSize = 40;
 inline constexpr std::uint8_t kIpProtocolIcmpv6 = 58;
 inline constexpr std::uint8_t kIcmpv6EchoRequest = 128;
 inline constexpr std::uint8_t kIcmpv6EchoReply = 129;
+inline constexpr std::uint8_t kIcmpv6DestinationUnreachable = 1;
+inline constexpr std::uint8_t kIcmpv6TimeExceeded = 3;
+inline constexpr std::size_t kIpv6MinimumMtu = 1280;
 
 enum class Icmp6Kind : std::uint8_t { echo_request, echo_reply, error, other };
 // ICMPv6 type (RFC 4443): 1-4 errors, 128/129 echo; anything else `other`.
@@ -128,5 +131,15 @@ std::vector<std::byte> build_udp6(Endpoint6 source, Endpoint6 destination, std::
 std::vector<std::byte> build_echo6(const Ipv6& source, const Ipv6& destination, std::uint8_t type,
                                    std::uint16_t identifier, std::span<const std::byte> payload,
                                    std::uint8_t hop_limit = 64);
+
+// An ICMPv6 error (RFC 4443 section 3: type, code, 4 unused bytes) from
+// `from` to the source of `about` (a whole IPv6 packet), quoting as much of
+// it as keeps the error within the minimum MTU (section 2.4 (c)).
+std::vector<std::byte> build_icmp6_error(const Ipv6& from, std::uint8_t type, std::uint8_t code,
+                                         std::span<const std::byte> about);
+
+// The flow of the packet an ICMPv6 error quotes (its header and the first
+// 8 bytes of its transport), or nullopt when too little of it is there.
+std::optional<Flow6> quoted_flow6(std::span<const std::byte> error_message);
 
 }  // namespace natlab::nat

@@ -57,6 +57,23 @@ TEST(EventLog, DropEventLine) {
         R"(198.18.0.3:40001"})");
 }
 
+TEST(EventLog, Ipv6DropAndStateLines) {
+    Flow6 flow{*Endpoint6::parse("[2001:2::6]:3478"), *Endpoint6::parse("[2001:2:0:1::2]:4000"),
+               Protocol::Udp};
+    DropEvent drop{t(3.5), Direction::Inbound, std::nullopt, {DropCode::NoState, "no state"}, flow};
+    EXPECT_EQ(event_json(drop, t(0)).dump(),
+              R"({"t":3.5,"event":"drop","direction":"inbound","packet":"udp [2001:2::6]:3478 -> )"
+              R"([2001:2:0:1::2]:4000","code":"no-state","reason":"no state"})");
+    StateEvent6 created{StateChange6::Created, t(0.5), Protocol::Udp, flow.destination, flow.source};
+    EXPECT_EQ(event_json(created, t(0)).dump(),
+              R"({"t":0.5,"event":"state6-created","protocol":"udp","inside":"[2001:2:0:1::2]:4000",)"
+              R"("remote":"[2001:2::6]:3478"})");
+    StateEvent6 expired{StateChange6::Expired, t(301), Protocol::Tcp, flow.destination, std::nullopt};
+    EXPECT_EQ(event_json(expired, t(0)).dump(),
+              R"({"t":301.0,"event":"state6-expired","protocol":"tcp","inside":"[2001:2:0:1::2]:4000"})");
+    EXPECT_EQ(to_string(StateChange6::Opened), "state6-opened");
+}
+
 TEST(EventLog, DropWithoutReadableHeadersHasNoPacket) {
     DropEvent e{t(1),
                 Direction::Outbound,

@@ -162,6 +162,119 @@ TEST(NatOptions, BadValuesNameTheirFlag) {
     }
 }
 
+// The required flags, an IPv6 LAN 2001:2:0:1::/64 and outside 2001:2::/64, and `extra`.
+std::vector<std::string> ipv6_plus(std::vector<std::string> extra) {
+    std::vector<std::string> args{"--inside6", "2001:2:0:1::1/64", "--outside6", "2001:2::101/64"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return required_plus(args);
+}
+
+TEST(NatOptions, Ipv6IsOffByDefault) {
+    auto o = parse_options(required_plus({}));
+    EXPECT_EQ(o.ipv6.mode, Ipv6Mode::Off);
+    EXPECT_FALSE(o.ipv6.enabled());
+}
+
+TEST(NatOptions, Ipv6FirewallWithEveryKnob) {
+    auto o = parse_options(ipv6_plus({"--ipv6",
+                                      "firewall",
+                                      "--route6",
+                                      "2001:2:0:2::/64,2001:2::102",
+                                      "--route6",
+                                      "2001:2:0:3::/64,fe80::3",
+                                      "--ipv6-gateway",
+                                      "2001:2::1",
+                                      "--ipv6-filtering",
+                                      "address-dependent",
+                                      "--ipv6-udp-timeout",
+                                      "30",
+                                      "--ipv6-tcp-timeout",
+                                      "600",
+                                      "--ipv6-refresh-on-inbound",
+                                      "on",
+                                      "--ipv6-echo-inbound",
+                                      "off",
+                                      "--router-advertisements",
+                                      "10"}));
+    const Ipv6Config& c = o.ipv6;
+    EXPECT_EQ(c.mode, Ipv6Mode::Firewall);
+    EXPECT_EQ(c.inside.to_string(), "2001:2:0:1::1/64");
+    EXPECT_EQ(c.inside.prefix.to_string(), "2001:2:0:1::/64");
+    EXPECT_EQ(c.outside.prefix.to_string(), "2001:2::/64");
+    ASSERT_EQ(c.routes.size(), 2u);
+    EXPECT_EQ(c.routes[0].to_string(), "2001:2:0:2::/64,2001:2::102");
+    EXPECT_EQ(c.gateway, Ipv6::parse("2001:2::1"));
+    EXPECT_EQ(c.firewall.filtering, F::AddressDependent);
+    EXPECT_EQ(c.firewall.udp_timeout, std::chrono::seconds{30});
+    EXPECT_EQ(c.firewall.tcp_timeout, std::chrono::seconds{600});
+    EXPECT_TRUE(c.firewall.refresh_on_inbound);
+    EXPECT_FALSE(c.firewall.echo_inbound);
+    EXPECT_EQ(c.router_advertisements, std::chrono::seconds{10});
+}
+
+TEST(NatOptions, Ipv6Nptv6AndRoute) {
+    auto o = parse_options(required_plus({"--ipv6", "nptv6", "--inside6", "fd00:0:0:1::1/64", "--outside6",
+                                          "2001:2::101/64", "--nptv6-prefix", "2001:2:0:11::/64"}));
+    EXPECT_EQ(o.ipv6.mode, Ipv6Mode::Nptv6);
+    EXPECT_EQ(o.ipv6.nptv6_prefix, Ipv6Prefix::parse("2001:2:0:11::/64"));
+    auto r = parse_options(ipv6_plus({"--ipv6", "route"}));
+    EXPECT_EQ(r.ipv6.mode, Ipv6Mode::Route);
+}
+
+TEST(NatOptions, Ipv6BadValuesNameTheirFlag) {
+    const BadCase cases[] = {
+        {required_plus({"--ipv6", "nat66"}), "--ipv6: expected off, route, firewall or nptv6, got 'nat66'"},
+        {required_plus({"--ipv6", "route"}), "--inside6 is required"},
+        {required_plus({"--ipv6", "route", "--inside6", "2001:2:0:1::1/64"}), "--outside6 is required"},
+        {required_plus({"--inside6", "2001:2:0:1::1/64"}), "need --ipv6"},
+        {required_plus({"--ipv6", "route", "--inside6", "2001:2:0:1::1/48", "--outside6", "2001:2::101/64"}),
+         "--inside6: expected"},
+        {required_plus({"--ipv6", "route", "--inside6", "2001:2:0:1::1/64", "--outside6", "2001:2::101"}),
+         "--outside6: expected"},
+        {required_plus({"--ipv6", "route", "--inside6", "fe80::1/64", "--outside6", "2001:2::101/64"}),
+         "--inside6: expected a global"},
+        {required_plus(
+             {"--ipv6", "route", "--inside6", "2001:2:0:1::1/64", "--outside6", "2001:2:0:1::9/64"}),
+         "overlap"},
+        {ipv6_plus({"--ipv6", "route", "--route6", "2001:2:0:2::/64"}),
+         "--route6: expected PREFIX/LEN,NEXTHOP"},
+        {ipv6_plus({"--ipv6", "route", "--route6", "2001:2:0:2::/64,2001:3::1"}),
+         "is not on the outside link"},
+        {ipv6_plus({"--ipv6", "route", "--route6", "2001:2:0:1::/64,2001:2::102"}),
+         "overlaps the inside prefix"},
+        {ipv6_plus({"--ipv6", "route", "--route6", "2001:2:0:2::/64,2001:2::101"}), "our own address"},
+        {ipv6_plus({"--ipv6", "route", "--ipv6-gateway", "bogus"}),
+         "--ipv6-gateway: expected an IPv6 address"},
+        {ipv6_plus({"--ipv6", "route", "--ipv6-gateway", "2001:9::1"}), "is not on the outside link"},
+        {ipv6_plus({"--ipv6", "route", "--ipv6-filtering", "endpoint-independent"}),
+         "--ipv6-filtering applies to --ipv6 firewall only"},
+        {ipv6_plus({"--ipv6", "firewall", "--ipv6-filtering", "apdf"}),
+         "--ipv6-filtering: expected endpoint-independent"},
+        {ipv6_plus({"--ipv6", "firewall", "--ipv6-udp-timeout", "0"}),
+         "--ipv6-udp-timeout: expected a positive"},
+        {ipv6_plus({"--ipv6", "firewall", "--ipv6-refresh-on-inbound", "yes"}),
+         "--ipv6-refresh-on-inbound: expected on or off, got 'yes'"},
+        {ipv6_plus({"--ipv6", "nptv6"}), "--ipv6 nptv6 needs --nptv6-prefix"},
+        {ipv6_plus({"--ipv6", "nptv6", "--nptv6-prefix", "2001:2:0:11::/48"}),
+         "--nptv6-prefix: expected a /64"},
+        {ipv6_plus({"--ipv6", "nptv6", "--nptv6-prefix", "2001:2::/64"}),
+         "overlaps the inside or outside prefix"},
+        {ipv6_plus({"--ipv6", "route", "--nptv6-prefix", "2001:2:0:11::/64"}),
+         "applies to --ipv6 nptv6 only"},
+        {ipv6_plus({"--ipv6", "route", "--router-advertisements", "0"}),
+         "--router-advertisements: expected a positive"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.want_message);
+        try {
+            parse_options(c.args);
+            ADD_FAILURE() << "accepted";
+        } catch (const SetupError& e) {
+            EXPECT_NE(std::string{e.what()}.find(c.want_message), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(NatOptions, HelpIsNotAnError) {
     try {
         parse_options({"--help"});
