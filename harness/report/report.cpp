@@ -54,6 +54,11 @@ std::string nat_summary(const nlohmann::json& c) {
                       std::to_string(c.value("translated_in", 0)) + " in translated, " +
                       std::to_string(c.value("mappings_created", 0)) + " mappings, " +
                       std::to_string(c.value("dropped_total", 0)) + " dropped";
+    auto v6 = c.find("ipv6_forwarded");
+    if (v6 != c.end() && v6->is_object() && v6->value("outbound", 0) + v6->value("inbound", 0) > 0)
+        out += "; IPv6 " + std::to_string(v6->value("outbound", 0)) + " out / " +
+               std::to_string(v6->value("inbound", 0)) + " in forwarded, " +
+               std::to_string(c.value("ipv6_states_created", 0)) + " firewall states";
     std::string reasons;
     if (auto it = c.find("dropped"); it != c.end() && it->is_object())
         for (auto& [reason, n] : it->items())
