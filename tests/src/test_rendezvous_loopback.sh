@@ -39,7 +39,7 @@ check_result() {
     python3 - "$last" "$2" <<'PY' || fail "bad result line in $1: $last"
 import json, sys
 r = json.loads(sys.argv[1])
-keys = ["event", "name", "partner", "connected", "path", "remote", "public", "rtt_ms",
+keys = ["event", "name", "partner", "connected", "path", "remote", "family", "public", "rtt_ms",
         "time_to_connect_ms", "sent", "acked", "received", "predicted", "keepalives",
         "paths_lost", "repunched", "introduction_to_connect_ms", "rtt", "bytes_sent", "bytes_acked",
         "bytes_received", "retransmissions", "loss_pct", "repunch_ms", "repunch_max_ms"]
@@ -47,6 +47,7 @@ assert list(r.keys()) == keys, list(r.keys())
 assert r["event"] == "result" and r["connected"] is True, r
 assert r["path"] in ("local", "public", "peer-reflexive"), r
 assert r["remote"].startswith("127.0.0.1:") and r["public"].startswith("127.0.0.1:"), r
+assert r["family"] == "ipv4", r
 assert (r["sent"], r["acked"], r["received"]) == (5, 5, 5), r
 assert r["partner"] == sys.argv[2], r
 assert r["introduction_to_connect_ms"] <= r["time_to_connect_ms"], r
