@@ -9,6 +9,11 @@
 // Phases:
 //
 //   registering  Register sent to the server every 200 ms until answered.
+//                Dual stack (PeerConfig::other_servers): once answered, the
+//                same Register with the name's secret goes to the server's
+//                endpoint of the other family too (every 200 ms until
+//                answered, then on the refresh interval), so the server
+//                knows our public endpoint of each family.
 //   waiting      Registered (public endpoint and the name's secret known).
 //                With a partner to connect to, Connect is sent every 250 ms;
 //                without one, the peer waits for someone to connect to it.

@@ -35,6 +35,7 @@
 // info (default) adds the events (listening, registered, moved,
 // introduced, expired, errors sent); debug adds one stderr line per
 // datagram in and out and every drop reason (NATLAB_TRACE=1 is debug).
+#include <algorithm>
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -246,6 +247,18 @@ std::string open_sockets(asio::io_context& io, const Listen& listen, std::vector
     return "";
 }
 
+// "listening on EP" for the first socket, "also listening on EP EP EP (RFC
+// 5780)" for the alternate's three (the first `stun` sockets are the STUN
+// server's IPv4 ones), then "listening on EP" for each IPv6 socket.
+void print_listeners(const std::vector<IpEndpoint>& listeners, std::size_t stun) {
+    print({"listening on " + listeners[0].to_string()});
+    std::string also;
+    for (std::size_t i = 1; i < stun; ++i) also += " " + listeners[i].to_string();
+    if (!also.empty()) print({"also listening on" + also + " (RFC 5780)"});
+    for (std::size_t i = std::max<std::size_t>(stun, 1); i < listeners.size(); ++i)
+        print({"listening on " + listeners[i].to_string()});
+}
+
 void arm_counters_signal(asio::signal_set& usr1, const ServerShell& shell) {
     usr1.async_wait([&](const asio::error_code& error, int) {
         if (error) return;
@@ -287,13 +300,8 @@ int serve(const Options& o, const Listen& listen, ServerConfig config, LogLevel 
     for (std::size_t i = 0; i < sockets.size(); ++i)
         asio::co_spawn(io, shell.receive_loop(i), asio::detached);
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
-    if (level >= LogLevel::info) {
-        print({"listening on " + shell.listeners()[0].to_string()});
-        std::string also;
-        for (std::size_t i = 1; i < shell.listeners().size(); ++i)
-            also += " " + shell.listeners()[i].to_string();
-        if (!also.empty()) print({"also listening on" + also + " (RFC 5780)"});
-    }
+    if (level >= LogLevel::info)
+        print_listeners(shell.listeners(), listen.ipv4 ? listen.ipv4->listeners().size() : 0);
     io.run();
     shell.save();
     shell.print_counters();

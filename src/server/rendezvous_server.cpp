@@ -45,6 +45,13 @@
 // (new token, requester controlling) replaces it. Each introduction carries
 // the partner's current registry record, so a peer whose NAT mapping moved
 // is introduced at its new public endpoint.
+//
+// Dual stack: sources come in their true family (the shell turns a
+// dual-stack socket's ::ffff:a.b.c.d back into IPv4). A client that
+// registers over both families has two public endpoints (registry.h); its
+// introduction to a partner lists both, the partner's own family first,
+// with every local and mapped endpoint of either family, and is sent to
+// the recipient's primary public endpoint.
 #include "src/server/rendezvous_server.h"
 
 #include <algorithm>
