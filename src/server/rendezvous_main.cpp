@@ -84,6 +84,7 @@ class ServerShell {
 public:
     ServerShell(RendezvousServer& server, std::vector<udp::socket>& sockets, LogLevel level, RegistryDb* db)
         : server_(server), sockets_(sockets), level_(level), db_(db) {
+        tx_.reserve(sockets.size());  // a SendBatch points into itself: it must never move
         for (const auto& s : sockets) {
             listeners_.push_back(ip_endpoint_of(s.local_endpoint()));
             tx_.emplace_back(s.local_endpoint().address().is_v6());
