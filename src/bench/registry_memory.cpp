@@ -65,8 +65,8 @@ int run(std::size_t clients, std::size_t locals) {
                         static_cast<std::uint16_t>(1024 + (i & 0x3fff))};
         proto::RegisterRequest r{name_of(i), {}};
         for (std::size_t k = 0; k < locals; ++k)
-            r.local.push_back(
-                {Ipv4{0x0A000000u + static_cast<std::uint32_t>(i)}, static_cast<std::uint16_t>(40000 + k)});
+            r.local.push_back(Endpoint{Ipv4{0x0A000000u + static_cast<std::uint32_t>(i)},
+                                       static_cast<std::uint16_t>(40000 + k)});
         stun::TransactionId id{};
         std::memcpy(id.data(), &i, sizeof i);
         auto out = server.handle(proto::to_wire(proto::build(r, id)), source, now);

@@ -67,7 +67,7 @@ void check(const ServerOutput& out, Endpoint source, bool registered) {
         NATLAB_INVARIANT(d.bytes.size() <= 1400);
         if (registered) continue;
         NATLAB_INVARIANT(out.datagrams.size() == 1);
-        NATLAB_INVARIANT(d.destination.addr == source.addr);
+        NATLAB_INVARIANT(d.destination.same_address(source));
         NATLAB_INVARIANT(d.bytes.size() <= kMaxBindingAnswer);
     }
 }

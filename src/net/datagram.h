@@ -2,15 +2,15 @@
 // list of these into sendto() calls; tests route them in memory.
 #pragma once
 
-#include "src/net/endpoint.h"
+#include "src/net/address.h"
 #include "src/stun/stun_codec.h"
 
 namespace natlab {
 
 struct Outgoing {
     stun::Bytes bytes;
-    Endpoint destination;
-    Endpoint origin{};       // the local endpoint to send from (RFC 5780 answers); zero: the usual socket
+    IpEndpoint destination;
+    IpEndpoint origin{};     // the local endpoint to send from (RFC 5780 answers); zero: the usual socket
     std::size_t socket = 0;  // which of the sender's sockets (peer --birthday); 0: the main one
 };
 

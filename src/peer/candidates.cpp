@@ -48,7 +48,7 @@ int priority(CandidateKind kind) {
 
 namespace {
 
-Candidate fresh(Endpoint remote, CandidateKind kind) {
+Candidate fresh(IpEndpoint remote, CandidateKind kind) {
     Candidate c;
     c.remote = remote;
     c.kind = kind;
@@ -57,28 +57,33 @@ Candidate fresh(Endpoint remote, CandidateKind kind) {
 
 }  // namespace
 
-Candidates::Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
-                       const std::vector<Endpoint>& partner_mapped) {
-    update(partner_public, partner_local, partner_mapped);
+Candidates::Candidates(IpEndpoint partner_public, const std::vector<IpEndpoint>& partner_local,
+                       const std::vector<IpEndpoint>& partner_mapped,
+                       const std::vector<IpEndpoint>& partner_other_public) {
+    update(partner_public, partner_local, partner_mapped, partner_other_public);
 }
 
-void Candidates::update(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
-                        const std::vector<Endpoint>& partner_mapped) {
+void Candidates::update(IpEndpoint partner_public, const std::vector<IpEndpoint>& partner_local,
+                        const std::vector<IpEndpoint>& partner_mapped,
+                        const std::vector<IpEndpoint>& partner_other_public) {
     public_ = partner_public;
-    for (Endpoint e : partner_local)
+    all_public_ = {partner_public};
+    all_public_.insert(all_public_.end(), partner_other_public.begin(), partner_other_public.end());
+    for (const IpEndpoint& e : partner_local)
         if (std::find(local_.begin(), local_.end(), e) == local_.end()) local_.push_back(e);
-    for (Endpoint e : partner_mapped)
+    for (const IpEndpoint& e : partner_mapped)
         if (std::find(mapped_.begin(), mapped_.end(), e) == mapped_.end()) mapped_.push_back(e);
     list(partner_local, CandidateKind::local);
     list(partner_mapped, CandidateKind::mapped);
-    if (!find(public_)) {
-        list_.push_back(fresh(public_, CandidateKind::public_endpoint));
-        ++learned_or_listed_;
-    }
+    for (const IpEndpoint& e : all_public_)
+        if (!find(e)) {
+            list_.push_back(fresh(e, CandidateKind::public_endpoint));
+            ++learned_or_listed_;
+        }
 }
 
-void Candidates::list(const std::vector<Endpoint>& endpoints, CandidateKind kind) {
-    for (Endpoint e : endpoints)
+void Candidates::list(const std::vector<IpEndpoint>& endpoints, CandidateKind kind) {
+    for (IpEndpoint e : endpoints)
         if (!find(e) && learned_or_listed_ < kMaxCandidates) {
             list_.push_back(fresh(e, kind));
             ++learned_or_listed_;
@@ -87,28 +92,28 @@ void Candidates::list(const std::vector<Endpoint>& endpoints, CandidateKind kind
 
 void Candidates::predict(std::size_t count) {
     for (std::size_t i = 1; i <= std::min(count, kMaxPredicted); ++i) {
-        if (public_.port + i > 0xffff) break;
-        Endpoint e{public_.addr, static_cast<std::uint16_t>(public_.port + i)};
+        if (public_.port() + i > 0xffff) break;
+        IpEndpoint e = public_.with_port(static_cast<std::uint16_t>(public_.port() + i));
         if (!find(e)) list_.push_back(fresh(e, CandidateKind::predicted));
     }
 }
 
-bool Candidates::predicted(Endpoint remote) const {
+bool Candidates::predicted(IpEndpoint remote) const {
     const Candidate* c = find(remote);
     return c && c->kind == CandidateKind::predicted;
 }
 
-const Candidate* Candidates::find(Endpoint remote) const {
+const Candidate* Candidates::find(IpEndpoint remote) const {
     auto it =
         std::find_if(list_.begin(), list_.end(), [&](const Candidate& c) { return c.remote == remote; });
     return it == list_.end() ? nullptr : &*it;
 }
 
-Candidate* Candidates::find_mutable(Endpoint remote) {
+Candidate* Candidates::find_mutable(IpEndpoint remote) {
     return const_cast<Candidate*>(std::as_const(*this).find(remote));
 }
 
-bool Candidates::learn(Endpoint remote, std::size_t socket, CandidateKind kind) {
+bool Candidates::learn(IpEndpoint remote, std::size_t socket, CandidateKind kind) {
     if (find(remote) || learned_or_listed_ >= kMaxCandidates) return false;
     list_.push_back(fresh(remote, kind));
     list_.back().socket = socket;
@@ -116,16 +121,17 @@ bool Candidates::learn(Endpoint remote, std::size_t socket, CandidateKind kind) 
     return true;
 }
 
-void Candidates::arrived_on(Endpoint remote, std::size_t socket) {
+void Candidates::arrived_on(IpEndpoint remote, std::size_t socket) {
     Candidate* c = find_mutable(remote);
     if (c && socket != 0) c->socket = socket;
 }
 
-void Candidates::record_success(Endpoint remote, Duration rtt, TimePoint now) {
+void Candidates::record_success(IpEndpoint remote, Duration rtt, TimePoint now) {
     Candidate* c = find_mutable(remote);
     if (!c) return;
     c->succeeded = true;
     if (!c->rtt || rtt < *c->rtt) c->rtt = rtt;
+    if (!c->succeeded_at) c->succeeded_at = now;
     if (!first_success_) first_success_ = now;
 }
 
@@ -139,17 +145,39 @@ bool better(const Candidate& a, const Candidate& b) {
 
 }  // namespace
 
-const Candidate* Candidates::best() const {
+const Candidate* Candidates::best_of(Family family) const {
     const Candidate* best = nullptr;
     for (const auto& c : list_)
-        if (c.succeeded && (!best || better(c, *best))) best = &c;
+        if (c.succeeded && c.remote.family() == family && (!best || better(c, *best))) best = &c;
     return best;
 }
 
-CandidateKind Candidates::classify(Endpoint remote) const {
+std::optional<TimePoint> Candidates::first_success(Family family) const {
+    std::optional<TimePoint> first;
+    for (const auto& c : list_)
+        if (c.succeeded_at && c.remote.family() == family && (!first || *c.succeeded_at < *first))
+            first = c.succeeded_at;
+    return first;
+}
+
+bool Candidates::has(Family family) const {
+    return std::any_of(list_.begin(), list_.end(),
+                       [&](const Candidate& c) { return c.remote.family() == family; });
+}
+
+// IPv6 when it answered within the grace of the first IPv4 answer.
+const Candidate* Candidates::best() const {
+    const Candidate* v4 = best_of(Family::ipv4);
+    const Candidate* v6 = best_of(Family::ipv6);
+    if (!v4 || !v6) return v4 ? v4 : v6;
+    return *first_success(Family::ipv6) <= *first_success(Family::ipv4) + ipv6_grace_ ? v6 : v4;
+}
+
+CandidateKind Candidates::classify(IpEndpoint remote) const {
     if (std::find(local_.begin(), local_.end(), remote) != local_.end()) return CandidateKind::local;
     if (std::find(mapped_.begin(), mapped_.end(), remote) != mapped_.end()) return CandidateKind::mapped;
-    if (remote == public_) return CandidateKind::public_endpoint;
+    if (std::find(all_public_.begin(), all_public_.end(), remote) != all_public_.end())
+        return CandidateKind::public_endpoint;
     return CandidateKind::peer_reflexive;
 }
 

@@ -25,17 +25,28 @@
 // arrives on another of our sockets moves the candidate to that socket,
 // whose mapping is the one the partner's probes found.
 //
+// A dual-stack partner has public endpoints of both families (the
+// introduction's first one and its others): each is a candidate of kind
+// "public". Local, mapped and peer-reflexive candidates may be of either
+// family too; every candidate is probed at once, whatever its family.
+//
 // A candidate has succeeded once a probe sent to it was answered from it;
-// its rtt is the smallest round trip seen. The best candidate prefers kind
-// (local > mapped > public > peer-reflexive > birthday > predicted), then rtt, then list order.
+// its rtt is the smallest round trip seen. The best candidate is chosen in
+// two steps. First the family, in the spirit of RFC 8421 (IPv6 preferred,
+// IPv4 not starved): IPv6 when an IPv6 candidate succeeded no later than
+// the ipv6 grace (100 ms by default) after the first IPv4 one, else IPv4;
+// with candidates of one family only, that family. Then, within the
+// family, kind (local > mapped > public > peer-reflexive > birthday >
+// predicted), then rtt, then list order.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/clock.h"
-#include "src/net/endpoint.h"
 
 namespace natlab {
 
@@ -44,59 +55,72 @@ std::string_view to_string(CandidateKind kind);
 int priority(CandidateKind kind);
 
 struct Candidate {
-    Endpoint remote;
+    IpEndpoint remote;
     CandidateKind kind = CandidateKind::local;
     bool succeeded = false;
-    std::optional<Duration> rtt;  // smallest round trip of an answered probe
-    std::size_t socket = 0;       // which of our sockets probes it (peer --birthday); 0: the main one
+    std::optional<Duration> rtt;            // smallest round trip of an answered probe
+    std::optional<TimePoint> succeeded_at;  // its first answered probe
+    std::size_t socket = 0;  // which of our sockets probes it (peer --birthday); 0: the main one
 };
 
 class Candidates {
 public:
     static constexpr std::size_t kMaxCandidates = 32;  // not counting predicted ones
     static constexpr std::size_t kMaxPredicted = 64;
+    static constexpr Duration kIpv6Grace = std::chrono::milliseconds(100);
 
     Candidates() = default;
-    Candidates(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
-               const std::vector<Endpoint>& partner_mapped = {});
+    Candidates(IpEndpoint partner_public, const std::vector<IpEndpoint>& partner_local,
+               const std::vector<IpEndpoint>& partner_mapped = {},
+               const std::vector<IpEndpoint>& partner_other_public = {});
+    void set_ipv6_grace(Duration grace) { ipv6_grace_ = grace; }
+    Duration ipv6_grace() const { return ipv6_grace_; }
 
     const std::vector<Candidate>& all() const { return list_; }
-    const Candidate* find(Endpoint remote) const;
+    const Candidate* find(IpEndpoint remote) const;
 
     // Adds `remote` as a peer-reflexive (or `kind`) candidate probed from
     // `socket`, if it is new and there is room; true when it was added.
-    bool learn(Endpoint remote, std::size_t socket = 0, CandidateKind kind = CandidateKind::peer_reflexive);
+    bool learn(IpEndpoint remote, std::size_t socket = 0, CandidateKind kind = CandidateKind::peer_reflexive);
     // A valid probe from `remote` came in on `socket`: a socket other than
     // the main one becomes the one that probes it.
-    void arrived_on(Endpoint remote, std::size_t socket);
+    void arrived_on(IpEndpoint remote, std::size_t socket);
     // Adds the `count` ports above the partner's public port (kind predicted).
     void predict(std::size_t count);
     // A later introduction of the same partner: adds endpoints it did not
     // have (the partner's NAT mapping moved) and classifies by the new ones.
-    void update(Endpoint partner_public, const std::vector<Endpoint>& partner_local,
-                const std::vector<Endpoint>& partner_mapped = {});
-    void record_success(Endpoint remote, Duration rtt, TimePoint now);
+    void update(IpEndpoint partner_public, const std::vector<IpEndpoint>& partner_local,
+                const std::vector<IpEndpoint>& partner_mapped = {},
+                const std::vector<IpEndpoint>& partner_other_public = {});
+    void record_success(IpEndpoint remote, Duration rtt, TimePoint now);
 
     const Candidate* best() const;  // best succeeded candidate, or nullptr
     std::optional<TimePoint> first_success() const { return first_success_; }
+    // When the first candidate of `family` succeeded.
+    std::optional<TimePoint> first_success(Family family) const;
+    // True when some candidate is of `family`.
+    bool has(Family family) const;
 
     // What `remote` is to the partner: one of its local endpoints, one of its
-    // mapped endpoints, its public endpoint, or none (peer-reflexive), checked
-    // in that order.
-    CandidateKind classify(Endpoint remote) const;
+    // mapped endpoints, one of its public endpoints, or none (peer-reflexive),
+    // checked in that order.
+    CandidateKind classify(IpEndpoint remote) const;
     // True when `remote` was added by port prediction.
-    bool predicted(Endpoint remote) const;
+    bool predicted(IpEndpoint remote) const;
 
 private:
-    Candidate* find_mutable(Endpoint remote);
-    void list(const std::vector<Endpoint>& endpoints, CandidateKind kind);
+    Candidate* find_mutable(IpEndpoint remote);
+    void list(const std::vector<IpEndpoint>& endpoints, CandidateKind kind);
+    const Candidate* best_of(Family family) const;
 
-    Endpoint public_;
-    std::vector<Endpoint> local_;
-    std::vector<Endpoint> mapped_;
+    IpEndpoint public_;                   // the introduction's first public endpoint
+    std::vector<IpEndpoint> all_public_;  // it and the others (a dual-stack partner)
+    std::vector<IpEndpoint> local_;
+    std::vector<IpEndpoint> mapped_;
     std::vector<Candidate> list_;
     std::size_t learned_or_listed_ = 0;  // candidates that are not predicted
     std::optional<TimePoint> first_success_;
+    Duration ipv6_grace_ = kIpv6Grace;
 };
 
 }  // namespace natlab

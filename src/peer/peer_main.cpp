@@ -25,6 +25,18 @@
 // mapping at half its lease and deletes it at exit. No gateway, or a
 // refusal, and the peer goes on without one (one line on stderr).
 //
+// Dual-stack: --server names a host (or is given twice); a name with an A
+// and an AAAA record gives the server in both families. The first is the
+// server the session registers with and speaks to; the others get the
+// same Register with the name's secret, so the server keeps our public
+// endpoint of each family. With any IPv6 server, a wildcard --bind
+// ([::]:0, or 0.0.0.0:0 on a host with a global IPv6 address) opens one
+// AF_INET6 socket with IPV6_V6ONLY off: it speaks both families, and IPv4
+// peers, which the kernel shows as ::ffff:a.b.c.d, are turned back into
+// IPv4 endpoints as they are read. The local candidates are then the IPv4
+// interface addresses and the global IPv6 ones. An IPv4-only host (no
+// IPv6 server, no global IPv6 address) opens an AF_INET socket as always.
+//
 // --birthday N,M: the shell opens N-1 more sockets on the --bind address
 // (any port; the soft file limit is raised to fit), one receive loop
 // each, and sends each of the session's datagrams from the socket it
@@ -36,6 +48,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/v6_only.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
@@ -61,7 +74,7 @@ namespace {
 using asio::ip::udp;
 
 struct Options {
-    std::string server;
+    std::vector<std::string> server;
     std::string name;
     std::string connect;
     std::string bind = "0.0.0.0:0";
@@ -125,7 +138,7 @@ public:
     const std::optional<upnp::Mapping>& upnp_mapping() const { return upnp_mapping_; }
     // What the host's interfaces say now; asked again each time the path
     // is lost, so the next Register names the addresses it has then.
-    void gather_with(std::function<std::vector<Endpoint>()> gather) { gather_ = std::move(gather); }
+    void gather_with(std::function<std::vector<IpEndpoint>()> gather) { gather_ = std::move(gather); }
 
 private:
     void apply(const PeerOutput& out);
@@ -136,7 +149,7 @@ private:
     asio::io_context& io_;
     std::vector<udp::socket>& sockets_;  // [0]: the main socket; more with --birthday
     PeerSession& session_;
-    std::function<std::vector<Endpoint>()> gather_;
+    std::function<std::vector<IpEndpoint>()> gather_;
     asio::steady_timer tick_timer_;  // due at session_.next_tick
     bool interrupted_ = false;
     std::optional<upnp::Mapping> upnp_mapping_;  // held while the session runs
@@ -190,7 +203,8 @@ void PeerShell::send(const std::vector<Outgoing>& datagrams) {
     for (const auto& d : datagrams) {
         asio::error_code ec;
         udp::socket& socket = sockets_[d.socket < sockets_.size() ? d.socket : 0];
-        socket.send_to(asio::buffer(d.bytes), to_asio(d.destination), 0, ec);
+        bool v6_socket = socket.local_endpoint(ec).address().is_v6();
+        socket.send_to(asio::buffer(d.bytes), to_asio(d.destination, v6_socket), 0, ec);
         if (ec) trace("send failed: " + ec.message());
     }
 }
@@ -204,12 +218,12 @@ asio::awaitable<void> PeerShell::receive_loop(std::size_t index) {
         std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), sender,
                                                            asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
-        auto source = from_asio(sender);
-        if (ec || !source) continue;
+        if (ec) continue;
+        IpEndpoint source = ip_endpoint_of(sender);  // IPv4-mapped back to IPv4
         std::span<const std::byte> datagram(buffer.data(), n);
-        trace("rx " + source->to_string() + " " + describe(datagram));
+        trace("rx " + source.to_string() + " " + describe(datagram));
         try {
-            apply(session_.on_datagram(datagram, *source, Clock::now(), index));
+            apply(session_.on_datagram(datagram, source, Clock::now(), index));
         } catch (const std::exception& e) {
             trace(std::string("datagram dropped after exception: ") + e.what());
         }
@@ -233,10 +247,13 @@ asio::awaitable<void> PeerShell::tick_loop() {
 // ---- command line ---------------------------------------------------------
 
 void add_options(CLI::App& app, Options& o) {
-    app.add_option("--server", o.server, "rendezvous server HOST:PORT (an address or a name)")->required();
+    app.add_option("--server", o.server,
+                   "rendezvous server HOST:PORT (an address, [IPv6]:PORT, or a name: A and AAAA both used); "
+                   "repeatable")
+        ->required();
     app.add_option("--name", o.name, "this peer's name (1..64 bytes UTF-8)")->required();
     app.add_option("--connect", o.connect, "partner to connect to (default: wait to be introduced)");
-    app.add_option("--bind", o.bind, "local ADDR:PORT to bind")->capture_default_str();
+    app.add_option("--bind", o.bind, "local ADDR:PORT or [IPv6]:PORT to bind")->capture_default_str();
     app.add_option("--timeout", o.timeout, "seconds from start to be connected")->capture_default_str();
     app.add_option("--messages", o.messages, "data messages to send once connected")->capture_default_str();
     app.add_option("--size", o.size, "DATA bytes per message (1..1200; 0, the default: a short text)");
@@ -293,7 +310,7 @@ std::string check(const Options& o) {
         return "--connect: expected 1..64 bytes of printable UTF-8";
     if (o.connect == o.name) return "--connect: a peer cannot connect to itself";
     if (o.list && !o.connect.empty()) return "--list: lists and exits; not with --connect";
-    if (!Endpoint::parse(o.bind)) return "--bind: expected ADDR:PORT, got '" + o.bind + "'";
+    if (!IpEndpoint::parse(o.bind)) return "--bind: expected ADDR:PORT or [IPv6]:PORT, got '" + o.bind + "'";
     if (!(o.timeout > 0 && o.timeout <= 86400)) return "--timeout: expected 0 < SECONDS <= 86400";
     if (o.messages > 100'000) return "--messages: expected 0..100000";
     if (o.size > proto::kMaxDataBytes) return "--size: expected 0..1200";
@@ -338,12 +355,14 @@ Duration seconds(double s) {
     return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
 }
 
-PeerConfig make_config(const Options& o, Endpoint server, Endpoint bound) {
+PeerConfig make_config(const Options& o, const std::vector<IpEndpoint>& servers,
+                       std::vector<IpEndpoint> local) {
     PeerConfig c;
     c.name = o.name;
     if (!o.connect.empty()) c.partner = o.connect;
-    c.server = server;
-    c.local_endpoints = local_endpoints(bound);
+    c.server = servers.front();
+    c.other_servers.assign(servers.begin() + 1, servers.end());
+    c.local_endpoints = std::move(local);
     c.messages = o.messages;
     c.message_size = o.size;
     if (o.bytes > 0) {
@@ -377,20 +396,38 @@ void raise_file_limit(std::size_t sockets) {
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// The main socket on --bind, and with --birthday N the N-1 others on its
+// The socket to open: --bind as given, or, for a wildcard --bind with an
+// IPv6 server or a global IPv6 address here, [::] with IPV6_V6ONLY off.
+struct Binding {
+    IpEndpoint address;
+    bool dual = false;  // an AF_INET6 socket that takes IPv4 too
+};
+
+Binding binding_for(const Options& o, const std::vector<IpEndpoint>& servers) {
+    IpEndpoint bind = *IpEndpoint::parse(o.bind);
+    bool v6_server = first_of(servers, Family::ipv6).has_value();
+    bool wildcard_v4 = bind.v4() && bind.unspecified();
+    if (wildcard_v4 && (v6_server || !interface_addresses6().empty()))
+        return {Endpoint6{Ipv6{}, bind.port()}, true};
+    return {bind, bind.v6() && bind.unspecified()};
+}
+
+// The main socket on the binding, and with --birthday N the N-1 others on its
 // address (ports the kernel picks); "" or what went wrong.
-std::string open_sockets(asio::io_context& io, const Options& o, std::vector<udp::socket>& sockets) {
+std::string open_sockets(asio::io_context& io, const Options& o, const Binding& binding,
+                         std::vector<udp::socket>& sockets) {
     std::string why;
     auto birthday = birthday_config(o, why);
     std::size_t count = birthday ? birthday->sockets : 1;
     raise_file_limit(count);
-    Endpoint bind = *Endpoint::parse(o.bind);
+    const IpEndpoint& bind = binding.address;
     for (std::size_t i = 0; i < count; ++i) {
         asio::error_code ec;
         udp::socket& socket = sockets.emplace_back(io);
-        socket.open(udp::v4(), ec);
-        if (!ec) socket.bind(to_asio(i == 0 ? bind : Endpoint{bind.addr, 0}), ec);
-        if (ec && i == 0) return "cannot bind " + o.bind + ": " + ec.message();
+        socket.open(bind.v4() ? udp::v4() : udp::v6(), ec);
+        if (!ec && bind.v6()) socket.set_option(asio::ip::v6_only(!binding.dual), ec);
+        if (!ec) socket.bind(to_asio(i == 0 ? bind : bind.with_port(0)), ec);
+        if (ec && i == 0) return "cannot bind " + bind.to_string() + ": " + ec.message();
         if (ec)
             return "--birthday: cannot open socket " + std::to_string(i) + " of " + std::to_string(count) +
                    ": " + ec.message();
@@ -398,25 +435,46 @@ std::string open_sockets(asio::io_context& io, const Options& o, std::vector<udp
     return "";
 }
 
+// Every --server, resolved: the first endpoint of each, then the others,
+// without repeats.
+std::vector<IpEndpoint> servers_of(const Options& o, std::string& why) {
+    std::vector<IpEndpoint> out;
+    for (const auto& text : o.server) {
+        auto found = resolve_endpoints(text, why);
+        if (found.empty()) return {};
+        for (const auto& e : found)
+            if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+    }
+    return out;
+}
+
 int run(const Options& o, TimePoint start) {
     std::string why;
-    auto server = resolve_endpoint(o.server, why);
-    if (!server) {
+    auto servers = servers_of(o, why);
+    if (servers.empty()) {
         fail_line("peer", "--server: " + why);
         return 2;
     }
     asio::io_context io;
     std::vector<udp::socket> sockets;
-    std::string problem = open_sockets(io, o, sockets);
+    Binding binding = binding_for(o, servers);
+    std::string problem = open_sockets(io, o, binding, sockets);
     if (!problem.empty()) {
         fail_line("peer", problem);
         return 2;
     }
-    auto bound = *from_asio(sockets.front().local_endpoint());
-    auto config = make_config(o, *server, bound);
-    PeerSession session(config, secure_random, start);
+    IpEndpoint bound = ip_endpoint_of(sockets.front().local_endpoint());
+    if (binding.dual) bound = binding.address.with_port(bound.port());
+    bool ipv4 = bound.v4() || binding.dual, ipv6 = bound.v6() != nullptr;
+    std::erase_if(servers, [&](const IpEndpoint& e) { return e.v4() ? !ipv4 : !ipv6; });  // unreachable
+    if (servers.empty()) {
+        fail_line("peer", "--server: no address of the socket's family (" + bound.to_string() + ")");
+        return 2;
+    }
+    auto gather = [bound, ipv4, ipv6] { return local_endpoints(bound, ipv4, ipv6); };
+    PeerSession session(make_config(o, servers, gather()), secure_random, start);
     PeerShell shell(io, sockets, session);
-    shell.gather_with([bound] { return local_endpoints(bound); });
+    shell.gather_with(gather);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code& error, int) {
         if (!error) shell.interrupt();

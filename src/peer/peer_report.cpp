@@ -13,8 +13,12 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json endpoint_or_null(const std::optional<Endpoint>& e) {
+ordered_json endpoint_or_null(const std::optional<IpEndpoint>& e) {
     return e ? ordered_json(e->to_string()) : ordered_json(nullptr);
+}
+
+ordered_json family_or_null(const std::optional<Family>& f) {
+    return f ? ordered_json(to_string(*f)) : ordered_json(nullptr);
 }
 
 ordered_json ms_or_null(const std::optional<Duration>& d) {
@@ -74,7 +78,7 @@ ordered_json registered_json(const PeerSession& s) {
     ordered_json j = head(s, "registered");
     j["public"] = endpoint_or_null(s.public_endpoint());
     j["local"] = ordered_json::array();
-    for (Endpoint e : s.config().local_endpoints) j["local"].push_back(e.to_string());
+    for (const IpEndpoint& e : s.config().local_endpoints) j["local"].push_back(e.to_string());
     return j;
 }
 
@@ -106,6 +110,7 @@ ordered_json connected_json(const PeerSession& s) {
     j["partner"] = partner_or_null(s);
     j["path"] = to_string(r.path);
     j["remote"] = endpoint_or_null(r.remote);
+    j["family"] = family_or_null(r.family);
     j["rtt_ms"] = ms_or_null(r.rtt);
     j["time_to_connect_ms"] = ms_or_null(r.time_to_connect);
     j["introduction_to_connect_ms"] = ms_or_null(r.introduction_to_connect);
@@ -174,7 +179,12 @@ ordered_json result_json(const PeerSession& s) {
     j["connected"] = r.connected;  // a punched path; `path` says "relay" when the server relays
     j["path"] = path_of(r);
     j["remote"] = r.connected || r.relayed ? endpoint_or_null(r.remote) : ordered_json(nullptr);
+    j["family"] = r.connected || r.relayed ? family_or_null(r.family) : ordered_json(nullptr);
     j["public"] = endpoint_or_null(r.public_endpoint);
+    if (!r.other_public.empty()) {
+        j["other_public"] = ordered_json::array();
+        for (const auto& e : r.other_public) j["other_public"].push_back(e.to_string());
+    }
     j["rtt_ms"] = ms_or_null(r.rtt);
     j["time_to_connect_ms"] = ms_or_null(r.time_to_connect);
     j["sent"] = r.sent;

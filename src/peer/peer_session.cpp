@@ -132,12 +132,16 @@ PeerSession::PeerSession(PeerConfig config, RandomSource random, TimePoint start
       keepalive_(config_.keepalive, std::min(config_.timers.keepalive_wait, config_.keepalive),
                  config_.timers.keepalive_misses),
       out_data_(config_.messages) {
-    if (config_.port_mapping != PortMappingMode::off && !config_.local_endpoints.empty()) {
+    auto local4 = std::find_if(config_.local_endpoints.begin(), config_.local_endpoints.end(),
+                               [](const IpEndpoint& e) { return e.v4() != nullptr; });
+    if (config_.port_mapping != PortMappingMode::off && local4 != config_.local_endpoints.end()) {
         pcp::Nonce nonce{};
         random_(std::as_writable_bytes(std::span{nonce}));
-        port_mapper_.emplace(config_.port_mapping, Endpoint{config_.gateway, 0},
-                             config_.local_endpoints.front(), nonce, 7200, config_.port_mapping_timers);
+        port_mapper_.emplace(config_.port_mapping, Endpoint{config_.gateway, 0}, *local4->v4(), nonce, 7200,
+                             config_.port_mapping_timers);
     }
+    for (const auto& server : config_.other_servers)
+        side_.push_back({server, std::nullopt, std::nullopt, start});
     auto sizes = message_sizes(config_);
     for (std::size_t i = 0; i < out_data_.size(); ++i)
         out_data_[i].size =
@@ -146,7 +150,7 @@ PeerSession::PeerSession(PeerConfig config, RandomSource random, TimePoint start
 
 // ---- inputs ---------------------------------------------------------------
 
-PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now,
+PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, IpEndpoint source, TimePoint now,
                                     std::size_t socket) {
     PeerOutput out;
     if (finished()) {
@@ -167,8 +171,8 @@ PeerOutput PeerSession::on_datagram(std::span<const std::byte> datagram, Endpoin
 }
 
 void PeerSession::dispatch(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
-    Endpoint source = from.endpoint;
-    bool server = source == config_.server && from.socket == 0;
+    IpEndpoint source = from.endpoint;
+    bool server = is_server(source) && from.socket == 0;
     bool request = m.cls == stun::Class::request;
     bool answer = m.cls == stun::Class::success || m.cls == stun::Class::error;
     bool indication = m.cls == stun::Class::indication;
@@ -188,6 +192,7 @@ void PeerSession::dispatch(const stun::Message& m, From from, TimePoint now, Pee
 // A refusal (409: the name belongs to a live client elsewhere) is retried
 // with a new transaction until the deadline: the owner may expire.
 void PeerSession::on_register_answer(const stun::Message& m, TimePoint now, PeerOutput& out) {
+    if (on_side_answer(m, now)) return;
     if (!same_id(m.transaction, register_txn_)) return drop(out, "stale Register answer");
     if (auto error = proto::parse_error(m)) {
         register_txn_.reset();
@@ -202,6 +207,42 @@ void PeerSession::on_register_answer(const stun::Message& m, TimePoint now, Peer
     public_ = answer->observed;
     secret_ = answer->secret;
     if (phase_ == PeerPhase::registering) enter(PeerPhase::waiting, PeerEvent::registered, out);
+    send_side_registers(now, out);
+}
+
+bool PeerSession::is_server(const IpEndpoint& source) const {
+    if (source == config_.server) return true;
+    return std::any_of(side_.begin(), side_.end(),
+                       [&](const SideRegistration& r) { return r.server == source; });
+}
+
+// An answer to a Register sent to one of the other servers: its observed
+// endpoint is our public endpoint of that family. A refusal is retried.
+bool PeerSession::on_side_answer(const stun::Message& m, TimePoint now) {
+    for (auto& side : side_) {
+        if (!same_id(m.transaction, side.txn)) continue;
+        side.txn.reset();
+        auto answer = proto::parse_register_answer(m);
+        if (answer) side.observed = answer->observed;
+        side.next = now + (answer ? std::min(config_.timers.register_refresh, config_.keepalive)
+                                  : config_.timers.register_retry);
+        return true;
+    }
+    return false;
+}
+
+// Once the name's secret is known (the first server answered), the same
+// Register, with the secret, to each other server that is due.
+void PeerSession::send_side_registers(TimePoint now, PeerOutput& out) {
+    if (!secret_) return;
+    for (auto& side : side_) {
+        if (now < side.next) continue;
+        if (!side.txn) side.txn = new_transaction();
+        proto::RegisterRequest r{config_.name, config_.local_endpoints, config_.group, secret_};
+        if (port_mapper_ && port_mapper_->mapped()) r.mapped = {*port_mapper_->mapped()};
+        send(proto::build(r, *side.txn), side.server, out);
+        side.next = now + config_.timers.register_retry;
+    }
 }
 
 // A Connect error (typically 404: the partner has not registered yet) is
@@ -242,7 +283,8 @@ void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOut
         return drop(out, "introduced to " + intro->peer_name + ", not the partner");
     if (intro_ && intro->token == intro_->token) {
         if (phase_ == PeerPhase::punching)
-            candidates_.update(intro->peer_public, intro->peer_local, intro->peer_mapped);
+            candidates_.update(intro->peer_public, intro->peer_local, intro->peer_mapped,
+                               intro->peer_other_public);
         return drop(out, "already introduced");
     }
     if (lost_token_ && intro->token == *lost_token_) return drop(out, "introduction to the lost session");
@@ -254,9 +296,12 @@ void PeerSession::on_introduction(const stun::Message& m, TimePoint now, PeerOut
 void PeerSession::accept_introduction(proto::Introduction intro, TimePoint now, PeerOutput& out) {
     intro_ = std::move(intro);
     if (!introduced_at_) introduced_at_ = now;
-    candidates_ = Candidates(intro_->peer_public, intro_->peer_local, intro_->peer_mapped);
+    candidates_ =
+        Candidates(intro_->peer_public, intro_->peer_local, intro_->peer_mapped, intro_->peer_other_public);
+    candidates_.set_ipv6_grace(config_.timers.ipv6_grace);
     candidates_.predict(config_.predict_ports);
-    if (config_.birthday) birthday_.emplace(*config_.birthday, intro_->peer_public, random_, now);
+    auto public4 = first_of(intro_->all_public(), Family::ipv4);
+    if (config_.birthday && public4) birthday_.emplace(*config_.birthday, *public4->v4(), random_, now);
     probes_.clear();
     nominated_.reset();
     partner_heard_ = false;
@@ -294,12 +339,12 @@ void PeerSession::heard_partner() {
     if (!lost_token_ || intro_->token != *lost_token_) partner_heard_ = true;
 }
 
-void PeerSession::heard_on_path(Endpoint source, TimePoint now) {
+void PeerSession::heard_on_path(IpEndpoint source, TimePoint now) {
     if (selected_ && source == *selected_) keepalive_.heard(now);
 }
 
 void PeerSession::on_probe(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
-    Endpoint source = from.endpoint;
+    IpEndpoint source = from.endpoint;
     auto probe = proto::parse_probe(m);
     if (!probe) return drop(out, "malformed Probe");
     if (!from_partner(probe->token, probe->name))
@@ -320,7 +365,7 @@ void PeerSession::on_probe(const stun::Message& m, From from, TimePoint now, Pee
 // yet known to work is answered with a probe of our own at once, instead of
 // at the next 50 ms round. It is what makes the first answered candidate
 // appear one round trip after the partner's introduction, not a round later.
-void PeerSession::trigger_probe(Endpoint source, TimePoint now, PeerOutput& out) {
+void PeerSession::trigger_probe(IpEndpoint source, TimePoint now, PeerOutput& out) {
     const Candidate* c = candidates_.find(source);
     if (nominated_ || !c || c->succeeded) return;
     send_probe(source, false, now, out, c->socket);
@@ -329,7 +374,7 @@ void PeerSession::trigger_probe(Endpoint source, TimePoint now, PeerOutput& out)
 // An answer to a birthday guess adds the guessed endpoint (kind birthday,
 // on the socket the guess left from) before it counts as a success.
 void PeerSession::on_probe_answer(const stun::Message& m, From from, TimePoint now, PeerOutput& out) {
-    Endpoint source = from.endpoint;
+    IpEndpoint source = from.endpoint;
     auto answer = proto::parse_probe_answer(m);
     if (!answer) return drop(out, "malformed Probe answer");
     auto it = probes_.find(m.transaction);
@@ -390,6 +435,7 @@ PeerOutput PeerSession::on_tick(TimePoint now) {
     if (finished()) return out;
     port_mapping_tick(now, out);
     if (now >= next_register_ && (!port_mapper_ || port_mapper_->settled())) send_register(now, out);
+    send_side_registers(now, out);
     if (config_.list && phase_ == PeerPhase::waiting && now >= next_connect_) send_list(now, out);
     if (wants_connect() && now >= next_connect_) send_connect(now, out);
     if (phase_ == PeerPhase::punching) maybe_nominate(now, out);
@@ -483,14 +529,14 @@ void PeerSession::send_probes(TimePoint now, PeerOutput& out) {
     next_probe_ = now + config_.timers.probe_interval;
 }
 
-void PeerSession::send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out,
+void PeerSession::send_probe(IpEndpoint to, bool use_candidate, TimePoint now, PeerOutput& out,
                              std::size_t socket, bool spray) {
     auto id = new_transaction();
     probes_[id] = PendingProbe{to, now, use_candidate, socket, spray};
     send(proto::build(proto::ProbeRequest{config_.name, intro_->token, use_candidate}, id), to, out, socket);
 }
 
-std::size_t PeerSession::socket_for(Endpoint remote) const {
+std::size_t PeerSession::socket_for(IpEndpoint remote) const {
     const Candidate* c = candidates_.find(remote);
     return c ? c->socket : 0;
 }
@@ -513,11 +559,20 @@ void PeerSession::maybe_nominate(TimePoint now, PeerOutput& out) {
     if (!best) return;
     bool waited = now - *candidates_.first_success() >= nomination_wait();
     if (best->kind != CandidateKind::local && !waited) return;
+    if (ipv6_may_still_win(*best, now)) return;
     nominated_ = best->remote;
     send_probes(now, out);
 }
 
-void PeerSession::select(Endpoint remote, std::size_t socket, TimePoint now, PeerOutput& out) {
+// The best is IPv4, the partner has IPv6 candidates, and the grace after
+// the first IPv4 answer has not run out: an IPv6 answer may still come
+// (candidates.h). With IPv4 candidates only, never.
+bool PeerSession::ipv6_may_still_win(const Candidate& best, TimePoint now) const {
+    if (best.remote.family() != Family::ipv4 || !candidates_.has(Family::ipv6)) return false;
+    return now - *candidates_.first_success(Family::ipv4) < config_.timers.ipv6_grace;
+}
+
+void PeerSession::select(IpEndpoint remote, std::size_t socket, TimePoint now, PeerOutput& out) {
     if (selected_) return;
     selected_ = remote;
     selected_socket_ = socket;
@@ -668,10 +723,13 @@ PeerResult PeerSession::result() const {
     r.relayed = relaying_;
     r.reason = r.connected ? "" : (reason_.empty() ? failure_reason() : reason_);
     r.public_endpoint = public_;
-    std::optional<Endpoint> end = selected_ ? selected_ : last_selected_;
+    for (const auto& side : side_)
+        if (side.observed) r.other_public.push_back(*side.observed);
+    std::optional<IpEndpoint> end = selected_ ? selected_ : last_selected_;
     if (relaying_) end = config_.server;
     if (end) {
         r.remote = end;
+        r.family = end->family();
         r.path = candidates_.classify(*end);
         if (!relaying_ && birthday_path(*end)) r.path = CandidateKind::birthday;
         r.predicted = !relaying_ && candidates_.predicted(*end);
@@ -704,10 +762,11 @@ PeerResult PeerSession::result() const {
 // The path came from the birthday punch: it leaves from a socket other
 // than the main one, or its remote is a guessed port (answered, or learned
 // from the partner's probe crossing our guess: two hard NATs).
-bool PeerSession::birthday_path(Endpoint remote) const {
+bool PeerSession::birthday_path(IpEndpoint remote) const {
     if (!birthday_) return false;
     const Candidate* c = candidates_.find(remote);
-    bool guessed = (c && c->kind == CandidateKind::birthday) || birthday_->guessed(remote);
+    bool guessed =
+        (c && c->kind == CandidateKind::birthday) || (remote.v4() && birthday_->guessed(*remote.v4()));
     return selected_socket_ != 0 || guessed;
 }
 
@@ -722,8 +781,8 @@ BirthdayReport PeerSession::birthday_report() const {
 
 // ---- helpers --------------------------------------------------------------
 
-void PeerSession::send(const stun::Message& m, Endpoint to, PeerOutput& out, std::size_t socket) {
-    out.datagrams.push_back({proto::to_wire(m), to, Endpoint{}, socket});
+void PeerSession::send(const stun::Message& m, IpEndpoint to, PeerOutput& out, std::size_t socket) {
+    out.datagrams.push_back({proto::to_wire(m), to, IpEndpoint{}, socket});
 }
 
 void PeerSession::send_to_partner(const stun::Message& m, From to, PeerOutput& out) {

@@ -9,6 +9,11 @@
 // Phases:
 //
 //   registering  Register sent to the server every 200 ms until answered.
+//                Dual stack (PeerConfig::other_servers): once answered, the
+//                same Register with the name's secret goes to the server's
+//                endpoint of the other family too (every 200 ms until
+//                answered, then on the refresh interval), so the server
+//                knows our public endpoint of each family.
 //   waiting      Registered (public endpoint and the name's secret known).
 //                With a partner to connect to, Connect is sent every 250 ms;
 //                without one, the peer waits for someone to connect to it.
@@ -78,9 +83,9 @@
 #include <string>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/clock.h"
 #include "src/net/datagram.h"
-#include "src/net/endpoint.h"
 #include "src/net/random_source.h"
 #include "src/peer/birthday.h"
 #include "src/peer/candidates.h"
@@ -98,6 +103,7 @@ struct PeerTimers {
     Duration probe_interval = ms(50);
     Duration nomination_grace = ms(150);  // at most this long to wait for a better candidate than public
     Duration nomination_floor = ms(4);    // at least this long (clock and scheduling slack)
+    Duration ipv6_grace = ms(100);        // an IPv6 path answering this soon after the first IPv4 one wins
     int nomination_rtts = 3;              // otherwise this many round trips of the first success
     Duration data_retry = ms(100);
     Duration data_budget = ms(5'000);    // after the path is up, to get own data acknowledged
@@ -114,8 +120,13 @@ struct PeerConfig {
     std::string name;
     std::optional<std::string> partner;  // --connect
     std::string group;                   // --group
-    Endpoint server;
-    std::vector<Endpoint> local_endpoints;
+    IpEndpoint server;
+    // The server's endpoints of the other family (--server naming a host
+    // with A and AAAA records, or given twice): once registered at
+    // `server`, the peer registers there too, with its secret, so the
+    // server knows its public endpoint of each family.
+    std::vector<IpEndpoint> other_servers;
+    std::vector<IpEndpoint> local_endpoints;
     std::uint32_t messages = 10;
     std::size_t message_size = 0;                 // DATA bytes per message (--size); 0: a short text
     std::uint64_t bytes = 0;                      // --bytes: the last message is cut so the total is this
@@ -186,8 +197,10 @@ struct PeerResult {
     std::string reason;      // why there is no direct path; empty when connected
     CandidateKind path = CandidateKind::local;
     bool predicted = false;  // the path's remote endpoint came from port prediction
-    std::optional<Endpoint> remote;
-    std::optional<Endpoint> public_endpoint;
+    std::optional<IpEndpoint> remote;
+    std::optional<Family> family;  // the path's (the remote's) family
+    std::optional<IpEndpoint> public_endpoint;
+    std::vector<IpEndpoint> other_public;             // public endpoints the other servers saw
     std::optional<Duration> rtt;                      // smallest round trip on the path
     std::optional<Duration> time_to_connect;          // process start -> first connected
     std::optional<Duration> introduction_to_connect;  // first introduction -> first connected
@@ -212,7 +225,7 @@ public:
     PeerSession(PeerConfig config, RandomSource random, TimePoint start);
 
     // `socket`: which of the peer's sockets it came in on (0: the main one).
-    PeerOutput on_datagram(std::span<const std::byte> datagram, Endpoint source, TimePoint now,
+    PeerOutput on_datagram(std::span<const std::byte> datagram, IpEndpoint source, TimePoint now,
                            std::size_t socket = 0);
     // How many sockets the shell must hold: 1, or N with --birthday.
     std::size_t sockets() const { return config_.birthday ? config_.birthday->sockets : 1; }
@@ -230,13 +243,13 @@ public:
     // Re-gathering: the shell's fresh view of its interfaces (a host moved
     // to another network keeps its socket but not its addresses). The next
     // Register names them; the shell calls it when the path is lost.
-    void set_local_endpoints(std::vector<Endpoint> local) { config_.local_endpoints = std::move(local); }
+    void set_local_endpoints(std::vector<IpEndpoint> local) { config_.local_endpoints = std::move(local); }
 
     PeerPhase phase() const { return phase_; }
     bool finished() const { return phase_ == PeerPhase::done; }
     bool relaying() const { return relaying_; }
     const PeerConfig& config() const { return config_; }
-    const std::optional<Endpoint>& public_endpoint() const { return public_; }
+    const std::optional<IpEndpoint>& public_endpoint() const { return public_; }
     const std::optional<proto::Introduction>& introduction() const { return intro_; }
     const Candidates& candidates() const { return candidates_; }
     const std::string& last_loss() const { return loss_reason_; }
@@ -258,7 +271,7 @@ public:
 
 private:
     struct PendingProbe {
-        Endpoint to;
+        IpEndpoint to;
         TimePoint sent;
         bool use_candidate = false;
         std::size_t socket = 0;
@@ -275,12 +288,23 @@ private:
     // Where a partner's message came from: straight from an endpoint, or
     // wrapped in a Relay from the server.
     struct From {
-        Endpoint endpoint;
+        IpEndpoint endpoint;
         bool relayed = false;
         std::size_t socket = 0;
     };
 
+    // A Register to one of config_.other_servers, and what it learnt.
+    struct SideRegistration {
+        IpEndpoint server;
+        std::optional<stun::TransactionId> txn;
+        std::optional<IpEndpoint> observed;
+        TimePoint next{};
+    };
+
     // inputs, by message
+    bool is_server(const IpEndpoint& source) const;
+    bool on_side_answer(const stun::Message& m, TimePoint now);
+    void send_side_registers(TimePoint now, PeerOutput& out);
     void dispatch(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     void on_register_answer(const stun::Message& m, TimePoint now, PeerOutput& out);
     void on_connect_answer(const stun::Message& m);
@@ -294,7 +318,7 @@ private:
     void on_data(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     void on_data_ack(const stun::Message& m, From from, TimePoint now, PeerOutput& out);
     bool from_partner(const proto::Token& token, const std::string& name) const;
-    void heard_on_path(Endpoint source, TimePoint now);
+    void heard_on_path(IpEndpoint source, TimePoint now);
     void heard_partner();
 
     // timers
@@ -304,17 +328,18 @@ private:
     void send_connect(TimePoint now, PeerOutput& out);
     bool wants_connect() const;
     void send_probes(TimePoint now, PeerOutput& out);
-    void send_probe(Endpoint to, bool use_candidate, TimePoint now, PeerOutput& out, std::size_t socket = 0,
+    void send_probe(IpEndpoint to, bool use_candidate, TimePoint now, PeerOutput& out, std::size_t socket = 0,
                     bool spray = false);
-    std::size_t socket_for(Endpoint remote) const;
+    std::size_t socket_for(IpEndpoint remote) const;
     void birthday_tick(TimePoint now, PeerOutput& out);
     void note_birthday_hit(TimePoint now);
-    bool birthday_path(Endpoint remote) const;
+    bool birthday_path(IpEndpoint remote) const;
     BirthdayReport birthday_report() const;
     void forget_old_probes(TimePoint now);
-    void trigger_probe(Endpoint source, TimePoint now, PeerOutput& out);
+    void trigger_probe(IpEndpoint source, TimePoint now, PeerOutput& out);
     void maybe_nominate(TimePoint now, PeerOutput& out);
-    void select(Endpoint remote, std::size_t socket, TimePoint now, PeerOutput& out);
+    bool ipv6_may_still_win(const Candidate& best, TimePoint now) const;
+    void select(IpEndpoint remote, std::size_t socket, TimePoint now, PeerOutput& out);
     void start_relay(TimePoint now, PeerOutput& out);
     void keep_alive(TimePoint now, PeerOutput& out);
     void lose_path(TimePoint now, std::string why, PeerOutput& out);
@@ -328,7 +353,7 @@ private:
     bool data_done() const { return data_done_at_.has_value(); }
     bool has_path() const { return selected_.has_value() || relaying_; }
 
-    void send(const stun::Message& m, Endpoint to, PeerOutput& out, std::size_t socket = 0);
+    void send(const stun::Message& m, IpEndpoint to, PeerOutput& out, std::size_t socket = 0);
     void send_to_partner(const stun::Message& m, From to, PeerOutput& out);
     void drop(PeerOutput& out, std::string reason);
     stun::TransactionId new_transaction();
@@ -348,8 +373,9 @@ private:
 
     // registering / waiting
     std::optional<stun::TransactionId> register_txn_;
+    std::vector<SideRegistration> side_;
     TimePoint next_register_;
-    std::optional<Endpoint> public_;
+    std::optional<IpEndpoint> public_;
     std::optional<proto::Secret> secret_;
     bool name_taken_ = false;
     std::optional<stun::TransactionId> connect_txn_;
@@ -366,15 +392,15 @@ private:
     TimePoint punch_started_;
     TimePoint next_probe_;
     std::map<stun::TransactionId, PendingProbe> probes_;
-    std::optional<Endpoint> nominated_;
+    std::optional<IpEndpoint> nominated_;
     std::optional<proto::Token> lost_token_;  // the session whose path died, while re-punching
     std::optional<BirthdayPlan> birthday_;
     std::optional<TimePoint> birthday_hit_;
 
     // exchanging / holding
-    std::optional<Endpoint> selected_;
+    std::optional<IpEndpoint> selected_;
     std::size_t selected_socket_ = 0;
-    std::optional<Endpoint> last_selected_;
+    std::optional<IpEndpoint> last_selected_;
     bool relaying_ = false;
     std::optional<TimePoint> connected_at_;
     std::optional<TimePoint> introduced_at_;

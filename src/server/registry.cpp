@@ -18,19 +18,15 @@ namespace natlab {
 
 // ---- ClientRecord -----------------------------------------------------------
 
-ClientRecord::ClientRecord(std::string name, Endpoint public_endpoint, std::span<const Endpoint> local,
+ClientRecord::ClientRecord(std::string name, IpEndpoint public_endpoint, std::span<const IpEndpoint> local,
                            const proto::Secret& secret, TimePoint last_seen)
-    : name(std::move(name)), public_endpoint(public_endpoint), last_seen(last_seen), secret(secret) {
-    set_local_endpoints(local);
+    : name(std::move(name)), last_seen(last_seen), secret(secret) {
+    assign(std::span(&public_endpoint, 1), local, {});
 }
 
 ClientRecord::ClientRecord(const ClientRecord& other)
-    : name(other.name),
-      public_endpoint(other.public_endpoint),
-      last_seen(other.last_seen),
-      secret(other.secret),
-      room(other.room) {
-    set_endpoints(other.local_endpoints(), other.mapped_endpoints());
+    : name(other.name), last_seen(other.last_seen), secret(other.secret), room(other.room) {
+    assign(other.public_endpoints(), other.local_endpoints(), other.mapped_endpoints());
 }
 
 ClientRecord& ClientRecord::operator=(const ClientRecord& other) {
@@ -38,36 +34,59 @@ ClientRecord& ClientRecord::operator=(const ClientRecord& other) {
     return *this;
 }
 
-// Every endpoint in one list: local0_, then more_ (the other locals, then the mapped ones).
-static Endpoint endpoint_at(const Endpoint& first, const std::unique_ptr<Endpoint[]>& more, std::size_t i) {
-    return i == 0 ? first : more[i - 1];
+std::vector<IpEndpoint> ClientRecord::slice(std::size_t from, std::size_t count) const {
+    return std::vector<IpEndpoint>(endpoints_.get() + from, endpoints_.get() + from + count);
 }
 
-std::vector<Endpoint> ClientRecord::local_endpoints() const {
-    std::vector<Endpoint> out;
-    for (std::size_t i = 0; i < local_count_; ++i) out.push_back(endpoint_at(local0_, more_, i));
-    return out;
+std::vector<IpEndpoint> ClientRecord::public_endpoints() const {
+    return slice(0, public_count_);
 }
 
-std::vector<Endpoint> ClientRecord::mapped_endpoints() const {
-    std::vector<Endpoint> out;
-    for (std::size_t i = local_count_; i < std::size_t{local_count_} + mapped_count_; ++i)
-        out.push_back(endpoint_at(local0_, more_, i));
-    return out;
+std::vector<IpEndpoint> ClientRecord::local_endpoints() const {
+    return slice(public_count_, local_count_);
 }
 
-void ClientRecord::set_local_endpoints(std::span<const Endpoint> local) {
+std::vector<IpEndpoint> ClientRecord::mapped_endpoints() const {
+    return slice(std::size_t{public_count_} + local_count_, mapped_count_);
+}
+
+std::optional<IpEndpoint> ClientRecord::public_of(Family family) const {
+    for (std::size_t i = 0; i < public_count_; ++i)
+        if (endpoints_[i].family() == family) return endpoints_[i];
+    return std::nullopt;
+}
+
+void ClientRecord::set_public(const IpEndpoint& e) {
+    auto publics = public_endpoints();
+    auto same = std::find_if(publics.begin(), publics.end(),
+                             [&](const IpEndpoint& p) { return p.family() == e.family(); });
+    if (same == publics.end())
+        publics.push_back(e);
+    else
+        *same = e;
+    assign(publics, local_endpoints(), mapped_endpoints());
+}
+
+void ClientRecord::set_local_endpoints(std::span<const IpEndpoint> local) {
     set_endpoints(local, {});
 }
 
-void ClientRecord::set_endpoints(std::span<const Endpoint> local, std::span<const Endpoint> mapped) {
-    std::vector<Endpoint> all(local.begin(), local.end());
+void ClientRecord::set_endpoints(std::span<const IpEndpoint> local, std::span<const IpEndpoint> mapped) {
+    assign(public_endpoints(), local, mapped);
+}
+
+void ClientRecord::assign(std::span<const IpEndpoint> publics, std::span<const IpEndpoint> local,
+                          std::span<const IpEndpoint> mapped) {
+    NATLAB_INVARIANT(!publics.empty() && publics.size() <= 2);
+    NATLAB_INVARIANT(local.size() <= 0xff && mapped.size() <= 0xff);
+    std::vector<IpEndpoint> all(publics.begin(), publics.end());
+    all.insert(all.end(), local.begin(), local.end());
     all.insert(all.end(), mapped.begin(), mapped.end());
-    local_count_ = static_cast<std::uint16_t>(local.size());
-    mapped_count_ = static_cast<std::uint16_t>(mapped.size());
-    local0_ = all.empty() ? Endpoint{} : all[0];
-    more_.reset(all.size() > 1 ? new Endpoint[all.size() - 1] : nullptr);
-    for (std::size_t i = 1; i < all.size(); ++i) more_[i - 1] = all[i];
+    public_count_ = static_cast<std::uint8_t>(publics.size());
+    local_count_ = static_cast<std::uint8_t>(local.size());
+    mapped_count_ = static_cast<std::uint8_t>(mapped.size());
+    endpoints_.reset(new IpEndpoint[all.size()]);
+    std::copy(all.begin(), all.end(), endpoints_.get());
 }
 
 // ---- helpers ----------------------------------------------------------------
@@ -80,6 +99,8 @@ std::string_view to_string(RegisterOutcome outcome) {
             return "refreshed";
         case RegisterOutcome::moved:
             return "moved";
+        case RegisterOutcome::joined:
+            return "joined";
         case RegisterOutcome::taken:
             return "taken";
         case RegisterOutcome::full:
@@ -147,7 +168,9 @@ void Registry::erase(std::string_view name) {
     if (it == by_name_.end()) return;
     note(name);
     leave(it->room);
-    by_endpoint_.erase(it->public_endpoint);
+    for (const auto& e : it->public_endpoints())
+        if (auto owner = by_endpoint_.find(e); owner != by_endpoint_.end() && owner->second == &*it)
+            by_endpoint_.erase(owner);
     by_name_.erase(it);
 }
 
@@ -155,15 +178,19 @@ void Registry::place(ClientRecord record) {
     note(record.name);
     auto [it, added] = by_name_.insert(std::move(record));
     NATLAB_INVARIANT(added);
-    by_endpoint_[it->public_endpoint] = &*it;
-    NATLAB_INVARIANT(by_name_.size() == by_endpoint_.size());
+    for (const auto& e : it->public_endpoints()) by_endpoint_[e] = &*it;
+    NATLAB_INVARIANT(by_name_.size() <= by_endpoint_.size() && by_endpoint_.size() <= 2 * by_name_.size());
 }
 
+// The record's public endpoint of the source's family decides: the same
+// endpoint refreshes; another one (with the secret) moves it; none yet
+// (with the secret) joins the source as the record's second family.
 RegisterOutcome Registry::upsert(const Registration& r, TimePoint now) {
     auto it = by_name_.find(r.name);
-    bool live = it != by_name_.end() && alive(*it, now);
-    bool same_place = live && it->public_endpoint == r.source;
-    bool proven = live && r.presented && same_secret(*r.presented, it->secret);
+    const ClientRecord* live = it != by_name_.end() && alive(*it, now) ? &*it : nullptr;
+    auto current = live ? live->public_of(r.source.family()) : std::nullopt;
+    bool same_place = current == r.source;
+    bool proven = live && r.presented && same_secret(*r.presented, live->secret);
     if (live && !same_place && !proven) return RegisterOutcome::taken;
     if (!live && by_name_.size() >= capacity_) {
         expire(now);
@@ -171,18 +198,20 @@ RegisterOutcome Registry::upsert(const Registration& r, TimePoint now) {
     }
     auto outcome = !live        ? RegisterOutcome::added
                    : same_place ? RegisterOutcome::refreshed
-                                : RegisterOutcome::moved;
-    auto secret = live ? it->secret : r.fresh;
+                   : current    ? RegisterOutcome::moved
+                                : RegisterOutcome::joined;
+    ClientRecord record = live ? ClientRecord(*live) : ClientRecord(r.name, r.source, {}, r.fresh, now);
+    record.set_public(r.source);
+    record.set_endpoints(r.local, r.mapped);
+    record.last_seen = now;
     erase(r.name);  // a dead record of the name, or the live one being replaced
     if (auto owner = by_endpoint_.find(r.source); owner != by_endpoint_.end()) erase(owner->second->name);
-    ClientRecord record(r.name, r.source, r.local, secret, now);
-    if (!r.mapped.empty()) record.set_endpoints(r.local, r.mapped);
     record.room = join(r.group);
     place(std::move(record));
     return outcome;
 }
 
-void Registry::touch(Endpoint public_endpoint, TimePoint now) {
+void Registry::touch(const IpEndpoint& public_endpoint, TimePoint now) {
     auto owner = by_endpoint_.find(public_endpoint);
     if (owner == by_endpoint_.end() || !alive(*owner->second, now)) return;
     mutable_record(*owner->second).last_seen = now;
@@ -195,7 +224,7 @@ const ClientRecord* Registry::find(std::string_view name, TimePoint now) const {
     return &*it;
 }
 
-const ClientRecord* Registry::find_by_endpoint(Endpoint public_endpoint, TimePoint now) const {
+const ClientRecord* Registry::find_by_endpoint(const IpEndpoint& public_endpoint, TimePoint now) const {
     auto owner = by_endpoint_.find(public_endpoint);
     if (owner == by_endpoint_.end() || !alive(*owner->second, now)) return nullptr;
     return owner->second;
@@ -249,7 +278,7 @@ bool Registry::restore(const StoredClient& s) {
 }
 
 StoredClient Registry::stored(const ClientRecord& r) const {
-    return {r.name, room_name(r.room), r.public_endpoint, r.local_endpoints(), r.secret, r.last_seen};
+    return {r.name, room_name(r.room), r.public_endpoint(), r.local_endpoints(), r.secret, r.last_seen};
 }
 
 }  // namespace natlab

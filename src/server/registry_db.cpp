@@ -27,7 +27,7 @@ std::int64_t to_ms(WallTime t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::string join(const std::vector<Endpoint>& endpoints) {
+std::string join(const std::vector<IpEndpoint>& endpoints) {
     std::string text;
     for (const auto& e : endpoints) {
         if (!text.empty()) text += ' ';
@@ -36,11 +36,11 @@ std::string join(const std::vector<Endpoint>& endpoints) {
     return text;
 }
 
-std::vector<Endpoint> split(std::string_view text) {
-    std::vector<Endpoint> out;
+std::vector<IpEndpoint> split(std::string_view text) {
+    std::vector<IpEndpoint> out;
     while (!text.empty()) {
         auto space = text.find(' ');
-        if (auto e = Endpoint::parse(text.substr(0, space))) out.push_back(*e);
+        if (auto e = IpEndpoint::parse(text.substr(0, space))) out.push_back(*e);
         text = space == std::string_view::npos ? "" : text.substr(space + 1);
     }
     return out;
@@ -56,7 +56,7 @@ std::optional<StoredClient> read_row(sqlite3_stmt* s) {
     StoredClient r;
     r.name = column_text(s, 0);
     r.group = column_text(s, 1);
-    auto pub = Endpoint::parse(column_text(s, 2));
+    auto pub = IpEndpoint::parse(column_text(s, 2));
     r.local_endpoints = split(column_text(s, 3));
     if (!pub || !proto::valid_name(r.name) || sqlite3_column_bytes(s, 4) != static_cast<int>(r.secret.size()))
         return std::nullopt;

@@ -1,13 +1,14 @@
 // rendezvous: the nat-lab rendezvous server's I/O shell.
 //
-//   rendezvous [--listen HOST:PORT] [--alternate HOST:PORT] [--db FILE]
+//   rendezvous [--listen HOST:PORT]... [--alternate HOST:PORT] [--db FILE]
 //              [--log-level error|info|debug] [--rate-limit N] [--relay-rate BYTES]
 //              [--no-relay] [--max-clients N]
 //
 // Theory of operation
 //
 // One UDP socket per listening endpoint (one, or four with --alternate:
-// RFC 5780 wants every combination of two addresses and two ports), one
+// RFC 5780 wants every combination of two addresses and two ports, plus one
+// per IPv6 --listen), one
 // receive loop per socket, one 1 s timer, signal sets; all on a single
 // io_context thread. A socket's loop wakes when the socket is readable and
 // drains it in batches (recvmmsg, 64 datagrams a call). Each datagram goes
@@ -23,14 +24,23 @@
 // line and exit 0. A datagram that throws inside the core is counted and
 // dropped; it never stops the loop.
 //
+// IPv6: `--listen [::]:3478` opens one AF_INET6 socket with IPV6_V6ONLY
+// off, so IPv4 clients reach it too; their sources, which the kernel
+// reports as ::ffff:a.b.c.d, are turned back into IPv4 endpoints as they
+// are read (udp_batch.h), and the pure core sees every client in its own
+// family. A specific IPv6 address, or [::] next to an IPv4 --listen, is an
+// IPv6-only socket. `--listen 0.0.0.0:3478` alone is IPv4 only, as before.
+//
 // Log levels: error prints only problems (stderr) and the counters line;
 // info (default) adds the events (listening, registered, moved,
 // introduced, expired, errors sent); debug adds one stderr line per
 // datagram in and out and every drop reason (NATLAB_TRACE=1 is debug).
+#include <algorithm>
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/v6_only.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
@@ -55,7 +65,7 @@ using asio::ip::udp;
 enum class LogLevel { error, info, debug };
 
 struct Options {
-    std::string listen = "0.0.0.0:3478";
+    std::vector<std::string> listen{"0.0.0.0:3478"};
     std::string alternate;
     std::string db;
     std::string log_level = "info";
@@ -73,20 +83,27 @@ void print(const std::vector<std::string>& lines) {
 class ServerShell {
 public:
     ServerShell(RendezvousServer& server, std::vector<udp::socket>& sockets, LogLevel level, RegistryDb* db)
-        : server_(server), sockets_(sockets), level_(level), db_(db), tx_(sockets.size()) {
-        for (const auto& s : sockets) listeners_.push_back(*from_asio(s.local_endpoint()));
+        : server_(server), sockets_(sockets), level_(level), db_(db) {
+        tx_.reserve(sockets.size());  // a SendBatch points into itself: it must never move
+        for (const auto& s : sockets) {
+            listeners_.push_back(ip_endpoint_of(s.local_endpoint()));
+            tx_.emplace_back(s.local_endpoint().address().is_v6());
+        }
     }
 
     asio::awaitable<void> receive_loop(std::size_t index);
     asio::awaitable<void> tick_loop();
     void save();
     void print_counters() const { print({counters_json(server_.counters(), server_.registry().size())}); }
-    const std::vector<Endpoint>& listeners() const { return listeners_; }
+    const std::vector<IpEndpoint>& listeners() const { return listeners_; }
 
 private:
     void drain(std::size_t index);
-    void serve_one(std::size_t index, std::span<const std::byte> datagram, Endpoint source, TimePoint now);
-    void queue(std::size_t index, std::span<const std::byte> bytes, Endpoint to, Endpoint origin);
+    void serve_one(std::size_t index, std::span<const std::byte> datagram, const IpEndpoint& source,
+                   TimePoint now);
+    IpEndpoint local_for(std::size_t index, const IpEndpoint& source) const;
+    void queue(std::size_t index, std::span<const std::byte> bytes, const IpEndpoint& to,
+               const IpEndpoint& origin);
     void flush();
     void info(const std::vector<std::string>& lines) const {
         if (level_ >= LogLevel::info) print(lines);
@@ -99,7 +116,7 @@ private:
     std::vector<udp::socket>& sockets_;
     LogLevel level_;
     RegistryDb* db_;
-    std::vector<Endpoint> listeners_;
+    std::vector<IpEndpoint> listeners_;
     ReceiveBatch rx_;
     std::vector<SendBatch> tx_;
     std::uint64_t send_drops_ = 0;
@@ -134,11 +151,19 @@ void ServerShell::drain(std::size_t index) {
     }
 }
 
-void ServerShell::serve_one(std::size_t index, std::span<const std::byte> datagram, Endpoint source,
+// The endpoint a datagram arrived at, in the source's family: an IPv4
+// client of a dual-stack [::]:P socket arrived at 0.0.0.0:P.
+IpEndpoint ServerShell::local_for(std::size_t index, const IpEndpoint& source) const {
+    const IpEndpoint& local = listeners_[index];
+    if (source.v4() && local.v6()) return Endpoint{Ipv4{0}, local.port()};
+    return local;
+}
+
+void ServerShell::serve_one(std::size_t index, std::span<const std::byte> datagram, const IpEndpoint& source,
                             TimePoint now) {
     if (level_ >= LogLevel::debug) trace("rx " + source.to_string() + " " + describe(datagram));
     std::array<std::byte, kMaxBindingAnswer> answer;
-    FastResult fast = server_.serve_fast(datagram, source, listeners_[index], now, answer);
+    FastResult fast = server_.serve_fast(datagram, source, local_for(index, source), now, answer);
     if (fast.path == FastPath::answered)
         return queue(index, std::span(answer).first(fast.answer.size), fast.answer.destination,
                      fast.answer.origin);
@@ -152,7 +177,8 @@ void ServerShell::serve_one(std::size_t index, std::span<const std::byte> datagr
 }
 
 // Queues on the socket bound to `origin`, or on the receiving socket.
-void ServerShell::queue(std::size_t index, std::span<const std::byte> bytes, Endpoint to, Endpoint origin) {
+void ServerShell::queue(std::size_t index, std::span<const std::byte> bytes, const IpEndpoint& to,
+                        const IpEndpoint& origin) {
     for (std::size_t i = 0; i < listeners_.size(); ++i)
         if (listeners_[i] == origin) index = i;
     if (level_ >= LogLevel::debug) trace("tx " + to.to_string() + " " + describe(bytes));
@@ -187,20 +213,51 @@ asio::awaitable<void> ServerShell::tick_loop() {
 
 // ---- setup ----------------------------------------------------------------
 
-// Opens and binds one socket per listener; "" when all went well, else the problem.
-std::string open_sockets(asio::io_context& io, const StunAddresses& addresses,
-                         std::vector<udp::socket>& out) {
-    for (Endpoint e : addresses.listeners()) {
-        udp::socket& s = out.emplace_back(io);
-        asio::error_code ec;
-        s.open(udp::v4(), ec);
-        if (!ec) s.bind(to_asio(e), ec);
-        if (ec) return "cannot listen on " + e.to_string() + ": " + ec.message();
-        s.non_blocking(true, ec);
-        s.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);  // best effort
-        s.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
+// What to listen on: the IPv4 addresses of the STUN server (RFC 5780's
+// alternate among them), if any IPv4 --listen was given, and the IPv6 ones.
+struct Listen {
+    std::optional<StunAddresses> ipv4;
+    std::vector<Endpoint6> ipv6;
+};
+
+// Opens and binds one socket; "" when all went well, else the problem.
+std::string open_socket(asio::io_context& io, const IpEndpoint& e, bool v6only,
+                        std::vector<udp::socket>& out) {
+    udp::socket& s = out.emplace_back(io);
+    asio::error_code ec;
+    s.open(e.v4() ? udp::v4() : udp::v6(), ec);
+    if (!ec && e.v6()) s.set_option(asio::ip::v6_only(v6only), ec);
+    if (!ec) s.bind(to_asio(e), ec);
+    if (ec) return "cannot listen on " + e.to_string() + ": " + ec.message();
+    s.non_blocking(true, ec);
+    s.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);  // best effort
+    s.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
+    return "";
+}
+
+// The IPv4 listeners first (the primary is socket 0), then the IPv6 ones:
+// [::] is dual-stack unless an IPv4 socket takes the IPv4 side.
+std::string open_sockets(asio::io_context& io, const Listen& listen, std::vector<udp::socket>& out) {
+    if (listen.ipv4)
+        for (Endpoint e : listen.ipv4->listeners())
+            if (auto problem = open_socket(io, e, false, out); !problem.empty()) return problem;
+    for (const Endpoint6& e : listen.ipv6) {
+        bool v6only = listen.ipv4 || !IpEndpoint(e).unspecified();
+        if (auto problem = open_socket(io, e, v6only, out); !problem.empty()) return problem;
     }
     return "";
+}
+
+// "listening on EP" for the first socket, "also listening on EP EP EP (RFC
+// 5780)" for the alternate's three (the first `stun` sockets are the STUN
+// server's IPv4 ones), then "listening on EP" for each IPv6 socket.
+void print_listeners(const std::vector<IpEndpoint>& listeners, std::size_t stun) {
+    print({"listening on " + listeners[0].to_string()});
+    std::string also;
+    for (std::size_t i = 1; i < stun; ++i) also += " " + listeners[i].to_string();
+    if (!also.empty()) print({"also listening on" + also + " (RFC 5780)"});
+    for (std::size_t i = std::max<std::size_t>(stun, 1); i < listeners.size(); ++i)
+        print({"listening on " + listeners[i].to_string()});
 }
 
 void arm_counters_signal(asio::signal_set& usr1, const ServerShell& shell) {
@@ -220,14 +277,15 @@ std::unique_ptr<RegistryDb> open_db(const std::string& path, Registry& registry,
     return db;
 }
 
-int serve(const Options& o, ServerConfig config, LogLevel level) {
+int serve(const Options& o, const Listen& listen, ServerConfig config, LogLevel level) {
     asio::io_context io;
     std::vector<udp::socket> sockets;
-    if (auto problem = open_sockets(io, config.addresses, sockets); !problem.empty()) {
+    if (auto problem = open_sockets(io, listen, sockets); !problem.empty()) {
         fail_line("rendezvous", problem);
         return 1;
     }
-    config.addresses.primary = *from_asio(sockets[0].local_endpoint());  // port 0 resolved
+    if (auto primary = from_asio(sockets[0].local_endpoint()))
+        config.addresses.primary = *primary;  // port 0 resolved
     RendezvousServer server(secure_random, config);
     std::unique_ptr<RegistryDb> db;
     try {
@@ -243,13 +301,8 @@ int serve(const Options& o, ServerConfig config, LogLevel level) {
     for (std::size_t i = 0; i < sockets.size(); ++i)
         asio::co_spawn(io, shell.receive_loop(i), asio::detached);
     asio::co_spawn(io, shell.tick_loop(), asio::detached);
-    if (level >= LogLevel::info) {
-        print({"listening on " + shell.listeners()[0].to_string()});
-        std::string also;
-        for (std::size_t i = 1; i < shell.listeners().size(); ++i)
-            also += " " + shell.listeners()[i].to_string();
-        if (!also.empty()) print({"also listening on" + also + " (RFC 5780)"});
-    }
+    if (level >= LogLevel::info)
+        print_listeners(shell.listeners(), listen.ipv4 ? listen.ipv4->listeners().size() : 0);
     io.run();
     shell.save();
     shell.print_counters();
@@ -259,7 +312,10 @@ int serve(const Options& o, ServerConfig config, LogLevel level) {
 // ---- command line ---------------------------------------------------------
 
 void add_options(CLI::App& app, Options& o) {
-    app.add_option("--listen", o.listen, "HOST:PORT to listen on (an IPv4 address or a name)")
+    app.add_option(
+           "--listen", o.listen,
+           "HOST:PORT to listen on (an IPv4 address or a name, or [IPv6]:PORT; [::]:PORT is dual-stack); "
+           "repeatable")
         ->capture_default_str();
     app.add_option(
         "--alternate", o.alternate,
@@ -280,10 +336,10 @@ void add_options(CLI::App& app, Options& o) {
         ->capture_default_str();
 }
 
-// The addresses (an address or a name each, resolve.h), or the problem with them.
-std::variant<StunAddresses, std::string> addresses_of(const Options& o) {
+// The IPv4 addresses (an address or a name each, resolve.h), or the problem with them.
+std::variant<StunAddresses, std::string> addresses_of(const Options& o, const std::string& listen_text) {
     std::string why;
-    auto listen = resolve_endpoint(o.listen, why);
+    auto listen = resolve_endpoint(listen_text, why);
     if (!listen) return "--listen: " + why;
     if (o.alternate.empty()) return StunAddresses{*listen, std::nullopt};
     auto alternate = resolve_endpoint(o.alternate, why);
@@ -294,6 +350,26 @@ std::variant<StunAddresses, std::string> addresses_of(const Options& o) {
         !alternate->port)
         return "--alternate: must differ from --listen in both address and port, ports not 0";
     return StunAddresses{*listen, *alternate};
+}
+
+// Every --listen: "[addr]:port" is IPv6, anything else IPv4 (at most one:
+// the STUN server's primary, which --alternate pairs with).
+std::variant<Listen, std::string> listen_of(const Options& o) {
+    Listen listen;
+    for (const auto& text : o.listen) {
+        if (!text.empty() && text.front() == '[') {
+            auto e6 = Endpoint6::parse(text);
+            if (!e6) return "--listen: expected [IPv6]:PORT, got '" + text + "'";
+            listen.ipv6.push_back(*e6);
+            continue;
+        }
+        if (listen.ipv4) return "--listen: at most one IPv4 HOST:PORT, got '" + text + "' too";
+        auto addresses = addresses_of(o, text);
+        if (auto* problem = std::get_if<std::string>(&addresses)) return *problem;
+        listen.ipv4 = std::get<StunAddresses>(addresses);
+    }
+    if (!o.alternate.empty() && !listen.ipv4) return "--alternate: needs an IPv4 --listen";
+    return listen;
 }
 
 LogLevel level_of(const std::string& text) {
@@ -307,20 +383,21 @@ int rendezvous_main(int argc, char** argv) {
     Options o;
     add_options(app, o);
     if (auto code = parse_command_line(app, argc, argv)) return *code;
-    auto addresses = addresses_of(o);
-    if (auto* problem = std::get_if<std::string>(&addresses)) {
+    auto listen = listen_of(o);
+    if (auto* problem = std::get_if<std::string>(&listen)) {
         fail_line("rendezvous", *problem);
         return 2;
     }
     ServerConfig config;
-    config.addresses = std::get<StunAddresses>(addresses);
+    const Listen& l = std::get<Listen>(listen);
+    if (l.ipv4) config.addresses = *l.ipv4;
     config.max_clients = o.max_clients;
     config.request_rate = o.rate_limit;
     config.request_burst = 2 * o.rate_limit;
     config.relay = !o.no_relay;
     config.relay_rate = o.relay_rate;
     config.relay_burst = 2 * o.relay_rate;
-    return serve(o, config, level_of(o.log_level));
+    return serve(o, l, config, level_of(o.log_level));
 }
 
 }  // namespace

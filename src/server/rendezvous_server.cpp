@@ -45,8 +45,16 @@
 // (new token, requester controlling) replaces it. Each introduction carries
 // the partner's current registry record, so a peer whose NAT mapping moved
 // is introduced at its new public endpoint.
+//
+// Dual stack: sources come in their true family (the shell turns a
+// dual-stack socket's ::ffff:a.b.c.d back into IPv4). A client that
+// registers over both families has two public endpoints (registry.h); its
+// introduction to a partner lists both, the partner's own family first,
+// with every local and mapped endpoint of either family, and is sent to
+// the recipient's primary public endpoint.
 #include "src/server/rendezvous_server.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "src/net/invariant.h"
@@ -55,7 +63,7 @@
 namespace natlab {
 namespace {
 
-std::string endpoints_text(const std::vector<Endpoint>& endpoints) {
+std::string endpoints_text(const std::vector<IpEndpoint>& endpoints) {
     std::string text;
     for (const auto& e : endpoints) {
         if (!text.empty()) text += ' ';
@@ -64,7 +72,17 @@ std::string endpoints_text(const std::vector<Endpoint>& endpoints) {
     return text.empty() ? "-" : text;
 }
 
-std::string who(const std::string& name, Endpoint source) {
+// A record's public endpoints, the one of `first` family (the recipient's
+// own) first: a partner that knows one family takes the first
+// PEER-PUBLIC-ENDPOINT.
+std::vector<IpEndpoint> publics_for(const ClientRecord& record, Family first) {
+    auto publics = record.public_endpoints();
+    std::stable_partition(publics.begin(), publics.end(),
+                          [&](const IpEndpoint& e) { return e.family() == first; });
+    return publics;
+}
+
+std::string who(const std::string& name, const IpEndpoint& source) {
     return name + " (" + source.to_string() + ")";
 }
 
@@ -227,8 +245,8 @@ RendezvousServer::RendezvousServer(RandomSource random, ServerConfig config)
 
 // ---- sorting --------------------------------------------------------------
 
-FastResult RendezvousServer::serve_fast(std::span<const std::byte> datagram, Endpoint source, Endpoint local,
-                                        TimePoint now, std::span<std::byte> reply) {
+FastResult RendezvousServer::serve_fast(std::span<const std::byte> datagram, const IpEndpoint& source,
+                                        const IpEndpoint& local, TimePoint now, std::span<std::byte> reply) {
     ++counters_.received;
     last_drop_.reset();
     auto viewed = stun::view(datagram, {.accept_classic = true});
@@ -243,8 +261,8 @@ FastResult RendezvousServer::serve_fast(std::span<const std::byte> datagram, End
     return {FastPath::answered, answer};
 }
 
-ServerOutput RendezvousServer::handle(std::span<const std::byte> datagram, Endpoint source, Endpoint local,
-                                      TimePoint now) {
+ServerOutput RendezvousServer::handle(std::span<const std::byte> datagram, const IpEndpoint& source,
+                                      const IpEndpoint& local, TimePoint now) {
     std::array<std::byte, kMaxBindingAnswer> buffer;
     FastResult fast = serve_fast(datagram, source, local, now, buffer);
     if (fast.path == FastPath::other) return handle_other(datagram, source, now);
@@ -258,7 +276,7 @@ ServerOutput RendezvousServer::handle(std::span<const std::byte> datagram, Endpo
     return out;
 }
 
-ServerOutput RendezvousServer::handle_other(std::span<const std::byte> datagram, Endpoint source,
+ServerOutput RendezvousServer::handle_other(std::span<const std::byte> datagram, const IpEndpoint& source,
                                             TimePoint now) {
     ServerOutput out;
     auto decoded = stun::decode(datagram, {.accept_classic = true});
@@ -269,14 +287,15 @@ ServerOutput RendezvousServer::handle_other(std::span<const std::byte> datagram,
 ServerOutput RendezvousServer::tick(TimePoint now) {
     ServerOutput out;
     for (const auto& gone : registry_.expire(now))
-        out.log.push_back("expired " + who(gone.name, gone.public_endpoint));
+        out.log.push_back("expired " + who(gone.name, gone.public_endpoint()));
     sessions_.expire(now);
     requests_.prune(now);
     relays_.prune(now);
     return out;
 }
 
-void RendezvousServer::dispatch(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out) {
+void RendezvousServer::dispatch(const stun::Message& m, const IpEndpoint& source, TimePoint now,
+                                ServerOutput& out) {
     bool request = m.cls == stun::Class::request;
     if (m.classic()) return drop(out, DropReason::classic_not_binding);
     if (request && m.method == proto::method::register_) return on_register(m, source, now, out);
@@ -290,7 +309,7 @@ void RendezvousServer::dispatch(const stun::Message& m, Endpoint source, TimePoi
 
 // ---- methods --------------------------------------------------------------
 
-void RendezvousServer::on_register(const stun::Message& m, Endpoint source, TimePoint now,
+void RendezvousServer::on_register(const stun::Message& m, const IpEndpoint& source, TimePoint now,
                                    ServerOutput& out) {
     auto r = proto::parse_register(m);
     if (!r) return reply_error(m, source, proto::error::bad_request, "bad request", out);
@@ -307,13 +326,14 @@ void RendezvousServer::on_register(const stun::Message& m, Endpoint source, Time
     const ClientRecord* record = registry_.find(r->name, now);
     reply(proto::build_register_answer({source, record->secret}, m), source, out);
     if (outcome == RegisterOutcome::refreshed) return;
-    out.log.push_back(std::string(outcome == RegisterOutcome::added ? "registered " : "moved ") + r->name +
-                      " public " + source.to_string() + " local " + endpoints_text(r->local) +
+    out.log.push_back(std::string(outcome == RegisterOutcome::added ? "registered" : to_string(outcome)) +
+                      " " + r->name + " public " + source.to_string() + " local " + endpoints_text(r->local) +
                       (r->mapped.empty() ? "" : " mapped " + endpoints_text(r->mapped)) +
                       (r->group.empty() ? "" : " group " + r->group));
 }
 
-void RendezvousServer::on_connect(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out) {
+void RendezvousServer::on_connect(const stun::Message& m, const IpEndpoint& source, TimePoint now,
+                                  ServerOutput& out) {
     ++counters_.connects;
     auto c = proto::parse_connect(m);
     if (!c) return reply_error(m, source, proto::error::bad_request, "bad request", out);
@@ -335,7 +355,8 @@ void RendezvousServer::on_connect(const stun::Message& m, Endpoint source, TimeP
 
 // One page of the requester's room, itself left out. A page that would be
 // 148 bytes long goes without SOFTWARE (see proto::wireguard_lookalike).
-void RendezvousServer::on_list(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out) {
+void RendezvousServer::on_list(const stun::Message& m, const IpEndpoint& source, TimePoint now,
+                               ServerOutput& out) {
     ++counters_.lists;
     auto l = proto::parse_list(m);
     if (!l) return reply_error(m, source, proto::error::bad_request, "bad request", out);
@@ -349,7 +370,8 @@ void RendezvousServer::on_list(const stun::Message& m, Endpoint source, TimePoin
     reply(answer, source, out);
 }
 
-void RendezvousServer::on_relay(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out) {
+void RendezvousServer::on_relay(const stun::Message& m, const IpEndpoint& source, TimePoint now,
+                                ServerOutput& out) {
     auto r = proto::parse_relay(m);
     if (!r) return drop(out, DropReason::relay_malformed);
     const ClientRecord* sender = registry_.find_by_endpoint(source, now);
@@ -359,7 +381,7 @@ void RendezvousServer::on_relay(const stun::Message& m, Endpoint source, TimePoi
     ++counters_.relayed;
     counters_.relayed_bytes += r->payload.size();
     proto::Relay forward{r->token, sender->name, std::move(r->payload)};
-    reply(proto::build(forward, m.transaction), partner->public_endpoint, out);
+    reply(proto::build(forward, m.transaction), partner->public_endpoint(), out);
 }
 
 // The relay rules, in order; nullopt when the datagram may be forwarded
@@ -401,23 +423,25 @@ void RendezvousServer::introduce(const PairSession& s, const ClientRecord& to, c
                                  ServerOutput& out) {
     proto::Introduction intro;
     intro.peer_name = other.name;
-    intro.peer_public = other.public_endpoint;
+    auto publics = publics_for(other, to.public_endpoint().family());
+    intro.peer_public = publics.front();
+    intro.peer_other_public.assign(publics.begin() + 1, publics.end());
     intro.peer_local = other.local_endpoints();
     intro.peer_mapped = other.mapped_endpoints();
     intro.token = s.token;
     intro.role = to.name == s.controlling ? proto::Role::controlling : proto::Role::controlled;
     intro.tiebreaker = s.tiebreaker;
-    reply(proto::build(intro, new_transaction()), to.public_endpoint, out);
+    reply(proto::build(intro, new_transaction()), to.public_endpoint(), out);
 }
 
 // ---- helpers --------------------------------------------------------------
 
-void RendezvousServer::reply(const stun::Message& m, Endpoint to, ServerOutput& out) {
+void RendezvousServer::reply(const stun::Message& m, const IpEndpoint& to, ServerOutput& out) {
     out.datagrams.push_back({proto::to_wire(m), to});
 }
 
-void RendezvousServer::reply_error(const stun::Message& request, Endpoint to, int code, std::string reason,
-                                   ServerOutput& out, const std::string& detail) {
+void RendezvousServer::reply_error(const stun::Message& request, const IpEndpoint& to, int code,
+                                   std::string reason, ServerOutput& out, const std::string& detail) {
     ++counters_.errors_sent;
     out.log.push_back("error " + std::string(proto::method_name(request.method)) + " from " + to.to_string() +
                       ": " + std::to_string(code) + " " + reason + detail);

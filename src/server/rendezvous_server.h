@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/clock.h"
 #include "src/net/datagram.h"
-#include "src/net/endpoint.h"
 #include "src/net/random_source.h"
 #include "src/server/pair_sessions.h"
 #include "src/server/rate_limiter.h"
@@ -114,16 +114,17 @@ class RendezvousServer {
 public:
     explicit RendezvousServer(RandomSource random, ServerConfig config = {});
 
-    ServerOutput handle(std::span<const std::byte> datagram, Endpoint source, Endpoint local, TimePoint now);
+    ServerOutput handle(std::span<const std::byte> datagram, const IpEndpoint& source,
+                        const IpEndpoint& local, TimePoint now);
     // Arrived at the primary endpoint.
-    ServerOutput handle(std::span<const std::byte> datagram, Endpoint source, TimePoint now) {
+    ServerOutput handle(std::span<const std::byte> datagram, const IpEndpoint& source, TimePoint now) {
         return handle(datagram, source, config_.addresses.primary, now);
     }
     // The allocation-free first half of handle(); counts the datagram. On
     // `other`, pass the same datagram to handle_other().
-    FastResult serve_fast(std::span<const std::byte> datagram, Endpoint source, Endpoint local, TimePoint now,
-                          std::span<std::byte> reply);
-    ServerOutput handle_other(std::span<const std::byte> datagram, Endpoint source, TimePoint now);
+    FastResult serve_fast(std::span<const std::byte> datagram, const IpEndpoint& source,
+                          const IpEndpoint& local, TimePoint now, std::span<std::byte> reply);
+    ServerOutput handle_other(std::span<const std::byte> datagram, const IpEndpoint& source, TimePoint now);
     ServerOutput tick(TimePoint now);
 
     const ServerCounters& counters() const { return counters_; }
@@ -133,11 +134,11 @@ public:
     std::optional<DropReason> last_drop() const { return last_drop_; }
 
 private:
-    void dispatch(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out);
-    void on_register(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out);
-    void on_connect(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out);
-    void on_list(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out);
-    void on_relay(const stun::Message& m, Endpoint source, TimePoint now, ServerOutput& out);
+    void dispatch(const stun::Message& m, const IpEndpoint& source, TimePoint now, ServerOutput& out);
+    void on_register(const stun::Message& m, const IpEndpoint& source, TimePoint now, ServerOutput& out);
+    void on_connect(const stun::Message& m, const IpEndpoint& source, TimePoint now, ServerOutput& out);
+    void on_list(const stun::Message& m, const IpEndpoint& source, TimePoint now, ServerOutput& out);
+    void on_relay(const stun::Message& m, const IpEndpoint& source, TimePoint now, ServerOutput& out);
     std::optional<DropReason> relay_refusal(const proto::Relay& r, const ClientRecord* sender,
                                             const ClientRecord*& partner, TimePoint now);
     const PairSession* session_for(const ClientRecord& requester, const ClientRecord& partner,
@@ -145,8 +146,8 @@ private:
                                    ServerOutput& out);
     void introduce(const PairSession& s, const ClientRecord& to, const ClientRecord& other,
                    ServerOutput& out);
-    void reply(const stun::Message& m, Endpoint to, ServerOutput& out);
-    void reply_error(const stun::Message& request, Endpoint to, int code, std::string reason,
+    void reply(const stun::Message& m, const IpEndpoint& to, ServerOutput& out);
+    void reply_error(const stun::Message& request, const IpEndpoint& to, int code, std::string reason,
                      ServerOutput& out, const std::string& detail = "");
     void drop(DropReason reason);
     FastResult dropped_fast(DropReason reason);
@@ -157,7 +158,7 @@ private:
     ServerConfig config_;
     Registry registry_;
     PairSessions sessions_;
-    RateLimiter<Endpoint, EndpointHash> requests_;
+    RateLimiter<IpEndpoint, IpEndpointHash> requests_;
     RateLimiter<std::string> relays_;
     ServerCounters counters_;
     std::optional<DropReason> last_drop_;

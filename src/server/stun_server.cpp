@@ -128,7 +128,7 @@ void finish(stun::Writer& w, const stun::View& request) {
     if (!request.classic()) w.fingerprint();
 }
 
-BindingAnswer refuse(const stun::View& request, Endpoint source, Endpoint local, int code,
+BindingAnswer refuse(const stun::View& request, const IpEndpoint& source, const IpEndpoint& local, int code,
                      std::string_view reason, const Unknown& unknown, std::span<std::byte> out) {
     stun::Writer w = start(out, request, stun::Class::error);
     std::array<std::byte, 4 + 32> error{std::byte{0}, std::byte{0}, static_cast<std::byte>(code / 100),
@@ -142,7 +142,7 @@ BindingAnswer refuse(const stun::View& request, Endpoint source, Endpoint local,
     return {w.size(), local, source, true};
 }
 
-void add_mapped(stun::Writer& w, const stun::View& request, Endpoint source, bool rfc5780) {
+void add_mapped(stun::Writer& w, const stun::View& request, const IpEndpoint& source, bool rfc5780) {
     auto mapped = stun::Address::from(source);
     if (request.classic()) return w.address(stun::attr::mapped_address, mapped);
     w.xor_address(stun::attr::xor_mapped_address, mapped);
@@ -176,9 +176,20 @@ Endpoint StunAddresses::changed(Endpoint local, bool change_ip, bool change_port
     return out;
 }
 
-BindingAnswer answer_binding(const stun::View& request, Endpoint source, Endpoint local,
-                             const StunAddresses& addresses, std::span<std::byte> out) {
+namespace {
+
+// RFC 5780's alternate serves IPv4 requests only (stun_server.h).
+const StunAddresses& addresses_for(const IpEndpoint& local, const StunAddresses& addresses) {
+    static const StunAddresses none{};
+    return local.v4() ? addresses : none;
+}
+
+}  // namespace
+
+BindingAnswer answer_binding(const stun::View& request, const IpEndpoint& source, const IpEndpoint& local,
+                             const StunAddresses& all_addresses, std::span<std::byte> out) {
     NATLAB_INVARIANT(out.size() >= kMaxBindingAnswer);
+    const StunAddresses& addresses = addresses_for(local, all_addresses);
     ChangeRequest change = read_change_request(request);
     auto response_port = read_response_port(request);
     if (change.malformed || !response_port)
@@ -187,11 +198,12 @@ BindingAnswer answer_binding(const stun::View& request, Endpoint source, Endpoin
     if (unknown.count)
         return refuse(request, source, local, proto::error::unknown_attribute, "unknown attribute", unknown,
                       out);
-    Endpoint origin = addresses.changed(local, change.ip, change.port);
-    Endpoint destination{source.addr, *response_port ? *response_port : source.port};
+    IpEndpoint origin = local.v4() ? addresses.changed(*local.v4(), change.ip, change.port) : local;
+    IpEndpoint destination = source.with_port(*response_port ? *response_port : source.port());
     stun::Writer w = start(out, request, stun::Class::success);
     add_mapped(w, request, source, addresses.alternate.has_value());
-    if (auto other = addresses.other(local)) add_origin_and_other(w, request, origin, *other);
+    if (auto other = local.v4() ? addresses.other(*local.v4()) : std::nullopt)
+        add_origin_and_other(w, request, *origin.v4(), *other);
     finish(w, request);
     return {w.size(), origin, destination, false};
 }

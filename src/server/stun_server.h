@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/endpoint.h"
 #include "src/stun/stun_codec.h"
 
@@ -20,6 +21,9 @@ namespace natlab {
 // address and a second port: with an alternate (differing from the primary
 // in both), the server listens on all four combinations of {primary IP,
 // alternate IP} x {primary port, alternate port}.
+// These are IPv4 endpoints: RFC 5780's second address is an IPv4 matter
+// here. A request that arrives over IPv6 is answered as by a server without
+// an alternate (XOR-MAPPED-ADDRESS of family 0x02, no OTHER-ADDRESS).
 struct StunAddresses {
     Endpoint primary;
     std::optional<Endpoint> alternate;
@@ -39,14 +43,15 @@ struct StunAddresses {
 inline constexpr std::size_t kMaxBindingAnswer = 128;
 
 struct BindingAnswer {
-    std::size_t size = 0;  // bytes written
-    Endpoint origin;       // the local endpoint to send from
-    Endpoint destination;  // the request's source, or its IP and RESPONSE-PORT
-    bool error = false;    // a 400 or 420 error response
+    std::size_t size = 0;    // bytes written
+    IpEndpoint origin;       // the local endpoint to send from
+    IpEndpoint destination;  // the request's source, or its IP and RESPONSE-PORT
+    bool error = false;      // a 400 or 420 error response
 };
 
-// Answers one Binding request that arrived at `local` from `source`.
-BindingAnswer answer_binding(const stun::View& request, Endpoint source, Endpoint local,
+// Answers one Binding request that arrived at `local` from `source`; the
+// answer's XOR-MAPPED-ADDRESS has the source's family (RFC 8489 section 14.2).
+BindingAnswer answer_binding(const stun::View& request, const IpEndpoint& source, const IpEndpoint& local,
                              const StunAddresses& addresses, std::span<std::byte> out);
 
 }  // namespace natlab

@@ -18,6 +18,18 @@ std::optional<Endpoint> from_asio(const asio::ip::udp::endpoint& e) {
     return Endpoint{Ipv4{e.address().to_v4().to_uint()}, e.port()};
 }
 
+asio::ip::udp::endpoint to_asio(const IpEndpoint& e, bool v6_socket) {
+    if (e.v4() && !v6_socket) return to_asio(*e.v4());
+    const Endpoint6 e6 = e.v4() ? Endpoint6{mapped_ipv6(e.v4()->addr), e.port()} : *e.v6();
+    return {asio::ip::address_v6(e6.addr.bytes), e6.port};
+}
+
+IpEndpoint ip_endpoint_of(const asio::ip::udp::endpoint& e) {
+    if (auto v4 = from_asio(e)) return *v4;
+    Endpoint6 e6{{e.address().to_v6().to_bytes()}, e.port()};
+    return IpEndpoint(e6).unmapped();
+}
+
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
     try {
         app.parse(argc, argv);
@@ -59,7 +71,8 @@ std::size_t send_all(asio::ip::udp::socket& socket, const std::vector<Outgoing>&
     std::size_t failures = 0;
     for (const auto& d : datagrams) {
         asio::error_code ec;
-        socket.send_to(asio::buffer(d.bytes), to_asio(d.destination), 0, ec);
+        bool v6_socket = socket.local_endpoint(ec).address().is_v6();
+        socket.send_to(asio::buffer(d.bytes), to_asio(d.destination, v6_socket), 0, ec);
         if (ec) ++failures;
     }
     return failures;

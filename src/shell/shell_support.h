@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/datagram.h"
 #include "src/net/endpoint.h"
 
@@ -19,6 +20,12 @@ namespace natlab {
 asio::ip::udp::endpoint to_asio(Endpoint e);
 // nullopt for an IPv6 source.
 std::optional<Endpoint> from_asio(const asio::ip::udp::endpoint& e);
+// Either family. For a socket of family AF_INET6 (`v6_socket`), an IPv4
+// endpoint becomes its IPv4-mapped IPv6 form (RFC 4291 section 2.5.5.2).
+asio::ip::udp::endpoint to_asio(const IpEndpoint& e, bool v6_socket = false);
+// Either family; an IPv4-mapped source (a dual-stack socket's IPv4 peer)
+// comes back as the IPv4 endpoint it is.
+IpEndpoint ip_endpoint_of(const asio::ip::udp::endpoint& e);
 
 // Parses the command line. Returns an exit code when the program should stop
 // now: 0 after --help (printed to stdout), 2 after a one-line error on stderr.

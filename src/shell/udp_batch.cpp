@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <iterator>
 
 #include "src/net/invariant.h"
 
@@ -28,6 +30,26 @@ Endpoint from_sockaddr(const sockaddr_in& a) {
     return {Ipv4{ntohl(a.sin_addr.s_addr)}, ntohs(a.sin_port)};
 }
 
+sockaddr_in6 to_sockaddr6(const IpEndpoint& e) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(e.port());
+    Ipv6 address = e.v4() ? mapped_ipv6(e.v4()->addr) : e.v6()->addr;
+    std::copy(address.bytes.begin(), address.bytes.end(), a.sin6_addr.s6_addr);
+    return a;
+}
+
+IpEndpoint from_sockaddr_any(const sockaddr_in6& a) {
+    if (a.sin6_family == AF_INET) {
+        sockaddr_in v4;
+        std::memcpy(&v4, &a, sizeof v4);
+        return from_sockaddr(v4);
+    }
+    Endpoint6 e{{}, ntohs(a.sin6_port)};
+    std::copy(std::begin(a.sin6_addr.s6_addr), std::end(a.sin6_addr.s6_addr), e.addr.bytes.begin());
+    return IpEndpoint(e).unmapped();
+}
+
 ReceiveBatch::ReceiveBatch() : buffer_(kBatch * kSlot) {
     for (std::size_t i = 0; i < kBatch; ++i) {
         iov_[i] = {buffer_.data() + i * kSlot, kSlot};
@@ -41,7 +63,7 @@ namespace {
 
 std::size_t receive_batch(int fd, std::array<mmsghdr, kBatch>& headers, int flags) {
     for (auto& h : headers) {
-        h.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+        h.msg_hdr.msg_namelen = sizeof(sockaddr_in6);
         h.msg_hdr.msg_flags = 0;
     }
     int n = recvmmsg(fd, headers.data(), kBatch, flags, nullptr);
@@ -62,7 +84,7 @@ std::span<const std::byte> ReceiveBatch::data(std::size_t i) const {
     return {buffer_.data() + i * kSlot, std::min<std::size_t>(headers_[i].msg_len, kSlot)};
 }
 
-SendBatch::SendBatch() : buffer_(kBatch * kSlot) {
+SendBatch::SendBatch(bool v6_socket) : buffer_(kBatch * kSlot), v6_socket_(v6_socket) {
     for (std::size_t i = 0; i < kBatch; ++i) {
         headers_[i].msg_hdr.msg_iov = &iov_[i];
         headers_[i].msg_hdr.msg_iovlen = 1;
@@ -76,14 +98,24 @@ std::span<std::byte> SendBatch::slot() {
     return {buffer_.data() + count_ * kSlot, kSlot};
 }
 
-void SendBatch::commit(std::size_t size, Endpoint to) {
+// An IPv6 destination on an AF_INET socket is handed over as it is; the
+// kernel refuses it and flush() counts it as dropped.
+void SendBatch::commit(std::size_t size, const IpEndpoint& to) {
     NATLAB_INVARIANT(count_ < kBatch && size <= kSlot);
     iov_[count_] = {buffer_.data() + count_ * kSlot, size};
-    to_[count_] = to_sockaddr(to);
+    auto& name = headers_[count_].msg_hdr;
+    if (to.v4() && !v6_socket_) {
+        sockaddr_in a = to_sockaddr(*to.v4());
+        std::memcpy(&to_[count_], &a, sizeof a);
+        name.msg_namelen = sizeof a;
+    } else {
+        to_[count_] = to_sockaddr6(to);
+        name.msg_namelen = sizeof(sockaddr_in6);
+    }
     ++count_;
 }
 
-void SendBatch::add(int fd, std::span<const std::byte> bytes, Endpoint to) {
+void SendBatch::add(int fd, std::span<const std::byte> bytes, const IpEndpoint& to) {
     if (bytes.size() > kSlot) return;  // never built by nat-lab; not sendable in one slot
     if (full()) flush(fd);
     std::copy(bytes.begin(), bytes.end(), slot().begin());

@@ -1,7 +1,10 @@
 // Batched UDP I/O for the hot loops: recvmmsg(2) and sendmmsg(2), so one
 // system call moves up to kBatch datagrams. Used by the rendezvous shell
-// and by the stun_load benchmark client. Linux only, IPv4 only, on
-// non-blocking sockets; nothing here knows STUN.
+// and by the stun_load benchmark client. Linux only, on non-blocking
+// sockets of either family; nothing here knows STUN. A source an AF_INET6
+// socket reports as IPv4-mapped (::ffff:a.b.c.d, a dual-stack socket's
+// IPv4 peer) comes out as the IPv4 endpoint; an IPv4 destination queued on
+// an AF_INET6 socket goes out in its mapped form.
 //
 // ReceiveBatch owns kBatch slots of kSlot bytes; receive() fills as many as
 // the kernel has queued and returns at once (0 when nothing is waiting).
@@ -20,6 +23,7 @@
 #include <span>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/endpoint.h"
 
 namespace natlab {
@@ -29,6 +33,10 @@ inline constexpr std::size_t kSlot = 2048;
 
 sockaddr_in to_sockaddr(Endpoint e);
 Endpoint from_sockaddr(const sockaddr_in& a);
+// Either family; an IPv4 endpoint as its IPv4-mapped IPv6 address.
+sockaddr_in6 to_sockaddr6(const IpEndpoint& e);
+// AF_INET or AF_INET6 (IPv4-mapped turned back into IPv4).
+IpEndpoint from_sockaddr_any(const sockaddr_in6& a);
 
 class ReceiveBatch {
 public:
@@ -40,28 +48,29 @@ public:
     // datagram is there, then takes what is queued.
     std::size_t receive_wait(int fd);
     std::span<const std::byte> data(std::size_t i) const;
-    Endpoint source(std::size_t i) const { return from_sockaddr(from_[i]); }
+    IpEndpoint source(std::size_t i) const { return from_sockaddr_any(from_[i]); }
     bool truncated(std::size_t i) const { return (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }
 
 private:
     std::vector<std::byte> buffer_;
     std::array<mmsghdr, kBatch> headers_{};
     std::array<iovec, kBatch> iov_{};
-    std::array<sockaddr_in, kBatch> from_{};
+    std::array<sockaddr_in6, kBatch> from_{};  // room for either family
 };
 
 class SendBatch {
 public:
-    SendBatch();
+    // `v6_socket`: the datagrams leave from an AF_INET6 socket.
+    explicit SendBatch(bool v6_socket = false);
 
     bool empty() const { return count_ == 0; }
     bool full() const { return count_ == kBatch; }
     std::size_t size() const { return count_; }
     // The next free slot, to write a datagram into; then commit() it.
     std::span<std::byte> slot();
-    void commit(std::size_t size, Endpoint to);
+    void commit(std::size_t size, const IpEndpoint& to);
     // Copies a datagram into the next slot (flushing first when full).
-    void add(int fd, std::span<const std::byte> bytes, Endpoint to);
+    void add(int fd, std::span<const std::byte> bytes, const IpEndpoint& to);
     // Sends everything queued. Returns how many datagrams were dropped.
     std::size_t flush(int fd);
 
@@ -69,8 +78,9 @@ private:
     std::vector<std::byte> buffer_;
     std::array<mmsghdr, kBatch> headers_{};
     std::array<iovec, kBatch> iov_{};
-    std::array<sockaddr_in, kBatch> to_{};
+    std::array<sockaddr_in6, kBatch> to_{};  // room for either family
     std::size_t count_ = 0;
+    bool v6_socket_ = false;
 };
 
 }  // namespace natlab

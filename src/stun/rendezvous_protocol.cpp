@@ -7,7 +7,10 @@
 // is what RFC 8489 section 14 asks of comprehension-optional attributes.
 // Endpoints travel XOR-encoded like XOR-MAPPED-ADDRESS (RFC 8489 section
 // 14.2), so a NAT's application-level gateway that rewrites addresses it
-// finds in payloads does not corrupt them.
+// finds in payloads does not corrupt them. Every endpoint attribute carries
+// either family: family 0x01 with 4 address bytes xored with the magic
+// cookie, or family 0x02 with 16 bytes xored with the cookie followed by
+// the transaction id. A repeatable attribute may mix the two.
 #include "src/stun/rendezvous_protocol.h"
 
 #include <algorithm>
@@ -36,7 +39,7 @@ Message start_response(const Message& request, Class cls) {
     return m;
 }
 
-void add_endpoint(Message& m, std::uint16_t type, Endpoint e) {
+void add_endpoint(Message& m, std::uint16_t type, const IpEndpoint& e) {
     m.add(stun::make_xor_address(type, stun::Address::from(e), m.transaction));
 }
 
@@ -48,18 +51,20 @@ std::optional<std::string> get_name(const Message& m, std::uint16_t type) {
     return name;
 }
 
-std::optional<Endpoint> get_endpoint(const Message& m, std::uint16_t type) {
+std::optional<IpEndpoint> get_endpoint(const Message& m, std::uint16_t type) {
     const auto* a = m.find(type);
     if (!a) return std::nullopt;
-    return stun::read_xor_endpoint(*a, m.transaction);
+    return stun::read_xor_ip_endpoint(*a, m.transaction);
 }
 
-// Every IPv4 endpoint of a repeatable attribute; malformed or IPv6 values
-// are skipped, and only the first kMaxLocalEndpoints are kept.
-std::vector<Endpoint> get_endpoints(const Message& m, std::uint16_t type) {
-    std::vector<Endpoint> out;
-    for (const auto* a : m.find_all(type)) {
-        auto e = stun::read_xor_endpoint(*a, m.transaction);
+// Every endpoint of a repeatable attribute, of either family, from the
+// `skip`-th on; malformed values are skipped, and only the first
+// kMaxLocalEndpoints are kept.
+std::vector<IpEndpoint> get_endpoints(const Message& m, std::uint16_t type, std::size_t skip = 0) {
+    std::vector<IpEndpoint> out;
+    auto all = m.find_all(type);
+    for (std::size_t i = skip; i < all.size(); ++i) {
+        auto e = stun::read_xor_ip_endpoint(*all[i], m.transaction);
         if (e && out.size() < kMaxLocalEndpoints) out.push_back(*e);
     }
     return out;
@@ -163,6 +168,12 @@ std::string_view to_string(Role role) {
     return "?";
 }
 
+std::vector<IpEndpoint> Introduction::all_public() const {
+    std::vector<IpEndpoint> out{peer_public};
+    out.insert(out.end(), peer_other_public.begin(), peer_other_public.end());
+    return out;
+}
+
 // ---- builders -------------------------------------------------------------
 
 Message binding_request(const stun::TransactionId& id) {
@@ -172,10 +183,10 @@ Message binding_request(const stun::TransactionId& id) {
 Message build(const RegisterRequest& r, const stun::TransactionId& id) {
     Message m = start(method::register_, Class::request, id);
     m.add(stun::make_string(attr::name, r.name));
-    for (Endpoint e : r.local) add_endpoint(m, attr::local_endpoint, e);
+    for (const IpEndpoint& e : r.local) add_endpoint(m, attr::local_endpoint, e);
     if (!r.group.empty()) m.add(stun::make_string(attr::group, r.group));
     if (r.secret) m.add(stun::make_bytes(attr::secret, *r.secret));
-    for (Endpoint e : r.mapped) add_endpoint(m, attr::mapped_endpoint, e);
+    for (const IpEndpoint& e : r.mapped) add_endpoint(m, attr::mapped_endpoint, e);
     return m;
 }
 
@@ -205,8 +216,9 @@ Message build(const Introduction& i, const stun::TransactionId& id) {
     Message m = start(method::introduce, Class::indication, id);
     m.add(stun::make_string(attr::peer_name, i.peer_name));
     add_endpoint(m, attr::peer_public_endpoint, i.peer_public);
-    for (Endpoint e : i.peer_local) add_endpoint(m, attr::peer_local_endpoint, e);
-    for (Endpoint e : i.peer_mapped) add_endpoint(m, attr::peer_mapped_endpoint, e);
+    for (const IpEndpoint& e : i.peer_other_public) add_endpoint(m, attr::peer_public_endpoint, e);
+    for (const IpEndpoint& e : i.peer_local) add_endpoint(m, attr::peer_local_endpoint, e);
+    for (const IpEndpoint& e : i.peer_mapped) add_endpoint(m, attr::peer_mapped_endpoint, e);
     m.add(stun::make_bytes(attr::token, i.token));
     auto role_attr = i.role == Role::controlling ? stun::attr::ice_controlling : stun::attr::ice_controlled;
     m.add(stun::make_u64(role_attr, i.tiebreaker));
@@ -262,7 +274,7 @@ Message build_list_answer(const ListAnswer& a, const Message& request) {
 
 // RFC 8489 section 14.2 answers with XOR-MAPPED-ADDRESS; an RFC 3489
 // client (no magic cookie) only understands MAPPED-ADDRESS (its 11.2.1).
-Message mapped_response(const Message& request, Endpoint observed) {
+Message mapped_response(const Message& request, const IpEndpoint& observed) {
     Message m = start_response(request, Class::success);
     if (request.classic())
         m.add(stun::make_address(stun::attr::mapped_address, stun::Address::from(observed)));
@@ -358,8 +370,14 @@ std::optional<Introduction> parse_introduction(const Message& m) {
     auto token = get_token(m);
     auto role = get_role(m);
     if (!peer || !pub || !token || !role) return std::nullopt;
-    return Introduction{*peer,       *pub,         get_endpoints(m, attr::peer_local_endpoint), *token,
-                        role->first, role->second, get_endpoints(m, attr::peer_mapped_endpoint)};
+    return Introduction{*peer,
+                        *pub,
+                        get_endpoints(m, attr::peer_local_endpoint),
+                        *token,
+                        role->first,
+                        role->second,
+                        get_endpoints(m, attr::peer_mapped_endpoint),
+                        get_endpoints(m, attr::peer_public_endpoint, 1)};
 }
 
 std::optional<ProbeRequest> parse_probe(const Message& m) {
@@ -396,7 +414,7 @@ std::optional<DataAck> parse_data_ack(const Message& m) {
     return DataAck{*token, *sequence};
 }
 
-std::optional<Endpoint> parse_mapped(const Message& m) {
+std::optional<IpEndpoint> parse_mapped(const Message& m) {
     if (m.cls != Class::success) return std::nullopt;
     return get_endpoint(m, stun::attr::xor_mapped_address);
 }

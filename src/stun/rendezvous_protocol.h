@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/endpoint.h"
 #include "src/stun/stun_codec.h"
 
@@ -93,15 +94,15 @@ std::string_view to_string(Role role);
 
 struct RegisterRequest {
     std::string name;
-    std::vector<Endpoint> local;
-    std::string group{};             // optional room; "" is the default room
-    std::optional<Secret> secret{};  // the name's secret, once the server gave it
-    std::vector<Endpoint> mapped{};  // endpoints the requester's NAT mapped for it (PCP, NAT-PMP, UPnP)
+    std::vector<IpEndpoint> local;
+    std::string group{};               // optional room; "" is the default room
+    std::optional<Secret> secret{};    // the name's secret, once the server gave it
+    std::vector<IpEndpoint> mapped{};  // endpoints the requester's NAT mapped for it (PCP, NAT-PMP, UPnP)
 };
 
 struct RegisterAnswer {
-    Endpoint observed;  // the requester's public (server-reflexive) endpoint
-    Secret secret{};    // proves ownership of the name from another endpoint
+    IpEndpoint observed;  // the requester's public (server-reflexive) endpoint
+    Secret secret{};      // proves ownership of the name from another endpoint
 };
 
 struct ConnectRequest {
@@ -129,12 +130,19 @@ struct Relay {
 
 struct Introduction {
     std::string peer_name;
-    Endpoint peer_public;
-    std::vector<Endpoint> peer_local;
+    IpEndpoint peer_public;  // the first of peer_publics
+    std::vector<IpEndpoint> peer_local;
     Token token{};
     Role role = Role::controlled;
     std::uint64_t tiebreaker = 0;
-    std::vector<Endpoint> peer_mapped{};
+    std::vector<IpEndpoint> peer_mapped{};
+    // The partner's public endpoints of its other registrations (a
+    // dual-stack partner registers over IPv4 and over IPv6): more
+    // PEER-PUBLIC-ENDPOINT attributes after the first.
+    std::vector<IpEndpoint> peer_other_public{};
+
+    // peer_public, then peer_other_public.
+    std::vector<IpEndpoint> all_public() const;
 };
 
 struct ProbeRequest {
@@ -146,7 +154,7 @@ struct ProbeRequest {
 struct ProbeAnswer {
     std::string name;  // the responder's name
     Token token{};
-    Endpoint observed;  // where the probe came from, as the responder saw it
+    IpEndpoint observed;  // where the probe came from, as the responder saw it
 };
 
 struct DataRequest {
@@ -174,7 +182,7 @@ stun::Message build_answer(const ProbeAnswer& a, const stun::Message& request);
 stun::Message build_ack(const DataAck& a, const stun::Message& request);
 stun::Message build_register_answer(const RegisterAnswer& a, const stun::Message& request);
 stun::Message build_list_answer(const ListAnswer& a, const stun::Message& request);
-stun::Message mapped_response(const stun::Message& request, Endpoint observed);
+stun::Message mapped_response(const stun::Message& request, const IpEndpoint& observed);
 stun::Message error_response(const stun::Message& request, const stun::ErrorCode& error);
 
 stun::Bytes to_wire(const stun::Message& message);
@@ -196,7 +204,7 @@ std::optional<RegisterAnswer> parse_register_answer(const stun::Message& m);
 std::optional<ListRequest> parse_list(const stun::Message& m);
 std::optional<ListAnswer> parse_list_answer(const stun::Message& m);
 std::optional<Relay> parse_relay(const stun::Message& m);
-std::optional<Endpoint> parse_mapped(const stun::Message& m);  // XOR-MAPPED-ADDRESS
+std::optional<IpEndpoint> parse_mapped(const stun::Message& m);  // XOR-MAPPED-ADDRESS, either family
 std::optional<stun::ErrorCode> parse_error(const stun::Message& m);
 
 }  // namespace natlab::proto

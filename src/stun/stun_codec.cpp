@@ -366,23 +366,30 @@ Address Address::from(Endpoint endpoint) {
     return a;
 }
 
+Address Address::from(const IpEndpoint& endpoint) {
+    if (const Endpoint* v4 = endpoint.v4()) return from(*v4);
+    Address a;
+    a.family = Family::ipv6;
+    a.port = endpoint.port();
+    const auto& bytes = endpoint.v6()->addr.bytes;
+    for (std::size_t i = 0; i < bytes.size(); ++i) a.ip[i] = static_cast<std::byte>(bytes[i]);
+    return a;
+}
+
+IpEndpoint Address::endpoint() const {
+    if (auto v4 = ipv4()) return *v4;
+    Endpoint6 e{{}, port};
+    for (std::size_t i = 0; i < ip.size(); ++i) e.addr.bytes[i] = std::to_integer<std::uint8_t>(ip[i]);
+    return e;
+}
+
 std::optional<Endpoint> Address::ipv4() const {
     if (family != Family::ipv4) return std::nullopt;
     return Endpoint{Ipv4{get32(ip, 0)}, port};
 }
 
 std::string Address::to_string() const {
-    if (auto v4 = ipv4()) return v4->to_string();
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string text = "[";
-    for (std::size_t i = 0; i < 16; i += 2) {
-        if (i) text += ':';
-        for (std::size_t j = i; j < i + 2; ++j) {
-            text += hex[std::to_integer<unsigned>(ip[j]) >> 4];
-            text += hex[std::to_integer<unsigned>(ip[j]) & 0xf];
-        }
-    }
-    return text + "]:" + std::to_string(port);
+    return endpoint().to_string();
 }
 
 // MAPPED-ADDRESS (RFC 8489 section 14.1): a zero byte, the family, the port,
@@ -420,6 +427,12 @@ std::optional<Address> read_xor_address(const Attribute& attribute, const Transa
 std::optional<Endpoint> read_xor_endpoint(const Attribute& attribute, const TransactionId& id) {
     auto a = read_xor_address(attribute, id);
     return a ? a->ipv4() : std::nullopt;
+}
+
+std::optional<IpEndpoint> read_xor_ip_endpoint(const Attribute& attribute, const TransactionId& id) {
+    auto a = read_xor_address(attribute, id);
+    if (!a) return std::nullopt;
+    return a->endpoint();
 }
 
 // ERROR-CODE (RFC 8489 section 14.8): 21 zero bits, the hundreds digit in

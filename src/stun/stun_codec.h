@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/net/address.h"
 #include "src/net/endpoint.h"
 
 namespace natlab::stun {
@@ -180,7 +181,9 @@ struct Address {
     std::array<std::byte, 16> ip{};  // IPv4 uses the first 4 bytes
 
     static Address from(Endpoint endpoint);
-    std::optional<Endpoint> ipv4() const;  // nullopt for IPv6
+    static Address from(const IpEndpoint& endpoint);  // family 0x01 or 0x02
+    std::optional<Endpoint> ipv4() const;             // nullopt for IPv6
+    IpEndpoint endpoint() const;                      // either family
     std::string to_string() const;
     bool operator==(const Address&) const = default;
 };
@@ -224,6 +227,8 @@ std::optional<Address> read_address(const Attribute& attribute);
 std::optional<Address> read_xor_address(const Attribute& attribute, const TransactionId& id);
 // The IPv4 endpoint in an XOR address attribute; nullopt if malformed or IPv6.
 std::optional<Endpoint> read_xor_endpoint(const Attribute& attribute, const TransactionId& id);
+// The endpoint of either family in an XOR address attribute; nullopt if malformed.
+std::optional<IpEndpoint> read_xor_ip_endpoint(const Attribute& attribute, const TransactionId& id);
 
 // ERROR-CODE (RFC 8489 section 14.8): a code 300..699 and a reason phrase.
 struct ErrorCode {

@@ -45,7 +45,7 @@ struct Gateway {
         TimePoint now = from;
         for (; now < from + length; now += milliseconds(50))
             for (const auto& out : client.on_tick(now)) {
-                EXPECT_EQ(out.destination.port, 5351);
+                EXPECT_EQ(out.destination.port(), 5351);
                 auto bytes = answer(requests++);
                 if (!bytes.empty()) client.on_datagram(bytes, now);
             }

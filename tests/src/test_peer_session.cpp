@@ -207,28 +207,31 @@ private:
         for (const auto& d : out.datagrams) route(from, d);
     }
 
-    void route(int from, const Outgoing& d) {
+    // MiniLab is IPv4 only: its peers know no IPv6 endpoint to send to.
+    void route(int from, const Outgoing& out) {
         Host& h = hosts_[static_cast<std::size_t>(from)];
         ++h.sent;
-        Endpoint local = h.socket_endpoint(d.socket);
-        if (h.nat->dark) return;
-        if (d.destination == server_endpoint())
-            return schedule(d.bytes, h.nat->outbound(local, d.destination, now_), -1);
-        if (int lan = local_host(d.destination); lan >= 0) {
-            if (host(lan).nat == h.nat) schedule(d.bytes, local, d.destination);
+        Endpoint local = h.socket_endpoint(out.socket);
+        if (h.nat->dark || !out.destination.v4()) return;
+        const Endpoint destination = *out.destination.v4();
+        if (destination == server_endpoint())
+            return schedule(out.bytes, h.nat->outbound(local, destination, now_), -1);
+        if (int lan = local_host(destination); lan >= 0) {
+            if (host(lan).nat == h.nat) schedule(out.bytes, local, destination);
             return;  // another LAN's private address is not routed
         }
-        Endpoint source = h.nat->outbound(local, d.destination, now_);
-        Nat* target = nat_of(d.destination.addr);
+        Endpoint source = h.nat->outbound(local, destination, now_);
+        Nat* target = nat_of(destination.addr);
         if (!target || target->dark || (target == h.nat && !target->hairpin)) return;
-        if (auto inside = target->inbound(d.destination, source, now_)) schedule(d.bytes, source, *inside);
+        if (auto inside = target->inbound(destination, source, now_)) schedule(out.bytes, source, *inside);
     }
 
-    void route_from_server(const Outgoing& d) {
-        Nat* target = nat_of(d.destination.addr);
+    void route_from_server(const Outgoing& out) {
+        const Endpoint d{*out.destination.v4()};
+        Nat* target = nat_of(d.addr);
         if (!target || target->dark) return;
-        if (auto inside = target->inbound(d.destination, server_endpoint(), now_))
-            schedule(d.bytes, server_endpoint(), *inside);
+        if (auto inside = target->inbound(d, server_endpoint(), now_))
+            schedule(out.bytes, server_endpoint(), *inside);
     }
 
     // To the host and socket that own `inside`.
@@ -837,7 +840,7 @@ TEST_P(ChangeTable, PathIsPunchedAgainAfterTheChange) {
         EXPECT_LE(r.repunch_times[0], row.repunch_max) << s->config().name;
     }
     if (row.change == Change::reboot) {
-        EXPECT_EQ(alice.public_endpoint()->addr, *Ipv4::parse("198.18.1.9"));
+        EXPECT_EQ(alice.public_endpoint()->v4()->addr, *Ipv4::parse("198.18.1.9"));
     }
 }
 
@@ -926,9 +929,9 @@ TEST_P(BirthdayTable, GuessedPortBecomesThePath) {
     if (!row.connected) return;
     EXPECT_EQ(to_string(ra.path), "birthday");
     EXPECT_EQ(to_string(rb.path), "birthday");
-    EXPECT_EQ(ra.remote->addr, *Ipv4::parse("198.18.2.1"));  // one of bob's random ports
-    EXPECT_GE(ra.remote->port, 20000);
-    EXPECT_LE(ra.remote->port, 20511);
+    EXPECT_EQ(ra.remote->v4()->addr, *Ipv4::parse("198.18.2.1"));  // one of bob's random ports
+    EXPECT_GE(ra.remote->port(), 20000);
+    EXPECT_LE(ra.remote->port(), 20511);
     EXPECT_EQ(rb.remote, ep("198.18.1.1:40000"));  // alice's one public port
     EXPECT_EQ(ra.acked, 5u);
     EXPECT_EQ(rb.acked, 5u);
@@ -1051,6 +1054,208 @@ TEST(PeerList, ListsTheWholeRoomPageByPage) {
     EXPECT_TRUE(has(lab.host(43).events, PeerEvent::listed));
     EXPECT_EQ(lab.server().counters().lists, 3u);
 }
+
+// ---- dual stack --------------------------------------------------------------
+//
+// DualLab: hosts straight on a dual-stack internet (no NAT, no firewall),
+// each with an IPv4 address and, if it has one, an IPv6 address; the
+// server at 198.18.0.1:3478 and [2001:2::1]:3478. A datagram leaves from
+// the host's address of the destination's family. Between peers, a family
+// can be blackholed (everything of it lost) or slowed (a one-way delay
+// other than 1 ms); the server is always reachable.
+namespace dual {
+
+const IpEndpoint kServer4 = *IpEndpoint::parse("198.18.0.1:3478");
+const IpEndpoint kServer6 = *IpEndpoint::parse("[2001:2::1]:3478");
+
+IpEndpoint ip(std::string_view text) {
+    return *IpEndpoint::parse(text);
+}
+
+struct Host {
+    IpEndpoint v4;
+    std::optional<IpEndpoint> v6;
+    std::unique_ptr<PeerSession> session;
+    TimePoint due{};
+};
+
+struct Datagram {
+    stun::Bytes bytes;
+    IpEndpoint source, destination;
+};
+
+class DualLab {
+public:
+    std::set<Family> blackholed;
+    std::map<Family, Duration> delay;  // between peers; 1 ms when absent
+
+    // A peer at `v4` (and `v6`); `both` registers over IPv6 too, `report`
+    // names the IPv6 address among its local endpoints.
+    PeerSession& add_peer(std::string_view v4, std::optional<std::string_view> v6, std::string name,
+                          std::optional<std::string> partner, bool both = true, bool report = true) {
+        PeerConfig c;
+        c.name = std::move(name);
+        c.partner = std::move(partner);
+        c.server = kServer4;
+        if (v6 && both) c.other_servers = {kServer6};
+        c.local_endpoints = {ip(v4)};
+        if (v6 && report) c.local_endpoints.push_back(ip(*v6));
+        c.messages = 3;
+        auto seed = static_cast<unsigned>(hosts_.size() + 11);
+        std::optional<IpEndpoint> six;
+        if (v6) six = ip(*v6);
+        hosts_.push_back({ip(v4), six, std::make_unique<PeerSession>(c, seeded_random(seed), now_)});
+        return *hosts_.back().session;
+    }
+
+    void run(Duration limit = seconds(15)) {
+        for (TimePoint end = now_ + limit; now_ < end && !finished(); now_ += milliseconds(1)) {
+            deliver_due();
+            for (std::size_t i = 0; i < hosts_.size(); ++i) {
+                if (now_ < hosts_[i].due) continue;
+                emit(i, hosts_[i].session->on_tick(now_));
+                hosts_[i].due = hosts_[i].session->next_tick(now_);
+            }
+        }
+    }
+
+    RendezvousServer& server() { return server_; }
+
+private:
+    bool finished() const {
+        return std::all_of(hosts_.begin(), hosts_.end(), [](const Host& h) { return h.session->finished(); });
+    }
+
+    void emit(std::size_t from, const PeerOutput& out) {
+        const Host& h = hosts_[from];
+        for (const auto& d : out.datagrams) {
+            auto source = d.destination.v4() ? std::optional(h.v4) : h.v6;
+            if (!source) continue;  // no address of that family
+            bool to_server = d.destination == kServer4 || d.destination == kServer6;
+            Family family = d.destination.family();
+            if (!to_server && blackholed.count(family)) continue;
+            Duration hop = to_server || !delay.count(family) ? milliseconds(1) : delay[family];
+            queue_.emplace(now_ + hop, Datagram{d.bytes, *source, d.destination});
+        }
+    }
+
+    void deliver_due() {
+        while (!queue_.empty() && queue_.begin()->first <= now_) {
+            Datagram d = std::move(queue_.begin()->second);
+            queue_.erase(queue_.begin());
+            if (d.destination == kServer4 || d.destination == kServer6) {
+                for (const auto& out : server_.handle(d.bytes, d.source, d.destination, now_).datagrams)
+                    queue_.emplace(now_ + milliseconds(1),
+                                   Datagram{out.bytes, d.destination, out.destination});
+                continue;
+            }
+            for (std::size_t i = 0; i < hosts_.size(); ++i) {
+                Host& h = hosts_[i];
+                if (d.destination != h.v4 && d.destination != h.v6) continue;
+                emit(i, h.session->on_datagram(d.bytes, d.source, now_));
+                h.due = std::min(h.due, h.session->next_tick(now_));
+            }
+        }
+    }
+
+    TimePoint now_{};
+    RendezvousServer server_{seeded_random(98)};
+    std::vector<Host> hosts_;
+    std::multimap<TimePoint, Datagram> queue_;
+};
+
+struct FamilyRow {
+    const char* what;
+    bool bob_has_ipv6;
+    std::set<Family> blackholed;
+    std::map<Family, Duration> delay;
+    Family want;
+};
+
+void PrintTo(const FamilyRow& row, std::ostream* os) {
+    *os << row.what;
+}
+
+class FamilyTable : public ::testing::TestWithParam<FamilyRow> {};
+
+// The preference of candidates.h: IPv6 when it answers within the grace
+// of the first IPv4 answer, IPv4 otherwise; both sides agree on the path.
+TEST_P(FamilyTable, PathFamilyAsPreferred) {
+    const FamilyRow& row = GetParam();
+    DualLab lab;
+    lab.blackholed = row.blackholed;
+    lab.delay = row.delay;
+    std::optional<std::string_view> bob6;
+    if (row.bob_has_ipv6) bob6 = "[2001:2:0:2::5]:5000";
+    PeerSession& bob = lab.add_peer("198.18.2.5:5000", bob6, "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer("198.18.1.2:4000", "[2001:2:0:1::2]:4000", "alice", "bob");
+    lab.run();
+    PeerResult ra = alice.result(), rb = bob.result();
+    ASSERT_TRUE(ra.connected) << ra.reason;
+    ASSERT_TRUE(rb.connected) << rb.reason;
+    EXPECT_EQ(ra.family, row.want);
+    EXPECT_EQ(rb.family, row.want);
+    EXPECT_EQ(ra.remote->family(), row.want);
+    EXPECT_EQ(ra.acked, 3u);
+    EXPECT_EQ(rb.received, 3u);
+    if (row.bob_has_ipv6) {  // the server kept both of alice's public endpoints
+        EXPECT_EQ(ra.other_public, std::vector<IpEndpoint>{ip("[2001:2:0:1::2]:4000")});
+        EXPECT_EQ(lab.server().registry().find("alice", TimePoint{})->public_endpoints().size(), 2u);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Peer, FamilyTable,
+    ::testing::Values(
+        FamilyRow{"v6 answers", true, {}, {}, Family::ipv6},
+        FamilyRow{"only v4 answers", false, {}, {}, Family::ipv4},
+        FamilyRow{"v6 blackholed", true, {Family::ipv6}, {}, Family::ipv4},
+        FamilyRow{"v4 blackholed", true, {Family::ipv4}, {}, Family::ipv6},
+        FamilyRow{"v6 within the grace", true, {}, {{Family::ipv6, milliseconds(30)}}, Family::ipv6},
+        FamilyRow{
+            "v6 too slow, v4 not starved", true, {}, {{Family::ipv6, milliseconds(150)}}, Family::ipv4}),
+    [](const auto& info) {
+        std::string name = info.param.what;
+        for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        return name;
+    });
+
+// A v6 path with v6 blackholed is given up only after its probes went
+// unanswered for the grace: the IPv4 nomination waits for it.
+TEST(PeerSessionDualStack, BlackholedIpv6DelaysTheIpv4NominationByTheGrace) {
+    DualLab lab;
+    lab.blackholed = {Family::ipv6};
+    PeerSession& bob = lab.add_peer("198.18.2.5:5000", "[2001:2:0:2::5]:5000", "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer("198.18.1.2:4000", "[2001:2:0:1::2]:4000", "alice", "bob");
+    lab.run();
+    ASSERT_TRUE(alice.result().connected);
+    EXPECT_GE(*alice.result().introduction_to_connect, PeerTimers{}.ipv6_grace);
+    EXPECT_EQ(bob.result().family, Family::ipv4);
+}
+
+// Bob is known to the server over IPv4 only and reports no IPv6 address,
+// yet he has one: his probes to alice's IPv6 candidates come from an
+// endpoint alice never heard of. She answers it (RFC 8445 section
+// 7.3.1.3), learns it as peer-reflexive, and that IPv6 path wins.
+TEST(PeerSessionDualStack, PeerReflexiveIpv6Source) {
+    DualLab lab;
+    PeerSession& bob =
+        lab.add_peer("198.18.2.5:5000", "[2001:2:0:2::5]:5000", "bob", std::nullopt, false, false);
+    PeerSession& alice = lab.add_peer("198.18.1.2:4000", "[2001:2:0:1::2]:4000", "alice", "bob");
+    lab.run();
+    PeerResult ra = alice.result(), rb = bob.result();
+    ASSERT_TRUE(ra.connected) << ra.reason;
+    EXPECT_EQ(ra.family, Family::ipv6);
+    EXPECT_EQ(ra.remote, ip("[2001:2:0:2::5]:5000"));
+    EXPECT_EQ(ra.path, CandidateKind::peer_reflexive);
+    const Candidate* learnt = alice.candidates().find(ip("[2001:2:0:2::5]:5000"));
+    ASSERT_TRUE(learnt);
+    EXPECT_TRUE(learnt->succeeded);
+    EXPECT_EQ(rb.family, Family::ipv6);
+}
+
+}  // namespace dual
 
 }  // namespace
 }  // namespace natlab

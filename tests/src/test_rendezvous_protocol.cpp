@@ -26,6 +26,10 @@ Endpoint ep(std::string_view text) {
     return *Endpoint::parse(text);
 }
 
+IpEndpoint ip(std::string_view text) {
+    return *IpEndpoint::parse(text);
+}
+
 stun::Bytes to_bytes_of(std::string_view text) {
     return stun::to_bytes(text);
 }
@@ -127,6 +131,78 @@ TEST(RendezvousProtocol, RoundTrips) {
     auto ack = parse_data_ack(decoded(to_wire(build_ack({test_token(), 9}, request))));
     ASSERT_TRUE(ack);
     EXPECT_EQ(ack->sequence, 9u);
+}
+
+// An IPv6 endpoint attribute: family 0x02, the port xored with the top of
+// the cookie, the 16 address bytes with the cookie and the transaction id
+// (RFC 8489 section 14.2), as for XOR-MAPPED-ADDRESS.
+TEST(RendezvousProtocol, RegisterIpv6Bytes) {
+    RegisterRequest r{"alice", {ip("[2001:2:0:1::3]:40001")}};
+    EXPECT_EQ(stun::to_hex(to_wire(build(r, test_id()))),
+              squash("00e1 002c"                    // Register request, 44 bytes of attributes
+                     "2112a442"                     // magic cookie
+                     "0102030405060708090a0b0c"     // transaction id
+                     "c001 0005 616c696365 000000"  // NAME "alice" + padding
+                     "c002 0014"                    // LOCAL-ENDPOINT, 20 bytes
+                     "00 02 bd53"                   //   IPv6, port 40001 ^ 0x2112
+                     "0113a440"                     //   2001:0002 ^ 2112a442
+                     "01020305"                     //   0000:0001 ^ 01020304
+                     "05060708"                     //   0000:0000 ^ 05060708
+                     "090a0b0f"                     //   0000:0003 ^ 090a0b0c
+                     "8028 0004 299e18b4"));        // FINGERPRINT
+}
+
+// Every endpoint attribute carries either family, and a list may mix them.
+TEST(RendezvousProtocol, EndpointsOfBothFamiliesRoundTrip) {
+    auto id = test_id();
+    RegisterRequest r{"alice",
+                      {ep("10.0.1.3:40001"), ip("[2001:2:0:1::3]:40001")},
+                      "",
+                      {},
+                      {ip("[2001:2::9]:7"), ep("198.18.1.1:7")}};
+    auto r2 = parse_register(decoded(to_wire(build(r, id))));
+    ASSERT_TRUE(r2);
+    EXPECT_EQ(r2->local, r.local);
+    EXPECT_EQ(r2->mapped, r.mapped);
+
+    Introduction i{"bob",
+                   ip("[2001:2:0:2::5]:50000"),
+                   {ep("10.0.2.5:50001"), ip("[2001:2:0:2::5]:50001")},
+                   test_token(),
+                   Role::controlling,
+                   1,
+                   {ip("[2001:2::7]:9")},
+                   {ep("198.18.2.1:50000")}};
+    auto i2 = parse_introduction(decoded(to_wire(build(i, id))));
+    ASSERT_TRUE(i2);
+    EXPECT_EQ(i2->peer_public, i.peer_public);
+    EXPECT_EQ(i2->peer_other_public, i.peer_other_public);
+    EXPECT_EQ(i2->all_public(),
+              (std::vector<IpEndpoint>{ip("[2001:2:0:2::5]:50000"), ep("198.18.2.1:50000")}));
+    EXPECT_EQ(i2->peer_local, i.peer_local);
+    EXPECT_EQ(i2->peer_mapped, i.peer_mapped);
+
+    auto probe = build(ProbeRequest{"alice", test_token()}, id);
+    auto answer =
+        parse_probe_answer(decoded(to_wire(build_answer({"bob", test_token(), ip("[2001:2::1]:3")}, probe))));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->observed, ip("[2001:2::1]:3"));
+
+    auto binding = binding_request(id);
+    EXPECT_EQ(parse_mapped(decoded(to_wire(mapped_response(binding, ip("[2001:2::1]:3"))))),
+              ip("[2001:2::1]:3"));
+    EXPECT_EQ(parse_mapped(decoded(to_wire(mapped_response(binding, ep("198.18.0.9:3"))))),
+              ep("198.18.0.9:3"));
+}
+
+// An introduction from a server that knows one family has one
+// PEER-PUBLIC-ENDPOINT and reads as before: no other public endpoints.
+TEST(RendezvousProtocol, IntroductionWithOnePublicEndpoint) {
+    Introduction i{"bob", ep("198.18.2.1:50000"), {}, test_token(), Role::controlled, 7};
+    auto i2 = parse_introduction(decoded(to_wire(build(i, test_id()))));
+    ASSERT_TRUE(i2);
+    EXPECT_TRUE(i2->peer_other_public.empty());
+    EXPECT_EQ(i2->all_public(), std::vector<IpEndpoint>{ep("198.18.2.1:50000")});
 }
 
 TEST(RendezvousProtocol, ParsersRefuseIncompleteMessages) {

@@ -22,6 +22,10 @@ Endpoint ep(std::string_view text) {
     return *Endpoint::parse(text);
 }
 
+IpEndpoint ip(std::string_view text) {
+    return *IpEndpoint::parse(text);
+}
+
 proto::Secret secret(std::uint8_t fill) {
     proto::Secret s;
     s.fill(std::byte{fill});
@@ -30,8 +34,8 @@ proto::Secret secret(std::uint8_t fill) {
 
 // A Register from `source`; a newborn record would get secret(0xA0 + n).
 Registration reg(std::string name, std::string_view source, std::optional<proto::Secret> presented = {},
-                 std::vector<Endpoint> local = {}, std::string group = "") {
-    return {std::move(name), ep(source), std::move(local), std::move(group), presented, secret(0xA1)};
+                 std::vector<IpEndpoint> local = {}, std::string group = "") {
+    return {std::move(name), ip(source), std::move(local), std::move(group), presented, secret(0xA1)};
 }
 
 RegisterOutcome upsert(Registry& r, std::string name, std::string_view source, TimePoint at = t0,
@@ -71,11 +75,95 @@ TEST(RendezvousRegistry, OwnershipTable) {
     Registry registry;
     for (const auto& r : rows) {
         EXPECT_EQ(upsert(registry, r.name, r.source, t0, r.presented), r.want) << r.what;
-        EXPECT_EQ(registry.find("alice", t0)->public_endpoint, ep(r.alice_at)) << r.what;
+        EXPECT_EQ(registry.find("alice", t0)->public_endpoint(), ep(r.alice_at)) << r.what;
     }
     EXPECT_EQ(registry.size(), 2u);
     EXPECT_EQ(registry.find("alice", t0)->secret, secret(0xA1));          // the secret survives the move
     EXPECT_FALSE(registry.find_by_endpoint(ep("198.18.1.1:40000"), t0));  // old mapping gone
+}
+
+// A dual-stack client registers over IPv4 and over IPv6 under one name: the
+// second family joins the record with the secret, and each family's
+// endpoint then refreshes and moves on its own.
+TEST(RendezvousRegistry, BothFamiliesTable) {
+    struct Row {
+        const char* what;
+        const char* source;
+        std::optional<proto::Secret> presented;
+        RegisterOutcome want;
+        std::vector<const char*> publics;  // alice's afterwards, primary first
+    };
+    const Row rows[] = {
+        {"first, over IPv4", "198.18.1.1:40000", {}, RegisterOutcome::added, {"198.18.1.1:40000"}},
+        {"IPv6 without the secret",
+         "[2001:2:0:1::2]:40000",
+         {},
+         RegisterOutcome::taken,
+         {"198.18.1.1:40000"}},
+        {"IPv6, wrong secret",
+         "[2001:2:0:1::2]:40000",
+         secret(0x01),
+         RegisterOutcome::taken,
+         {"198.18.1.1:40000"}},
+        {"IPv6 with the secret joins",
+         "[2001:2:0:1::2]:40000",
+         secret(0xA1),
+         RegisterOutcome::joined,
+         {"198.18.1.1:40000", "[2001:2:0:1::2]:40000"}},
+        {"IPv6 refresh",
+         "[2001:2:0:1::2]:40000",
+         {},
+         RegisterOutcome::refreshed,
+         {"198.18.1.1:40000", "[2001:2:0:1::2]:40000"}},
+        {"IPv4 refresh",
+         "198.18.1.1:40000",
+         {},
+         RegisterOutcome::refreshed,
+         {"198.18.1.1:40000", "[2001:2:0:1::2]:40000"}},
+        {"IPv4 mapping moves, IPv6 stays",
+         "198.18.1.1:40009",
+         secret(0xA1),
+         RegisterOutcome::moved,
+         {"198.18.1.1:40009", "[2001:2:0:1::2]:40000"}},
+        {"IPv6 address changes",
+         "[2001:2:0:1::7]:40000",
+         secret(0xA1),
+         RegisterOutcome::moved,
+         {"198.18.1.1:40009", "[2001:2:0:1::7]:40000"}},
+    };
+    Registry registry;
+    for (const auto& r : rows) {
+        EXPECT_EQ(registry.upsert(reg("alice", r.source, r.presented), t0), r.want) << r.what;
+        std::vector<IpEndpoint> want;
+        for (const char* p : r.publics) want.push_back(ip(p));
+        EXPECT_EQ(registry.find("alice", t0)->public_endpoints(), want) << r.what;
+        for (const auto& e : want) EXPECT_EQ(registry.find_by_endpoint(e, t0)->name, "alice") << r.what;
+    }
+    EXPECT_EQ(registry.size(), 1u);
+    EXPECT_FALSE(registry.find_by_endpoint(ip("198.18.1.1:40000"), t0));       // the old IPv4 mapping
+    EXPECT_FALSE(registry.find_by_endpoint(ip("[2001:2:0:1::2]:40000"), t0));  // the old IPv6 address
+    EXPECT_EQ(registry.find("alice", t0)->public_of(Family::ipv6), ip("[2001:2:0:1::7]:40000"));
+    // A new name from one of the two endpoints takes that socket: the old record goes.
+    EXPECT_EQ(registry.upsert(reg("bob", "[2001:2:0:1::7]:40000"), t0), RegisterOutcome::added);
+    EXPECT_FALSE(registry.find("alice", t0));
+    EXPECT_FALSE(registry.find_by_endpoint(ip("198.18.1.1:40009"), t0));
+    // Silence expires both endpoints with the record.
+    registry.expire(t0 + seconds(30));
+    EXPECT_EQ(registry.size(), 0u);
+    EXPECT_FALSE(registry.find_by_endpoint(ip("[2001:2:0:1::7]:40000"), t0));
+}
+
+TEST(RendezvousRegistry, RecordKeepsEndpointsOfBothFamilies) {
+    ClientRecord r("x", ip("[2001:2::1]:1"), std::vector<IpEndpoint>{ip("10.0.0.1:1"), ip("[2001:2::1]:1")},
+                   secret(1), t0);
+    r.set_endpoints(r.local_endpoints(), std::vector<IpEndpoint>{ip("198.18.0.9:9")});
+    r.set_public(ip("198.18.0.1:1"));
+    ClientRecord copy = r;
+    EXPECT_EQ(copy.public_endpoints(), (std::vector<IpEndpoint>{ip("[2001:2::1]:1"), ip("198.18.0.1:1")}));
+    EXPECT_EQ(copy.public_endpoint(), ip("[2001:2::1]:1"));
+    EXPECT_EQ(copy.local_endpoints(), (std::vector<IpEndpoint>{ip("10.0.0.1:1"), ip("[2001:2::1]:1")}));
+    EXPECT_EQ(copy.mapped_endpoints(), std::vector<IpEndpoint>{ip("198.18.0.9:9")});
+    EXPECT_EQ(to_string(RegisterOutcome::joined), "joined");
 }
 
 TEST(RendezvousRegistry, ExpiredNameIsFreeForAnyone) {
@@ -192,9 +280,9 @@ TEST(RendezvousRegistry, RoomsAreCountedAndReused) {
 
 TEST(RendezvousRegistry, RecordKeepsItsLocalEndpoints) {
     for (std::size_t n : {0u, 1u, 2u, 16u}) {
-        std::vector<Endpoint> local;
+        std::vector<IpEndpoint> local;
         for (std::size_t i = 0; i < n; ++i)
-            local.push_back({Ipv4{0x0A000001}, static_cast<std::uint16_t>(i + 1)});
+            local.push_back(Endpoint{Ipv4{0x0A000001}, static_cast<std::uint16_t>(i + 1)});
         ClientRecord r("x", ep("198.18.0.1:1"), local, secret(1), t0);
         EXPECT_EQ(r.local_endpoints(), local);
         ClientRecord copy = r;
@@ -274,8 +362,9 @@ TEST_F(TempDb, RestartKeepsTheListAndTheSecrets) {
     EXPECT_EQ(db.load(registry, t1, w0 + seconds(15)), 2u);
     const ClientRecord* alice = registry.find("alice", t1);
     ASSERT_TRUE(alice);
-    EXPECT_EQ(alice->public_endpoint, ep("198.18.1.1:40000"));
-    EXPECT_EQ(alice->local_endpoints(), (std::vector<Endpoint>{ep("10.0.1.2:40000"), ep("10.0.2.2:40000")}));
+    EXPECT_EQ(alice->public_endpoint(), ep("198.18.1.1:40000"));
+    EXPECT_EQ(alice->local_endpoints(),
+              (std::vector<IpEndpoint>{ep("10.0.1.2:40000"), ep("10.0.2.2:40000")}));
     EXPECT_EQ(registry.room_name(alice->room), "lab");
     EXPECT_EQ(alice->secret, secret(0xA1));
     EXPECT_EQ(registry.find_by_endpoint(ep("198.18.2.1:50000"), t1)->name, "bob");
@@ -315,7 +404,7 @@ TEST_F(TempDb, ExpiryAndMovesAreWrittenThrough) {
     EXPECT_EQ(db.rows(), 1u);
     Registry again;
     db.load(again, t0, w0 + seconds(30));
-    EXPECT_EQ(again.find("bob", t0)->public_endpoint, ep("198.18.2.1:50002"));
+    EXPECT_EQ(again.find("bob", t0)->public_endpoint(), ep("198.18.2.1:50002"));
 }
 
 // A save that fails (here: the table is gone, as if another program broke

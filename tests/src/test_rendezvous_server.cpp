@@ -23,6 +23,10 @@ RandomSource counter_random() {
     };
 }
 
+IpEndpoint ip(std::string_view text) {
+    return *IpEndpoint::parse(text);
+}
+
 stun::TransactionId txid(std::uint8_t seed) {
     stun::TransactionId id{};
     id.fill(static_cast<std::byte>(seed));
@@ -44,13 +48,14 @@ class ServerTest : public ::testing::Test {
 protected:
     RendezvousServer server{counter_random()};
 
-    ServerOutput send(const stun::Message& m, Endpoint from, TimePoint at = t0) {
+    ServerOutput send(const stun::Message& m, const IpEndpoint& from, TimePoint at = t0) {
         return server.handle(proto::to_wire(m), from, at);
     }
-    ServerOutput register_as(const std::string& name, Endpoint from, Endpoint local, TimePoint at = t0) {
+    ServerOutput register_as(const std::string& name, const IpEndpoint& from, const IpEndpoint& local,
+                             TimePoint at = t0) {
         return send(proto::build(proto::RegisterRequest{name, {local}}, txid(1)), from, at);
     }
-    ServerOutput connect(const std::string& partner, Endpoint from, TimePoint at = t0) {
+    ServerOutput connect(const std::string& partner, const IpEndpoint& from, TimePoint at = t0) {
         return send(proto::build(proto::ConnectRequest{"", partner}, txid(2)), from, at);
     }
 };
@@ -88,7 +93,7 @@ TEST_F(ServerTest, RegisterRepliesWithObservedEndpointAndSecret) {
     EXPECT_EQ(answer->secret, server.registry().find("alice", t0)->secret);
     ASSERT_EQ(out.log.size(), 1u);
     EXPECT_EQ(out.log[0], "registered alice public 198.18.1.1:40000 local 10.0.1.3:40000");
-    EXPECT_EQ(server.registry().find("alice", t0)->local_endpoints(), std::vector<Endpoint>{kAliceLocal});
+    EXPECT_EQ(server.registry().find("alice", t0)->local_endpoints(), std::vector<IpEndpoint>{kAliceLocal});
     EXPECT_TRUE(register_as("alice", kAlice, kAliceLocal).log.empty());  // refresh: quiet
 }
 
@@ -107,7 +112,7 @@ TEST_F(ServerTest, ConnectIntroducesBothWithSameTokenOppositeRoles) {
     ASSERT_TRUE(to_alice);
     EXPECT_EQ(to_alice->peer_name, "bob");
     EXPECT_EQ(to_alice->peer_public, kBob);
-    EXPECT_EQ(to_alice->peer_local, std::vector<Endpoint>{kBobLocal});
+    EXPECT_EQ(to_alice->peer_local, std::vector<IpEndpoint>{kBobLocal});
     EXPECT_EQ(to_alice->role, proto::Role::controlling);
     // 3: introduction of alice to bob; bob is controlled; same token.
     EXPECT_EQ(out.datagrams[2].destination, kBob);
@@ -409,13 +414,76 @@ TEST_F(ServerTest, NameBelongsToItsOwner) {
     EXPECT_EQ(error->code, 409);
     EXPECT_EQ(error->reason, "name taken");
     EXPECT_EQ(server.counters().name_conflicts, 1u);
-    EXPECT_EQ(server.registry().find("alice", t0)->public_endpoint, kAlice);
+    EXPECT_EQ(server.registry().find("alice", t0)->public_endpoint(), kAlice);
     // The owner's NAT mapping moves: with the secret, the name follows.
     const Endpoint moved = ep("198.18.1.1:40002");
     auto request = proto::build(proto::RegisterRequest{"alice", {kAliceLocal}, "", first->secret}, txid(3));
     auto out = send(request, moved);
     EXPECT_EQ(proto::parse_register_answer(decode_ok(out.datagrams[0]))->secret, first->secret);
     EXPECT_EQ(out.log, std::vector<std::string>{"moved alice public 198.18.1.1:40002 local 10.0.1.3:40000"});
+}
+
+// RFC 8489 section 14.2: the answer's XOR-MAPPED-ADDRESS has the request's
+// family, whichever socket family it came in on; over IPv6 there is no
+// RFC 5780 alternate, so no OTHER-ADDRESS even when IPv4 has one.
+TEST(RendezvousServerIpv6, BindingAnswersInTheRequestsFamily) {
+    ServerConfig config;
+    config.addresses = {ep("198.18.0.2:3478"), ep("198.18.0.3:3479")};
+    RendezvousServer server(counter_random(), config);
+    struct Row {
+        const char* source;
+        const char* local;
+        bool other_address;
+    };
+    const Row rows[] = {
+        {"[2001:2:0:1::2]:40000", "[2001:2::2]:3478", false},
+        {"198.18.1.1:40000", "198.18.0.2:3478", true},
+    };
+    for (const auto& r : rows) {
+        auto out =
+            server.handle(proto::to_wire(proto::binding_request(txid(5))), ip(r.source), ip(r.local), t0);
+        ASSERT_EQ(out.datagrams.size(), 1u) << r.source;
+        EXPECT_EQ(out.datagrams[0].destination, ip(r.source));
+        EXPECT_EQ(out.datagrams[0].origin, ip(r.local));
+        auto m = decode_ok(out.datagrams[0]);
+        EXPECT_EQ(proto::parse_mapped(m), ip(r.source)) << r.source;
+        EXPECT_EQ(m.find(stun::attr::other_address) != nullptr, r.other_address) << r.source;
+    }
+}
+
+// A peer registers over IPv4, then over IPv6 with the secret: one name,
+// two public endpoints; an introduction names all of them, the
+// recipient's own family first, and all local endpoints of both families.
+TEST_F(ServerTest, DualStackPeerIsIntroducedWithBothFamilies) {
+    const IpEndpoint alice6 = ip("[2001:2:0:1::3]:40000");
+    const std::vector<IpEndpoint> locals{kAliceLocal, alice6};
+    auto first = send(proto::build(proto::RegisterRequest{"alice", locals}, txid(1)), kAlice);
+    auto secret = proto::parse_register_answer(decode_ok(first.datagrams[0]))->secret;
+    auto second = send(proto::build(proto::RegisterRequest{"alice", locals, "", secret}, txid(3)), alice6);
+    ASSERT_EQ(second.datagrams.size(), 1u);
+    EXPECT_EQ(second.datagrams[0].destination, alice6);
+    EXPECT_EQ(proto::parse_register_answer(decode_ok(second.datagrams[0]))->observed, alice6);
+    EXPECT_EQ(second.log, std::vector<std::string>{"joined alice public [2001:2:0:1::3]:40000 local "
+                                                   "10.0.1.3:40000 [2001:2:0:1::3]:40000"});
+    EXPECT_EQ(server.registry().size(), 1u);
+
+    const IpEndpoint bob6 = ip("[2001:2:0:2::5]:50000");
+    register_as("bob", bob6, bob6);  // an IPv6-only partner
+    auto out = connect("alice", bob6);
+    ASSERT_EQ(out.datagrams.size(), 3u);
+    auto to_bob = proto::parse_introduction(decode_ok(out.datagrams[1]));
+    ASSERT_TRUE(to_bob);
+    EXPECT_EQ(out.datagrams[1].destination, bob6);
+    EXPECT_EQ(to_bob->peer_public, alice6);  // bob's own family first
+    EXPECT_EQ(to_bob->all_public(), (std::vector<IpEndpoint>{alice6, kAlice}));
+    EXPECT_EQ(to_bob->peer_local, locals);
+    auto to_alice = proto::parse_introduction(decode_ok(out.datagrams[2]));
+    ASSERT_TRUE(to_alice);
+    EXPECT_EQ(out.datagrams[2].destination, kAlice);  // the primary public endpoint
+    EXPECT_EQ(to_alice->all_public(), std::vector<IpEndpoint>{bob6});
+    // Either of alice's endpoints speaks for her.
+    EXPECT_EQ(connect("bob", alice6).datagrams.size(), 3u);
+    EXPECT_EQ(connect("bob", kAlice).datagrams.size(), 3u);
 }
 
 // A source that is not registered gets one answer per request, to itself,

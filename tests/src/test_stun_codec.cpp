@@ -114,6 +114,42 @@ TEST(StunRfc5769, SampleIpv6Response) {
     EXPECT_TRUE(verify_message_integrity(kSampleIpv6Response, m, key(kPassword)));
 }
 
+// The same vector through the family-tagged endpoint: decoded as an
+// IPv6 IpEndpoint, and encoded from one into the RFC's exact bytes.
+TEST(StunRfc5769, SampleIpv6ResponseBothWays) {
+    Message m = *decode(kSampleIpv6Response).message;
+    const IpEndpoint want = *IpEndpoint::parse("[2001:db8:1234:5678:11:2233:4455:6677]:32853");
+    EXPECT_EQ(read_xor_ip_endpoint(*m.find(attr::xor_mapped_address), m.transaction), want);
+    Attribute built = make_xor_address(attr::xor_mapped_address, Address::from(want), m.transaction);
+    EXPECT_EQ(to_hex(built.value),
+              "0002"                                // reserved, family IPv6 (RFC 8489 section 14.2)
+              "a147"                                // port 32853 ^ 0x2112
+              "0113a9faa5d3f179bc25f4b5bed2b9d9");  // the address ^ cookie + transaction id
+    m.attributes.resize(1);                         // SOFTWARE
+    m.add(built);
+    EncodeOptions options;
+    options.integrity_key = key(kPassword);
+    options.fingerprint = true;
+    Bytes out = encode(m, options);
+    ASSERT_EQ(out.size(), kSampleIpv6Response.size());
+    Bytes prefix(out.begin(), out.begin() + 60);  // header, SOFTWARE, XOR-MAPPED-ADDRESS
+    prefix[35] = std::byte{0x20};                 // the RFC's padding byte
+    EXPECT_EQ(to_hex(prefix), to_hex(Bytes(kSampleIpv6Response.begin(), kSampleIpv6Response.begin() + 60)));
+    auto decoded = decode(out);
+    ASSERT_TRUE(decoded.message) << to_string(decoded.error);
+    EXPECT_TRUE(verify_message_integrity(out, *decoded.message, key(kPassword)));
+    EXPECT_EQ(read_xor_ip_endpoint(*decoded.message->find(attr::xor_mapped_address), m.transaction), want);
+}
+
+// The IPv4 vector through IpEndpoint reads the same endpoint as before.
+TEST(StunRfc5769, SampleIpv4ResponseAsIpEndpoint) {
+    Message m = *decode(kSampleIpv4Response).message;
+    auto mapped = read_xor_ip_endpoint(*m.find(attr::xor_mapped_address), m.transaction);
+    ASSERT_TRUE(mapped);
+    EXPECT_EQ(mapped->family(), Family::ipv4);
+    EXPECT_EQ(mapped->to_string(), "192.0.2.1:32853");
+}
+
 // Encoding the sample response's SOFTWARE and XOR-MAPPED-ADDRESS lays out
 // the same bytes as the RFC up to MESSAGE-INTEGRITY (the RFC pads SOFTWARE
 // with a space, RFC 8489 with a zero), and what it appends verifies.
