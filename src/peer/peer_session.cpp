@@ -203,6 +203,7 @@ void PeerSession::on_register_answer(const stun::Message& m, TimePoint now, Peer
     if (!answer) return drop(out, "malformed Register answer");
     register_txn_.reset();
     name_taken_ = false;
+    unanswered_registers_ = 0;
     next_register_ = now + std::min(config_.timers.register_refresh, config_.keepalive);
     public_ = answer->observed;
     secret_ = answer->secret;
@@ -488,12 +489,28 @@ void PeerSession::port_mapping_tick(TimePoint now, PeerOutput& out) {
     for (auto& d : port_mapper_->on_tick(now)) out.datagrams.push_back(std::move(d));
 }
 
+// Until the first registration is answered, a server that stays silent
+// for kRegisterTriesPerServer tries gives way to the next one (a
+// dual-stack peer whose IPv4 goes nowhere registers over IPv6); the
+// silent one goes to the end of the list, as a side registration.
 void PeerSession::send_register(TimePoint now, PeerOutput& out) {
+    if (phase_ == PeerPhase::registering && ++unanswered_registers_ > kRegisterTriesPerServer &&
+        !side_.empty())
+        next_server(now);
     if (!register_txn_) register_txn_ = new_transaction();
     proto::RegisterRequest r{config_.name, config_.local_endpoints, config_.group, secret_};
     if (port_mapper_ && port_mapper_->mapped()) r.mapped = {*port_mapper_->mapped()};
     send(proto::build(r, *register_txn_), config_.server, out);
     next_register_ = now + config_.timers.register_retry;
+}
+
+void PeerSession::next_server(TimePoint now) {
+    unanswered_registers_ = 1;
+    auto silent = config_.server;
+    config_.server = side_.front().server;
+    side_.erase(side_.begin());
+    side_.push_back({silent, std::nullopt, std::nullopt, now});
+    register_txn_.reset();
 }
 
 // Connect is retried until the partner has been heard from, not merely

@@ -325,6 +325,7 @@ private:
     void check_deadlines(TimePoint now, PeerOutput& out);
     void check_punch_deadline(TimePoint now, PeerOutput& out);
     void send_register(TimePoint now, PeerOutput& out);
+    void next_server(TimePoint now);
     void send_connect(TimePoint now, PeerOutput& out);
     bool wants_connect() const;
     void send_probes(TimePoint now, PeerOutput& out);
@@ -373,6 +374,8 @@ private:
 
     // registering / waiting
     std::optional<stun::TransactionId> register_txn_;
+    static constexpr int kRegisterTriesPerServer = 5;
+    int unanswered_registers_ = 0;  // Registers sent to the current server since its last answer
     std::vector<SideRegistration> side_;
     TimePoint next_register_;
     std::optional<IpEndpoint> public_;

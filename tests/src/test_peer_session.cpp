@@ -1087,7 +1087,8 @@ struct Datagram {
 class DualLab {
 public:
     std::set<Family> blackholed;
-    std::map<Family, Duration> delay;  // between peers; 1 ms when absent
+    std::set<Family> server_blackholed;  // the server is never reached over these
+    std::map<Family, Duration> delay;    // between peers; 1 ms when absent
 
     // A peer at `v4` (and `v6`); `both` registers over IPv6 too, `report`
     // names the IPv6 address among its local endpoints.
@@ -1134,6 +1135,7 @@ private:
             bool to_server = d.destination == kServer4 || d.destination == kServer6;
             Family family = d.destination.family();
             if (!to_server && blackholed.count(family)) continue;
+            if (to_server && server_blackholed.count(family)) continue;
             Duration hop = to_server || !delay.count(family) ? milliseconds(1) : delay[family];
             queue_.emplace(now_ + hop, Datagram{d.bytes, *source, d.destination});
         }
@@ -1253,6 +1255,22 @@ TEST(PeerSessionDualStack, PeerReflexiveIpv6Source) {
     ASSERT_TRUE(learnt);
     EXPECT_TRUE(learnt->succeeded);
     EXPECT_EQ(rb.family, Family::ipv6);
+}
+
+// The server's IPv4 goes nowhere: each peer's first server (IPv4) never
+// answers, so after five tries it registers over IPv6 instead, and the
+// pair meets and connects over IPv6.
+TEST(PeerSessionDualStack, SilentIpv4ServerGivesWayToIpv6) {
+    DualLab lab;
+    lab.server_blackholed = {Family::ipv4};
+    lab.blackholed = {Family::ipv4};
+    PeerSession& bob = lab.add_peer("198.18.2.5:5000", "[2001:2:0:2::5]:5000", "bob", std::nullopt);
+    PeerSession& alice = lab.add_peer("198.18.1.2:4000", "[2001:2:0:1::2]:4000", "alice", "bob");
+    lab.run();
+    ASSERT_TRUE(alice.result().connected) << alice.result().reason;
+    EXPECT_EQ(alice.result().family, Family::ipv6);
+    EXPECT_EQ(bob.result().family, Family::ipv6);
+    EXPECT_EQ(alice.config().server, kServer6);
 }
 
 }  // namespace dual
