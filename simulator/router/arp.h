@@ -42,6 +42,20 @@
 
 namespace natlab::nat {
 
+// What a neighbour cache keeps: a neighbour's MAC and when it was last
+// confirmed and asked for, and the frames waiting for a next hop still
+// unresolved. ARP's (here) and IPv6 neighbour discovery's (neighbours6.h).
+struct NeighbourEntry {
+    MacAddress mac;
+    TimePoint confirmed;
+    TimePoint last_request;
+};
+struct PendingFrames {
+    std::vector<Frame> frames;
+    TimePoint last_request;
+    int requests = 0;
+};
+
 enum class ArpOp : std::uint16_t { Request = 1, Reply = 2 };
 
 struct ArpMessage {
@@ -101,16 +115,8 @@ public:
     std::size_t waiting() const;  // frames queued for resolution
 
 private:
-    struct Neighbour {
-        MacAddress mac;
-        TimePoint confirmed;
-        TimePoint last_request;
-    };
-    struct Pending {
-        std::vector<Frame> frames;
-        TimePoint last_request;
-        int requests = 0;
-    };
+    using Neighbour = NeighbourEntry;
+    using Pending = PendingFrames;
 
     bool should_learn(const ArpMessage& message) const;
     void learn(Ipv4 ip, MacAddress mac, TimePoint now, ArpOutput& out);

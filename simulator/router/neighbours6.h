@@ -75,16 +75,8 @@ public:
     std::size_t waiting() const;
 
 private:
-    struct Neighbour {
-        MacAddress mac;
-        TimePoint confirmed;
-        TimePoint last_request;
-    };
-    struct Pending {
-        std::vector<Frame> frames;
-        TimePoint last_request;
-        int requests = 0;
-    };
+    using Neighbour = NeighbourEntry;
+    using Pending = PendingFrames;
 
     void learn(const Ipv6& ip, MacAddress mac, TimePoint now, ArpOutput& out);
     void solicit(const Ipv6& target, ArpOutput& out);

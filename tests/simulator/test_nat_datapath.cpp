@@ -11,16 +11,11 @@
 #include "simulator/wire/bytes.h"
 #include "simulator/wire/checksum.h"
 #include "simulator/wire/icmp.h"
+#include "tests/simulator/test_datapath_macs.h"
 #include "tests/simulator/test_nat_support.h"
 
 namespace natlab::nat::testing {
 namespace {
-
-const MacAddress kInsideMac{{0x02, 0, 0, 0, 0, 0x01}};
-const MacAddress kOutsideMac{{0x02, 0, 0, 0, 0, 0x02}};
-const MacAddress kHostMac{{0x02, 0, 0, 0, 0, 0x10}};
-const MacAddress kRemoteMac{{0x02, 0, 0, 0, 0, 0x20}};
-const MacAddress kStrangerMac{{0x02, 0, 0, 0, 0, 0x30}};
 
 constexpr std::size_t kEth = kEthernetHeaderSize;
 

@@ -8,16 +8,13 @@
 #include "simulator/portmap/igd_server.h"
 #include "simulator/portmap/ssdp.h"
 #include "simulator/router/datapath.h"
+#include "tests/simulator/test_datapath_macs.h"
 #include "tests/simulator/test_nat_support.h"
 #include "tests/simulator/upnp_fake_grants.h"
 
 namespace natlab::nat::testing {
 namespace {
 
-const MacAddress kInsideMac{{0x02, 0, 0, 0, 0, 0x01}};
-const MacAddress kOutsideMac{{0x02, 0, 0, 0, 0, 0x02}};
-const MacAddress kHostMac{{0x02, 0, 0, 0, 0, 0x10}};
-const MacAddress kRemoteMac{{0x02, 0, 0, 0, 0, 0x20}};
 const MacAddress kSsdpMac{{0x01, 0x00, 0x5e, 0x7f, 0xff, 0xfa}};  // 239.255.255.250 (RFC 1112 §6.4)
 const MacAddress kMdnsMac{{0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb}};  // 224.0.0.251
 
