@@ -404,6 +404,9 @@ void PeerSession::on_data(const stun::Message& m, From from, TimePoint now, Peer
     if (!data) return drop(out, "malformed Data");
     if (!intro_ || data->token != intro_->token) return drop(out, "Data with a foreign token");
     send_to_partner(proto::build_ack({intro_->token, data->sequence}, m), from, out);
+    // A partner still sending has not had our acknowledgement (it was lost):
+    // linger on while it retransmits, so its last message is acknowledged.
+    if (phase_ == PeerPhase::lingering) linger_until_ = std::max(linger_until_, now + config_.timers.linger);
     heard_partner();
     if (!from.relayed) heard_on_path(from.endpoint, now);
     if (data->sequence >= 1 && received_.size() < config_.timers.max_received &&

@@ -415,6 +415,21 @@ TEST(PeerSession, DataSurvivesLossAndFillsTheWindow) {
     }
 }
 
+// Bob's acknowledgements of alice's one message are lost, again and again,
+// for longer than his linger: he stays while she still retransmits, and her
+// message is acknowledged in the end.
+TEST(PeerSession, LingerLastsWhileThePartnerRetransmits) {
+    MiniLab lab;
+    Nat& nat = lab.add_nat("198.18.1.1", EI, APD);
+    PeerSession& bob = lab.add_peer(nat, "10.0.1.3:5000", "bob", std::nullopt, 1);
+    PeerSession& alice = lab.add_peer(nat, "10.0.1.2:4000", "alice", "bob", 1);
+    for (int i = 0; i < 8; ++i) lab.drop_once(proto::method::data, stun::Class::success, 1);  // to alice
+    lab.run();
+    EXPECT_EQ(alice.result().acked, 1u) << alice.result().reason;
+    EXPECT_EQ(bob.result().received, 1u);
+    EXPECT_GE(alice.result().retransmissions, 8u);
+}
+
 // Each lost datagram costs one retransmission, and the result counts it:
 // alice lost one Data request and one acknowledgement, bob one Data request.
 TEST(PeerSession, LossIsCountedAsRetransmissions) {
