@@ -45,8 +45,8 @@ PeerSession introduced_alice(TimePoint now) {
     auto request = *stun::decode(reg.datagrams.at(0).bytes).message;
     proto::Secret secret{};
     alice.on_datagram(
-        proto::to_wire(proto::build_register_answer({{Ipv4{0xC6120101}, 40000}, secret}, request)), kServer,
-        now);
+        proto::to_wire(proto::build_register_answer({Endpoint{Ipv4{0xC6120101}, 40000}, secret}, request)),
+        kServer, now);
     proto::Introduction intro{"bob", kBob, {kBobLocal}, {}, proto::Role::controlling, 1};
     intro.token.fill(std::byte{0x5a});
     alice.on_datagram(proto::to_wire(proto::build(intro, stun::TransactionId{})), kServer, now);

@@ -55,7 +55,8 @@ void feed(RendezvousServer& server, const stun::Message& m, Endpoint from, TimeP
 // alice and bob registered, alice connected to bob.
 void prepare(RendezvousServer& server, TimePoint now) {
     stun::TransactionId id{};
-    feed(server, proto::build(proto::RegisterRequest{"alice", {{Ipv4{0x0A000102}, 40000}}, "lab"}, id),
+    feed(server,
+         proto::build(proto::RegisterRequest{"alice", {Endpoint{Ipv4{0x0A000102}, 40000}}, "lab"}, id),
          kSources[0], now);
     feed(server, proto::build(proto::RegisterRequest{"bob", {}, "lab"}, id), kSources[1], now);
     feed(server, proto::build(proto::ConnectRequest{"alice", "bob"}, id), kSources[0], now);
