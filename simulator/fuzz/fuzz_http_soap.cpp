@@ -45,7 +45,7 @@
 #include <optional>
 #include <string>
 
-#include "simulator/fuzz/fuzz_entry.h"
+#include "src/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/portmap_input.h"
 #include "simulator/wire/builder.h"
 #include "simulator/wire/bytes.h"

@@ -22,7 +22,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "simulator/fuzz/fuzz_entry.h"
+#include "src/fuzz/fuzz_entry.h"
 #include "simulator/v6/firewall6.h"
 #include "simulator/v6/ndp.h"
 #include "simulator/v6/nptv6.h"

@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "simulator/fuzz/fuzz_entry.h"
+#include "src/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/udp5351.h"
 
 extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {

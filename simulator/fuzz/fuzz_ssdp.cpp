@@ -28,7 +28,7 @@
 #include <optional>
 #include <string>
 
-#include "simulator/fuzz/fuzz_entry.h"
+#include "src/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/portmap_input.h"
 #include "simulator/portmap/ssdp.h"
 #include "simulator/wire/builder.h"

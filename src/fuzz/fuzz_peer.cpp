@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 
+#include "src/fuzz/fuzz_entry.h"
 #include "src/net/invariant.h"
 #include "src/peer/peer_session.h"
 #include "src/stun/rendezvous_protocol.h"
@@ -56,7 +57,7 @@ PeerSession introduced_alice(TimePoint now) {
 }  // namespace
 }  // namespace natlab
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
     using namespace natlab;
     TimePoint now{};
     PeerSession alice = introduced_alice(now);

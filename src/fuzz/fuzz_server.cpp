@@ -26,6 +26,7 @@
 #include <memory>
 #include <span>
 
+#include "src/fuzz/fuzz_entry.h"
 #include "src/net/invariant.h"
 #include "src/server/rendezvous_server.h"
 #include "src/stun/rendezvous_protocol.h"
@@ -76,7 +77,7 @@ void check(const ServerOutput& out, Endpoint source, bool registered) {
 }  // namespace
 }  // namespace natlab
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
     using namespace natlab;
     ServerConfig config;
     config.addresses = kAddresses;
