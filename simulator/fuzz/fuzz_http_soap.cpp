@@ -45,10 +45,10 @@
 #include <optional>
 #include <string>
 
-#include "src/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/portmap_input.h"
 #include "simulator/wire/builder.h"
 #include "simulator/wire/bytes.h"
+#include "src/fuzz/fuzz_entry.h"
 #include "src/net/invariant.h"
 #include "src/peer/upnp_client.h"
 

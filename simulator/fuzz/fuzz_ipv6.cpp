@@ -22,12 +22,12 @@
 #include <cstdlib>
 #include <vector>
 
-#include "src/fuzz/fuzz_entry.h"
 #include "simulator/v6/firewall6.h"
 #include "simulator/v6/ndp.h"
 #include "simulator/v6/nptv6.h"
 #include "simulator/v6/siit.h"
 #include "simulator/wire/checksum.h"
+#include "src/fuzz/fuzz_entry.h"
 
 namespace natlab::v6 {
 namespace {

@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "src/fuzz/fuzz_entry.h"
 #include "simulator/fuzz/udp5351.h"
+#include "src/fuzz/fuzz_entry.h"
 
 extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
     return natlab::nat::fuzz::run_input(data, size, false, natlab::PortMappingMode::pcp);
