@@ -30,14 +30,17 @@ std::uint16_t get16(const std::uint8_t* at) {
     return static_cast<std::uint16_t>((at[0] << 8) | at[1]);
 }
 
-// An ICMP echo request (RFC 792): type 8, code 0, checksum, identifier, sequence, payload.
-std::array<std::uint8_t, 24> echo_request(std::uint16_t ident, std::uint16_t seq) {
+// An echo request of either family: type, code 0, checksum, identifier,
+// sequence, payload. ICMP's (RFC 792, type 8) carries its checksum; the
+// kernel fills in ICMPv6's (RFC 4443 section 4.1, type 128) on a raw
+// ICMPv6 socket (RFC 3542 section 3.1), so it stays 0 here.
+std::array<std::uint8_t, 24> echo_request(bool ipv6, std::uint16_t ident, std::uint16_t seq) {
     std::array<std::uint8_t, 24> m{};
-    m[0] = ICMP_ECHO;
+    m[0] = ipv6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
     put16(&m[4], ident);
     put16(&m[6], seq);
     std::memcpy(&m[8], "nat-lab reachable", 16);
-    put16(&m[2], nat::internet_checksum(std::as_bytes(std::span(m))));
+    if (!ipv6) put16(&m[2], nat::internet_checksum(std::as_bytes(std::span(m))));
     return m;
 }
 
@@ -46,17 +49,6 @@ std::array<std::uint8_t, 24> echo_request(std::uint16_t ident, std::uint16_t seq
 std::array<std::uint8_t, 20> binding_request(std::mt19937& random) {
     std::array<std::uint8_t, 20> m{0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
     for (std::size_t i = 8; i < m.size(); ++i) m[i] = static_cast<std::uint8_t>(random());
-    return m;
-}
-
-// An ICMPv6 echo request (RFC 4443 section 4.1); the kernel fills in the
-// checksum of a raw ICMPv6 socket (RFC 3542 section 3.1).
-std::array<std::uint8_t, 24> echo6_request(std::uint16_t ident, std::uint16_t seq) {
-    std::array<std::uint8_t, 24> m{};
-    m[0] = ICMP6_ECHO_REQUEST;
-    put16(&m[4], ident);
-    put16(&m[6], seq);
-    std::memcpy(&m[8], "nat-lab reachable", 16);
     return m;
 }
 
@@ -210,7 +202,7 @@ void ReachProbe::send_request() {
     static std::mt19937 random{std::random_device{}()};
     auto seq = static_cast<std::uint16_t>(facts_.attempts);
     if (plan_.by == ReachBy::Icmp) {
-        auto m = plan_.to6 ? echo6_request(ident_, seq) : echo_request(ident_, seq);
+        auto m = echo_request(plan_.to6.has_value(), ident_, seq);
         auto target = socket_address(plan_, 0);
         if (::sendto(fd_, m.data(), m.size(), 0, target.get(), target.length) < 0) fail(error_text(errno));
         return;

@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "simulator/nat/behaviour.h"
+#include "harness/plan/nat_words.h"
 
 namespace natlab::harness {
 namespace {
@@ -12,11 +12,6 @@ constexpr std::array<std::pair<Stack, std::string_view>, 3> kStacks = {
     {{Stack::ipv4, "ipv4"}, {Stack::dual, "dual"}, {Stack::ipv6, "ipv6"}}};
 
 const std::set<std::string> kModes = {"firewall", "route", "nptv6"};
-
-std::set<std::string> filtering_words() {
-    auto names = nat::names_of<nat::FilteringBehaviour>();
-    return {names.begin(), names.end()};
-}
 
 std::string lan_of(const NatSpec& nat) {
     return "NAT '" + nat.name + "'";
@@ -147,7 +142,7 @@ void read_nat_ipv6(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
         v.mode_where = r.at(n);
     }
     if (auto n = body["ipv6_filtering"]) {
-        v.filtering = r.word(n, "IPv6 filtering behaviour", filtering_words());
+        v.filtering = r.word(n, "IPv6 filtering behaviour", nat_words<nat::FilteringBehaviour>());
         v.filtering_where = r.at(n);
     }
     if (auto n = body["lan6"]) {

@@ -14,6 +14,7 @@
 #include "harness/plan/generate.h"
 #include "harness/plan/host_files.h"
 #include "harness/plan/ipv6_keys.h"
+#include "harness/plan/nat_words.h"
 #include "harness/plan/programs.h"
 #include "harness/plan/reach_keys.h"
 #include "harness/plan/wire_keys.h"
@@ -144,13 +145,6 @@ std::string describe(const TimelineStep& step) {
 
 namespace {
 
-// Every spelling the NAT emulator accepts for an enum, from its own name table.
-template <typename E>
-std::set<std::string> names_of() {
-    auto names = nat::names_of<E>();
-    return {names.begin(), names.end()};
-}
-
 // The emulator's presets and profiles (simulator/nat/profile.h), plus the kernel's own NAT.
 const std::set<std::string> kTypes = [] {
     auto names = nat::emulator_type_names();
@@ -158,9 +152,9 @@ const std::set<std::string> kTypes = [] {
     types.insert("linux");
     return types;
 }();
-const std::set<std::string> kBehaviours = names_of<nat::MappingBehaviour>();
-const std::set<std::string> kAllocations = names_of<nat::PortAllocation>();
-const std::set<std::string> kPoolings = names_of<nat::AddressPooling>();
+const std::set<std::string> kBehaviours = nat_words<nat::MappingBehaviour>();
+const std::set<std::string> kAllocations = nat_words<nat::PortAllocation>();
+const std::set<std::string> kPoolings = nat_words<nat::AddressPooling>();
 const std::set<std::string> kPaths = {"local", "public", "peer-reflexive", "birthday", "relay"};
 
 using Reader = YamlReader;
