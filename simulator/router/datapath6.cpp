@@ -196,6 +196,7 @@ void Datapath6::forward(Port& in, Ipv6Packet packet, std::span<std::byte> frame,
                     now);
     if (!rewrite_source(from, packet, why)) return drop(from, flow, std::move(why), now);
     if (*destination != flow.destination.addr) packet.set_destination_address_neutral(*destination);
+    rewrite_quoted(from, packet);
     packet.decrement_hop_limit();
     ++(from == Direction::Outbound ? counters_.forwarded_outbound : counters_.forwarded_inbound);
     transmit(port(hop->side), hop->address, frame.first(kEth + packet.bytes().size()), meta, now);
@@ -261,6 +262,19 @@ bool Datapath6::rewrite_source(Direction from, Ipv6Packet& packet, DropReason& w
     }
     packet.set_source_address_neutral(*outside);
     return true;
+}
+
+// NPTv6 and ICMPv6 errors: the packet an error quotes crossed the translator
+// the other way, so its address goes back too (an inbound error quotes our
+// external source, an outbound one the inside destination), or its sender
+// would not know the packet for its own. Neutral like the header's rewrite;
+// an address that cannot be translated stays as it is.
+void Datapath6::rewrite_quoted(Direction from, Ipv6Packet& packet) const {
+    bool inbound = from == Direction::Inbound;
+    auto quoted = nptv6_ ? packet.quoted_address(inbound) : std::nullopt;
+    if (!quoted || !(inbound ? nptv6_->outside() : nptv6_->inside()).contains(*quoted)) return;
+    auto translated = inbound ? nptv6_->inbound(*quoted) : nptv6_->outbound(*quoted);
+    if (translated) packet.set_quoted_address_neutral(inbound, *translated);
 }
 
 void Datapath6::send_error(Port& in, const Ipv6Packet& about, std::uint8_t type, TimePoint now) {

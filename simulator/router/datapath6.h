@@ -125,6 +125,7 @@ private:
     void log_opened(v6::Opened opened, const Flow6& flow, TimePoint now);
     std::optional<Ipv6> destination_after(Direction from, const Ipv6Packet& packet, DropReason& why) const;
     bool rewrite_source(Direction from, Ipv6Packet& packet, DropReason& why) const;
+    void rewrite_quoted(Direction from, Ipv6Packet& packet) const;
     void send_error(Port& in, const Ipv6Packet& about, std::uint8_t type, TimePoint now);
     bool may_send_error(const Ipv6Packet& about, TimePoint now);
     void send_router_advertisement(TimePoint now);

@@ -176,6 +176,17 @@ void Ipv6Packet::set_destination_address_neutral(const Ipv6& to) {
     set_address(kDestination, to, false);
 }
 
+std::optional<Ipv6> Ipv6Packet::quoted_address(bool source) const {
+    constexpr std::size_t quoted = kIpv6HeaderSize + 8;
+    if (protocol_ != Protocol::Icmp || icmp6_kind(icmp_type()) != Icmp6Kind::error) return std::nullopt;
+    if (bytes_.size() < quoted + kIpv6HeaderSize) return std::nullopt;
+    return load_ipv6(bytes_, quoted + (source ? kSource : kDestination));
+}
+
+void Ipv6Packet::set_quoted_address_neutral(bool source, const Ipv6& to) {
+    store_ipv6(bytes_, kIpv6HeaderSize + 8 + (source ? kSource : kDestination), to);
+}
+
 void Ipv6Packet::set_port(bool source, std::uint16_t to) {
     auto at = port_at(source);
     if (!at) return;

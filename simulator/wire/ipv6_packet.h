@@ -98,6 +98,14 @@ public:
     void set_destination_address_neutral(const Ipv6& to);
     void decrement_hop_limit();  // precondition: hop_limit() > 0
 
+    // An ICMPv6 error's quoted packet (RFC 4443 section 3: the 8-byte error
+    // header, then as much of the packet as fits): its source or destination
+    // address, nullopt when this is no error or its header is cut short; and
+    // its rewrite that keeps the address's one's-complement sum, so neither
+    // the error's checksum nor the quoted transport's needs a patch (NPTv6).
+    std::optional<Ipv6> quoted_address(bool source) const;
+    void set_quoted_address_neutral(bool source, const Ipv6& to);  // precondition: quoted_address(source)
+
 private:
     Ipv6Packet(std::span<std::byte> bytes, Protocol protocol) : bytes_(bytes), protocol_(protocol) {}
     std::size_t checksum_at() const;  // offset of the transport checksum in bytes_

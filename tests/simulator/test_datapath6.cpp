@@ -286,6 +286,38 @@ TEST_F(Datapath6Test, Nptv6RewritesBothWaysAndChecksumsStayRight) {
     EXPECT_EQ(in[0].ethernet.destination, kHostMac);
 }
 
+// RFC 6296 translates addresses, so an ICMPv6 error quotes a packet as it was on the other side: the quoted
+// address goes back too, and with the rewrite checksum-neutral every checksum stays right.
+TEST_F(Datapath6Test, Nptv6RewritesTheAddressAnErrorQuotes) {
+    make(Ipv6Mode::Nptv6);
+    from_host(udp6("[fd00:0:0:1::2]:4000", "[2001:2::5]:3478"));
+    auto out = sent(Side::Outside);
+    ASSERT_EQ(out.size(), 1u);
+    auto external = out[0].view()->source_address();
+    clear();
+    from_remote(build_icmp6_error(ip6("2001:2::5"), kIcmpv6DestinationUnreachable, 4, out[0].packet));
+    auto in = sent(Side::Inside);
+    ASSERT_EQ(in.size(), 1u);
+    auto error = in[0].view();
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->destination_address(), ip6("fd00:0:0:1::2"));
+    EXPECT_EQ(error->quoted_address(true), ip6("fd00:0:0:1::2"));
+    EXPECT_EQ(error->quoted_address(false), ip6("2001:2::5"));
+    EXPECT_TRUE(error->checksum_ok());
+    clear();
+    // The host's own error about an inbound datagram leaves quoting the external address it was sent to.
+    auto inbound = udp6("[2001:2::5]:3478", ("[" + external.to_string() + "]:4000").c_str());
+    from_remote(inbound);
+    auto delivered = sent(Side::Inside);
+    ASSERT_EQ(delivered.size(), 1u);
+    clear();
+    from_host(build_icmp6_error(ip6("fd00:0:0:1::2"), kIcmpv6DestinationUnreachable, 4, delivered[0].packet));
+    auto leaving = sent(Side::Outside);
+    ASSERT_EQ(leaving.size(), 1u);
+    EXPECT_EQ(leaving[0].view()->quoted_address(false), external);
+    EXPECT_TRUE(leaving[0].view()->checksum_ok());
+}
+
 TEST_F(Datapath6Test, NeighbourResolutionQueuesThenReleases) {
     make(Ipv6Mode::Route);
     from_host(udp6(host_at(4000).c_str(), "[2001:2::7]:3478"));
