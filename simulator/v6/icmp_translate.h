@@ -92,9 +92,9 @@ struct QuotedAddresses4 {
     Endpoint destination;
 };
 
-// Is this an ICMP error (ICMPv4 3, 11, 12 or any other error type; ICMPv6
-// 1-127) rather than a query: the datapath's choice between this module
-// and siit.h's to_ipv6 / to_ipv4.
+// Is this an ICMP error this module handles (ICMPv4 types 3, 11, 12;
+// ICMPv6 types 0-127) rather than a query: the datapath's choice between
+// this module and siit.h's to_ipv6 / to_ipv4 (which refuse the rest).
 bool is_icmp_error(const nat::Ipv4Packet& packet);
 bool is_icmp_error(const nat::Ipv6Packet& packet);
 
