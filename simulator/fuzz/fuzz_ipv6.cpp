@@ -14,7 +14,11 @@
 //     back as itself, and the neutral rewrite keeps the checksum's verdict;
 //   - rewrites of addresses and ports keep a right checksum right;
 //   - NAT64: a translation to IPv4 parses as IPv4 with a right checksum,
-//     and its translation back parses as IPv6 with a right checksum.
+//     and its translation back parses as IPv6 with a right checksum;
+//   - NAT64 ICMP errors (either family): a translated error parses, has a
+//     right checksum, fits its size (1280 bytes as IPv6, 576 as IPv4), was
+//     readable by quoted_flow first, and translates back to an error whose
+//     quoted flow is the original's.
 //
 //   ci/fuzz [SECONDS [PORTMAP_SECONDS]]
 #include <cstddef>
@@ -23,10 +27,12 @@
 #include <vector>
 
 #include "simulator/v6/firewall6.h"
+#include "simulator/v6/icmp_translate.h"
 #include "simulator/v6/ndp.h"
 #include "simulator/v6/nptv6.h"
 #include "simulator/v6/siit.h"
 #include "simulator/wire/checksum.h"
+#include "simulator/wire/icmp.h"
 #include "src/fuzz/fuzz_entry.h"
 
 namespace natlab::v6 {
@@ -129,6 +135,41 @@ void ipv4_to_ipv6(std::vector<std::byte> bytes) {
     if (back) check(back->checksum_ok());
 }
 
+// An ICMPv6 error to IPv4 and back, quoting with the original's own addresses and ports.
+void icmp_error6(const Ipv6Packet& p) {
+    DropReason why;
+    auto flow = quoted_flow(p, why);
+    auto v4 = icmp_error_to_ipv4(p, kPublic, kServer, {{kServer, 3478}, {kPublic, 40000}}, why);
+    if (!v4) return;
+    check(flow.has_value() && v4->size() <= nat::kIcmpErrorMaxSize);
+    auto p4 = nat::Ipv4Packet::parse(*v4, why);
+    check(p4 && nat::internet_checksum(p4->transport()) == 0 && is_icmp_error(*p4));
+    auto v6 = icmp_error_to_ipv6(*p4, p.source_address(), p.destination_address(),
+                                 {flow->source, flow->destination}, why);
+    check(v6.has_value());
+    auto back = Ipv6Packet::parse(*v6, why);
+    check(back && back->checksum_ok() && quoted_flow(*back, why) == flow);
+}
+
+// An ICMPv4 error to IPv6 and back, the same way.
+void icmp_error4(std::vector<std::byte> bytes) {
+    DropReason why;
+    auto p4 = nat::Ipv4Packet::parse(bytes, why);
+    if (!p4 || !is_icmp_error(*p4)) return;
+    auto flow = quoted_flow(*p4, why);
+    Ipv6 server6 = *embed(kNat64WellKnown, p4->source().addr);
+    auto v6 = icmp_error_to_ipv6(*p4, server6, kInside.base, {{kInside.base, 40000}, {server6, 3478}}, why);
+    if (!v6) return;
+    check(flow.has_value() && v6->size() <= nat::kIpv6MinimumMtu);
+    auto p6 = Ipv6Packet::parse(*v6, why);
+    check(p6 && p6->checksum_ok() && is_icmp_error(*p6));
+    auto v4 = icmp_error_to_ipv4(*p6, p4->source().addr, p4->destination().addr,
+                                 {flow->source, flow->destination}, why);
+    check(v4.has_value());
+    auto back = nat::Ipv4Packet::parse(*v4, why);
+    check(back && nat::internet_checksum(back->transport()) == 0 && quoted_flow(*back, why) == flow);
+}
+
 }  // namespace
 }  // namespace natlab::v6
 
@@ -139,6 +180,7 @@ extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
     for (std::size_t i = 1; i < size; ++i) bytes[i - 1] = static_cast<std::byte>(data[i]);
     if (data[0] & 0x80) {
         v6::ipv4_to_ipv6(bytes);
+        v6::icmp_error4(bytes);
         return 0;
     }
     nat::DropReason why;
@@ -151,5 +193,6 @@ extern "C" int NATLAB_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
     v6::nptv6(bytes);
     v6::rewrites(bytes);
     v6::nat64(*p);
+    v6::icmp_error6(*p);
     return 0;
 }

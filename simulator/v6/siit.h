@@ -26,7 +26,7 @@
 //              sections 4.2 and 5.2), checksum computed afresh (ICMPv6's
 //              covers a pseudo-header, ICMPv4's does not); every other
 //              ICMP message is refused here: errors quote a packet that
-//              must be translated too, which this layer does not yet do.
+//              must be translated too, which icmp_translate.h does.
 // Ports are left as they are; a stateful NAT64 rewrites them afterwards
 // with the usual set_source / set_destination of the IPv4 view.
 #pragma once
