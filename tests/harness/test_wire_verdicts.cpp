@@ -325,9 +325,11 @@ struct Sent {
     std::vector<std::uint8_t> bytes;
 };
 
-// One pcap per link of the topology, each holding the frames that crossed it.
+// One pcap per link of the topology, each holding the frames that crossed
+// it, in a directory of the test's own (ctest runs tests side by side).
 std::string write_captures(const Topology& topo, const std::vector<Sent>& sent) {
-    auto dir = std::filesystem::temp_directory_path() / "natlab-wire-v6";
+    auto test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    auto dir = std::filesystem::temp_directory_path() / (std::string("natlab-wire-v6-") + test);
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     for (auto& link : topo.links) {
