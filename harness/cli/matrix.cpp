@@ -13,6 +13,7 @@
 
 #include "harness/cli/builtin_templates.h"
 #include "harness/cli/matrix_spec.h"
+#include "harness/plan/ipv6_keys.h"
 #include "harness/plan/yaml_reader.h"
 #include "simulator/nat/profile.h"
 
@@ -45,16 +46,18 @@ bool same_behaviour(const NatSpec& x, const NatSpec& y) {
            x.hairpin == y.hairpin && x.mapping_timeout_before_inbound == y.mapping_timeout_before_inbound &&
            x.port_parity == y.port_parity && x.port_block_size == y.port_block_size &&
            x.port_blocks_per_host == y.port_blocks_per_host && x.mappings_per_host == y.mappings_per_host &&
-           x.pooling == y.pooling && same_port_mapping(x.port_mapping, y.port_mapping);
+           x.pooling == y.pooling && same_port_mapping(x.port_mapping, y.port_mapping) &&
+           x.ipv6.mode == y.ipv6.mode && x.ipv6.filtering == y.ipv6.filtering;
 }
 
 // An explicit entry: a short name and the keys that say how a scenario's
-// NAT behaves (made on first use: scenario.cpp's list is another file's
-// static).
+// NAT behaves, IPv4 and IPv6 (`ipv6`, `ipv6_filtering`: what the NAT does
+// to its LAN's IPv6; the LAN's stack stays the template's). Made on first
+// use: scenario.cpp's list is another file's static.
 const std::set<std::string>& entry_keys() {
     static const std::set<std::string> keys = [] {
         auto k = nat_emulator_keys();
-        k.insert({"name", "type"});
+        k.insert({"name", "type", "ipv6", "ipv6_filtering"});
         return k;
     }();
     return keys;
@@ -158,6 +161,7 @@ private:
         e.name_where = at(n["name"]);
         e.is_explicit = true;
         read_nat_behaviour(*this, n, e.nat);
+        read_nat_ipv6(*this, n, e.nat);
         return e;
     }
 

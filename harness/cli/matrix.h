@@ -84,7 +84,8 @@ std::vector<std::string> outcome_words();
 // What a cell came to: an outcome, and for Split the two paths.
 struct Seen {
     Outcome outcome = Outcome::NotConnected;
-    std::string paths;  // Split only: "local/public" (the first peer's path first)
+    std::string paths;   // Split only: "local/public" (the first peer's path first)
+    std::string family;  // both peers' path family when they agree: ipv4 | ipv6 (text() marks ipv6)
     Seen() = default;
     Seen(Outcome o) : outcome(o) {}  // NOLINT(google-explicit-constructor): a plain outcome is a Seen
     std::string text() const;

@@ -42,6 +42,8 @@ std::string describe_entry(const AxisEntry& e) {
     if (n.filtering) keys.push_back("filtering " + *n.filtering);
     if (n.port_allocation) keys.push_back("port_allocation " + *n.port_allocation);
     if (n.port_mapping) keys.push_back("port_mapping " + join_words(n.port_mapping->protocols, "/"));
+    if (n.ipv6.mode) keys.push_back("ipv6 " + *n.ipv6.mode);
+    if (n.ipv6.filtering) keys.push_back("ipv6_filtering " + *n.ipv6.filtering);
     return keys.empty() ? e.name : e.name + " (" + join_words(keys, ", ") + ")";
 }
 
@@ -63,6 +65,29 @@ NatSpec* nat_of(Scenario& s, const std::string& name) {
     return it == s.nats.end() ? nullptr : &*it;
 }
 
+// The LAN's IPv6 stays the template's (stack, prefix); the entry's `ipv6`
+// and `ipv6_filtering`, when it has them, say what the NAT does to it.
+void substitute_ipv6(NatSpec& n, const Ipv6Spec& kept, const AxisEntry& e) {
+    auto& given = e.nat.ipv6;
+    n.ipv6 = kept;
+    if (given.mode) {  // a mode of its own: the entry's filtering (or none), not the template's
+        n.ipv6.mode = given.mode;
+        n.ipv6.mode_where = given.mode_where;
+        n.ipv6.filtering.reset();
+    }
+    if (given.filtering) n.ipv6.filtering = given.filtering, n.ipv6.filtering_where = given.filtering_where;
+    auto* key = given.mode ? &given.mode_where : given.filtering ? &given.filtering_where : nullptr;
+    if (key && !has_ipv6(kept.stack))
+        throw ScenarioError(*key, "NAT '" + e.name + "' sets IPv6 but the template's NAT '" + n.name +
+                                      "' has an IPv4-only LAN (give it stack: dual)");
+    if (given.mode && n.is_linux() && *given.mode == "nptv6")
+        throw ScenarioError(given.mode_where, "NAT '" + e.name + "': ipv6: nptv6 needs an emulated NAT");
+    if (given.filtering && (n.is_linux() || n.ipv6.mode_name() != "firewall"))
+        throw ScenarioError(given.filtering_where,
+                            "NAT '" + e.name + "': ipv6_filtering needs ipv6: firewall" +
+                                std::string(n.is_linux() ? " on an emulated NAT" : ""));
+}
+
 // The axis NAT takes the entry's behaviour; its name, LAN, addresses, place
 // and link stay the template's.
 void substitute(NatSpec& n, const AxisEntry& e) {
@@ -77,6 +102,7 @@ void substitute(NatSpec& n, const AxisEntry& e) {
     n.behind_where = kept.behind_where;
     n.link = kept.link;
     n.where = n.type_where = e.where;
+    substitute_ipv6(n, kept.ipv6, e);
 }
 
 // ---- the outcome table over a combination ----------------------------------
@@ -112,6 +138,39 @@ std::optional<Outcome> combination_outcome(const Combination& combo, Location& o
         types.push_back(*t);
     }
     return table_outcome(types);
+}
+
+// What a NAT's IPv6 side is in the table's terms. IPv6 goes out
+// untranslated, so the mapping is endpoint-independent (a host's endpoint is
+// its own, the same towards everyone) and only the firewall filters (RFC
+// 6092 section 3.2): `route` and NPTv6 filter nothing (full-cone), a
+// firewall as its `ipv6_filtering` (nat-emu's default endpoint-independent;
+// the kernel's conntrack address-and-port-dependent). nullopt: the LAN has
+// no IPv6, or a mode the table does not know.
+std::optional<NatType> ipv6_type(const NatSpec& n) {
+    if (!has_ipv6(n.ipv6.stack)) return std::nullopt;
+    auto mode = n.ipv6.mode_name();
+    if (mode == "route" || mode == "nptv6") return NatType::FullCone;
+    if (mode != "firewall") return std::nullopt;
+    auto f = n.is_linux() ? std::string("address-and-port-dependent")
+                          : n.ipv6.filtering.value_or("endpoint-independent");
+    return f == "endpoint-independent" ? NatType::FullCone
+           : f == "address-dependent"  ? NatType::Restricted
+                                       : NatType::PortRestricted;
+}
+
+// True when the cell's axis NATs all carry IPv6 and the table says their
+// IPv6 sides connect: the pair then connects over IPv6 whatever IPv4 does.
+bool connects_over_ipv6(const MatrixSpec& spec, Scenario& cell) {
+    if (!has_ipv6(cell.stack)) return false;
+    std::vector<NatType> types;
+    for (auto& axis : spec.axes) {
+        auto t = ipv6_type(*nat_of(cell, axis.nat));
+        if (!t) return false;
+        types.push_back(*t);
+    }
+    auto o = table_outcome(types);
+    return o && *o != Outcome::NotConnected;
 }
 
 // Every combination of the axes' entries, the first axis slowest.
@@ -210,6 +269,10 @@ MatrixCell combination_cell(const MatrixSpec& spec, const Combination& combo, Op
     auto table = combination_outcome(combo, open_at);
     if (table) c.expected = *table;
     if (!table) open[c.key] = {open_at, "mapping/filtering not a classic type"};
+    if (connects_over_ipv6(spec, c.scenario)) {
+        c.expected = Outcome::Connected;
+        open.erase(c.key);
+    }
     mapping_outcome(c, spec, combo, open);
     return c;
 }

@@ -112,22 +112,33 @@ std::vector<std::string> outcome_words() {
     return out;
 }
 
+// A path over IPv6 is marked: "public(ipv6)"; IPv4 (or unknown) is not.
+constexpr std::string_view kIpv6Mark = "(ipv6)";
+
 std::string Seen::text() const {
-    return outcome == Outcome::Split ? paths : std::string(to_string(outcome));
+    auto word = outcome == Outcome::Split ? paths : std::string(to_string(outcome));
+    return family == "ipv6" ? word + std::string(kIpv6Mark) : word;
 }
 
 Seen Seen::from_text(const std::string& text) {
-    auto o = nat::value_of(kOutcomeNames, text);
-    if (o && *o != Outcome::Split) return *o;
-    Seen s(Outcome::Split);
-    s.paths = text;
+    auto word = text;
+    bool v6 = word.ends_with(kIpv6Mark);
+    if (v6) word.resize(word.size() - kIpv6Mark.size());
+    auto o = nat::value_of(kOutcomeNames, word);
+    Seen s(o && *o != Outcome::Split ? *o : Outcome::Split);
+    if (s.outcome == Outcome::Split) s.paths = word;
+    if (v6) s.family = "ipv6";
     return s;
 }
 
 bool matches(Outcome expected, const Seen& seen) {
     auto o = seen.outcome;
-    if (expected == Outcome::Connected)  // a peers' path, or the class `connected` itself
-        return is_path(o) || o == Outcome::Connected;
+    // A peers' path, or the class `connected` itself. Over IPv6 a split is a
+    // path too: a host's local and server-reflexive endpoints are one address
+    // (no translation) or a prefix apart (NPTv6), so which of the two names a
+    // side's path says nothing about the punch.
+    if (expected == Outcome::Connected)
+        return is_path(o) || o == Outcome::Connected || (o == Outcome::Split && seen.family == "ipv6");
     return expected == o;
 }
 
@@ -174,6 +185,22 @@ bool grants_mapping(const NatSpec& nat) {
     return nat.port_mapping && !nat.port_mapping->refuse && !nat.port_mapping->protocols.empty();
 }
 
+namespace {
+
+// Two connected peers' paths.
+Seen paths_outcome(const PeerResult& a, const PeerResult& b) {
+    // A side that reached the other's mapped endpoint: the grant made the path.
+    if (a.path == "mapped" || b.path == "mapped") return Outcome::Mapped;
+    if (a.path == "peer-reflexive" || b.path == "peer-reflexive") return Outcome::PeerReflexive;
+    auto path = path_outcome(a.path);
+    if (a.path == b.path && path) return *path;
+    Seen split(Outcome::Split);
+    split.paths = a.path == b.path ? a.path : a.path + "/" + b.path;
+    return split;
+}
+
+}  // namespace
+
 Seen observed_outcome(const std::map<std::string, PeerResult>& peers, const std::string& a_name,
                       const std::string& b_name) {
     auto* a = find(peers, a_name);
@@ -182,14 +209,9 @@ Seen observed_outcome(const std::map<std::string, PeerResult>& peers, const std:
     bool b_up = b && b->connected && b->partner == a_name;
     if (!a_up && !b_up) return Outcome::NotConnected;
     if (!a_up || !b_up) return Outcome::OneSided;
-    // A side that reached the other's mapped endpoint: the grant made the path.
-    if (a->path == "mapped" || b->path == "mapped") return Outcome::Mapped;
-    if (a->path == "peer-reflexive" || b->path == "peer-reflexive") return Outcome::PeerReflexive;
-    auto path = path_outcome(a->path);
-    if (a->path == b->path && path) return *path;
-    Seen split(Outcome::Split);
-    split.paths = a->path == b->path ? a->path : a->path + "/" + b->path;
-    return split;
+    auto seen = paths_outcome(*a, *b);
+    if (a->family == b->family) seen.family = a->family;
+    return seen;
 }
 
 Verdict judge_cell(const MatrixCell& cell, const std::map<std::string, PeerResult>& peers) {

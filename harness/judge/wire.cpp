@@ -14,25 +14,51 @@ constexpr double kDeliveryWindow = 3.0;  // seconds from a packet's sending to i
 constexpr double kRelayWindow = 1.0;     // seconds from a datagram reaching the relay to its forwarding
 constexpr std::size_t kCarried = 24;     // bytes of a datagram its forwarded copy must carry
 
-bool contains(const std::vector<std::string>& v, const std::string& x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-}
+// A side's addresses: exact ones ("198.18.1.1", "2001:2::101") and IPv6
+// prefixes ("2001:2:0:1::/64": the hosts an untranslating firewall or
+// NPTv6 shows on the internet as themselves).
+class AddressSet {
+public:
+    explicit AddressSet(const std::vector<std::string>& addresses) {
+        for (auto& a : addresses) {
+            auto prefix = a.find('/') == std::string::npos ? std::nullopt : Ipv6Prefix::parse(a);
+            if (prefix)
+                prefixes_.push_back(*prefix);
+            else
+                exact_.insert(a);
+        }
+    }
+    bool has(const std::string& ip) const {
+        if (exact_.count(ip)) return true;
+        if (prefixes_.empty() || ip.find(':') == std::string::npos) return false;
+        auto address = Ipv6::parse(ip);
+        return address &&
+               std::any_of(prefixes_.begin(), prefixes_.end(), [&](auto& p) { return p.contains(*address); });
+    }
+
+private:
+    std::set<std::string> exact_;
+    std::vector<Ipv6Prefix> prefixes_;
+};
 
 std::string without_prefix(const std::string& address) {
     return address.substr(0, address.find('/'));
 }
 
 // A nat-emu NAT's addresses are its flags; a kernel NAT's are on its links.
-std::vector<std::string> flag_values(const NodePlan& node, const std::string& flag) {
+std::vector<std::string> flag_values(const NodePlan& node, const std::string& flag,
+                                     bool keep_prefix = false) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i + 1 < node.argv.size(); ++i)
-        if (node.argv[i] == flag) out.push_back(without_prefix(node.argv[i + 1]));
+        if (node.argv[i] == flag)
+            out.push_back(keep_prefix ? node.argv[i + 1] : without_prefix(node.argv[i + 1]));
     return out;
 }
 
 std::vector<std::string> link_addresses(const Link& link) {
     std::vector<std::string> out;
     for (auto& a : link.addresses) out.push_back(a.ip.to_string());
+    for (auto& a : link.addresses6) out.push_back(a.ip.to_string());
     return out;
 }
 
@@ -49,9 +75,38 @@ const NodePlan* owner_of(const Topology& t, const std::string& segment) {
     return nullptr;
 }
 
-std::vector<std::string> nat_addresses(const NodePlan& nat, const Link& link, bool inside) {
-    if (nat.kernel_nat) return link_addresses(link);
-    return flag_values(nat, inside ? "--inside-address" : "--outside-address");
+const Segment* segment_named(const Topology& t, const std::string& name) {
+    for (auto& s : t.segments)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+// The prefix the internet reaches a NAT's IPv6 LAN by, when its hosts go
+// out as themselves: the LAN's own under `route` and `firewall` (a kernel
+// NAT knows no other), the translated one under NPTv6; none when the NAT
+// translates to its own address (its `--outside6` is then the side).
+std::optional<std::string> routed_lan6(const Topology& t, const NodePlan& nat) {
+    auto npt = flag_values(nat, "--nptv6-prefix", true);
+    if (!npt.empty()) return npt.front();
+    auto mode = flag_values(nat, "--ipv6");
+    if (!nat.kernel_nat && (mode.empty() || (mode[0] != "route" && mode[0] != "firewall")))
+        return std::nullopt;
+    auto* lan = link_on(t, nat.name, true);
+    auto* seg = lan ? segment_named(t, lan->segment) : nullptr;
+    if (!seg || !seg->subnet6) return std::nullopt;
+    return seg->subnet6->to_string();
+}
+
+// IPv4 and IPv6: a nat-emu NAT's flags, a kernel NAT's links; outside,
+// also the LAN's routed IPv6 prefix.
+std::vector<std::string> nat_addresses(const Topology& t, const NodePlan& nat, const Link& link,
+                                       bool inside) {
+    auto out = nat.kernel_nat ? link_addresses(link)
+                              : flag_values(nat, inside ? "--inside-address" : "--outside-address");
+    if (!nat.kernel_nat)
+        for (auto& a : flag_values(nat, inside ? "--inside6" : "--outside6")) out.push_back(a);
+    if (auto lan6 = inside ? std::nullopt : routed_lan6(t, nat)) out.push_back(*lan6);
+    return out;
 }
 
 // The sides of everything `segment` leads out through, from `segment` on.
@@ -59,7 +114,7 @@ void outward_sides(const Topology& t, std::string segment, std::vector<Side>& si
     for (auto* nat = owner_of(t, segment); nat; nat = owner_of(t, segment)) {
         auto* out = link_on(t, nat->name, false);
         if (!out || sides.size() > t.nodes.size()) return;
-        sides.push_back({out->segment, nat->name, nat_addresses(*nat, *out, false)});
+        sides.push_back({out->segment, nat->name, nat_addresses(t, *nat, *out, false)});
         segment = out->segment;
     }
 }
@@ -260,10 +315,10 @@ WirePlan wire_plan(const Topology& t) {
         plan.kind[node.name] = node.is_nat ? "NAT" : "host";
         if (node.is_nat) {
             auto* in = link_on(t, node.name, true);
-            if (in) sides.push_back({in->segment, node.name, nat_addresses(node, *in, true)});
+            if (in) sides.push_back({in->segment, node.name, nat_addresses(t, node, *in, true)});
             auto* out = link_on(t, node.name, false);
             if (!out) continue;
-            sides.push_back({out->segment, node.name, nat_addresses(node, *out, false)});
+            sides.push_back({out->segment, node.name, nat_addresses(t, node, *out, false)});
             outward_sides(t, out->segment, sides);
         } else if (auto* link = link_on(t, node.name, false)) {
             sides.push_back({link->segment, node.name, link_addresses(*link)});
@@ -284,15 +339,15 @@ std::optional<Meeting> meeting_of(const WirePlan& plan, const std::string& a, co
 
 std::vector<Crossing> crossings_of(const std::vector<WirePacket>& packets, const Meeting& m,
                                    const Side& receiver, const std::string& protocol) {
+    AddressSet to_receiver(receiver.addresses), from(m.a.addresses), to(m.b.addresses);
     std::map<Identity, std::vector<double>> arrived;  // on the receiver's own link, to it
     for (auto& p : packets)
-        if (p.node == receiver.node && p.segment == receiver.segment &&
-            contains(receiver.addresses, p.frame.dst_ip))
+        if (p.node == receiver.node && p.segment == receiver.segment && to_receiver.has(p.frame.dst_ip))
             arrived[identity(p.frame)].push_back(p.t);
     std::vector<Crossing> out;
     for (auto& p : packets) {
         if (p.node != m.a.node || p.segment != m.a.segment) continue;
-        if (!contains(m.a.addresses, p.frame.src_ip) || !contains(m.b.addresses, p.frame.dst_ip)) continue;
+        if (!from.has(p.frame.src_ip) || !to.has(p.frame.dst_ip)) continue;
         if (!protocol.empty() && p.frame.protocol != protocol) continue;
         auto it = arrived.find(identity(p.frame));
         bool delivered =

@@ -11,13 +11,19 @@
 // outward segment with the NAT's outside addresses. A NAT's first side is
 // its LAN with its inside address, then its outside link.
 //
+// IPv6: sides hold both families. A NAT whose IPv6 LAN goes out untranslated
+// (`ipv6: route` or `firewall`) or prefix-translated (NPTv6) shows its hosts
+// on the internet as themselves, so its outside side also holds that LAN's
+// routed prefix ("2001:2:0:1::/64"): a side's address is an exact address or
+// an IPv6 prefix that covers it.
+//
 // Two nodes meet on the innermost segment both have a side on: the
 // internet when they are behind different NATs, a LAN they share
 // otherwise. Their traffic is what crosses that segment between their two
 // sides, each packet counted once, on the link of the node that sent it
 // there (the host itself or the NAT it is behind). A packet is delivered
 // when the same packet (IPv4 identification, protocol, length and payload,
-// all of which a NAT keeps) is then seen on the receiving host's own link
+// all of which a NAT keeps; IPv6 has no identification) is then seen on the receiving host's own link
 // within a few seconds: a probe its NAT filtered was sent, not delivered.
 //
 //   direct   UDP delivered both ways between the two hosts' sides where
@@ -28,7 +34,7 @@
 //            of its payload, or all of a shorter one: a relay wraps what it
 //            forwards, it does not rewrite it), both ways, and nothing
 //            delivered directly between the two;
-//   traffic  packets and bytes (IPv4 total length) between two nodes'
+//   traffic  packets and bytes (IPv4 total length, IPv6 40 + payload length) between two nodes'
 //            sides, or on one node's outward link, within bounds.
 //
 // Times are seconds from the hosts' start (LabFacts::hosts_start_unix_s,

@@ -10,17 +10,27 @@
 namespace natlab::harness {
 namespace {
 
-// The UDP or TCP payload of an Ethernet + IPv4 frame; empty for anything else.
+// The UDP or TCP payload after an IP header of `ihl` bytes, in a packet of
+// `end` bytes carrying `protocol`; empty for anything else.
+std::string l4_payload(const u_char* ip, std::size_t ihl, std::size_t end, unsigned protocol) {
+    std::size_t header = 0;
+    if (protocol == 17) header = 8;
+    if (protocol == 6 && ihl + 13 < end) header = (ip[ihl + 12] >> 4) * 4;
+    if (!header || ihl + header > end) return {};
+    return std::string(reinterpret_cast<const char*>(ip + ihl + header), end - ihl - header);
+}
+
+// The UDP or TCP payload of an Ethernet + IPv4 or IPv6 frame (IPv6: the
+// fixed header's next header only, as decode.h draws it).
 std::string transport_payload(const u_char* data, std::size_t size) {
     if (size < 14 + 20) return {};
     auto ip = data + 14;
+    if ((data[12] << 8 | data[13]) == 0x86dd) {
+        if (size < 14 + 40 || (ip[0] >> 4) != 6) return {};
+        return l4_payload(ip, 40, std::min<std::size_t>(size - 14, 40 + (ip[4] << 8 | ip[5])), ip[6]);
+    }
     std::size_t ihl = (ip[0] & 0x0F) * 4, total = (ip[2] << 8) | ip[3];
-    std::size_t end = std::min(size - 14, total);
-    std::size_t header = 0;
-    if (ip[9] == 17) header = 8;
-    if (ip[9] == 6 && ihl + 13 < end) header = (ip[ihl + 12] >> 4) * 4;
-    if (!header || ihl + header > end) return {};
-    return std::string(reinterpret_cast<const char*>(ip + ihl + header), end - ihl - header);
+    return l4_payload(ip, ihl, std::min(size - 14, total), ip[9]);
 }
 
 }  // namespace

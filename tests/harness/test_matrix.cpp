@@ -739,3 +739,77 @@ TEST(MatrixTemplate, RejectsWithFileLineColumn) {
     EXPECT_EQ(error_of(bad_inline).rfind(bad_inline + ":4:25: host 'a' is behind 'moon'", 0), 0u)
         << error_of(bad_inline);
 }
+
+// ---- IPv6: entries that set what each NAT does to its LAN's IPv6 ----------
+
+namespace {
+
+const NatSpec& nat_named(const MatrixCell& c, const std::string& name) {
+    return *std::find_if(c.scenario.nats.begin(), c.scenario.nats.end(),
+                         [&](auto& n) { return n.name == name; });
+}
+
+}  // namespace
+
+// The shipped grid: symmetric IPv4 NATs, every IPv6 side punches (the
+// mapping is the host's own), so every cell expects `connected`.
+TEST(MatrixIpv6, FirewallGridFile) {
+    auto m = load_matrix(std::string(NATLAB_SOURCE_DIR) + "/scenarios/matrix/ipv6_firewall.yaml");
+    ASSERT_EQ(m.cells.size(), 10u);
+    EXPECT_EQ(m.rows, (std::vector<std::string>{"v6-eif", "v6-adf", "v6-apdf", "v6-route", "v6-nptv6"}));
+    EXPECT_EQ(m.columns, (std::vector<std::string>{"v6-apdf", "v6-route"}));
+    for (auto& c : m.cells) EXPECT_EQ(c.expected, Outcome::Connected) << c.name;
+    struct Want {
+        const char* cell;
+        const char* nat;
+        const char* mode;
+        const char* filtering;  // "" unset
+    } wants[] = {
+        {"v6-adf-v6-apdf", "nat-a", "firewall", "address-dependent"},
+        {"v6-adf-v6-apdf", "nat-b", "firewall", "address-and-port-dependent"},
+        {"v6-nptv6-v6-route", "nat-a", "nptv6", ""},
+        {"v6-nptv6-v6-route", "nat-b", "route", ""},
+    };
+    for (auto& w : wants) {
+        auto& n = nat_named(*cell(m, w.cell), w.nat);
+        EXPECT_EQ(n.type, "symmetric") << w.cell;
+        EXPECT_EQ(n.ipv6.stack, Stack::dual) << w.cell << " " << w.nat;  // the template's stack stays
+        EXPECT_EQ(n.ipv6.mode_name(), w.mode) << w.cell << " " << w.nat;
+        EXPECT_EQ(n.ipv6.filtering.value_or(""), w.filtering) << w.cell << " " << w.nat;
+    }
+    // and every cell plans: addresses, nat-emu's IPv6 flags
+    for (auto& c : m.cells) EXPECT_NO_THROW(plan_topology(c.scenario)) << c.name;
+}
+
+// Without IPv6 in the cell the IPv4 table stands: an entry that keeps the
+// template's IPv4-only stack gets symmetric x symmetric.
+TEST(MatrixIpv6, Ipv4TableWithoutIpv6) {
+    auto m = load_matrix(write_temp("v4only", "matrix:\n  name: m\n  a: [symmetric]\n  b: [symmetric]\n"));
+    EXPECT_EQ(m.cells[0].expected, Outcome::NotConnected);
+}
+
+TEST(MatrixIpv6, GridMarksAPathOverIpv6) {
+    std::map<std::string, PeerResult> peers;
+    for (auto [name, partner] : {std::pair{"alice", "bob"}, std::pair{"bob", "alice"}}) {
+        auto& r = peers[name];
+        r.name = name;
+        r.partner = partner;
+        r.connected = true;
+        r.path = "public";
+        r.family = "ipv6";
+    }
+    auto seen = observed_outcome(peers);
+    EXPECT_EQ(seen.text(), "public(ipv6)");
+    EXPECT_TRUE(matches(Outcome::Connected, seen));
+    EXPECT_TRUE(matches(Outcome::Public, seen));
+    EXPECT_EQ(Seen::from_text("public(ipv6)"), seen);
+    EXPECT_EQ(Seen::from_text("local/public(ipv6)").paths, "local/public");
+    // NPTv6 on one side: bob names alice's translated (public) address, she
+    // his own (local): still connected over IPv6, not over IPv4
+    EXPECT_TRUE(matches(Outcome::Connected, Seen::from_text("local/public(ipv6)")));
+    EXPECT_FALSE(matches(Outcome::Connected, Seen::from_text("local/public")));
+    peers["bob"].family = "ipv4";  // the sides disagree: no mark
+    EXPECT_EQ(observed_outcome(peers).text(), "public");
+    peers["bob"].family = peers["alice"].family = "ipv4";
+    EXPECT_EQ(observed_outcome(peers).text(), "public");
+}

@@ -1,6 +1,8 @@
 // Verdicts from the wire: direct, relayed and traffic judged from packets,
-// first hand-made, then read from captures recorded from real runs.
+// first hand-made, then read from captures recorded from real runs, then
+// from IPv6 captures written here.
 #include <gtest/gtest.h>
+#include <pcap/pcap.h>
 
 #include <filesystem>
 #include <fstream>
@@ -288,3 +290,146 @@ TEST(WireRecorded, HairpinOffNeverConnects) {
 }
 
 }  // namespace
+
+// ---- IPv6: captures written here, as the lab's links would hold them ------
+// scenarios/ipv6/firewall_punch.yaml's topology: alice 2001:2:0:1::2 behind
+// office-a's firewall, bob 2001:2:0:2::2 behind office-b's, the server
+// 2001:2::2; no translation, so each packet carries the same addresses on
+// every link it crosses.
+
+namespace v6 {
+
+// Ethernet + IPv6 (RFC 8200 section 3) + UDP (RFC 768) around `payload`.
+std::vector<std::uint8_t> frame(const Ipv6& src, const Ipv6& dst, std::uint16_t sport, std::uint16_t dport,
+                                const std::string& payload) {
+    std::vector<std::uint8_t> f = {
+        0x02, 0,    0, 0, 0, 0x02,  // destination MAC
+        0x02, 0,    0, 0, 0, 0x01,  // source MAC
+        0x86, 0xdd,                 // EtherType IPv6
+        0x60, 0,    0, 0,           // version 6, traffic class 0, flow label 0
+    };
+    auto udp_length = static_cast<std::uint16_t>(8 + payload.size());
+    f.insert(f.end(),
+             {std::uint8_t(udp_length >> 8), std::uint8_t(udp_length), 17, 64});  // length, UDP, hops
+    f.insert(f.end(), src.bytes.begin(), src.bytes.end());
+    f.insert(f.end(), dst.bytes.begin(), dst.bytes.end());
+    f.insert(f.end(), {std::uint8_t(sport >> 8), std::uint8_t(sport), std::uint8_t(dport >> 8),
+                       std::uint8_t(dport), std::uint8_t(udp_length >> 8), std::uint8_t(udp_length), 0, 0});
+    f.insert(f.end(), payload.begin(), payload.end());
+    return f;
+}
+
+struct Sent {
+    double t;
+    std::vector<std::string> links;  // capture files, in the order the packet crosses them
+    std::vector<std::uint8_t> bytes;
+};
+
+// One pcap per link of the topology, each holding the frames that crossed
+// it, in a directory of the test's own (ctest runs tests side by side).
+std::string write_captures(const Topology& topo, const std::vector<Sent>& sent) {
+    auto test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    auto dir = std::filesystem::temp_directory_path() / (std::string("natlab-wire-v6-") + test);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    for (auto& link : topo.links) {
+        auto* dead = pcap_open_dead(DLT_EN10MB, 65535);
+        auto* out = pcap_dump_open(dead, (dir / link.capture_file).c_str());
+        for (auto& s : sent)
+            for (std::size_t hop = 0; hop < s.links.size(); ++hop) {
+                if (s.links[hop] != link.capture_file) continue;
+                double t = s.t + hop * 0.001;
+                pcap_pkthdr h{};
+                h.ts.tv_sec = static_cast<time_t>(t);
+                h.ts.tv_usec = static_cast<suseconds_t>((t - static_cast<double>(h.ts.tv_sec)) * 1e6);
+                h.caplen = h.len = static_cast<bpf_u_int32>(s.bytes.size());
+                pcap_dump(reinterpret_cast<u_char*>(out), &h, s.bytes.data());
+            }
+        pcap_dump_close(out);
+        pcap_close(dead);
+    }
+    return dir.string();
+}
+
+std::string capture_of(const Topology& topo, const std::string& node, bool inside = false) {
+    for (auto& l : topo.links)
+        if (l.node == node && (l.node_ifname == "in0") == inside) return l.capture_file;
+    return "";
+}
+
+}  // namespace v6
+
+TEST(WireIpv6, FirewallPunchIsDirectOverIpv6) {
+    auto topo = planned("ipv6/firewall_punch");
+    auto alice = *topo.find_node("alice")->address6, bob = *topo.find_node("bob")->address6;
+    auto server = *topo.find_node("server")->address6;
+    auto a = v6::capture_of(topo, "alice"), oa = v6::capture_of(topo, "office-a");
+    auto b = v6::capture_of(topo, "bob"), ob = v6::capture_of(topo, "office-b");
+    auto s = v6::capture_of(topo, "server");
+    std::vector<v6::Sent> sent = {
+        // alice's first probe: out through office-a, dropped by office-b (no state yet)
+        {1000.0, {a, oa, ob}, v6::frame(alice, bob, 4000, 5000, "probe from alice, first")},
+        // bob's probe: office-a lets it in (alice sent to exactly this address and port)
+        {1000.1, {b, ob, oa, a}, v6::frame(bob, alice, 5000, 4000, "probe from bob")},
+        {1000.2, {a, oa, ob, b}, v6::frame(alice, bob, 4000, 5000, "answer from alice")},
+        // registration with the server: not between the two
+        {1000.3, {a, oa, s}, v6::frame(alice, server, 4000, 3478, "register alice")},
+    };
+    WireEvidence ev = read_wire_evidence(topo, v6::write_captures(topo, sent));
+    ASSERT_TRUE(ev.read) << ev.note;
+    auto j = judge_wire(direct("alice", "bob"), ev, 1000.0);
+    EXPECT_TRUE(j.held) << j.detail << " / " << j.seen;
+    EXPECT_NE(j.seen.find("first direct packet at t=0.10 s (bob -> alice [2001:2:0:2::2]:5000 -> "
+                          "[2001:2:0:1::2]:4000)"),
+              std::string::npos)
+        << j.seen;
+    EXPECT_NE(j.seen.find("alice -> bob 2 sent, 1 delivered, bob -> alice 1 sent, 1 delivered"),
+              std::string::npos)
+        << j.seen;
+    EXPECT_NE(j.seen.find("2001:2:0:1::/64"), std::string::npos) << j.seen;  // office-a's side: its LAN
+    // 3 packets between the firewalls, 40 + 8 + payload bytes each
+    auto t = judge_wire(traffic({"office-a", "office-b"}, 3, 3), ev, 0);
+    EXPECT_TRUE(t.held) << t.detail << " / " << t.seen;
+    EXPECT_NE(t.seen.find("3 packets, 198 bytes"), std::string::npos) << t.seen;
+    EXPECT_TRUE(judge_wire(traffic({"alice", "server"}, 1, 1), ev, 0).held);
+}
+
+TEST(WireIpv6, FilteredProbesAreNotDirectAndARelayIsSeen) {
+    auto topo = planned("ipv6/firewall_punch");
+    auto alice = *topo.find_node("alice")->address6, bob = *topo.find_node("bob")->address6;
+    auto server = *topo.find_node("server")->address6;
+    auto a = v6::capture_of(topo, "alice"), oa = v6::capture_of(topo, "office-a");
+    auto b = v6::capture_of(topo, "bob"), ob = v6::capture_of(topo, "office-b");
+    auto s = v6::capture_of(topo, "server");
+    std::string data = "data message number one, long enough to be carried";
+    std::string back = "acknowledgement of number one, long enough too";
+    std::vector<v6::Sent> sent = {
+        {10.0, {a, oa, ob}, v6::frame(alice, bob, 4000, 5000, "probe from alice")},
+        {10.0, {b, ob, oa}, v6::frame(bob, alice, 5000, 4000, "probe from bob")},
+        {10.5, {a, oa, s}, v6::frame(alice, server, 4000, 3478, "RELAY " + data)},
+        {10.501, {s, ob, b}, v6::frame(server, bob, 3478, 5000, "FROM alice " + data)},
+        {10.6, {b, ob, s}, v6::frame(bob, server, 5000, 3478, "RELAY " + back)},
+        {10.601, {s, oa, a}, v6::frame(server, alice, 3478, 4000, "FROM bob " + back)},
+    };
+    WireEvidence ev = read_wire_evidence(topo, v6::write_captures(topo, sent));
+    ASSERT_TRUE(ev.read) << ev.note;
+    auto d = judge_wire(direct("alice", "bob"), ev, 0);
+    EXPECT_FALSE(d.held) << d.seen;
+    EXPECT_EQ(d.detail,
+              "no UDP from alice's side reached bob directly; no UDP from bob's side reached alice directly");
+    auto r = judge_wire(relayed("alice", "bob", "server"), ev, 0);
+    EXPECT_TRUE(r.held) << r.detail << " / " << r.seen;
+    EXPECT_NE(r.seen.find("server forwarded 1 datagrams alice -> bob and 1 bob -> alice"), std::string::npos)
+        << r.seen;
+}
+
+// NPTv6: the LANs are fd00:0:0:k::/64 and show outside as 2001:2:0:k::/64.
+TEST(WireIpv6, Nptv6SidesAreTheTranslatedPrefixes) {
+    auto plan = wire_plan(planned("ipv6/nptv6"));
+    auto& alice = plan.sides.at("alice");
+    ASSERT_EQ(alice.size(), 2u);
+    EXPECT_EQ(alice[0].addresses, (std::vector<std::string>{"10.0.1.2", "fd00:0:0:1::2"}));
+    EXPECT_EQ(alice[1].addresses, (std::vector<std::string>{"198.18.1.1", "2001:2::101", "2001:2:0:1::/64"}));
+    auto fw = wire_plan(planned("ipv6/firewall_punch"));
+    EXPECT_EQ(fw.sides.at("office-b")[0].addresses, (std::vector<std::string>{"10.0.2.1", "2001:2:0:2::1"}));
+}
