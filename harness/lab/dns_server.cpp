@@ -37,8 +37,8 @@ void write_text(const std::string& path, const std::string& text) {
 // QTYPE, QCLASS IN.
 std::vector<std::uint8_t> dns_query(std::uint16_t id, const std::string& name, std::uint16_t type) {
     std::vector<std::uint8_t> q;
-    for (std::uint16_t word : {id, std::uint16_t{0x0100}, std::uint16_t{1}, std::uint16_t{0},
-                               std::uint16_t{0}, std::uint16_t{0}})
+    for (std::uint16_t word :
+         {id, std::uint16_t{0x0100}, std::uint16_t{1}, std::uint16_t{0}, std::uint16_t{0}, std::uint16_t{0}})
         put16(q, word);
     for (std::size_t at = 0; at < name.size();) {
         auto dot = std::min(name.find('.', at), name.size());

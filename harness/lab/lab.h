@@ -89,7 +89,7 @@ struct ProcessFacts {
     bool stopped_by_lab = false;   // still running when the lab stopped it
     double started_ms = 0;
     double ended_ms = 0;
-    int restarts = 0;  // by the timeline
+    int restarts = 0;     // by the timeline
     bool is_dns = false;  // the lab's DNS server (dns_server.h)
 };
 

@@ -16,8 +16,8 @@ void check_name_free(const std::string& name, const Location& where, const char*
 }
 
 const NatSpec* first_nat64(const Scenario& s) {
-    auto it = std::find_if(s.nats.begin(), s.nats.end(),
-                           [](auto& nat) { return nat.ipv6.mode_name() == "nat64"; });
+    auto it =
+        std::find_if(s.nats.begin(), s.nats.end(), [](auto& nat) { return nat.ipv6.mode_name() == "nat64"; });
     return it == s.nats.end() ? nullptr : &*it;
 }
 
@@ -25,7 +25,8 @@ const NatSpec* first_nat64(const Scenario& s) {
 std::vector<std::string> nameservers(const Scenario& s) {
     std::vector<std::string> list = {kDnsAddress.to_string()};
     if (has_ipv6(s.stack)) list.push_back(kDnsAddress6.to_string());
-    if (auto* nat = first_nat64(s)) list.push_back(v6::embed(nat64_prefix_of(*nat), kDnsAddress)->to_string());
+    if (auto* nat = first_nat64(s))
+        list.push_back(v6::embed(nat64_prefix_of(*nat), kDnsAddress)->to_string());
     return list;
 }
 
@@ -68,7 +69,8 @@ DnsSpec read_dns(const YamlReader& r, const YAML::Node& node) {
         auto text = r.text(n, "dns64_prefix");
         dns.dns64_prefix = Ipv6Prefix::parse(text);
         if (!dns.dns64_prefix)
-            r.fail(n, "bad prefix '" + text + "' for dns64_prefix (expected an IPv6 prefix like 64:ff9b::/96)");
+            r.fail(n,
+                   "bad prefix '" + text + "' for dns64_prefix (expected an IPv6 prefix like 64:ff9b::/96)");
         dns.prefix_where = r.at(n);
     }
     return dns;
@@ -79,8 +81,7 @@ void check_dns(const Scenario& s) {
     for (auto& nat : s.nats) check_name_free(nat.name, nat.where, "NAT");
     for (auto& host : s.hosts) check_name_free(host.name, host.where, "host");
     auto& prefix = s.dns->dns64_prefix;
-    if (prefix && !s.dns->dns64)
-        throw ScenarioError(s.dns->prefix_where, "dns64_prefix needs dns64: true");
+    if (prefix && !s.dns->dns64) throw ScenarioError(s.dns->prefix_where, "dns64_prefix needs dns64: true");
     if (prefix && !v6::valid_nat64_prefix(*prefix))
         throw ScenarioError(s.dns->prefix_where, "dns64_prefix " + prefix->to_string() +
                                                      " is not an RFC 6052 prefix (a /32, /40, /48, /56, /64 "
@@ -118,13 +119,11 @@ void plan_dns(const Scenario& s, Topology& topo) {
 }
 
 std::string zone_file(const Topology& topo) {
-    std::string text = "; The lab's zone (nat-lab): every node by name, every address it has.\n"
-                       "$ORIGIN " +
-                       kDnsZone +
-                       ".\n$TTL 60\n"
-                       "@\tIN\tSOA\tdns." +
-                       kDnsZone + ". nobody." + kDnsZone + ". 1 3600 600 86400 60\n@\tIN\tNS\tdns." +
-                       kDnsZone + ".\n";
+    auto origin = kDnsZone + ".";
+    std::string text = "; The lab's zone (nat-lab): every node by name, every address it has.\n";
+    text += "$ORIGIN " + origin + "\n$TTL 60\n";
+    text += record("@", "SOA", "dns." + origin + " nobody." + origin + " 1 3600 600 86400 60");
+    text += record("@", "NS", "dns." + origin);
     for (auto& node : topo.nodes) {
         for (auto ip : ipv4_of(topo, node)) text += record(node.name, "A", ip.to_string());
         if (node.address6) text += record(node.name, "AAAA", node.address6->to_string());
@@ -138,11 +137,11 @@ std::string zone_file(const Topology& topo) {
 std::string unbound_config(const DnsPlan& dns, const std::string& dir) {
     std::string text = "# unbound for the lab (nat-lab): zone " + dns.zone + "\nserver:\n";
     auto line = [&](const std::string& option) { text += "    " + option + "\n"; };
-    for (auto* option : {"chroot: \"\"", "username: \"\"", "pidfile: \"\"", "use-syslog: no", "verbosity: 1",
-                         "num-threads: 1", "port: 53", "do-ip4: yes", "do-ip6: yes", "interface-automatic: no",
-                         "access-control: 0.0.0.0/0 allow", "access-control: ::/0 allow",
-                         "do-not-query-address: 0.0.0.0/0", "do-not-query-address: ::/0",
-                         "local-zone: \".\" refuse"})
+    for (auto* option :
+         {"chroot: \"\"", "username: \"\"", "pidfile: \"\"", "use-syslog: no", "verbosity: 1",
+          "num-threads: 1", "port: 53", "do-ip4: yes", "do-ip6: yes", "interface-automatic: no",
+          "access-control: 0.0.0.0/0 allow", "access-control: ::/0 allow", "do-not-query-address: 0.0.0.0/0",
+          "do-not-query-address: ::/0", "local-zone: \".\" refuse"})
         line(option);
     line("directory: \"" + dir + "\"");
     line("logfile: \"\"");

@@ -149,8 +149,8 @@ std::string_view to_string(Stack stack) {
 }
 
 const std::set<std::string>& ipv6_nat_keys() {
-    static const std::set<std::string> keys = {"stack",          "ipv6", "ipv6_filtering", "lan6",
-                                               "ipv4_blackhole", "nat64_prefix"};
+    static const std::set<std::string> keys = {"stack", "ipv6",           "ipv6_filtering",
+                                               "lan6",  "ipv4_blackhole", "nat64_prefix"};
     return keys;
 }
 
@@ -193,7 +193,8 @@ void read_nat_ipv6(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
         auto text = r.text(n, "nat64_prefix");
         v.nat64_prefix = Ipv6Prefix::parse(text);
         if (!v.nat64_prefix)
-            r.fail(n, "bad prefix '" + text + "' for nat64_prefix (expected an IPv6 prefix like 64:ff9b::/96)");
+            r.fail(n,
+                   "bad prefix '" + text + "' for nat64_prefix (expected an IPv6 prefix like 64:ff9b::/96)");
         v.nat64_prefix_where = r.at(n);
     }
     if (auto n = body["ipv4_blackhole"]) {

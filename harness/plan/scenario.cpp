@@ -11,9 +11,9 @@
 #include <regex>
 #include <set>
 
+#include "harness/plan/dns_plan.h"
 #include "harness/plan/generate.h"
 #include "harness/plan/host_files.h"
-#include "harness/plan/dns_plan.h"
 #include "harness/plan/ipv6_keys.h"
 #include "harness/plan/programs.h"
 #include "harness/plan/reach_keys.h"

@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include "harness/plan/host_files.h"
 #include "harness/plan/dns_plan.h"
+#include "harness/plan/host_files.h"
 #include "harness/plan/ipv6_plan.h"
 #include "harness/plan/programs.h"
 

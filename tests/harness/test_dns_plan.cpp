@@ -3,6 +3,7 @@
 // query that asks whether it is up; the keys' faults.
 #include <gtest/gtest.h>
 
+#include "harness/judge/expectations.h"
 #include "harness/lab/dns_server.h"
 #include "harness/plan/dns_plan.h"
 #include "harness/plan/ipv6_plan.h"
@@ -164,10 +165,10 @@ TEST(DnsPlan, ResolvConfNamesEveryWayToTheServer) {
 TEST(DnsPlan, UnboundConfig) {
     auto t = plan_topology(nat64_lab());
     auto config = unbound_config(*t.dns, "/run/x/dns");
-    for (auto* line : {"interface: 198.18.0.53\n", "module-config: \"dns64 iterator\"\n",
-                       "dns64-prefix: 64:ff9b::/96\n", "zonefile: \"/run/x/dns/lab.test.zone\"\n",
-                       "for-upstream: yes\n", "local-zone: \".\" refuse\n", "do-not-query-address: 0.0.0.0/0\n",
-                       "do-not-query-address: ::/0\n", "control-enable: no\n"})
+    for (auto* line :
+         {"interface: 198.18.0.53\n", "module-config: \"dns64 iterator\"\n", "dns64-prefix: 64:ff9b::/96\n",
+          "zonefile: \"/run/x/dns/lab.test.zone\"\n", "for-upstream: yes\n", "local-zone: \".\" refuse\n",
+          "do-not-query-address: 0.0.0.0/0\n", "do-not-query-address: ::/0\n", "control-enable: no\n"})
         EXPECT_TRUE(has(config, line)) << line;
     auto plain = *t.dns;
     plain.dns64_prefix.reset();
@@ -179,12 +180,12 @@ TEST(DnsPlan, UnboundConfig) {
 TEST(DnsServer, QueryBytes) {
     auto q = dns_query(0x1234, "dns.lab.test", 1);
     std::vector<std::uint8_t> want = {
-        0x12, 0x34,                                      // ID
-        0x01, 0x00,                                      // RD
-        0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // one question
+        0x12, 0x34,                                                                // ID
+        0x01, 0x00,                                                                // RD
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,                            // one question
         3,    'd',  'n',  's',  3,    'l',  'a',  'b',  4, 't', 'e', 's', 't', 0,  // QNAME
-        0x00, 0x01,                                                              // QTYPE A
-        0x00, 0x01,                                                              // QCLASS IN
+        0x00, 0x01,                                                                // QTYPE A
+        0x00, 0x01,                                                                // QCLASS IN
     };
     EXPECT_EQ(q, want);
 }
@@ -210,36 +211,62 @@ TEST(DnsServer, WhatCountsAsAnAnswer) {
     EXPECT_FALSE(dns_answered(std::span(reply).first(11), 0x1234)) << "short";
 }
 
+// The server's end during the run fails it; the lab's stop does not.
+TEST(DnsServer, ItsDeathFailsTheRun) {
+    struct Want {
+        bool stopped_by_lab;
+        std::size_t failed;
+    } table[] = {{false, 1}, {true, 0}};
+    for (auto& w : table) {
+        LabFacts facts;
+        ProcessFacts dns;
+        dns.node = "dns";
+        dns.is_dns = dns.started = true;
+        dns.exit_code = 1;
+        dns.stopped_by_lab = w.stopped_by_lab;
+        facts.processes = {dns};
+        auto verdicts = judge_components(facts);
+        ASSERT_EQ(verdicts.size(), w.failed);
+        if (w.failed) {
+            EXPECT_EQ(verdicts[0].expectation, "the lab's DNS server kept running");
+        }
+    }
+}
+
 const char* kDnsHosts = "hosts:\n  a: {}\n";
 
 const BadCase kBad[] = {
     {"nat64 without an IPv6 LAN", "nats:\n  n:\n    ipv6: nat64\nhosts:\n  a: {behind: n}\n", 3, 11,
      "NAT64 without an IPv6 LAN"},
     {"nat64 prefix not RFC 6052",
-     "nats:\n  n:\n    stack: ipv6\n    ipv6: nat64\n    nat64_prefix: 64:ff9b::/80\nhosts:\n  a: {behind: n}\n",
+     "nats:\n  n:\n    stack: ipv6\n    ipv6: nat64\n    nat64_prefix: 64:ff9b::/80\nhosts:\n  a: {behind: "
+     "n}\n",
      5, 19, "is not an RFC 6052 prefix"},
     {"nat64 prefix with the u octet set",
      "nats:\n  n:\n    stack: ipv6\n    ipv6: nat64\n    nat64_prefix: 64:ff9b:0:0:100::/96\nhosts:\n  a: "
      "{behind: n}\n",
      5, 19, "bits 64-71 zero"},
     {"nat64 prefix not a prefix",
-     "nats:\n  n:\n    stack: ipv6\n    ipv6: nat64\n    nat64_prefix: nowhere\nhosts:\n  a: {behind: n}\n", 5,
-     19, "bad prefix 'nowhere' for nat64_prefix"},
+     "nats:\n  n:\n    stack: ipv6\n    ipv6: nat64\n    nat64_prefix: nowhere\nhosts:\n  a: {behind: n}\n",
+     5, 19, "bad prefix 'nowhere' for nat64_prefix"},
     {"nat64 prefix without nat64",
      "stack: dual\nnats:\n  n:\n    stack: dual\n    nat64_prefix: 64:ff9b::/96\nhosts:\n  a: {behind: n}\n",
      5, 19, "nat64_prefix of NAT 'n' needs ipv6: nat64"},
-    {"nat66 without a dual internet", "nats:\n  n:\n    stack: dual\n    ipv6: nat66\nhosts:\n  a: {behind: n}\n",
-     4, 11, "needs a dual-stack internet"},
+    {"nat66 without a dual internet",
+     "nats:\n  n:\n    stack: dual\n    ipv6: nat66\nhosts:\n  a: {behind: n}\n", 4, 11,
+     "needs a dual-stack internet"},
     {"nat66 on type linux",
-     "stack: dual\nnats:\n  n:\n    type: linux\n    stack: dual\n    ipv6: nat66\nhosts:\n  a: {behind: n}\n",
+     "stack: dual\nnats:\n  n:\n    type: linux\n    stack: dual\n    ipv6: nat66\nhosts:\n  a: {behind: "
+     "n}\n",
      6, 11, "ipv6: nat66 does not apply to NAT 'n' of type linux"},
     {"nat66 lan6 routed",
      "stack: dual\nnats:\n  n:\n    stack: dual\n    ipv6: nat66\n    lan6: 2001:2:0:9::/64\nhosts:\n  a: "
      "{behind: n}\n",
      6, 11, "must lie in fd00::/8: NAT66"},
     {"dns not a bool", std::string("dns: maybe\n") + kDnsHosts, 1, 6, "dns"},
-    {"dns64 prefix not RFC 6052", std::string("dns:\n  dns64: true\n  dns64_prefix: 64:ff9b::/100\n") + kDnsHosts,
-     3, 17, "is not an RFC 6052 prefix"},
+    {"dns64 prefix not RFC 6052",
+     std::string("dns:\n  dns64: true\n  dns64_prefix: 64:ff9b::/100\n") + kDnsHosts, 3, 17,
+     "is not an RFC 6052 prefix"},
     {"dns64 prefix without dns64", std::string("dns:\n  dns64_prefix: 64:ff9b::/96\n") + kDnsHosts, 2, 17,
      "dns64_prefix needs dns64: true"},
     {"a NAT named dns", "dns: true\nnats:\n  dns: {}\nhosts:\n  a: {behind: dns}\n", 3, 3,
