@@ -335,6 +335,13 @@ void resolve_programs(const Scenario& scenario, Topology& topo, const std::strin
                                 "host '" + node.name + "': no program '" + node.argv[0] + "' on PATH");
         node.argv[0] = path;
     }
+    if (topo.dns) {
+        auto path = resolve_program(topo.dns->program, bin_dir);
+        if (path.empty())
+            throw ScenarioError(scenario.dns->where, "dns: the lab's DNS server needs '" + topo.dns->program +
+                                                         "' (package unbound) on PATH");
+        topo.dns->program = path;
+    }
     // A reboot's or change's new emulator command line: the same program.
     for (auto& step : topo.timeline)
         if (!step.argv.empty()) step.argv[0] = topo.find_node(step.node)->argv[0];

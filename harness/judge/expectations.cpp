@@ -379,6 +379,9 @@ std::vector<Verdict> judge_components(const LabFacts& facts) {
     for (auto& p : facts.processes)
         if (p.is_nat && died_during_run(p))
             verdicts.push_back({"NAT " + p.node + " kept running", false, "nat-emu " + how_it_ended(p)});
+    for (auto& p : facts.processes)
+        if (p.is_dns && died_during_run(p))
+            verdicts.push_back({"the lab's DNS server kept running", false, "unbound " + how_it_ended(p)});
     for (auto& stage : facts.stages)
         if (died_during_run(stage))
             verdicts.push_back(

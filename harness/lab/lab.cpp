@@ -22,6 +22,7 @@
 
 #include "harness/lab/bridges.h"
 #include "harness/lab/capture.h"
+#include "harness/lab/dns_server.h"
 #include "harness/lab/isolation.h"
 #include "harness/lab/link_stage.h"
 #include "harness/lab/netlink.h"
@@ -47,6 +48,7 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 constexpr auto kNatReadyTimeout = std::chrono::seconds(5);
+constexpr auto kDnsReadyTimeout = std::chrono::seconds(5);
 constexpr auto kStopGrace = std::chrono::milliseconds(1500);
 
 // NATLAB_TIMING=1: each phase of the lab's set-up on stderr.
@@ -136,6 +138,7 @@ public:
             ProcessFacts p;
             p.node = topo_.nodes[i].name;
             p.is_nat = topo_.nodes[i].is_nat;
+            p.is_dns = topo_.dns && topo_.nodes[i].name == topo_.dns->node;
             facts_.processes.push_back(p);
             runnables_.push_back({i, nullptr});
         }
@@ -153,6 +156,7 @@ public:
     void start_capture();
     void start_stages();
     void start_nats();
+    void start_dns();
     void run_hosts();
     bool should_hold();
     void hold(int out_fd);
@@ -398,6 +402,26 @@ void Lab::start_nats() {
             for (auto j = k + 1; j < starting.size(); ++j) ::close(starting[j].second);
             throw;
         }
+    }
+}
+
+// The lab's DNS server: its files, unbound in its namespace, and queries
+// from there until one is answered; an exit meanwhile is a set-up error.
+void Lab::start_dns() {
+    if (!topo_.dns) return;
+    auto& dns = *topo_.dns;
+    auto index = index_of(dns.node);
+    argv_of_[index] = {dns.program, "-d", "-c", write_dns_files(dns, path("dns"))};
+    start(index, -1, {});
+    auto server = *topo_.find_node(dns.node)->address;
+    for (auto deadline = Clock::now() + kDnsReadyTimeout;;) {
+        {
+            EnterNetNs inside(ns_.at(dns.node));
+            if (dns_answers(server, "dns." + dns.zone, 50)) return;
+        }
+        reap();
+        if (!pid_of(index) || Clock::now() > deadline)
+            throw SetupError("the lab's DNS server (unbound) did not answer: " + last_line(log_of(index)));
     }
 }
 
@@ -791,7 +815,8 @@ json to_json(const std::vector<ProcessFacts>& list) {
                   {"stopped_by_lab", p.stopped_by_lab},
                   {"started_ms", p.started_ms},
                   {"ended_ms", p.ended_ms},
-                  {"restarts", p.restarts}};
+                  {"restarts", p.restarts},
+                  {"is_dns", p.is_dns}};
         j["exit_code"] = p.exit_code ? json(*p.exit_code) : json(nullptr);
         j["signal"] = p.signal ? json(*p.signal) : json(nullptr);
         processes.push_back(j);
@@ -852,7 +877,7 @@ std::vector<ProcessFacts> processes_from_json(const json& list) {
     for (auto& p : list)
         out.push_back({p.at("node"), p.at("is_nat"), p.at("started"), optional_of<int>(p.at("exit_code")),
                        optional_of<int>(p.at("signal")), p.at("stopped_by_lab"), p.at("started_ms"),
-                       p.at("ended_ms"), p.at("restarts")});
+                       p.at("ended_ms"), p.at("restarts"), p.value("is_dns", false)});
     return out;
 }
 
@@ -963,6 +988,7 @@ int lab_main(const Topology& topo, const LabOptions& opts, int out_fd, Clock::ti
         timing("stages", lab.elapsed_ms());
         lab.start_nats();
         timing("nats", lab.elapsed_ms());
+        lab.start_dns();
         lab.facts().setup_ms = lab.elapsed_ms();
         lab.facts().hosts_start_unix_s = unix_seconds();
         lab.run_hosts();

@@ -12,6 +12,8 @@
 //      NAT, outer NATs first: starts its emulator and waits until it
 //      reports ready, or, for a type linux NAT, loads its nftables ruleset
 //      and waits for nft;
+//   2b. with `dns:`, starts the lab's DNS server and waits until it answers
+//      (dns_server.h);
 //   3. starts the hosts' programs (each after its delay, counted from the
 //      moment the NATs are up, or from the start of the host it comes
 //      `after`), runs the timeline's steps at their times (counted from the
@@ -87,7 +89,8 @@ struct ProcessFacts {
     bool stopped_by_lab = false;   // still running when the lab stopped it
     double started_ms = 0;
     double ended_ms = 0;
-    int restarts = 0;  // by the timeline
+    int restarts = 0;     // by the timeline
+    bool is_dns = false;  // the lab's DNS server (dns_server.h)
 };
 
 // One timeline step as it was done.

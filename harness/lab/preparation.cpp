@@ -51,11 +51,13 @@ void bind_hosts_file(const Topology& topo, const std::string& run_dir) {
 // fails at once instead of sending queries out through the lab's NATs.
 // Best effort: where /etc/resolv.conf is a link into the machine's /run,
 // hidden by the lab's own /run, the resolver's default is loopback too.
-void bind_resolv_conf(const std::string& run_dir) {
+// With `dns:` it names the lab's DNS server instead (dns_plan.h).
+void bind_resolv_conf(const Topology& topo, const std::string& run_dir) {
     auto file = run_dir + "/etc-resolv.conf";
-    write_file(file,
-               "# The lab's /etc/resolv.conf (nat-lab): no DNS; names come from /etc/hosts.\n"
-               "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+    write_file(file, !topo.resolv_conf.empty()
+                         ? topo.resolv_conf
+                         : "# The lab's /etc/resolv.conf (nat-lab): no DNS; names come from /etc/hosts.\n"
+                           "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
     ::mount(file.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr);
 }
 
@@ -118,7 +120,7 @@ void prepare_run(const Topology& topo, const std::string& run_dir, Millis deadli
     for (auto& node : topo.nodes)
         if (!node.is_nat) write_host_files(node, run_dir);
     bind_hosts_file(topo, run_dir);
-    bind_resolv_conf(run_dir);
+    bind_resolv_conf(topo, run_dir);
     auto until = Clock::now() + deadline;
     for (auto& step : topo.setup) run_setup_step(step, run_dir, until);
 }

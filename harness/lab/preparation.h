@@ -7,7 +7,8 @@
 //   2. writes <run>/etc-hosts and bind-mounts it over /etc/hosts: the mount
 //      belongs to the lab's mount namespace, so every program of the lab
 //      (and only those) resolves hosts and NATs by name; <run>/etc-resolv.conf
-//      goes over /etc/resolv.conf the same way: no DNS server but loopback's;
+//      goes over /etc/resolv.conf the same way: no DNS server but loopback's,
+//      or with `dns:` the lab's own (harness/plan/dns_plan.h);
 //   3. runs the set-up commands in file order, each in a network namespace
 //      of its own with loopback only, in <run>/setup/, with its output
 //      appended to <run>/setup.log. The first that exits non-zero, dies of

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "harness/plan/nat_words.h"
+#include "simulator/v6/siit.h"
 
 namespace natlab::harness {
 namespace {
@@ -11,7 +12,7 @@ namespace {
 constexpr std::array<std::pair<Stack, std::string_view>, 3> kStacks = {
     {{Stack::ipv4, "ipv4"}, {Stack::dual, "dual"}, {Stack::ipv6, "ipv6"}}};
 
-const std::set<std::string> kModes = {"firewall", "route", "nptv6"};
+const std::set<std::string> kModes = {"firewall", "route", "nptv6", "nat64", "nat66"};
 
 std::string lan_of(const NatSpec& nat) {
     return "NAT '" + nat.name + "'";
@@ -25,6 +26,9 @@ void check_needs_ipv6(const NatSpec& nat) {
         throw ScenarioError(
             where, "'" + key + "' needs IPv6 on the LAN of " + lan_of(nat) + " (stack: dual or ipv6)");
     };
+    if (v.mode && *v.mode == "nat64")
+        throw ScenarioError(v.mode_where, "NAT64 without an IPv6 LAN: ipv6: nat64 of " + lan_of(nat) +
+                                              " needs stack: ipv6 or dual");
     if (v.mode) complain(v.mode_where, "ipv6");
     if (v.filtering) complain(v.filtering_where, "ipv6_filtering");
     if (v.lan6) complain(v.lan6_where, "lan6");
@@ -36,10 +40,11 @@ void check_lan6(const NatSpec& nat) {
     auto text = v.lan6->to_string();
     if (v.lan6->length != 64)
         throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) + " must be a /64");
-    if (v.mode_name() == "nptv6" && !kUla.contains(v.lan6->base))
-        throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) +
-                                              " must lie in fd00::/8: NPTv6 translates a ULA prefix");
-    if (v.mode_name() != "nptv6" && !kInternet6Block.contains(v.lan6->base))
+    if (v.ula() && !kUla.contains(v.lan6->base))
+        throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) + " must lie in fd00::/8: " +
+                                              (v.mode_name() == "nat66" ? "NAT66" : "NPTv6") +
+                                              " translates a ULA prefix");
+    if (!v.ula() && !kInternet6Block.contains(v.lan6->base))
         throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) +
                                               " must lie in 2001:2::/48, the lab's routed IPv6 (ipv6: " +
                                               v.mode_name() + ")");
@@ -48,10 +53,36 @@ void check_lan6(const NatSpec& nat) {
                             "lan6 " + text + " of " + lan_of(nat) + " is the internet's own 2001:2::/64");
 }
 
+// RFC 6146 NAT64 needs an IPv6 LAN, and only it takes a NAT64 prefix
+// (RFC 6052 section 2.2: 32, 40, 48, 56, 64 or 96 bits, bits 64-71 zero);
+// NAT66 translates to the NAT's IPv6 outside address, which needs a
+// dual-stack internet. Neither is the kernel's here.
+void check_translators(const Scenario& s, const NatSpec& nat) {
+    auto& v = nat.ipv6;
+    auto mode = v.mode_name();
+    if (v.nat64_prefix && mode != "nat64")
+        throw ScenarioError(v.nat64_prefix_where, "nat64_prefix of " + lan_of(nat) + " needs ipv6: nat64");
+    if (v.nat64_prefix && !v6::valid_nat64_prefix(*v.nat64_prefix))
+        throw ScenarioError(v.nat64_prefix_where,
+                            "nat64_prefix " + v.nat64_prefix->to_string() + " of " + lan_of(nat) +
+                                " is not an RFC 6052 prefix (a /32, /40, /48, /56, /64 or /96 "
+                                "with bits 64-71 zero, like 64:ff9b::/96)");
+    if (v.mode && (mode == "nat64" || mode == "nat66") && nat.is_linux())
+        throw ScenarioError(v.mode_where, "ipv6: " + mode + " does not apply to " + lan_of(nat) +
+                                              " of type linux (its IPv6 is the kernel's firewall or router)");
+    if (mode == "nat66" && !has_ipv6(s.stack))
+        throw ScenarioError(v.mode_where, "ipv6: nat66 of " + lan_of(nat) +
+                                              " needs a dual-stack internet (stack: dual at the top of the "
+                                              "scenario): it translates to an IPv6 outside address");
+    if ((mode == "nat64" || mode == "nat66") && v.filtering)
+        throw ScenarioError(v.filtering_where, "'ipv6_filtering' does not apply to ipv6: " + mode + " of " +
+                                                   lan_of(nat) + " (it filters by the NAT's 'filtering')");
+}
+
 // What the kernel's NAT cannot do, and IPv6 behind another NAT.
 void check_nat_fits(const Scenario& s, const NatSpec& nat) {
     auto& v = nat.ipv6;
-    if (!has_ipv6(s.stack) && has_ipv6(v.stack))
+    if (!has_ipv6(s.stack) && has_ipv6(v.stack) && v.mode_name() != "nat64")
         throw ScenarioError(v.stack_where, "the LAN of " + lan_of(nat) +
                                                " has IPv6 but the internet has not (stack: dual at the top "
                                                "of the scenario)");
@@ -113,7 +144,8 @@ std::string_view to_string(Stack stack) {
 }
 
 const std::set<std::string>& ipv6_nat_keys() {
-    static const std::set<std::string> keys = {"stack", "ipv6", "ipv6_filtering", "lan6", "ipv4_blackhole"};
+    static const std::set<std::string> keys = {"stack", "ipv6",           "ipv6_filtering",
+                                               "lan6",  "ipv4_blackhole", "nat64_prefix"};
     return keys;
 }
 
@@ -152,6 +184,14 @@ void read_nat_ipv6(const YamlReader& r, const YAML::Node& body, NatSpec& nat) {
             r.fail(n, "bad prefix '" + text + "' for lan6 (expected an IPv6 /64 like 2001:2:0:1::/64)");
         v.lan6_where = r.at(n);
     }
+    if (auto n = body["nat64_prefix"]) {
+        auto text = r.text(n, "nat64_prefix");
+        v.nat64_prefix = Ipv6Prefix::parse(text);
+        if (!v.nat64_prefix)
+            r.fail(n,
+                   "bad prefix '" + text + "' for nat64_prefix (expected an IPv6 prefix like 64:ff9b::/96)");
+        v.nat64_prefix_where = r.at(n);
+    }
     if (auto n = body["ipv4_blackhole"]) {
         v.ipv4_blackhole = r.boolean(n, "ipv4_blackhole");
         v.blackhole_where = r.at(n);
@@ -178,6 +218,7 @@ Stack stack_behind(const Scenario& s, const std::string& behind) {
 void check_ipv6(const Scenario& s) {
     for (auto& nat : s.nats) {
         check_needs_ipv6(nat);
+        check_translators(s, nat);
         check_nat_fits(s, nat);
         check_lan6(nat);
     }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "harness/plan/ipv6_keys.h"
+#include "simulator/v6/siit.h"
 
 namespace natlab::harness {
 namespace {
@@ -32,26 +33,33 @@ Ipv6Prefix numbered(const Ipv6Prefix& block, std::size_t k) {
 }
 
 // One LAN with IPv6: its on-link prefix, the prefix the internet routes
-// to it (the same but under NPTv6), and its NAT's two addresses.
+// to it (the same but under NPTv6; none under NAT66, whose LAN hides
+// behind the NAT's address, or NAT64 on an IPv4-only internet), and its
+// NAT's two addresses (no outside one on an IPv4-only internet).
 struct Lan6 {
     const NatSpec* nat = nullptr;
     Ipv6Prefix inside;
     Ipv6Prefix outside;
     Ipv6 gateway;  // the NAT's inside address, ::1
-    Ipv6 outside_address;
+    std::optional<Ipv6> outside_address;
+    bool routed = true;  // the internet routes `outside` to the NAT
 };
 
 class Planner6 {
 public:
     Planner6(const Scenario& s, Topology& topo) : s_(s), topo_(topo) {}
 
+    // On an IPv4-only internet only NAT64 LANs have IPv6 (ipv6_keys.h).
     void plan() {
-        if (!has_ipv6(s_.stack)) return;
-        segment("internet").subnet6 = kInternet6;
+        bool internet6 = has_ipv6(s_.stack);
+        if (internet6) segment("internet").subnet6 = kInternet6;
         for (std::size_t i = 0; i < s_.nats.size(); ++i)
             if (has_ipv6(s_.nats[i].ipv6.stack)) open_lan(s_.nats[i], i + 1);
         reserve_explicit();
-        for (auto& lan : lans_) lan.outside_address = take_mirrored("internet", *node(lan.nat->name).address);
+        for (auto& lan : lans_) {
+            if (internet6) lan.outside_address = take_mirrored("internet", *node(lan.nat->name).address);
+            lan.routed = internet6 && lan.nat->ipv6.mode_name() != "nat66";
+        }
         for (auto& host : s_.hosts)
             if (has_ipv6(stack_behind(s_, host.behind))) plan_host(host);
         for (auto& lan : lans_) plan_nat(lan);
@@ -74,7 +82,7 @@ private:
     }
 
     void open_lan(const NatSpec& nat, std::size_t k) {
-        bool npt = nat.ipv6.mode_name() == "nptv6";
+        bool npt = nat.ipv6.ula();
         Lan6 lan{&nat, {}, numbered(kInternet6Block, k), {}, {}};
         lan.inside = nat.ipv6.lan6 ? *nat.ipv6.lan6
                      : npt         ? numbered(Ipv6Prefix{kUla.base, 64}, k)
@@ -131,7 +139,8 @@ private:
         n.ipv6 = true;
         n.address6 = address;
         if (seg == "internet") {
-            for (auto& lan : lans_) n.routes6.push_back({lan.outside, lan.outside_address});
+            for (auto& lan : lans_)
+                if (lan.routed) n.routes6.push_back({lan.outside, *lan.outside_address});
             return;
         }
         auto& lan =
@@ -164,19 +173,23 @@ private:
     std::vector<Route6> routes_except(const Lan6& own) const {
         std::vector<Route6> routes;
         for (auto& lan : lans_)
-            if (&lan != &own) routes.push_back({lan.outside, lan.outside_address});
+            if (&lan != &own && lan.routed) routes.push_back({lan.outside, *lan.outside_address});
         return routes;
     }
 
+    // nat-emu's IPv6 options: the mode, both addresses (NAT64 on an
+    // IPv4-only internet has no outside one), and the mode's own prefix.
     void plan_nat(const Lan6& lan) {
         auto& n = node(lan.nat->name);
         n.address6 = lan.outside_address;
         if (n.kernel_nat) return plan_kernel_nat(lan, n);
         auto mode = lan.nat->ipv6.mode_name();
-        n.argv6 = {"--ipv6",     mode,
-                   "--inside6",  Address6{lan.gateway, 64}.to_string(),
-                   "--outside6", Address6{lan.outside_address, 64}.to_string()};
+        n.argv6 = {"--ipv6", mode, "--inside6", Address6{lan.gateway, 64}.to_string()};
+        if (lan.outside_address)
+            n.argv6.insert(n.argv6.end(), {"--outside6", Address6{*lan.outside_address, 64}.to_string()});
         if (mode == "nptv6") n.argv6.insert(n.argv6.end(), {"--nptv6-prefix", lan.outside.to_string()});
+        if (mode == "nat64")
+            n.argv6.insert(n.argv6.end(), {"--nat64-prefix", nat64_prefix_of(*lan.nat).to_string()});
         if (lan.nat->ipv6.filtering)
             n.argv6.insert(n.argv6.end(), {"--ipv6-filtering", *lan.nat->ipv6.filtering});
         for (auto& route : routes_except(lan))
@@ -186,7 +199,7 @@ private:
 
     void plan_kernel_nat(const Lan6& lan, NodePlan& n) {
         n.ipv6 = true;
-        link_of(n.name, "out0").addresses6 = {{lan.outside_address, 64}};
+        link_of(n.name, "out0").addresses6 = {{*lan.outside_address, 64}};
         link_of(n.name, "in0").addresses6 = {{lan.gateway, 64}};
         n.routes6 = routes_except(lan);
         n.ruleset += linux_ipv6_ruleset(n.name, lan.nat->ipv6.mode_name());
@@ -199,6 +212,10 @@ private:
 };
 
 }  // namespace
+
+Ipv6Prefix nat64_prefix_of(const NatSpec& nat) {
+    return nat.ipv6.nat64_prefix.value_or(v6::kNat64WellKnown);
+}
 
 void plan_ipv6(const Scenario& s, Topology& topo) {
     Planner6(s, topo).plan();

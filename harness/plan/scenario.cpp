@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "harness/plan/dns_plan.h"
 #include "harness/plan/generate.h"
 #include "harness/plan/host_files.h"
 #include "harness/plan/ipv6_keys.h"
@@ -634,7 +635,7 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
     if (root.IsNull()) r.fail(root, "scenario is empty");
     r.check_map(root, "scenario",
                 {"name", "description", "timeout", "nats", "hosts", "expect", "timeline", "repeat", "capture",
-                 "setup", "stack"});
+                 "setup", "stack", "dns"});
     Scenario s;
     s.file = path;
     s.name = root["name"] ? r.name(root["name"], "scenario name") : default_name(path);
@@ -654,8 +655,10 @@ Scenario read_scenario(const Reader& r, const std::string& path, const YAML::Nod
     }
     if (auto n = root["timeline"]; n && !n.IsNull()) s.timeline = read_timeline(r, n);
     if (auto n = root["setup"]) s.setup = read_setup(r, n);
+    if (auto n = root["dns"]) s.dns = read_dns(r, n);
     check_references(r, s, root);
     check_ipv6(s);
+    check_dns(s);
     return s;
 }
 

@@ -61,7 +61,7 @@ inline bool has_ipv6(Stack s) {
 struct Ipv6Spec {
     Stack stack = Stack::ipv4;
     Location stack_where;
-    std::optional<std::string> mode;  // firewall (unset), route or nptv6
+    std::optional<std::string> mode;  // firewall (unset), route, nptv6, nat64 or nat66
     Location mode_where;
     std::optional<std::string> filtering;  // the firewall's, as RFC 4787's words
     Location filtering_where;
@@ -69,8 +69,12 @@ struct Ipv6Spec {
     Location lan6_where;
     bool ipv4_blackhole = false;  // hosts' IPv4 default route goes nowhere
     Location blackhole_where;
+    std::optional<Ipv6Prefix> nat64_prefix;  // `nat64_prefix`; unset: the well-known 64:ff9b::/96
+    Location nat64_prefix_where;
 
     std::string mode_name() const { return mode.value_or("firewall"); }
+    // A LAN of fd00::/8 that the internet does not see as it is (NPTv6, NAT66).
+    bool ula() const { return mode_name() == "nptv6" || mode_name() == "nat66"; }
 };
 
 // A NAT's `port_mapping:` (nat-emu's --port-mapping-* options; all off by default).
@@ -263,6 +267,14 @@ struct Expectation {
     Millis at{0};
 };
 
+// The lab's DNS server (`dns:`; harness/plan/dns_plan.h).
+struct DnsSpec {
+    Location where;
+    bool dns64 = false;                      // RFC 6147: AAAA made up from A under the prefix
+    std::optional<Ipv6Prefix> dns64_prefix;  // unset: the NAT64's, else 64:ff9b::/96
+    Location prefix_where;
+};
+
 struct Scenario {
     std::string file;
     // What ${scenario_dir} names; empty: the directory of `file`. A matrix
@@ -279,6 +291,7 @@ struct Scenario {
     bool capture = true;                 // one pcap per link
     std::vector<SetupSpec> setup;        // run before the lab, in file order
     Stack stack = Stack::ipv4;           // the internet's (`stack:`)
+    std::optional<DnsSpec> dns;          // the lab's DNS server, if any
 
     const NatSpec* find_nat(const std::string& name) const;
     const HostSpec* find_host(const std::string& name) const;

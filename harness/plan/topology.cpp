@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "harness/plan/dns_plan.h"
 #include "harness/plan/host_files.h"
 #include "harness/plan/ipv6_plan.h"
 #include "harness/plan/programs.h"
@@ -645,11 +646,21 @@ void plan_reach(const Scenario& scenario, Topology& topo) {
 
 }  // namespace
 
-Topology plan_topology(const Scenario& scenario) {
-    auto topo = Planner(scenario).plan();
-    plan_generated(scenario, topo);
-    plan_reach(scenario, topo);
+namespace {
+
+Topology plan_all(const Scenario& s) {
+    auto topo = Planner(s).plan();
+    plan_generated(s, topo);
+    plan_reach(s, topo);
+    plan_dns(s, topo);
     return topo;
+}
+
+}  // namespace
+
+Topology plan_topology(const Scenario& scenario) {
+    if (scenario.dns) return plan_all(with_dns_server(scenario));
+    return plan_all(scenario);
 }
 
 // Linux masquerade (nf_nat): a new flow from inside gets the outside

@@ -173,6 +173,16 @@ struct ReachPlan {
     bool negate = false;  // not_reachable: probe the whole window
 };
 
+// The lab's DNS server (harness/plan/dns_plan.h): where it answers, what.
+struct DnsPlan {
+    std::string node;                        // the internet host it runs in
+    std::string program = "unbound";         // resolved to a path before the lab
+    std::vector<std::string> listen;         // its addresses
+    std::string zone;                        // "lab.test"
+    std::string zone_text;                   // the zone file
+    std::optional<Ipv6Prefix> dns64_prefix;  // DNS64 on, under this prefix
+};
+
 struct Topology {
     std::vector<Segment> segments;
     std::vector<NodePlan> nodes;  // NATs first (outer before inner), then hosts, in file order
@@ -181,6 +191,8 @@ struct Topology {
     bool capture = true;                // a pcap per link (the scenario's `capture`)
     std::vector<SetupSpec> setup;       // set-up commands, references to addresses expanded
     std::string hosts_file;             // the lab's /etc/hosts: every host and NAT by name
+    std::string resolv_conf;            // the lab's /etc/resolv.conf; empty: no DNS but loopback's
+    std::optional<DnsPlan> dns;         // the lab's DNS server, with `dns:`
     std::string scenario_dir;           // ${scenario_dir}: the scenario file's directory, absolute
     std::vector<ReachPlan> reach;       // the lab's own probes, in expectation order
 

@@ -3,6 +3,11 @@
 # rendezvous traffic decoded as STUN, and nothing of the lab is left behind.
 source "$(dirname "$0")/lib.sh"
 scenario=$1
+# A "# needs: PROG ..." line in the scenario names programs it cannot run
+# without (Debian packages that ci/setup installs): skipped (77) if missing.
+for prog in $(sed -n 's/^# needs: //p' "$SOURCE_DIR/$scenario"); do
+  command -v "$prog" >/dev/null || [[ -x /usr/sbin/$prog ]] || { echo "SKIP: no $prog"; exit 77; }
+done
 out=$(scratch_dir)
 trap 'rm -rf "$out"' EXIT
 before=$(machine_state)
