@@ -15,7 +15,8 @@ constexpr const char* kBehaviours = "endpoint-independent, address-dependent or 
 
 // An interface address whose prefix is a /64, global or unique local.
 InterfaceAddress6 interface64(const std::optional<std::string>& text, const char* flag) {
-    if (!text) throw SetupError{std::string{flag} + " is required with --ipv6 route, firewall or nptv6"};
+    if (!text)
+        throw SetupError{std::string{flag} + " is required with --ipv6 route, firewall, nptv6 or nat64"};
     auto a = InterfaceAddress6::parse(*text);
     if (!a || a->prefix.length != 64 || is_link_local(a->address) || is_multicast(a->address))
         bad(flag, *text, "a global or unique local address with its /64, e.g. 2001:2:0:1::1/64");
@@ -43,6 +44,8 @@ void check_next_hop(const Ipv6& hop, const Ipv6Config& c, const std::string& fla
 }
 
 void apply_routes(const RawOptions6& r, Ipv6Config& c) {
+    if (!c.outside_link && (r.gateway || !r.routes.empty()))
+        throw SetupError{"--route6 and --ipv6-gateway need --outside6"};
     for (const auto& text : r.routes) {
         auto route = Route6::parse(text);
         if (!route) bad("--route6", text, "PREFIX/LEN,NEXTHOP, e.g. 2001:2:0:2::/64,2001:2::102");
@@ -95,18 +98,46 @@ void apply_nptv6(const RawOptions6& r, Ipv6Config& c) {
     c.nptv6_prefix = p;
 }
 
+// nat64: the prefix IPv4 addresses are embedded in (RFC 6052 section 2.2).
+void apply_nat64(const RawOptions6& r, Ipv6Config& c) {
+    if (c.mode != Ipv6Mode::Nat64) {
+        if (r.nat64_prefix) throw SetupError{"--nat64-prefix applies to --ipv6 nat64 only"};
+        return;
+    }
+    if (!r.nat64_prefix) return;
+    auto p = Ipv6Prefix::parse(*r.nat64_prefix);
+    if (!p || !v6::valid_nat64_prefix(*p))
+        bad("--nat64-prefix", *r.nat64_prefix,
+            "an RFC 6052 prefix of 32, 40, 48, 56, 64 or 96 bits (bits 64-71 zero), e.g. 64:ff9b::/96");
+    if (p->overlaps(c.inside.prefix) || (c.outside_link && p->overlaps(c.outside.prefix)))
+        throw SetupError{"--nat64-prefix " + *r.nat64_prefix + " overlaps the inside or outside prefix"};
+    c.nat64_prefix = *p;
+}
+
+// Our outside IPv6 address; nat64 may go without one (the outside is IPv4 only).
+void apply_outside(const RawOptions6& r, Ipv6Config& c) {
+    if (c.mode == Ipv6Mode::Nat64 && !r.outside) {
+        c.outside_link = false;
+        return;
+    }
+    c.outside = interface64(r.outside, "--outside6");
+    if (c.inside.prefix.overlaps(c.outside.prefix))
+        throw SetupError{"--inside6 " + *r.inside + " and --outside6 " + *r.outside + " overlap"};
+}
+
 void refuse_without_mode(const RawOptions6& r) {
-    bool any = r.inside || r.outside || r.gateway || !r.routes.empty() || r.nptv6_prefix || r.filtering ||
-               r.udp_seconds || r.tcp_seconds || r.refresh || r.echo || r.advertisement_seconds;
+    bool any = r.inside || r.outside || r.gateway || !r.routes.empty() || r.nptv6_prefix || r.nat64_prefix ||
+               r.filtering || r.udp_seconds || r.tcp_seconds || r.refresh || r.echo ||
+               r.advertisement_seconds;
     if (any)
         throw SetupError{
-            "--inside6, --outside6 and the other IPv6 flags need --ipv6 route, firewall or nptv6"};
+            "--inside6, --outside6 and the other IPv6 flags need --ipv6 route, firewall, nptv6 or nat64"};
 }
 
 }  // namespace
 
 void add_ipv6_options(CLI::App& app, RawOptions6& r) {
-    app.add_option("--ipv6", r.mode, "off|route|firewall|nptv6: what to do with IPv6 (default off)");
+    app.add_option("--ipv6", r.mode, "off|route|firewall|nptv6|nat64: what to do with IPv6 (default off)");
     app.add_option("--inside6", r.inside, "our LAN IPv6 address and its /64, e.g. 2001:2:0:1::1/64");
     app.add_option("--outside6", r.outside, "our IPv6 address on the outside link and its /64");
     app.add_option("--route6", r.routes, "PREFIX/LEN,NEXTHOP via the outside link (repeatable)")
@@ -121,6 +152,7 @@ void add_ipv6_options(CLI::App& app, RawOptions6& r) {
     app.add_option("--ipv6-echo-inbound", r.echo,
                    "firewall: on|off, echo requests from outside (default on)");
     app.add_option("--nptv6-prefix", r.nptv6_prefix, "nptv6: the external /64 of the inside prefix");
+    app.add_option("--nat64-prefix", r.nat64_prefix, "nat64: the RFC 6052 prefix (default 64:ff9b::/96)");
     app.add_option("--router-advertisements", r.advertisement_seconds,
                    "seconds between RAs of the LAN prefix on the inside link (default: none)");
 }
@@ -128,19 +160,18 @@ void add_ipv6_options(CLI::App& app, RawOptions6& r) {
 Ipv6Config ipv6_config(const RawOptions6& r) {
     Ipv6Config c;
     auto mode = parse_ipv6_mode(r.mode);
-    if (!mode) bad("--ipv6", r.mode, "off, route, firewall or nptv6");
+    if (!mode) bad("--ipv6", r.mode, "off, route, firewall, nptv6 or nat64");
     c.mode = *mode;
     if (!c.enabled()) {
         refuse_without_mode(r);
         return c;
     }
     c.inside = interface64(r.inside, "--inside6");
-    c.outside = interface64(r.outside, "--outside6");
-    if (c.inside.prefix.overlaps(c.outside.prefix))
-        throw SetupError{"--inside6 " + *r.inside + " and --outside6 " + *r.outside + " overlap"};
+    apply_outside(r, c);
     apply_routes(r, c);
     apply_firewall(r, c);
     apply_nptv6(r, c);
+    apply_nat64(r, c);
     if (r.advertisement_seconds)
         c.router_advertisements = seconds_of(*r.advertisement_seconds, "--router-advertisements");
     return c;

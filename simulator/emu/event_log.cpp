@@ -10,9 +10,11 @@ namespace natlab::nat {
 namespace {
 
 Json mapping_json(const MappingEvent& e, TimePoint start) {
-    return {{"t", seconds_between(start, e.at)}, {"event", to_string(e.change)},
-            {"protocol", to_string(e.protocol)}, {"inside", e.inside.to_string()},
-            {"outside", e.outside.to_string()},  {"remote", e.remote.to_string()}};
+    Json line{{"t", seconds_between(start, e.at)}, {"event", to_string(e.change)},
+              {"protocol", to_string(e.protocol)}, {"inside", e.inside.to_string()},
+              {"outside", e.outside.to_string()},  {"remote", e.remote.to_string()}};
+    if (e.inside6) line["inside6"] = e.inside6->to_string();
+    return line;
 }
 
 Json drop_json(const DropEvent& e, TimePoint start) {
@@ -53,7 +55,7 @@ Json ipv6_json(const Ipv6Config& c) {
     for (const auto& r : c.routes) routes.push_back(r.to_string());
     Json line{{"mode", to_string(c.mode)},
               {"inside", c.inside.to_string()},
-              {"outside", c.outside.to_string()},
+              {"outside", c.outside_link ? Json(c.outside.to_string()) : Json(nullptr)},
               {"routes", routes},
               {"gateway", c.gateway ? Json(c.gateway->to_string()) : Json(nullptr)}};
     if (c.mode == Ipv6Mode::Firewall)
@@ -63,6 +65,7 @@ Json ipv6_json(const Ipv6Config& c) {
                             {"refresh_on_inbound", c.firewall.refresh_on_inbound},
                             {"echo_inbound", c.firewall.echo_inbound}};
     if (c.nptv6_prefix) line["nptv6_prefix"] = c.nptv6_prefix->to_string();
+    if (c.mode == Ipv6Mode::Nat64) line["nat64_prefix"] = c.nat64_prefix.to_string();
     if (c.router_advertisements) line["router_advertisements"] = seconds(*c.router_advertisements);
     return line;
 }

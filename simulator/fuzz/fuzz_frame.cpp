@@ -5,7 +5,7 @@
 // link, advancing the fake clock and ticking between them: Ethernet, ARP,
 // IPv4/UDP/TCP/ICMP parsing, translation, hairpinning, ICMP errors both ways
 // and those the NAT originates, expiry, routing and ARP queues; and the IPv6
-// branch (firewall, nptv6 or route, neighbour discovery, echo, ICMPv6
+// branch (firewall, nptv6, nat64 or route, neighbour discovery, echo, ICMPv6
 // errors, neighbour queues). No sockets.
 //
 // Besides what AddressSanitizer and UndefinedBehaviorSanitizer catch, every

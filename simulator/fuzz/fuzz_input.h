@@ -87,10 +87,14 @@ inline void append_record(std::vector<std::uint8_t>& out, const Record& r) {
 }
 
 // IPv6 as byte 0 asks: 2001:2:0:1::1/64 (fd00:0:0:1::1/64 for nptv6) inside,
-// 2001:2::101/64 outside, 2001:2:0:2::/64 via 2001:2::102, gateway 2001:2::1.
+// 2001:2::101/64 outside, 2001:2:0:2::/64 via 2001:2::102, gateway 2001:2::1;
+// nat64 (bits 4-5 both set) translates 64:ff9b::/96 onto the IPv4 NAT.
 inline Ipv6Config ipv6_config_from(std::uint8_t b) {
     Ipv6Config c;
-    c.mode = (b & 3) == 3 ? Ipv6Mode::Nptv6 : ((b >> 2) & 3) == 3 ? Ipv6Mode::Route : Ipv6Mode::Firewall;
+    c.mode = (b & 3) == 3          ? Ipv6Mode::Nptv6
+             : ((b >> 2) & 3) == 3 ? Ipv6Mode::Route
+             : ((b >> 4) & 3) == 3 ? Ipv6Mode::Nat64
+                                   : Ipv6Mode::Firewall;
     bool npt = c.mode == Ipv6Mode::Nptv6;
     c.inside = *InterfaceAddress6::parse(npt ? "fd00:0:0:1::1/64" : "2001:2:0:1::1/64");
     c.outside = *InterfaceAddress6::parse("2001:2::101/64");

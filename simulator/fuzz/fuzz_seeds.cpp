@@ -156,6 +156,22 @@ std::vector<Record> ipv6_firewall() {
     return r;
 }
 
+// NAT64: a host's UDP and echo to 198.18.0.2 under 64:ff9b::/96, the answers, a refused error.
+std::vector<Record> ipv6_nat64() {
+    const Ipv6 host = ip6("2001:2:0:1::2"), lan = ip6("2001:2:0:1::1"), remote = ip6("64:ff9b::c612:2");
+    std::vector<std::byte> data(8, std::byte{'6'});
+    auto r = arp_both();
+    r.push_back(v6_in(v6::build_solicitation(lan, host, kHost), v6::multicast_mac(v6::solicited_node(lan))));
+    auto out = build_udp6({host, 4000}, {remote, 3478}, data);
+    r.push_back(v6_in(out));
+    r.push_back(ip_out(udp({kRemoteIp, 3478}, {kNatIp, 5000})));
+    r.push_back(v6_in(build_echo6(host, remote, kIcmpv6EchoRequest, 9, data)));
+    r.push_back(ip_out(build_icmp_echo({kRemoteIp, kNatIp, 5001, 1, false, data, 64})));
+    r.push_back(v6_in(build_udp6({host, 4000}, {remote, 3478}, data, 1)));
+    r.push_back(v6_in(build_icmp6_error(host, kIcmpv6DestinationUnreachable, 4, out)));
+    return r;
+}
+
 void write(const std::string& path, std::uint8_t config, const std::vector<Record>& records) {
     std::vector<std::uint8_t> bytes{config};
     for (const auto& r : records) fuzz::append_record(bytes, r);
@@ -178,5 +194,6 @@ int main(int argc, char** argv) {
     write(dir + "/ipv6_firewall", 0x08, ipv6_firewall());          // IPv6 firewall, APDF
     write(dir + "/ipv6_nptv6", 0x0b, ipv6_firewall());  // nptv6 (the firewall's frames, other prefix)
     write(dir + "/ipv6_route", 0x0c, ipv6_firewall());  // route
+    write(dir + "/ipv6_nat64", 0x38, ipv6_nat64());     // nat64, EIM, APDF, hairpin
     return 0;
 }

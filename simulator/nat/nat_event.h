@@ -56,6 +56,7 @@ struct MappingEvent {
     Endpoint outside;
     Endpoint remote;
     Protocol protocol = Protocol::Udp;
+    std::optional<Endpoint6> inside6{};  // NAT64: the IPv6 host that `inside` (a 240/4 key) stands for
 };
 
 struct DropEvent {

@@ -64,10 +64,49 @@ Datapath::Datapath(const DatapathConfig& config, std::uint64_t seed, EventSink s
       sink_(std::move(sink)),
       inside_(Side::Inside, {config.inside_address}, config.inside_mac),
       outside_(Side::Outside, config.outside_addresses, config.outside_mac),
-      nat_(config.nat, {config.outside_addresses, config.inside_address}, seed, sink_) {
-    if (config.ipv6.enabled())
-        v6_ = std::make_unique<Datapath6>(config.ipv6, config.inside_mac, inside_.tx, config.outside_mac,
-                                          outside_.tx, sink_, trace_);
+      nat_(config.nat, {config.outside_addresses, config.inside_address}, seed,
+           config.ipv6.mode == Ipv6Mode::Nat64 ? nat_sink() : sink_) {
+    if (!config.ipv6.enabled()) return;
+    v6_ = std::make_unique<Datapath6>(config.ipv6, config.inside_mac, inside_.tx, config.outside_mac,
+                                      outside_.tx, sink_, trace_);
+    if (config.ipv6.mode == Ipv6Mode::Nat64)
+        v6_->on_nat64([this](std::vector<std::byte> datagram, TimePoint now) {
+            nat64_outbound(std::move(datagram), now);
+        });
+}
+
+// With NAT64, the NAT's events pass here: a mapping of a 240/4 key also names its IPv6 host.
+EventSink Datapath::nat_sink() {
+    return [this](const NatEvent& event) { relay(event); };
+}
+
+void Datapath::relay(const NatEvent& event) const {
+    if (!sink_) return;
+    auto* mapping = std::get_if<MappingEvent>(&event);
+    if (!mapping || !v6_ || !v6_->nat64() || !v6::is_nat64_key(mapping->inside.addr)) return sink_(event);
+    MappingEvent named = *mapping;
+    named.inside6 = v6_->nat64()->inside6(mapping->inside);
+    sink_(named);
+}
+
+// An inside IPv6 host's packet as IPv4 from its key: through the NAT, then routed.
+void Datapath::nat64_outbound(std::vector<std::byte> datagram, TimePoint now) {
+    Frame frame = framed(datagram);
+    DropReason why;
+    auto packet = Ipv4Packet::parse(std::span{frame.bytes}.subspan(kEthernetHeaderSize), why);
+    if (!packet) return drop(Direction::Outbound, std::nullopt, std::move(why), now);
+    auto out = nat_.handle(*packet, Direction::Outbound, now);
+    send_generated(now);
+    if (!out) return;
+    if (v6::is_nat64_key(out->destination().addr)) return nat64_inbound(*out, Direction::Outbound, now);
+    auto hop = next_hop(routes_, out->destination().addr);
+    if (!hop) return drop(Direction::Outbound, out->flow(), no_route(out->destination().addr), now);
+    transmit(port(hop->side), hop->address, std::move(frame), now);
+}
+
+void Datapath::nat64_inbound(const Ipv4Packet& packet, Direction from, TimePoint now) {
+    if (!v6_) return drop(from, packet.flow(), no_route(packet.destination().addr), now);
+    v6_->nat64_inbound(packet, from, now);
 }
 
 void Datapath::receive(Side side, std::span<std::byte> frame, const RxInfo& info, TimePoint now) {
@@ -221,6 +260,8 @@ void Datapath::translate(Port& in, Ipv4Packet packet, std::span<std::byte> frame
     auto out = nat_.handle(packet, from, now);
     send_generated(now);
     if (!out) return;  // the NAT has reported the drop
+    if (v6::is_nat64_key(out->destination().addr)) [[unlikely]]
+        return nat64_inbound(*out, from, now);
     trace_([&] {
         return "nat " + std::string{to_string(from)} + " " + before->to_string() + " => " +
                out->flow().to_string();
@@ -248,6 +289,10 @@ void Datapath::send_generated(TimePoint now) {
             send_multicast(datagram, to);
             continue;
         }
+        if (v6::is_nat64_key(to)) {
+            generated_to_nat64(datagram, now);
+            continue;
+        }
         auto hop = next_hop(routes_, to);
         if (!hop) {
             drop(Direction::Outbound, std::nullopt, no_route(to), now);
@@ -256,6 +301,14 @@ void Datapath::send_generated(TimePoint now) {
         trace_([&] { return "sent generated datagram to " + to.to_string(); });
         transmit(port(hop->side), hop->address, framed(datagram), now);
     }
+}
+
+// An error the NAT sent to an IPv6 host's key: the IPv6 branch translates it, or refuses it.
+void Datapath::generated_to_nat64(std::vector<std::byte>& datagram, TimePoint now) {
+    DropReason why;
+    auto packet = Ipv4Packet::parse(datagram, why);
+    if (!packet) return drop(Direction::Inbound, std::nullopt, std::move(why), now);
+    nat64_inbound(*packet, Direction::Inbound, now);
 }
 
 // RFC 1112 §6.4: 01:00:5e and the group's low 23 bits.

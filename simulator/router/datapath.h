@@ -28,6 +28,12 @@
 //   generated - ICMP errors and local services' answers the NAT originated
 //               are framed and routed the same way; multicast announcements
 //               (224.0.0.1) go out of the inside link without ARP.
+//   NAT64     - with IPv6 mode nat64, the IPv6 branch hands over IPv4
+//               datagrams from inside hosts' 240/4 keys (simulator/v6/nat64.h);
+//               they go through the NAT like any inside host's and out as
+//               above. A packet the NAT translated (or hairpinned, or
+//               originated) to a 240/4 key goes back to the IPv6 branch;
+//               that one address check is all the IPv4 path pays.
 //   LAN service - when one is attached (`attach`, portmap/lan_service.h:
 //               the UPnP IGD), an inside packet it wants goes to it instead
 //               of the NAT, and so do frames to the multicast groups it names
@@ -157,6 +163,11 @@ private:
     void transmit(Port& out, Ipv4 next_hop, std::span<std::byte> frame, FrameMeta meta, TimePoint now);
     void transmit(Port& out, Ipv4 next_hop, Frame frame, TimePoint now);
     void apply(Port& port, ArpOutput& output, TimePoint now);
+    EventSink nat_sink();
+    void relay(const NatEvent& event) const;
+    void nat64_outbound(std::vector<std::byte> datagram, TimePoint now);
+    void nat64_inbound(const Ipv4Packet& packet, Direction from, TimePoint now);
+    void generated_to_nat64(std::vector<std::byte>& datagram, TimePoint now);
 
     void ignore(Port& in, DropCode code);
     void drop(Direction from, std::optional<Flow> flow, DropReason why, TimePoint now);

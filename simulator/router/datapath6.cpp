@@ -68,12 +68,14 @@ Datapath6::Datapath6(const Ipv6Config& config, MacAddress inside_mac, TxBatch& i
       nptv6_(nptv6_for(config)),
       error_tokens_(config.errors_per_second) {
     if (config.mode == Ipv6Mode::Firewall) firewall_.emplace(config.firewall, config.inside.prefix);
+    if (config.mode == Ipv6Mode::Nat64) nat64_.emplace(config.nat64_prefix, config.inside.prefix);
 }
 
 void Datapath6::receive(Side side, std::span<std::byte> frame, const EthernetHeader& ethernet, FrameMeta meta,
                         TimePoint now) {
     Port& in = port(side);
     ++in.frames_in;
+    if (side == Side::Outside && !config_.outside_link) return ignore(DropCode::UnsupportedEthertype);
     bool unicast = ethernet.destination == in.mac;
     if (!unicast && !listens(in, ethernet.destination)) return ignore(DropCode::NotOurMac);
     DropReason why;
@@ -181,10 +183,13 @@ void Datapath6::forward(Port& in, Ipv6Packet packet, std::span<std::byte> frame,
             {DropCode::TtlExpired, "hop limit exceeded: arrived with " + std::to_string(packet.hop_limit())},
             now);
     }
+    if (nat64_ && from == Direction::Outbound && nat64_->translates(flow.destination.addr))
+        return nat64_outbound(packet, meta, now);
     DropReason why;
     auto destination = destination_after(from, packet, why);
     if (!destination) return drop(from, flow, std::move(why), now);
     auto hop = next_hop(routes_, *destination);
+    if (hop && hop->side == Side::Outside && !config_.outside_link) hop.reset();
     if (!hop) {
         send_error(in, packet, kIcmpv6DestinationUnreachable, now);
         return drop(from, flow, no_route(*destination), now);
@@ -200,6 +205,29 @@ void Datapath6::forward(Port& in, Ipv6Packet packet, std::span<std::byte> frame,
     packet.decrement_hop_limit();
     ++(from == Direction::Outbound ? counters_.forwarded_outbound : counters_.forwarded_inbound);
     transmit(port(hop->side), hop->address, frame.first(kEth + packet.bytes().size()), meta, now);
+}
+
+// RFC 6146 section 3.5, through SIIT: the packet goes on as IPv4, from its host's key.
+void Datapath6::nat64_outbound(const Ipv6Packet& packet, FrameMeta meta, TimePoint now) {
+    DropReason why;
+    auto datagram = nat64_->outbound(packet, meta.checksum_partial, why);
+    if (!datagram) return drop(Direction::Outbound, packet.flow(), std::move(why), now);
+    ++counters_.nat64_outbound;
+    trace_([&] { return "nat64 out " + packet.flow().to_string(); });
+    if (to_ipv4_) to_ipv4_(std::move(*datagram), now);
+}
+
+void Datapath6::nat64_inbound(const Ipv4Packet& packet, Direction from, TimePoint now) {
+    DropReason why;
+    auto translated = nat64_ ? nat64_->inbound(packet, why) : std::nullopt;
+    if (!translated) {
+        dropped_.add(why.code);
+        if (sink_) sink_(DropEvent{now, from, packet.flow(), std::move(why)});
+        return;
+    }
+    ++counters_.nat64_inbound;
+    trace_([&] { return "nat64 in " + packet.flow().to_string(); });
+    route_generated(inside_, std::move(*translated), now);
 }
 
 // The firewall's verdict (RFC 6092), the drop when it refuses, the state event when it opens.
@@ -377,6 +405,7 @@ Ipv6Counters Datapath6::counters() const {
     c.frames_out_inside = inside_.frames_out;
     c.frames_out_outside = outside_.frames_out;
     c.states_live = firewall_ ? firewall_->states() : 0;
+    c.nat64_hosts = nat64_ ? nat64_->hosts().size() : 0;
     c.inside_nd = inside_.nd.counters();
     c.outside_nd = outside_.nd.counters();
     return c;

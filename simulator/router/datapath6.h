@@ -31,6 +31,15 @@
 //                the hop limit goes down by one, and the frame leaves by its
 //                link with our MAC as source, its next hop's MAC resolved by
 //                neighbour discovery (queued until then);
+//   nat64      - with mode `nat64`, an outbound packet to the NAT64 prefix
+//                leaves the IPv6 path after the hop limit check: Nat64
+//                (simulator/v6/nat64.h) makes it IPv4 from its host's 240/4
+//                key and hands it to the IPv4 path (`on_nat64`), whose NAT
+//                maps it like any IPv4 host's. The IPv4 path gives back what
+//                its NAT translated to a key (`nat64_inbound`): made IPv6
+//                again, it goes to its host on the LAN. Without --outside6
+//                the outside link carries no IPv6: its IPv6 frames are
+//                ignored and only the LAN and NAT64 are reachable;
 //   errors     - ICMPv6 errors we originate come from our address on the
 //                link the packet arrived by; none about an ICMPv6 error, a
 //                multicast packet or an unspecified source (section 2.4 (e)),
@@ -43,6 +52,7 @@
 // periodic router advertisements.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -52,6 +62,7 @@
 #include "simulator/router/route6.h"
 #include "simulator/router/tx_batch.h"
 #include "simulator/v6/firewall6.h"
+#include "simulator/v6/nat64.h"
 #include "simulator/v6/nptv6.h"
 #include "simulator/wire/trace.h"
 
@@ -61,11 +72,13 @@ struct Ipv6Config {
     Ipv6Mode mode = Ipv6Mode::Off;
     InterfaceAddress6 inside;   // our address on the LAN; its /64 is the LAN's prefix
     InterfaceAddress6 outside;  // our address on the internet segment; its /64 is on-link there
+    bool outside_link = true;   // false: IPv6 only inside (nat64 without --outside6)
     std::vector<Route6> routes;
     std::optional<Ipv6> gateway;
     v6::FirewallConfig firewall;
-    std::optional<Ipv6Prefix> nptv6_prefix;       // NPTv6's external prefix
-    std::optional<Millis> router_advertisements;  // the interval, when they are on
+    std::optional<Ipv6Prefix> nptv6_prefix;         // NPTv6's external prefix
+    Ipv6Prefix nat64_prefix = v6::kNat64WellKnown;  // nat64: where IPv4 addresses are embedded
+    std::optional<Millis> router_advertisements;    // the interval, when they are on
     unsigned errors_per_second = 100;
 
     bool enabled() const { return mode != Ipv6Mode::Off; }
@@ -80,6 +93,8 @@ struct Ipv6Counters {
     std::uint64_t router_advertisements_sent = 0;
     std::uint64_t states_created = 0, states_expired = 0;
     std::size_t states_live = 0;
+    std::uint64_t nat64_outbound = 0, nat64_inbound = 0;  // packets translated to IPv4, to IPv6
+    std::size_t nat64_hosts = 0;                          // inside hosts holding a 240/4 key
     NeighbourCounters inside_nd, outside_nd;
 };
 
@@ -93,6 +108,12 @@ public:
     void receive(Side side, std::span<std::byte> frame, const EthernetHeader& ethernet, FrameMeta meta,
                  TimePoint now);
     void tick(TimePoint now);
+    // nat64: where IPv4 datagrams made from IPv6 packets go (the IPv4 NAT).
+    using Ipv4Out = std::function<void(std::vector<std::byte> datagram, TimePoint now)>;
+    void on_nat64(Ipv4Out out) { to_ipv4_ = std::move(out); }
+    // nat64: an IPv4 packet the NAT translated to a host's key, on its way to that host.
+    void nat64_inbound(const Ipv4Packet& packet, Direction from, TimePoint now);
+    const v6::Nat64* nat64() const { return nat64_ ? &*nat64_ : nullptr; }
 
     Ipv6Counters counters() const;
     const DropCounters& dropped() const { return dropped_; }
@@ -110,7 +131,9 @@ private:
     };
 
     Port& port(Side side) { return side == Side::Inside ? inside_ : outside_; }
-    bool owns(const Ipv6& address) const { return inside_.nd.owns(address) || outside_.nd.owns(address); }
+    bool owns(const Ipv6& address) const {
+        return inside_.nd.owns(address) || (config_.outside_link && outside_.nd.owns(address));
+    }
     bool listens(const Port& in, const MacAddress& destination) const;
     bool answers_solicitations(const Port& in) const;
     std::optional<v6::Refused> inbound_error(const Ipv6Packet& packet, TimePoint now) const;
@@ -121,6 +144,7 @@ private:
                                 TimePoint now);
     void answer_echo(Port& in, const Ipv6Packet& request, TimePoint now);
     void forward(Port& in, Ipv6Packet packet, std::span<std::byte> frame, FrameMeta meta, TimePoint now);
+    void nat64_outbound(const Ipv6Packet& packet, FrameMeta meta, TimePoint now);
     bool admitted(Direction from, const Ipv6Packet& packet, TimePoint now);
     void log_opened(v6::Opened opened, const Flow6& flow, TimePoint now);
     std::optional<Ipv6> destination_after(Direction from, const Ipv6Packet& packet, DropReason& why) const;
@@ -145,6 +169,8 @@ private:
     Port outside_;
     std::optional<v6::Firewall6> firewall_;
     std::optional<v6::Nptv6> nptv6_;
+    std::optional<v6::Nat64> nat64_;
+    Ipv4Out to_ipv4_;
     Ipv6Counters counters_;
     DropCounters dropped_;
     double error_tokens_;

@@ -8,10 +8,9 @@ namespace natlab::nat {
 namespace {
 
 constexpr std::array kIpv6ModeNames{
-    EnumName<Ipv6Mode>{Ipv6Mode::Off, "off"},
-    EnumName<Ipv6Mode>{Ipv6Mode::Route, "route"},
-    EnumName<Ipv6Mode>{Ipv6Mode::Firewall, "firewall"},
-    EnumName<Ipv6Mode>{Ipv6Mode::Nptv6, "nptv6"},
+    EnumName<Ipv6Mode>{Ipv6Mode::Off, "off"},           EnumName<Ipv6Mode>{Ipv6Mode::Route, "route"},
+    EnumName<Ipv6Mode>{Ipv6Mode::Firewall, "firewall"}, EnumName<Ipv6Mode>{Ipv6Mode::Nptv6, "nptv6"},
+    EnumName<Ipv6Mode>{Ipv6Mode::Nat64, "nat64"},
 };
 static_assert(names_in_order(kIpv6ModeNames, kLastIpv6Mode));
 

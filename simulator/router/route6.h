@@ -31,9 +31,11 @@ namespace natlab::nat {
 //   off       IPv6 frames are counted and ignored (unsupported-ethertype);
 //   route     a plain router: no state, no filter;
 //   firewall  RFC 6092's stateful firewall (simulator/v6/firewall6.h);
-//   nptv6     RFC 6296 prefix translation (simulator/v6/nptv6.h), no filter.
-enum class Ipv6Mode : std::uint8_t { Off, Route, Firewall, Nptv6 };
-inline constexpr Ipv6Mode kLastIpv6Mode = Ipv6Mode::Nptv6;
+//   nptv6     RFC 6296 prefix translation (simulator/v6/nptv6.h), no filter;
+//   nat64     RFC 6146 stateful NAT64 for an IPv6 LAN onto the IPv4 NAT
+//             (simulator/v6/nat64.h); other IPv6 destinations are routed.
+enum class Ipv6Mode : std::uint8_t { Off, Route, Firewall, Nptv6, Nat64 };
+inline constexpr Ipv6Mode kLastIpv6Mode = Ipv6Mode::Nat64;
 std::string_view to_string(Ipv6Mode mode);
 std::optional<Ipv6Mode> parse_ipv6_mode(std::string_view text);
 

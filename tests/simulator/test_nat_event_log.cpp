@@ -20,6 +20,17 @@ TEST(EventLog, MappingEventLine) {
               R"("outside":"198.18.1.1:4000","remote":"198.18.0.2:3478"})");
 }
 
+// NAT64: the inside endpoint is a 240/4 key; the line also names the IPv6 host it stands for.
+TEST(EventLog, Nat64MappingLineNamesTheIpv6Host) {
+    MappingEvent e{MappingChange::Created, t(0.5), ep("240.0.0.1:40000"), ep("198.18.1.1:40000"),
+                   ep("198.18.0.2:3478")};
+    e.inside6 = Endpoint6::parse("[2001:2:0:1::2]:40000");
+    EXPECT_EQ(
+        event_json(e, t(0)).dump(),
+        R"({"t":0.5,"event":"mapping-created","protocol":"udp","inside":"240.0.0.1:40000",)"
+        R"("outside":"198.18.1.1:40000","remote":"198.18.0.2:3478","inside6":"[2001:2:0:1::2]:40000"})");
+}
+
 TEST(EventLog, MappingEventsNameTheirProtocol) {
     MappingEvent e{MappingChange::Created, t(0),          ep("10.0.1.2:7"), ep("198.18.1.1:7"),
                    ep("198.18.0.2:0"),     Protocol::Icmp};

@@ -221,9 +221,20 @@ TEST(NatOptions, Ipv6Nptv6AndRoute) {
     EXPECT_EQ(r.ipv6.mode, Ipv6Mode::Route);
 }
 
+TEST(NatOptions, Ipv6Nat64) {
+    auto o = parse_options(required_plus({"--ipv6", "nat64", "--inside6", "2001:2:0:1::1/64"}));
+    EXPECT_EQ(o.ipv6.mode, Ipv6Mode::Nat64);
+    EXPECT_FALSE(o.ipv6.outside_link);  // the outside may be IPv4 only
+    EXPECT_EQ(o.ipv6.nat64_prefix, *Ipv6Prefix::parse("64:ff9b::/96"));
+    auto p = parse_options(ipv6_plus({"--ipv6", "nat64", "--nat64-prefix", "64:ff9b:1::/48"}));
+    EXPECT_TRUE(p.ipv6.outside_link);
+    EXPECT_EQ(p.ipv6.nat64_prefix, *Ipv6Prefix::parse("64:ff9b:1::/48"));
+}
+
 TEST(NatOptions, Ipv6BadValuesNameTheirFlag) {
     const BadCase cases[] = {
-        {required_plus({"--ipv6", "nat66"}), "--ipv6: expected off, route, firewall or nptv6, got 'nat66'"},
+        {required_plus({"--ipv6", "nat66"}),
+         "--ipv6: expected off, route, firewall, nptv6 or nat64, got 'nat66'"},
         {required_plus({"--ipv6", "route"}), "--inside6 is required"},
         {required_plus({"--ipv6", "route", "--inside6", "2001:2:0:1::1/64"}), "--outside6 is required"},
         {required_plus({"--inside6", "2001:2:0:1::1/64"}), "need --ipv6"},
@@ -263,6 +274,16 @@ TEST(NatOptions, Ipv6BadValuesNameTheirFlag) {
          "applies to --ipv6 nptv6 only"},
         {ipv6_plus({"--ipv6", "route", "--router-advertisements", "0"}),
          "--router-advertisements: expected a positive"},
+        {required_plus({"--ipv6", "nat64"}), "--inside6 is required"},
+        {ipv6_plus({"--ipv6", "nat64", "--nat64-prefix", "64:ff9b::/80"}),
+         "--nat64-prefix: expected an RFC 6052"},
+        {ipv6_plus({"--ipv6", "nat64", "--nat64-prefix", "64:ff9b:0:0:ff00::/96"}),
+         "--nat64-prefix: expected an RFC 6052"},
+        {ipv6_plus({"--ipv6", "nat64", "--nat64-prefix", "bogus"}), "--nat64-prefix: expected"},
+        {ipv6_plus({"--ipv6", "nat64", "--nat64-prefix", "2001:2::/32"}), "overlaps the inside or outside"},
+        {ipv6_plus({"--ipv6", "route", "--nat64-prefix", "64:ff9b::/96"}), "applies to --ipv6 nat64 only"},
+        {required_plus({"--ipv6", "nat64", "--inside6", "2001:2:0:1::1/64", "--ipv6-gateway", "2001:2::1"}),
+         "need --outside6"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.want_message);
