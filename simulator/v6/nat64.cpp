@@ -1,5 +1,6 @@
 #include "simulator/v6/nat64.h"
 
+#include "simulator/v6/icmp_translate.h"
 #include "simulator/wire/icmp.h"
 
 namespace natlab::v6 {
@@ -13,20 +14,6 @@ using nat::Protocol;
 bool translatable(Ipv4 address) {
     auto top = address.value >> 24;
     return top != 0 && top != 127 && top < 224;
-}
-
-bool is_error6(const nat::Ipv6Packet& packet) {
-    return packet.protocol() == Protocol::Icmp &&
-           nat::icmp6_kind(packet.icmp_type()) == nat::Icmp6Kind::error;
-}
-
-bool is_error4(const nat::Ipv4Packet& packet) {
-    return packet.protocol() == Protocol::Icmp && nat::icmp_kind(packet.icmp_type()) == nat::IcmpKind::Error;
-}
-
-DropReason error_refused(const char* family, std::uint8_t type) {
-    return {DropCode::UnsupportedIcmp, std::string{"unsupported icmp: "} + family + " error type " +
-                                           std::to_string(type) + " is not translated by nat64"};
 }
 
 }  // namespace
@@ -62,7 +49,7 @@ std::optional<std::vector<std::byte>> Nat64::outbound(const nat::Ipv6Packet& pac
         why = {DropCode::MappingLimit, full};
         return std::nullopt;
     }
-    if (is_error6(packet)) return error_to_ipv4(packet, *key, *remote, why);
+    if (is_icmp_error(packet)) return error_to_ipv4(packet, *key, *remote, why);
     return to_ipv4(packet, *key, *remote, why);
 }
 
@@ -74,7 +61,7 @@ std::optional<std::vector<std::byte>> Nat64::inbound(const nat::Ipv4Packet& pack
         return std::nullopt;
     }
     Ipv6 source = *embed(prefix_, packet.source().addr);
-    if (is_error4(packet)) return error_to_ipv6(packet, source, *host, why);
+    if (is_icmp_error(packet)) return error_to_ipv6(packet, source, *host, why);
     return to_ipv6(packet, source, *host, why);
 }
 
@@ -84,18 +71,44 @@ std::optional<Endpoint6> Nat64::inside6(Endpoint key) const {
     return Endpoint6{*host, key.port};
 }
 
-// ICMP ERROR TRANSLATION, IPv6 to IPv4 (RFC 7915 section 5.2, the quoted packet too): plugs in here.
-std::optional<std::vector<std::byte>> Nat64::error_to_ipv4(const nat::Ipv6Packet& packet, Ipv4, Ipv4,
-                                                           DropReason& why) const {
-    why = error_refused("ICMPv6", packet.icmp_type());
-    return std::nullopt;
+// An ICMPv6 error from the LAN (RFC 7915 section 5.2) is about a packet the
+// host received through us: its quote runs from a remote under the prefix
+// to the host, and becomes IPv4 from the embedded remote to the host's key,
+// so that the NAT core turns the quoted key into the public endpoint
+// (RFC 5508 REQ-5) as for an IPv4 host's error.
+std::optional<std::vector<std::byte>> Nat64::error_to_ipv4(const nat::Ipv6Packet& packet, Ipv4 source,
+                                                           Ipv4 destination, DropReason& why) const {
+    auto quoted = quoted_flow(packet, why);
+    if (!quoted) return std::nullopt;
+    auto remote = remote_of(quoted->source.addr, why);
+    if (!remote) return std::nullopt;
+    auto key = hosts_.key_of(quoted->destination.addr);
+    if (!key) {
+        why = {DropCode::IcmpErrorUnmatched,
+               "icmp error unmatched: " + quoted->to_string() + " was not sent to a nat64 host"};
+        return std::nullopt;
+    }
+    QuotedAddresses4 quote{{*remote, quoted->source.port}, {*key, quoted->destination.port}};
+    return icmp_error_to_ipv4(packet, source, destination, quote, why);
 }
 
-// ICMP ERROR TRANSLATION, IPv4 to IPv6 (RFC 7915 section 4.2, the quoted packet too): plugs in here.
-std::optional<std::vector<std::byte>> Nat64::error_to_ipv6(const nat::Ipv4Packet& packet, const Ipv6&,
-                                                           const Ipv6&, DropReason& why) const {
-    why = error_refused("ICMP", packet.icmp_type());
-    return std::nullopt;
+// An ICMPv4 error the NAT core has already turned back to a key (RFC 5508
+// REQ-4: its quote runs from the key's endpoint to the remote) becomes an
+// ICMPv6 error to the host, quoting the packet as the host sent it: from the
+// host to the remote under the prefix (RFC 7915 section 4.2).
+std::optional<std::vector<std::byte>> Nat64::error_to_ipv6(const nat::Ipv4Packet& packet, const Ipv6& source,
+                                                           const Ipv6& destination, DropReason& why) const {
+    auto quoted = quoted_flow(packet, why);
+    if (!quoted) return std::nullopt;
+    auto host = hosts_.host_of(quoted->source.addr);
+    auto remote = embed(prefix_, quoted->destination.addr);
+    if (!host || !remote) {
+        why = {DropCode::IcmpErrorUnmatched,
+               "icmp error unmatched: " + quoted->to_string() + " was not sent by a nat64 host"};
+        return std::nullopt;
+    }
+    QuotedAddresses6 quote{{*host, quoted->source.port}, {*remote, quoted->destination.port}};
+    return icmp_error_to_ipv6(packet, source, destination, quote, why);
 }
 
 }  // namespace natlab::v6

@@ -25,13 +25,16 @@
 // pseudo-header (the IPv6 one is checked first, so a damaged packet is not
 // laundered into a valid one).
 //
+// ICMP errors, both ways, are translated with the packet they quote
+// (icmp_translate.h, RFC 7915 sections 4.2 and 5.2): the NAT core matches
+// the quote to its mapping in IPv4 (RFC 5508), this stage swaps the quote's
+// key and embedded addresses for the host's and the prefix's. Echo requests
+// and replies are translated (siit.h); the NAT core maps their identifiers.
+//
 // Refused: destinations whose embedded IPv4 address is not unicast (0/8,
 // 127/8, 224/3, RFC 6052 section 3.1 leaves them untranslated), sources
-// outside the LAN's prefix, hosts beyond the key table's bound, and ICMP
-// errors, both ways, until their translation with the quoted packet
-// (RFC 7915 sections 4.2 and 5.2) plugs in at `error_to_ipv4` and
-// `error_to_ipv6`. Echo requests and replies are translated (siit.h); the
-// NAT core maps their identifiers.
+// outside the LAN's prefix, hosts beyond the key table's bound, and errors
+// whose quote names no host of ours.
 #pragma once
 
 #include <optional>

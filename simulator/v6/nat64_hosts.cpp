@@ -36,4 +36,10 @@ std::optional<Ipv6> Nat64Hosts::host_of(Ipv4 key) const {
     return hosts_[key.value - kFirst];
 }
 
+std::optional<Ipv4> Nat64Hosts::key_of(const Ipv6& host) const {
+    auto found = keys_.find(host);
+    if (found == keys_.end()) return std::nullopt;
+    return found->second;
+}
+
 }  // namespace natlab::v6

@@ -43,6 +43,8 @@ public:
     std::optional<Ipv4> key_for(const Ipv6& host, std::string& why);
     // The host a key stands for; nullopt when it is no key of ours.
     std::optional<Ipv6> host_of(Ipv4 key) const;
+    // The host's key when it has one (no key is made).
+    std::optional<Ipv4> key_of(const Ipv6& host) const;
     std::size_t size() const { return hosts_.size(); }
     std::size_t capacity() const { return capacity_; }
 

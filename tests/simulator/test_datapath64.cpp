@@ -2,7 +2,8 @@
 // simulator/router/datapath.cpp) on byte frames and a fake clock: UDP, TCP
 // and echo out and back with valid checksums, the IPv4 NAT's mapping and
 // filtering behaviours applied to IPv6 hosts, the normal IPv6 route beside
-// it, a dual-stack LAN's IPv4 frames, the hop limit, and the host key table.
+// it, a dual-stack LAN's IPv4 frames, the hop limit, ICMP errors both ways
+// with their quoted packets, and the host key table.
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 
 #include "simulator/router/counter_table.h"
 #include "simulator/router/datapath.h"
+#include "simulator/v6/icmp_translate.h"
 #include "simulator/v6/nat64.h"
 #include "simulator/v6/ndp.h"
 #include "simulator/wire/bytes.h"
@@ -353,22 +355,80 @@ TEST_F(Datapath64Test, HopLimitOneIsTimeExceeded) {
     EXPECT_EQ(dropped(DropCode::TtlExpired), 1u);
 }
 
-// ICMP errors are not translated yet (nat64.h): counted drops, nothing reaches the host.
-TEST_F(Datapath64Test, IcmpErrorsAreRefusedAndCounted) {
+// An ICMPv4 error from outside about a packet `out` the NAT sent (type 3, code 3: port unreachable).
+Datagram port_unreachable(const Datagram& out, const char* from, const char* to) {
+    auto error = build_ipv4(kIpProtocolIcmp, ip(from), ip(to), 64, 8 + out.bytes.size());
+    auto icmp = std::span{error}.subspan(kIpv4HeaderSize);
+    store8(icmp, 0, 3);
+    store8(icmp, 1, 3);
+    std::copy(out.bytes.begin(), out.bytes.end(), icmp.begin() + 8);
+    store16(icmp, 2, icmp_checksum(icmp));
+    return Datagram{std::move(error)};
+}
+
+// RFC 6146 section 3.4 with RFC 7915 section 4.2: the IPv4 server's port
+// unreachable reaches the host as ICMPv6 1/4 from the server's address under
+// the prefix, quoting the datagram as the host sent it.
+TEST_F(Datapath64Test, AnInboundIcmpErrorReachesTheHostAsIcmpv6) {
     make();
     from_host(udp_from(host, 40000, "198.18.0.2:3478"));
     auto out = sent4();
     ASSERT_TRUE(out);
     clear();
-    auto error = build_ipv4(kIpProtocolIcmp, ip("198.18.0.2"), ip("198.18.1.1"), 64, 8 + out->bytes.size());
-    auto icmp = std::span{error}.subspan(kIpv4HeaderSize);
-    store8(icmp, 0, 3);  // destination unreachable
-    store8(icmp, 1, 3);  // port unreachable
-    std::copy(out->bytes.begin(), out->bytes.end(), icmp.begin() + 8);
-    store16(icmp, 2, icmp_checksum(icmp));
-    from_remote(Datagram{std::move(error)});
+    from_remote(port_unreachable(*out, "198.18.0.2", "198.18.1.1"));
+    auto in = sent6();
+    ASSERT_TRUE(in);
+    DropReason why;
+    auto error = Ipv6Packet::parse(*in, why);
+    ASSERT_TRUE(error) << why.text;
+    EXPECT_EQ(error->icmp_type(), kIcmpv6DestinationUnreachable);
+    EXPECT_EQ(std::to_integer<int>(error->transport()[1]), 4);  // port unreachable
+    EXPECT_EQ(error->source_address(), mapped("198.18.0.2"));
+    EXPECT_EQ(error->destination_address(), host);
+    EXPECT_TRUE(error->checksum_ok());
+    auto quoted = v6::quoted_flow(*error, why);
+    ASSERT_TRUE(quoted) << why.text;
+    EXPECT_EQ(quoted->source, (Endpoint6{host, 40000}));
+    EXPECT_EQ(quoted->destination, (Endpoint6{mapped("198.18.0.2"), 3478}));
+    EXPECT_EQ(path->counters().nat.icmp_errors_translated, 1u);
+}
+
+// RFC 7915 section 5.2 the other way: the host's own port unreachable about
+// a datagram it received leaves as ICMPv4 3/3 from the public address,
+// quoting the datagram as the server sent it (to the public endpoint).
+TEST_F(Datapath64Test, AnOutboundIcmpv6ErrorLeavesAsIcmp) {
+    make();
+    from_host(udp_from(host, 40000, "198.18.0.2:3478"));
+    clear();
+    from_remote(Datagram{{ep("198.18.0.2:3478"), ep("198.18.1.1:40000")}, "answer"});
+    auto delivered = sent6();
+    ASSERT_TRUE(delivered);
+    clear();
+    from_host(build_icmp6_error(host, kIcmpv6DestinationUnreachable, 4, *delivered));
+    auto out = sent4();
+    ASSERT_TRUE(out);
+    auto v4 = out->view();
+    EXPECT_EQ(v4.source().addr, ip("198.18.1.1"));
+    EXPECT_EQ(v4.destination().addr, ip("198.18.0.2"));
+    EXPECT_EQ(v4.icmp_type(), 3);
+    EXPECT_EQ(std::to_integer<int>(v4.transport()[1]), 3);
+    EXPECT_EQ(internet_checksum(v4.transport()), 0);
+    DropReason why;
+    auto quoted = v6::quoted_flow(v4, why);
+    ASSERT_TRUE(quoted) << why.text;
+    EXPECT_EQ(quoted->source, ep("198.18.0.2:3478"));
+    EXPECT_EQ(quoted->destination, ep("198.18.1.1:40000"));
+}
+
+// An error about a flow no host of ours sent is refused, whichever side it comes from.
+TEST_F(Datapath64Test, ErrorsAboutFlowsNobodySentAreRefused) {
+    make();
+    from_host(udp_from(host, 40000, "198.18.0.2:3478"));
+    clear();
+    Datagram stranger{{ep("198.18.1.1:40999"), ep("198.18.0.2:3478")}, "x"};
+    from_remote(port_unreachable(stranger, "198.18.0.2", "198.18.1.1"));
     EXPECT_TRUE(sent(Side::Inside, kEtherTypeIpv6).empty());
-    EXPECT_EQ(dropped(DropCode::UnsupportedIcmp), 1u);
+    EXPECT_EQ(dropped(DropCode::IcmpErrorUnmatched), 1u);
 }
 
 TEST_F(Datapath64Test, WithoutOutside6TheOutsideCarriesNoIpv6) {
