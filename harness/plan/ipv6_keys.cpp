@@ -12,7 +12,7 @@ namespace {
 constexpr std::array<std::pair<Stack, std::string_view>, 3> kStacks = {
     {{Stack::ipv4, "ipv4"}, {Stack::dual, "dual"}, {Stack::ipv6, "ipv6"}}};
 
-const std::set<std::string> kModes = {"firewall", "route", "nptv6", "nat64", "nat66"};
+const std::set<std::string> kModes = {"firewall", "route", "nptv6", "nat64"};
 
 std::string lan_of(const NatSpec& nat) {
     return "NAT '" + nat.name + "'";
@@ -41,9 +41,8 @@ void check_lan6(const NatSpec& nat) {
     if (v.lan6->length != 64)
         throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) + " must be a /64");
     if (v.ula() && !kUla.contains(v.lan6->base))
-        throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) + " must lie in fd00::/8: " +
-                                              (v.mode_name() == "nat66" ? "NAT66" : "NPTv6") +
-                                              " translates a ULA prefix");
+        throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) +
+                                              " must lie in fd00::/8: NPTv6 translates a ULA prefix");
     if (!v.ula() && !kInternet6Block.contains(v.lan6->base))
         throw ScenarioError(v.lan6_where, "lan6 " + text + " of " + lan_of(nat) +
                                               " must lie in 2001:2::/48, the lab's routed IPv6 (ipv6: " +
@@ -54,10 +53,9 @@ void check_lan6(const NatSpec& nat) {
 }
 
 // RFC 6146 NAT64 needs an IPv6 LAN, and only it takes a NAT64 prefix
-// (RFC 6052 section 2.2: 32, 40, 48, 56, 64 or 96 bits, bits 64-71 zero);
-// NAT66 translates to the NAT's IPv6 outside address, which needs a
-// dual-stack internet. Neither is the kernel's here.
-void check_translators(const Scenario& s, const NatSpec& nat) {
+// (RFC 6052 section 2.2: 32, 40, 48, 56, 64 or 96 bits, bits 64-71 zero).
+// It is nat-emu's, not the kernel's here.
+void check_translators(const NatSpec& nat) {
     auto& v = nat.ipv6;
     auto mode = v.mode_name();
     if (v.nat64_prefix && mode != "nat64")
@@ -67,14 +65,10 @@ void check_translators(const Scenario& s, const NatSpec& nat) {
                             "nat64_prefix " + v.nat64_prefix->to_string() + " of " + lan_of(nat) +
                                 " is not an RFC 6052 prefix (a /32, /40, /48, /56, /64 or /96 "
                                 "with bits 64-71 zero, like 64:ff9b::/96)");
-    if (v.mode && (mode == "nat64" || mode == "nat66") && nat.is_linux())
+    if (v.mode && mode == "nat64" && nat.is_linux())
         throw ScenarioError(v.mode_where, "ipv6: " + mode + " does not apply to " + lan_of(nat) +
                                               " of type linux (its IPv6 is the kernel's firewall or router)");
-    if (mode == "nat66" && !has_ipv6(s.stack))
-        throw ScenarioError(v.mode_where, "ipv6: nat66 of " + lan_of(nat) +
-                                              " needs a dual-stack internet (stack: dual at the top of the "
-                                              "scenario): it translates to an IPv6 outside address");
-    if ((mode == "nat64" || mode == "nat66") && v.filtering)
+    if (mode == "nat64" && v.filtering)
         throw ScenarioError(v.filtering_where, "'ipv6_filtering' does not apply to ipv6: " + mode + " of " +
                                                    lan_of(nat) + " (it filters by the NAT's 'filtering')");
 }
@@ -218,7 +212,7 @@ Stack stack_behind(const Scenario& s, const std::string& behind) {
 void check_ipv6(const Scenario& s) {
     for (auto& nat : s.nats) {
         check_needs_ipv6(nat);
-        check_translators(s, nat);
+        check_translators(nat);
         check_nat_fits(s, nat);
         check_lan6(nat);
     }

@@ -33,8 +33,8 @@ Ipv6Prefix numbered(const Ipv6Prefix& block, std::size_t k) {
 }
 
 // One LAN with IPv6: its on-link prefix, the prefix the internet routes
-// to it (the same but under NPTv6; none under NAT66, whose LAN hides
-// behind the NAT's address, or NAT64 on an IPv4-only internet), and its
+// to it (the same but under NPTv6; none for NAT64 on an IPv4-only
+// internet), and its
 // NAT's two addresses (no outside one on an IPv4-only internet).
 struct Lan6 {
     const NatSpec* nat = nullptr;
@@ -58,7 +58,7 @@ public:
         reserve_explicit();
         for (auto& lan : lans_) {
             if (internet6) lan.outside_address = take_mirrored("internet", *node(lan.nat->name).address);
-            lan.routed = internet6 && lan.nat->ipv6.mode_name() != "nat66";
+            lan.routed = internet6;
         }
         for (auto& host : s_.hosts)
             if (has_ipv6(stack_behind(s_, host.behind))) plan_host(host);

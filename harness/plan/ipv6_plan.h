@@ -5,8 +5,7 @@
 // IPv4 address is planned and before any ${...} is expanded. Segments get
 // a /64: the internet 2001:2::/64; NAT number k's LAN (k from 1, in file
 // order) 2001:2:0:k::/64, or fd00:0:0:k::/64 under NPTv6, which then
-// appears outside as 2001:2:0:k::/64, and under NAT66, which hides it
-// behind the NAT's outside address. A NAT64 LAN (RFC 6146) is routed like
+// appears outside as 2001:2:0:k::/64. A NAT64 LAN (RFC 6146) is routed like
 // a firewall's; on an IPv4-only internet it is the only IPv6 of the lab,
 // and its hosts reach the IPv4 internet at the NAT64 prefix (their
 // default route, via the NAT, covers it). An address's interface identifier is

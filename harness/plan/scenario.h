@@ -61,7 +61,7 @@ inline bool has_ipv6(Stack s) {
 struct Ipv6Spec {
     Stack stack = Stack::ipv4;
     Location stack_where;
-    std::optional<std::string> mode;  // firewall (unset), route, nptv6, nat64 or nat66
+    std::optional<std::string> mode;  // firewall (unset), route, nptv6 or nat64
     Location mode_where;
     std::optional<std::string> filtering;  // the firewall's, as RFC 4787's words
     Location filtering_where;
@@ -73,8 +73,8 @@ struct Ipv6Spec {
     Location nat64_prefix_where;
 
     std::string mode_name() const { return mode.value_or("firewall"); }
-    // A LAN of fd00::/8 that the internet does not see as it is (NPTv6, NAT66).
-    bool ula() const { return mode_name() == "nptv6" || mode_name() == "nat66"; }
+    // A LAN of fd00::/8 that the internet does not see as it is (NPTv6).
+    bool ula() const { return mode_name() == "nptv6"; }
 };
 
 // A NAT's `port_mapping:` (nat-emu's --port-mapping-* options; all off by default).

@@ -1,4 +1,4 @@
-// NAT64 and NAT66 in the plan (nat-emu's options), and the lab's DNS
+// NAT64 in the plan (nat-emu's options), and the lab's DNS
 // server: its host, its zone, resolv.conf, unbound's configuration, the
 // query that asks whether it is up; the keys' faults.
 #include <gtest/gtest.h>
@@ -41,12 +41,12 @@ Scenario nat64_lab() {
     return s;
 }
 
-// A dual-stack internet: NAT66 beside a firewall.
-Scenario nat66_lab() {
+// A dual-stack internet: NPTv6 beside a firewall.
+Scenario dual_lab() {
     Scenario s;
     s.file = "t.yaml";
     s.stack = Stack::dual;
-    s.nats = {nat("fw", Stack::dual, "firewall"), nat("hide", Stack::dual, "nat66")};
+    s.nats = {nat("fw", Stack::dual, "firewall"), nat("hide", Stack::dual, "nptv6")};
     s.hosts = {host("server", "internet"), host("alice", "fw"), host("bob", "hide")};
     return s;
 }
@@ -95,24 +95,8 @@ TEST(Nat64Plan, OwnPrefixAndADualStackInternet) {
     EXPECT_EQ(t.dns->dns64_prefix->to_string(), "2001:2:64::/48") << "DNS64 follows the NAT64";
 }
 
-TEST(Nat66Plan, UlaLanHiddenBehindTheOutsideAddress) {
-    auto t = plan_topology(nat66_lab());
-    auto* hide = t.find_node("hide");
-    EXPECT_EQ(values(hide, "--ipv6"), std::vector<std::string>{"nat66"});
-    EXPECT_EQ(values(hide, "--inside6"), std::vector<std::string>{"fd00:0:0:2::1/64"});
-    EXPECT_EQ(values(hide, "--outside6"), std::vector<std::string>{"2001:2::102/64"});
-    EXPECT_EQ(values(hide, "--route6"), std::vector<std::string>{"2001:2:0:1::/64,2001:2::101"});
-    EXPECT_TRUE(values(hide, "--nptv6-prefix").empty());
-    EXPECT_EQ(t.find_node("bob")->address6->to_string(), "fd00:0:0:2::2");
-    // Nobody routes to a NAT66 LAN: it is seen as the NAT's own address.
-    auto& routes = t.find_node("server")->routes6;
-    ASSERT_EQ(routes.size(), 1u);
-    EXPECT_EQ(routes[0].to.to_string(), "2001:2:0:1::/64");
-    EXPECT_TRUE(values(t.find_node("fw"), "--route6").empty());
-}
-
 TEST(DnsPlan, TheServerIsAnInternetHost) {
-    auto s = nat66_lab();
+    auto s = dual_lab();
     s.dns = DnsSpec{};
     auto t = plan_topology(s);
     auto* dns = t.find_node("dns");
@@ -126,7 +110,7 @@ TEST(DnsPlan, TheServerIsAnInternetHost) {
 }
 
 TEST(DnsPlan, ZoneHasEveryAddress) {
-    auto s = nat66_lab();
+    auto s = dual_lab();
     s.dns = DnsSpec{};
     auto zone = plan_topology(s).dns->zone_text;
     for (auto* line : {"$ORIGIN lab.test.", "server\tIN\tA\t198.18.0.2", "server\tIN\tAAAA\t2001:2::2",
@@ -159,7 +143,7 @@ TEST(DnsPlan, ResolvConfNamesEveryWayToTheServer) {
         EXPECT_TRUE(has(t.resolv_conf, w.nameservers)) << t.resolv_conf;
         EXPECT_FALSE(has(t.hosts_file, ".lab.test")) << "names under the zone are DNS's only";
     }
-    EXPECT_TRUE(plan_topology(nat66_lab()).resolv_conf.empty()) << "no dns: no server";
+    EXPECT_TRUE(plan_topology(dual_lab()).resolv_conf.empty()) << "no dns: no server";
 }
 
 TEST(DnsPlan, UnboundConfig) {
@@ -252,17 +236,10 @@ const BadCase kBad[] = {
     {"nat64 prefix without nat64",
      "stack: dual\nnats:\n  n:\n    stack: dual\n    nat64_prefix: 64:ff9b::/96\nhosts:\n  a: {behind: n}\n",
      5, 19, "nat64_prefix of NAT 'n' needs ipv6: nat64"},
-    {"nat66 without a dual internet",
-     "nats:\n  n:\n    stack: dual\n    ipv6: nat66\nhosts:\n  a: {behind: n}\n", 4, 11,
-     "needs a dual-stack internet"},
-    {"nat66 on type linux",
-     "stack: dual\nnats:\n  n:\n    type: linux\n    stack: dual\n    ipv6: nat66\nhosts:\n  a: {behind: "
-     "n}\n",
-     6, 11, "ipv6: nat66 does not apply to NAT 'n' of type linux"},
-    {"nat66 lan6 routed",
-     "stack: dual\nnats:\n  n:\n    stack: dual\n    ipv6: nat66\n    lan6: 2001:2:0:9::/64\nhosts:\n  a: "
+    {"nptv6 lan6 routed",
+     "stack: dual\nnats:\n  n:\n    stack: dual\n    ipv6: nptv6\n    lan6: 2001:2:0:9::/64\nhosts:\n  a: "
      "{behind: n}\n",
-     6, 11, "must lie in fd00::/8: NAT66"},
+     6, 11, "must lie in fd00::/8: NPTv6"},
     {"dns not a bool", std::string("dns: maybe\n") + kDnsHosts, 1, 6, "dns"},
     {"dns64 prefix not RFC 6052",
      std::string("dns:\n  dns64: true\n  dns64_prefix: 64:ff9b::/100\n") + kDnsHosts, 3, 17,
