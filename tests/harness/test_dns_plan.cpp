@@ -8,33 +8,21 @@
 #include "harness/plan/dns_plan.h"
 #include "harness/plan/ipv6_plan.h"
 #include "tests/harness/bad_case.h"
+#include "tests/harness/scenario_builders.h"
 
 using namespace natlab;
 using namespace natlab::harness;
 using natlab::harness::test::BadCase;
+using natlab::harness::test::host;
+using natlab::harness::test::nat6;
 
 namespace {
-
-NatSpec nat(const std::string& name, Stack stack, const char* mode) {
-    NatSpec n;
-    n.name = name;
-    n.ipv6.stack = stack;
-    n.ipv6.mode = mode;
-    return n;
-}
-
-HostSpec host(const std::string& name, const std::string& behind) {
-    HostSpec h;
-    h.name = name;
-    h.behind = behind;
-    return h;
-}
 
 // An IPv4-only internet, an IPv6-only LAN behind NAT64, DNS64 on.
 Scenario nat64_lab() {
     Scenario s;
     s.file = "t.yaml";
-    s.nats = {nat("mobile", Stack::ipv6, "nat64")};
+    s.nats = {nat6("mobile", Stack::ipv6, "nat64")};
     s.hosts = {host("server", "internet"), host("phone", "mobile")};
     s.dns = DnsSpec{};
     s.dns->dns64 = true;
@@ -46,7 +34,7 @@ Scenario dual_lab() {
     Scenario s;
     s.file = "t.yaml";
     s.stack = Stack::dual;
-    s.nats = {nat("fw", Stack::dual, "firewall"), nat("hide", Stack::dual, "nptv6")};
+    s.nats = {nat6("fw", Stack::dual, "firewall"), nat6("hide", Stack::dual, "nptv6")};
     s.hosts = {host("server", "internet"), host("alice", "fw"), host("bob", "hide")};
     return s;
 }

@@ -3,26 +3,14 @@
 
 #include "harness/plan/ipv6_plan.h"
 #include "harness/plan/topology.h"
+#include "tests/harness/scenario_builders.h"
 
 using namespace natlab;
 using namespace natlab::harness;
+using natlab::harness::test::host;
+using natlab::harness::test::nat6;
 
 namespace {
-
-NatSpec nat(const std::string& name, Stack stack, const char* mode = nullptr) {
-    NatSpec n;
-    n.name = name;
-    n.ipv6.stack = stack;
-    if (mode) n.ipv6.mode = mode;
-    return n;
-}
-
-HostSpec host(const std::string& name, const std::string& behind) {
-    HostSpec h;
-    h.name = name;
-    h.behind = behind;
-    return h;
-}
 
 // A dual-stack internet; LANs behind a firewall, an NPTv6 NAT, an
 // IPv6-only LAN and an IPv4-only one.
@@ -30,8 +18,8 @@ Scenario lab() {
     Scenario s;
     s.file = "t.yaml";
     s.stack = Stack::dual;
-    s.nats = {nat("fw", Stack::dual), nat("npt", Stack::dual, "nptv6"), nat("only6", Stack::ipv6),
-              nat("old", Stack::ipv4)};
+    s.nats = {nat6("fw", Stack::dual), nat6("npt", Stack::dual, "nptv6"), nat6("only6", Stack::ipv6),
+              nat6("old", Stack::ipv4)};
     s.hosts = {host("server", "internet"), host("alice", "fw"), host("bob", "npt"), host("carol", "only6"),
                host("dave", "old")};
     return s;

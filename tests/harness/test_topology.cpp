@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "harness/plan/topology.h"
+#include "tests/harness/scenario_builders.h"
 
 using namespace natlab;
 using namespace natlab::harness;
 using natlab::Ipv4;
+using natlab::harness::test::host;
 
 namespace {
 
@@ -39,13 +41,6 @@ NatSpec nat(const std::string& name, const std::string& behind = "internet", con
     n.behind = behind;
     if (lan) n.lan = natlab::Cidr::parse(lan);
     return n;
-}
-
-HostSpec host(const std::string& name, const std::string& behind) {
-    HostSpec h;
-    h.name = name;
-    h.behind = behind;
-    return h;
 }
 
 // Two homes behind a carrier-grade NAT, written inner NATs first.
